@@ -1,0 +1,130 @@
+// The engine's vocabulary: a fully-resolved generation request and the events it
+// produces. Everything downstream of validation speaks only these types; the
+// worker protocol and the HTTP layer both build on them.
+
+export type SelarMode = 'selar' | 'soft' | 'off';
+
+export interface SelarParams {
+  mode: SelarMode;
+  /** k: candidates mixed into a soft embedding and used for the entropy (2..64). */
+  topK: number;
+  /** tau in [0,1], compared with the normalised top-k entropy. */
+  entropyThreshold: number;
+  /** w >= 0: strength of the push away from the top-1 embedding. */
+  contrastiveWeight: number;
+  discreteTokens: 'math' | 'none';
+  scope: 'all' | 'thinking';
+  trace: boolean;
+}
+
+export interface SamplingParams {
+  /** 0 means greedy. */
+  temperature: number;
+  /** 0 disables. */
+  topK: number;
+  /** 1 disables. */
+  topP: number;
+  /** 0 disables. */
+  minP: number;
+  /** null: seeded from entropy, so the run is not reproducible. */
+  seed: number | null;
+  presencePenalty: number;
+  frequencyPenalty: number;
+  /** 1 disables. */
+  repetitionPenalty: number;
+  /** token id → additive bias. */
+  logitBias: ReadonlyArray<readonly [number, number]>;
+  /** 0 = no logprobs; otherwise the number of alternatives (top_logprobs), plus the chosen token. */
+  logprobs: boolean;
+  topLogprobs: number;
+}
+
+export interface StopParams {
+  /** Generation stops before these strings; they are never emitted. */
+  strings: string[];
+  /** Token ids that end generation (eos). The id itself is not emitted as text. */
+  eosTokenIds: number[];
+  ignoreEos: boolean;
+  maxTokens: number;
+  minTokens: number;
+}
+
+export interface GenerationRequest {
+  /** Unique per sequence, used to route events and cancellations. */
+  id: string;
+  promptIds: number[];
+  sampling: SamplingParams;
+  stop: StopParams;
+  selar: SelarParams;
+}
+
+export type FinishReason = 'stop' | 'length';
+
+export interface TopLogprob { id: number; logprob: number }
+
+/** One generated token, with the text it made visible (possibly empty while held back). */
+export interface TokenEvent {
+  type: 'token';
+  id: number;
+  /** Text released by this token; '' while a multi-byte character or a possible stop string is held back. */
+  text: string;
+  /** Normalised top-k entropy H at the step that chose this token. */
+  entropy: number;
+  /** Whether the step after this token was fed a soft embedding. */
+  soft: boolean;
+  /** Whether the token lies inside <think>…</think> (for reasoning_tokens). */
+  reasoning: boolean;
+  logprob?: number;
+  topLogprobs?: TopLogprob[];
+}
+
+export interface FinishEvent {
+  type: 'finish';
+  reason: FinishReason;
+  /** Text still held back when generation ended (flushed, stop strings removed). */
+  text: string;
+  promptTokens: number;
+  completionTokens: number;
+  softTokens: number;
+  reasoningTokens: number;
+}
+
+export type GenerationEvent = TokenEvent | FinishEvent;
+
+export interface ModelInfo {
+  id: string;
+  contextLength: number;
+  vocabSize: number;
+  hiddenSize: number;
+  eosTokenIds: number[];
+  /** ids of <think> and </think> when the tokenizer has them. */
+  thinkTokenIds: { open: number; close: number } | null;
+  /** Generation defaults from generation_config.json. */
+  generationDefaults: Partial<Pick<SamplingParams, 'temperature' | 'topK' | 'topP' | 'minP' | 'repetitionPenalty'>>;
+}
+
+export interface EngineStats {
+  workers: number;
+  readyWorkers: number;
+  queued: number;
+  running: number;
+  queueCapacity: number;
+}
+
+/**
+ * The narrow interface the HTTP layer talks to. Routes are tested against a fake
+ * implementation; the real one is the worker pool.
+ */
+export interface Engine {
+  readonly model: ModelInfo;
+  /** Resolves once every worker has loaded the model. */
+  ready(): Promise<void>;
+  /**
+   * Starts a generation. Events arrive in order; the iterator ends after the
+   * finish event. Aborting the signal cancels within one decode step.
+   * Throws EngineError('overloaded') synchronously-at-first-next when the queue is full.
+   */
+  generate(request: GenerationRequest, signal?: AbortSignal): AsyncIterable<GenerationEvent>;
+  stats(): EngineStats;
+  close(): Promise<void>;
+}

@@ -1,0 +1,134 @@
+// Writes a random-weight Llama decoder in the Hugging Face Optimum layout, for
+// tests (tiny, generated on the fly) and benchmarks (large, external data).
+import path from 'node:path';
+import { GraphBuilder } from './graph.js';
+import { finishModelFolder, optimumPaths, startModelFolder, writeJson } from './layout.js';
+import { buildLlamaGraph, llamaParameterCount, type LlamaShape } from './llama-graph.js';
+import type { ModelDtype } from './decoder-io.js';
+import { writeTokenizer, type TokenizerSpec } from './tokenizer.js';
+
+export interface LlamaGenOptions {
+  hidden: number;
+  layers: number;
+  heads: number;
+  kvHeads: number;
+  intermediate: number;
+  /** Model vocabulary; raised to the tokenizer's size when smaller (rows past it are padding). */
+  vocab: number;
+  maxPositions?: number;
+  dtype?: ModelDtype;
+  seed?: number;
+  tiedEmbeddings?: boolean;
+  /** Forced on when the weights would not fit comfortably in one protobuf (> 1.5 GB). */
+  externalData?: boolean;
+  /** Multiplies the standard deviation of every projection and of the embedding (default 1). */
+  weightScale?: number;
+  /** float16 models only: Cast logits to float32 at the end (default: logits in the model dtype). */
+  fp32Logits?: boolean;
+  rmsNormEps?: number;
+  ropeTheta?: number;
+}
+
+export interface LlamaConfig {
+  architectures: string[];
+  model_type: 'llama';
+  hidden_size: number;
+  intermediate_size: number;
+  num_attention_heads: number;
+  num_key_value_heads: number;
+  num_hidden_layers: number;
+  head_dim: number;
+  vocab_size: number;
+  max_position_embeddings: number;
+  rms_norm_eps: number;
+  rope_theta: number;
+  tie_word_embeddings: boolean;
+  eos_token_id: number;
+  bos_token_id: number;
+  pad_token_id: number;
+  hidden_act: 'silu';
+  torch_dtype: ModelDtype;
+  use_cache: true;
+}
+
+export interface LlamaGenResult {
+  dir: string;
+  modelPath: string;
+  /** Set when the weights live in onnx/model.onnx_data. */
+  dataPath: string | null;
+  config: LlamaConfig;
+  tokenizer: TokenizerSpec;
+}
+
+const EXTERNAL_THRESHOLD_BYTES = 1.5e9;
+
+function check(cond: boolean, message: string): void {
+  if (!cond) throw new RangeError(`writeLlamaModel: ${message}`);
+}
+
+export async function writeLlamaModel(dir: string, opts: LlamaGenOptions): Promise<LlamaGenResult> {
+  const { hidden, layers, heads, kvHeads, intermediate } = opts;
+  check(hidden > 0 && layers > 0 && heads > 0 && kvHeads > 0 && intermediate > 0, 'sizes must be positive');
+  check(hidden % heads === 0, `hidden ${hidden} is not a multiple of heads ${heads}`);
+  check(heads % kvHeads === 0, `heads ${heads} is not a multiple of kvHeads ${kvHeads}`);
+  check((hidden / heads) % 2 === 0, 'head_dim must be even for rotate-half RoPE');
+
+  const tokenizer = writeTokenizer(dir);
+  const shape: LlamaShape = {
+    hidden,
+    layers,
+    heads,
+    kvHeads,
+    intermediate,
+    vocab: Math.max(opts.vocab, tokenizer.size),
+    dtype: opts.dtype ?? 'float32',
+    tiedEmbeddings: opts.tiedEmbeddings ?? false,
+    rmsNormEps: opts.rmsNormEps ?? 1e-6,
+    ropeTheta: opts.ropeTheta ?? 10000,
+    weightScale: opts.weightScale ?? 1,
+    seed: opts.seed ?? 0,
+    fp32Logits: (opts.fp32Logits ?? false) && opts.dtype === 'float16',
+  };
+  const bytes = llamaParameterCount(shape) * (shape.dtype === 'float16' ? 2 : 4);
+  const external = (opts.externalData ?? false) || bytes > EXTERNAL_THRESHOLD_BYTES;
+
+  const paths = optimumPaths(dir);
+  const writer = startModelFolder(paths, external);
+  const builder = new GraphBuilder(writer);
+  try {
+    buildLlamaGraph(builder, shape);
+  } catch (err) {
+    writer?.close();
+    throw err;
+  }
+  finishModelFolder(paths, builder.build('main_graph'), writer);
+
+  const config: LlamaConfig = {
+    architectures: ['LlamaForCausalLM'],
+    model_type: 'llama',
+    hidden_size: hidden,
+    intermediate_size: intermediate,
+    num_attention_heads: heads,
+    num_key_value_heads: kvHeads,
+    num_hidden_layers: layers,
+    head_dim: hidden / heads,
+    vocab_size: shape.vocab,
+    max_position_embeddings: opts.maxPositions ?? 2048,
+    rms_norm_eps: shape.rmsNormEps,
+    rope_theta: shape.ropeTheta,
+    tie_word_embeddings: shape.tiedEmbeddings,
+    eos_token_id: tokenizer.eosTokenId,
+    bos_token_id: tokenizer.bosTokenId,
+    pad_token_id: tokenizer.padTokenId,
+    hidden_act: 'silu',
+    torch_dtype: shape.dtype,
+    use_cache: true,
+  };
+  writeJson(path.join(dir, 'config.json'), config);
+  writeJson(path.join(dir, 'generation_config.json'), {
+    bos_token_id: tokenizer.bosTokenId,
+    eos_token_id: [tokenizer.eosTokenId, tokenizer.specialIds['<|endoftext|>']],
+    pad_token_id: tokenizer.padTokenId,
+  });
+  return { dir, modelPath: paths.modelPath, dataPath: external ? paths.dataPath : null, config, tokenizer };
+}

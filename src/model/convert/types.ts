@@ -1,0 +1,50 @@
+// Public shapes of the converter's result; re-exported from index.ts.
+
+/** Raw embedding rows in a file: row r lives at offset + r * dim * bytesPerElement. */
+export interface EmbeddingTableRef {
+  kind: 'table';
+  dtype: 'float32' | 'float16';
+  rows: number;
+  dim: number;
+  file: string;
+  offset: number;
+  byteLength: number;
+}
+
+/** A tiny ONNX model that maps ids [B, N] to rows [B, N, dim] (quantized or computed tables). */
+export interface EmbeddingModelRef {
+  kind: 'model';
+  modelPath: string;
+  externalDataDir: string | null;
+  inputName: string;
+  inputType: 'int64' | 'int32';
+  outputName: string;
+  dtype: 'float32' | 'float16';
+  rows: number;
+  dim: number;
+}
+
+export interface DerivedDecoder {
+  /** Derived ONNX taking inputs_embeds, no input_ids. Open it with createSession. */
+  decoderPath: string;
+  /** Folder the original external-data locations resolve against; null when all weights are inline. */
+  externalDataDir: string | null;
+  embedsInputName: string;
+  embedsDtype: 'float32' | 'float16';
+  hiddenSize: number;
+  /** Logits dimension. */
+  vocabSize: number;
+  /** True when the derived graph returns logits for the last position only ([B, 1, V]). */
+  logitsLastOnly: boolean;
+  embedding: EmbeddingTableRef | EmbeddingModelRef;
+}
+
+export interface DeriveOptions {
+  inputIdsName?: string;
+  /** Root of the cache; the derived files go to a per-model subfolder of it. */
+  cacheDir?: string;
+  /** Write the derived files next to the model instead of into the cache. */
+  inPlace?: boolean;
+  /** Rebuild even when a matching cached result exists. */
+  force?: boolean;
+}

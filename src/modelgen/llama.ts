@@ -1,11 +1,13 @@
 // Writes a random-weight Llama decoder in the Hugging Face Optimum layout, for
 // tests (tiny, generated on the fly) and benchmarks (large, external data).
-import path from 'node:path';
 import { GraphBuilder } from './graph.js';
-import { finishModelFolder, optimumPaths, startModelFolder, writeJson } from './layout.js';
+import { writeConfigs, type LlamaConfig } from './config.js';
+import { finishModelFolder, optimumPaths, startModelFolder } from './layout.js';
 import { buildLlamaGraph, llamaParameterCount, type LlamaShape } from './llama-graph.js';
 import type { ModelDtype } from './decoder-io.js';
 import { writeTokenizer, type TokenizerSpec } from './tokenizer.js';
+
+export type { LlamaConfig } from './config.js';
 
 export interface LlamaGenOptions {
   hidden: number;
@@ -27,28 +29,6 @@ export interface LlamaGenOptions {
   fp32Logits?: boolean;
   rmsNormEps?: number;
   ropeTheta?: number;
-}
-
-export interface LlamaConfig {
-  architectures: string[];
-  model_type: 'llama';
-  hidden_size: number;
-  intermediate_size: number;
-  num_attention_heads: number;
-  num_key_value_heads: number;
-  num_hidden_layers: number;
-  head_dim: number;
-  vocab_size: number;
-  max_position_embeddings: number;
-  rms_norm_eps: number;
-  rope_theta: number;
-  tie_word_embeddings: boolean;
-  eos_token_id: number;
-  bos_token_id: number;
-  pad_token_id: number;
-  hidden_act: 'silu';
-  torch_dtype: ModelDtype;
-  use_cache: true;
 }
 
 export interface LlamaGenResult {
@@ -103,32 +83,18 @@ export async function writeLlamaModel(dir: string, opts: LlamaGenOptions): Promi
   }
   finishModelFolder(paths, builder.build('main_graph'), writer);
 
-  const config: LlamaConfig = {
-    architectures: ['LlamaForCausalLM'],
-    model_type: 'llama',
+  const config = writeConfigs(dir, {
     hidden_size: hidden,
     intermediate_size: intermediate,
     num_attention_heads: heads,
     num_key_value_heads: kvHeads,
     num_hidden_layers: layers,
-    head_dim: hidden / heads,
     vocab_size: shape.vocab,
     max_position_embeddings: opts.maxPositions ?? 2048,
     rms_norm_eps: shape.rmsNormEps,
     rope_theta: shape.ropeTheta,
     tie_word_embeddings: shape.tiedEmbeddings,
-    eos_token_id: tokenizer.eosTokenId,
-    bos_token_id: tokenizer.bosTokenId,
-    pad_token_id: tokenizer.padTokenId,
-    hidden_act: 'silu',
     torch_dtype: shape.dtype,
-    use_cache: true,
-  };
-  writeJson(path.join(dir, 'config.json'), config);
-  writeJson(path.join(dir, 'generation_config.json'), {
-    bos_token_id: tokenizer.bosTokenId,
-    eos_token_id: [tokenizer.eosTokenId, tokenizer.specialIds['<|endoftext|>']],
-    pad_token_id: tokenizer.padTokenId,
-  });
+  }, tokenizer);
   return { dir, modelPath: paths.modelPath, dataPath: external ? paths.dataPath : null, config, tokenizer };
 }

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import t from 'tap';
+import t, { type Test } from 'tap';
 import * as ort from 'onnxruntime-node';
 import { writeLlamaModel, type LlamaGenOptions, type LlamaGenResult } from '../../src/modelgen/llama.js';
 import { readModel, toNumber } from '../../src/onnx/proto.js';
@@ -22,7 +22,7 @@ const prompt = [5, 17, 42, 99, 250, 3];
 const next = 77;
 
 /** Prefill then one cached decode step must reproduce a full prefill's last logits. */
-async function checkKvCache(t: Tap.Test, m: Awaited<ReturnType<typeof generate>>, tolerance: number): Promise<void> {
+async function checkKvCache(t: Test, m: Awaited<ReturnType<typeof generate>>, tolerance: number): Promise<void> {
   const prefill = await runDecoder(m.session, m.shape, [prompt]);
   t.same((prefill['present.0.key'] as ort.Tensor).dims, [1, m.shape.kvHeads, prompt.length, m.shape.headDim], 'present grows by the prompt');
   const full = prompt.concat(next);
@@ -39,7 +39,7 @@ async function checkKvCache(t: Tap.Test, m: Awaited<ReturnType<typeof generate>>
 }
 
 /** A left-padded row yields the same last logits as the same tokens unpadded, in prefill and decode. */
-async function checkLeftPadding(t: Tap.Test, m: Awaited<ReturnType<typeof generate>>, tolerance: number): Promise<void> {
+async function checkLeftPadding(t: Test, m: Awaited<ReturnType<typeof generate>>, tolerance: number): Promise<void> {
   const short = [9, 8, 7, 6];
   const padded = [[0, 0, ...short], prompt];
   const mask = [[0, 0, 1, 1, 1, 1], prompt.map(() => 1)];

@@ -87,6 +87,7 @@ export class TextTokenizer {
   }
 
   decode(ids: readonly number[], skipSpecialTokens = true): string {
+    if (ids.length === 0) return '';
     return this.tokenizer.decode(ids as number[], { skip_special_tokens: skipSpecialTokens, clean_up_tokenization_spaces: false });
   }
 

@@ -1,0 +1,29 @@
+// Messages between the main thread and a decode worker (a discriminated union each way).
+import type { GenerationEvent, GenerationRequest } from './types.js';
+import type { SharedTable } from '../worker/embeddings.js';
+import type { DerivedDecoder } from '../model/convert/index.js';
+
+export interface WorkerInit {
+  modelDir: string;
+  derived: DerivedDecoder;
+  /** The shared fp32/fp16 embedding table, when the model has a raw one. */
+  table: SharedTable | null;
+  contextLength: number;
+  device: string;
+  intraOpThreads: number;
+  /** Sequences decoded concurrently by this worker. */
+  maxSequences: number;
+  /** For tests of fault handling: crash after this many steps (never set in production). */
+  faultInjection?: { crashAfterSteps?: number; throwAfterSteps?: number };
+}
+
+export type ToWorker =
+  | { type: 'generate'; request: GenerationRequest }
+  | { type: 'cancel'; id: string }
+  | { type: 'shutdown' };
+
+export type FromWorker =
+  | { type: 'ready'; device: string; warning?: string }
+  | { type: 'events'; id: string; events: GenerationEvent[] }
+  | { type: 'failed'; id: string; message: string }
+  | { type: 'fatal'; message: string };

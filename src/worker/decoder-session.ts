@@ -1,0 +1,188 @@
+// The onnxruntime-node adapter: one decoder session that takes inputs_embeds and a
+// KV cache and returns the last position's logits. Names, dtypes and cache shapes
+// are read from the session's own metadata, so Optimum and onnxruntime-genai exports
+// (separate key/value or combined past_N tensors, int32 or int64 ids, fp16 caches)
+// go through one code path.
+import * as ort from 'onnxruntime-node';
+import { ModelLoadError } from '../errors.js';
+import { floatArrayToHalf, halfArrayToFloat } from '../util/half.js';
+
+type TensorMeta = { name: string; type: ort.Tensor.Type; shape: ReadonlyArray<number | string> };
+
+interface CacheSlot {
+  past: string;
+  present: string;
+  type: 'float32' | 'float16';
+  /** Shape with the batch dim set to 1 and the sequence dim set to 0. */
+  emptyDims: number[];
+  seqAxis: number;
+}
+
+/** One sequence's KV cache: the tensors to feed as past, and how many positions they hold. */
+export interface KvCache {
+  length: number;
+  past: Map<string, ort.Tensor>;
+}
+
+export interface DecoderIo {
+  embeds: string;
+  embedsType: 'float32' | 'float16';
+  attentionMask: TensorMeta | null;
+  positionIds: TensorMeta | null;
+  useCacheBranch: string | null;
+  logitsToKeep: TensorMeta | null;
+  logits: string;
+  cache: CacheSlot[];
+}
+
+const PRESENT_PATTERNS: Array<[RegExp, string]> = [
+  [/^past_key_values\./, 'present.'],
+  [/^past_key_values_/, 'present_'],
+  [/^past\./, 'present.'],
+  [/^past_/, 'present_'],
+  [/^past/, 'present'],
+];
+
+function tensorMeta(m: ort.InferenceSession.ValueMetadata, file: string): TensorMeta {
+  if (!m.isTensor) throw new ModelLoadError(`input/output "${m.name}" is not a tensor`, file);
+  return { name: m.name, type: m.type, shape: m.shape };
+}
+
+/** Reads the session's inputs and outputs into the roles the decode loop needs. */
+export function describeIo(session: ort.InferenceSession, file: string, embedsName: string): DecoderIo {
+  const inputs = session.inputMetadata.map((m) => tensorMeta(m, file));
+  const outputs = new Set(session.outputNames);
+  const byName = new Map(inputs.map((i) => [i.name, i]));
+  const embeds = byName.get(embedsName);
+  if (!embeds) throw new ModelLoadError(`the decoder has no "${embedsName}" input`, file);
+  if (embeds.type !== 'float32' && embeds.type !== 'float16') throw new ModelLoadError(`unsupported ${embedsName} dtype ${embeds.type}`, file);
+  if (!outputs.has('logits')) throw new ModelLoadError('the decoder has no "logits" output', file);
+  const io: DecoderIo = {
+    embeds: embedsName,
+    embedsType: embeds.type,
+    attentionMask: null,
+    positionIds: null,
+    useCacheBranch: null,
+    logitsToKeep: null,
+    logits: 'logits',
+    cache: [],
+  };
+  for (const input of inputs) {
+    if (input.name === embedsName) continue;
+    if (input.name === 'attention_mask') io.attentionMask = input;
+    else if (input.name === 'position_ids') io.positionIds = input;
+    else if (input.name === 'use_cache_branch') io.useCacheBranch = input.name;
+    else if (input.name === 'num_logits_to_keep' || input.name === 'logits_to_keep') io.logitsToKeep = input;
+    else if (/^past/.test(input.name)) io.cache.push(cacheSlot(input, outputs, file));
+    else throw new ModelLoadError(`unsupported decoder input "${input.name}" (${input.type}, [${input.shape.join(', ')}])`, file);
+  }
+  if (io.cache.length === 0) throw new ModelLoadError('the decoder has no past key/value inputs (a KV-cache export is required)', file);
+  return io;
+}
+
+function cacheSlot(input: TensorMeta, outputs: Set<string>, file: string): CacheSlot {
+  let present: string | undefined;
+  for (const [re, rep] of PRESENT_PATTERNS) {
+    if (!re.test(input.name)) continue;
+    const candidate = input.name.replace(re, rep);
+    if (outputs.has(candidate)) {
+      present = candidate;
+      break;
+    }
+  }
+  if (!present) throw new ModelLoadError(`no present output pairs with past input "${input.name}"`, file);
+  if (input.type !== 'float32' && input.type !== 'float16') throw new ModelLoadError(`unsupported KV-cache dtype ${input.type} for "${input.name}"`, file);
+  const shape = input.shape;
+  const symbolic = shape.map((d, i) => (typeof d === 'string' || d < 0 ? i : -1)).filter((i) => i >= 0);
+  // Batch is the first symbolic dim; the sequence dim is the symbolic one named like a
+  // length, or the last symbolic one ([B, H, past, D] and combined [2, B, H, past, D]).
+  const batchAxis = symbolic[0] ?? -1;
+  const rest = symbolic.filter((i) => i !== batchAxis);
+  const named = rest.find((i) => /seq|past|len|total/i.test(String(shape[i])));
+  const seqAxis = named ?? rest[rest.length - 1] ?? shape.length - 2;
+  const emptyDims = shape.map((d, i) => {
+    if (i === seqAxis) return 0;
+    if (i === batchAxis) return 1;
+    if (typeof d === 'number' && d >= 0) return d;
+    throw new ModelLoadError(`cannot size dimension ${i} ("${d}") of past input "${input.name}"`, file);
+  });
+  return { past: input.name, present, type: input.type, emptyDims, seqAxis };
+}
+
+function emptyTensor(type: 'float32' | 'float16', dims: number[]): ort.Tensor {
+  return type === 'float32' ? new ort.Tensor('float32', new Float32Array(0), dims) : new ort.Tensor('float16', new Uint16Array(0), dims);
+}
+
+function intTensor(type: ort.Tensor.Type, values: ArrayLike<number>, dims: number[]): ort.Tensor {
+  if (type === 'int64') return new ort.Tensor('int64', BigInt64Array.from(Array.from(values, (v) => BigInt(v))), dims);
+  if (type === 'int32') return new ort.Tensor('int32', Int32Array.from(values), dims);
+  throw new Error(`unsupported integer input type ${type}`);
+}
+
+export class DecoderSession {
+  readonly vocabSize: number;
+  private readonly maskOnes64: BigInt64Array;
+  private readonly maskOnes32: Int32Array;
+
+  constructor(
+    readonly session: ort.InferenceSession,
+    readonly io: DecoderIo,
+    readonly hiddenSize: number,
+    vocabSize: number,
+    maxLength: number,
+  ) {
+    this.vocabSize = vocabSize;
+    // One buffer of ones, wrapped (not copied) by each step's attention_mask tensor.
+    this.maskOnes64 = new BigInt64Array(maxLength).fill(1n);
+    this.maskOnes32 = new Int32Array(maxLength).fill(1);
+  }
+
+  newCache(): KvCache {
+    const past = new Map<string, ort.Tensor>();
+    for (const slot of this.io.cache) past.set(slot.past, emptyTensor(slot.type, slot.emptyDims));
+    return { length: 0, past };
+  }
+
+  /**
+   * Runs T positions (embeds: T × hidden, fp32) on top of the cache, advances the
+   * cache, and returns the last position's logits as fp32.
+   */
+  async forward(cache: KvCache, embeds: Float32Array, T: number): Promise<Float32Array> {
+    const io = this.io;
+    const P = cache.length;
+    const total = P + T;
+    if (total > this.maskOnes64.length) throw new Error(`sequence length ${total} exceeds the context length ${this.maskOnes64.length}`);
+    const feeds: Record<string, ort.Tensor> = {};
+    feeds[io.embeds] =
+      io.embedsType === 'float32'
+        ? new ort.Tensor('float32', embeds, [1, T, this.hiddenSize])
+        : new ort.Tensor('float16', floatArrayToHalf(embeds), [1, T, this.hiddenSize]);
+    if (io.attentionMask) {
+      feeds[io.attentionMask.name] =
+        io.attentionMask.type === 'int64'
+          ? new ort.Tensor('int64', this.maskOnes64.subarray(0, total), [1, total])
+          : new ort.Tensor('int32', this.maskOnes32.subarray(0, total), [1, total]);
+    }
+    if (io.positionIds) {
+      const pos = new Array<number>(T);
+      for (let i = 0; i < T; i++) pos[i] = P + i;
+      feeds[io.positionIds.name] = intTensor(io.positionIds.type, pos, [1, T]);
+    }
+    if (io.useCacheBranch) feeds[io.useCacheBranch] = new ort.Tensor('bool', new Uint8Array([P > 0 ? 1 : 0]), [1]);
+    if (io.logitsToKeep) feeds[io.logitsToKeep.name] = intTensor(io.logitsToKeep.type, [1], io.logitsToKeep.shape.length ? [1] : []);
+    for (const [name, tensor] of cache.past) feeds[name] = tensor;
+
+    const out = await this.session.run(feeds);
+    for (const slot of io.cache) cache.past.set(slot.past, out[slot.present]);
+    cache.length = total;
+
+    const logits = out[io.logits];
+    const V = logits.dims[logits.dims.length - 1];
+    const rows = logits.data.length / V;
+    const start = (rows - 1) * V;
+    // The binding already copied the output into a fresh buffer: hand it over as is.
+    if (logits.type === 'float32') return rows === 1 ? (logits.data as Float32Array) : (logits.data as Float32Array).slice(start, start + V);
+    if (logits.type === 'float16') return halfArrayToFloat((logits.data as Uint16Array).subarray(start, start + V));
+    throw new Error(`unsupported logits dtype ${logits.type}`);
+  }
+}

@@ -1,0 +1,146 @@
+// One sequence's decode state and the per-step decision: sample the visible token,
+// decide (per sequence) whether the next forward pass gets a soft embedding, turn the
+// token into safe text, and detect the end. No ONNX Runtime here: the scheduler
+// runs the forward passes and hands this class the logits.
+import type { FinishEvent, FinishReason, GenerationRequest, TokenEvent } from '../engine/types.js';
+import { SequenceSampler } from '../sampling/sampler.js';
+import { softEmbedding, softGate } from '../sampling/selar.js';
+import { randomSeed } from '../sampling/rng.js';
+import { IncrementalDetokenizer, type Decoder } from './detokenizer.js';
+import { StopMatcher } from './stop-matcher.js';
+import type { EmbeddingSource } from './embeddings.js';
+
+/** What a sequence needs from the model, shared by all sequences of a worker. */
+export interface SequenceContext {
+  tokenizer: Decoder;
+  embeddings: EmbeddingSource;
+  vocabSize: number;
+  contextLength: number;
+  /** ids that always stay discrete under discrete_tokens: "math". */
+  mathIds: ReadonlySet<number>;
+  thinkIds: { open: number; close: number } | null;
+}
+
+export type StepOutcome = { token: TokenEvent; finish: FinishEvent | null };
+
+export class Sequence {
+  readonly request: GenerationRequest;
+  /** The embedding the next forward pass receives (hidden floats). */
+  readonly nextInput: Float32Array;
+  private readonly ctx: SequenceContext;
+  private readonly sampler: SequenceSampler;
+  private readonly detok: IncrementalDetokenizer;
+  private readonly stop: StopMatcher;
+  private readonly mixRows: Float32Array;
+  private generated = 0;
+  private softTokens = 0;
+  private reasoningTokens = 0;
+  private inThink: boolean;
+  /** Positions in the KV cache after the last forward pass. */
+  length = 0;
+
+  constructor(request: GenerationRequest, ctx: SequenceContext) {
+    this.request = request;
+    this.ctx = ctx;
+    const seed = request.sampling.seed ?? randomSeed();
+    this.sampler = new SequenceSampler(request.sampling, request.selar.topK, ctx.vocabSize, request.promptIds, seed);
+    this.detok = new IncrementalDetokenizer(ctx.tokenizer);
+    this.stop = new StopMatcher(request.stop.strings);
+    this.nextInput = new Float32Array(ctx.embeddings.dim);
+    this.mixRows = new Float32Array(request.selar.topK * ctx.embeddings.dim);
+    this.inThink = ctx.thinkIds ? lastThinkOpen(request.promptIds, ctx.thinkIds) : false;
+  }
+
+  /** Embeddings of the prompt, T × hidden, for the prefill pass. */
+  async promptEmbeddings(): Promise<Float32Array> {
+    const ids = this.request.promptIds;
+    const out = new Float32Array(ids.length * this.ctx.embeddings.dim);
+    await this.ctx.embeddings.lookup(ids, out);
+    return out;
+  }
+
+  /** Consumes the logits of the last position and prepares nextInput. */
+  async step(logits: Float32Array): Promise<StepOutcome> {
+    const { stop, selar } = this.request;
+    const eos = stop.eosTokenIds;
+    const banned = this.generated < stop.minTokens ? eos : [];
+    const r = this.sampler.sample(logits, banned);
+    const token = r.token;
+    this.generated++;
+
+    const think = this.ctx.thinkIds;
+    const isTag = think !== null && (token === think.open || token === think.close);
+    const reasoning = this.inThink || isTag;
+    if (think && token === think.open) this.inThink = true;
+    if (think && token === think.close) this.inThink = false;
+    if (reasoning) this.reasoningTokens++;
+
+    // eos is masked until min_tokens, so reaching it here always ends the sequence.
+    let reason: FinishReason | null = null;
+    let cutByStopString = false;
+    if (!stop.ignoreEos && eos.includes(token)) reason = 'stop';
+
+    let text = '';
+    if (reason === null && !isTag) {
+      const scan = this.stop.push(this.detok.push(token));
+      text = scan.text;
+      if (scan.stopped) {
+        reason = 'stop';
+        cutByStopString = true;
+      }
+    } else if (isTag) {
+      // Reasoning and answer are split at the tags: release held text on this side.
+      text = this.stop.push(this.detok.flush()).text + this.stop.flush();
+    }
+    // The next forward pass would hold length + 1 positions.
+    if (reason === null && (this.generated >= stop.maxTokens || this.length + 1 > this.ctx.contextLength)) reason = 'length';
+
+    let soft = false;
+    if (reason === null) {
+      soft = softGate({
+        mode: selar.mode,
+        entropy: r.mix.entropy,
+        threshold: selar.entropyThreshold,
+        forcedDiscrete: selar.discreteTokens === 'math' && this.ctx.mathIds.has(token),
+        inScope: selar.scope === 'all' || this.inThink,
+      });
+      if (soft) {
+        await this.ctx.embeddings.lookup(r.mix.ids, this.mixRows);
+        softEmbedding(this.mixRows, r.mix, selar.contrastiveWeight, this.nextInput);
+        this.softTokens++;
+      } else {
+        await this.ctx.embeddings.lookup([token], this.nextInput);
+      }
+    }
+
+    const event: TokenEvent = { type: 'token', id: token, text, entropy: r.mix.entropy, soft, reasoning };
+    if (r.logprob !== undefined) {
+      event.logprob = r.logprob;
+      event.topLogprobs = r.topLogprobs;
+    }
+    return { token: event, finish: reason ? this.finish(reason, cutByStopString) : null };
+  }
+
+  private finish(reason: FinishReason, cutByStopString: boolean): FinishEvent {
+    // A stop string already cut the text; otherwise release what was held back.
+    const tail = cutByStopString ? '' : this.stop.push(this.detok.flush()).text + this.stop.flush();
+    return {
+      type: 'finish',
+      reason,
+      text: tail,
+      promptTokens: this.request.promptIds.length,
+      completionTokens: this.generated,
+      softTokens: this.softTokens,
+      reasoningTokens: this.reasoningTokens,
+    };
+  }
+}
+
+/** Whether the prompt leaves the model inside a <think> block (e.g. a template that opens it). */
+function lastThinkOpen(ids: readonly number[], think: { open: number; close: number }): boolean {
+  for (let i = ids.length - 1; i >= 0; i--) {
+    if (ids[i] === think.close) return false;
+    if (ids[i] === think.open) return true;
+  }
+  return false;
+}

@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import t, { type Test } from 'tap';
 import * as ort from 'onnxruntime-node';
+import { llamaParameterCount } from '../../src/modelgen/llama-graph.js';
 import { writeLlamaModel, type LlamaGenOptions, type LlamaGenResult } from '../../src/modelgen/llama.js';
 import { readModel, toNumber } from '../../src/onnx/proto.js';
 import { logitsAt, maxAbsDiff, runDecoder, type DecoderShape } from './decoder-runner.js';
@@ -142,6 +143,23 @@ t.test('float16 model: fp16 weights and KV, close to the float32 model', async (
   const o2 = await runDecoder(f32.session, f32.shape, [prompt]);
   t.equal((o2.logits as ort.Tensor).type, 'float32');
   t.ok(maxAbsDiff(logitsAt(o2, 0), logitsAt(out, 0)) < 1e-2);
+});
+
+t.test('parameter estimate (used to force external data) matches the written weights', async (t) => {
+  for (const tied of [false, true]) {
+    const gen = await writeLlamaModel(path.join(tmp, `count-${tied}`), { ...base, tiedEmbeddings: tied });
+    const model = readModel(gen.modelPath);
+    const written = model.graph.initializer
+      .filter((i) => !i.name!.startsWith('/const/'))
+      .reduce((sum, i) => sum + (i.dims ?? []).reduce<number>((a, d) => a * toNumber(d), 1), 0);
+    const c = gen.config;
+    const estimate = llamaParameterCount({
+      hidden: c.hidden_size, layers: c.num_hidden_layers, heads: c.num_attention_heads, kvHeads: c.num_key_value_heads,
+      intermediate: c.intermediate_size, vocab: c.vocab_size, dtype: 'float32', tiedEmbeddings: tied,
+      rmsNormEps: 1e-6, ropeTheta: 1e4, weightScale: 1, seed: 0, fp32Logits: false,
+    });
+    t.equal(estimate, written, `tied=${tied}`);
+  }
 });
 
 t.test('rejects inconsistent sizes', async (t) => {

@@ -2,7 +2,6 @@
 // logits[b, t, :] = x[b, t, :] @ [I_hidden | 0]. Once a converter replaces the
 // embedding Gather with an inputs_embeds input, the logits show exactly the
 // vector that was fed, so soft-embedding arithmetic can be checked by hand.
-import { DataType } from '../onnx/proto.js';
 import { writeConfigs, type LlamaConfig } from './config.js';
 import { declareDecoderInputs, declareDecoderOutputs, elemType, sequenceDimsFromInputIds, type ModelDtype } from './decoder-io.js';
 import { fromHalfArray, toHalfArray } from './fp16.js';
@@ -49,6 +48,7 @@ export async function writeEchoModel(dir: string, opts: EchoGenOptions = {}): Pr
   const stored = dtype === 'float16' ? toHalfArray(table) : table;
   const embed = b.weight('model.embed_tokens.weight', T, [vocab, hidden], stored);
   const x = b.op('/model/embed_tokens/Gather', 'Gather', [embed, 'input_ids'], { axis: 0 });
+  b.annotate(x, T, ['batch_size', 'sequence_length', hidden]);
 
   const eye = new Float32Array(hidden * vocab);
   for (let i = 0; i < hidden; i++) eye[i * vocab + i] = 1;

@@ -72,6 +72,7 @@ class LlamaGraph {
 
     const embed = this.weight('model.embed_tokens.weight', [s.vocab, s.hidden], s.weightScale);
     let x = b.op('/model/embed_tokens/Gather', 'Gather', [embed, 'input_ids'], { axis: 0 });
+    b.annotate(x, this.T, ['batch_size', 'sequence_length', s.hidden]);
     this.dims = sequenceDimsFromInputIds(b);
     this.buildMask();
     this.buildRope();

@@ -8,7 +8,7 @@ import { SelarError } from '../errors.js';
 import type { FromWorker, ToWorker, WorkerInit } from './protocol.js';
 import type { Engine, EngineStats, GenerationEvent, GenerationRequest, ModelInfo } from './types.js';
 import { EventChannel } from './event-channel.js';
-import { loadModel } from './load-model.js';
+import { loadModel, type LoadedModel } from './load-model.js';
 import type { TextTokenizer } from '../model/tokenizer.js';
 
 export interface EngineOptions {
@@ -221,12 +221,9 @@ export interface LoadedEngine {
   tokenizer: TextTokenizer;
 }
 
-/** Loads the model folder, derives the inputs_embeds decoder, and starts the workers. */
-export async function createEngine(opts: EngineOptions): Promise<LoadedEngine> {
-  const workers = Math.max(1, opts.workers ?? defaultWorkers());
-  const threads = opts.threadsPerWorker ?? Math.max(1, Math.floor(os.availableParallelism() / workers));
-  const loaded = await loadModel(opts.modelDir, { dtype: opts.dtype ?? 'fp32', modelId: opts.modelId, logger: opts.logger });
-  const init: WorkerInit = {
+/** The per-worker start-up description of a loaded model. */
+export function workerInitFor(loaded: LoadedModel, opts: EngineOptions, threads: number): WorkerInit {
+  return {
     modelDir: loaded.dir,
     derived: loaded.derived,
     table: loaded.table,
@@ -236,6 +233,14 @@ export async function createEngine(opts: EngineOptions): Promise<LoadedEngine> {
     maxSequences: opts.maxSequencesPerWorker ?? 8,
     faultInjection: opts.faultInjection,
   };
+}
+
+/** Loads the model folder, derives the inputs_embeds decoder, and starts the workers. */
+export async function createEngine(opts: EngineOptions): Promise<LoadedEngine> {
+  const workers = Math.max(1, opts.workers ?? defaultWorkers());
+  const threads = opts.threadsPerWorker ?? Math.max(1, Math.floor(os.availableParallelism() / workers));
+  const loaded = await loadModel(opts.modelDir, { dtype: opts.dtype ?? 'fp32', modelId: opts.modelId, logger: opts.logger });
+  const init = workerInitFor(loaded, opts, threads);
   const engine = new WorkerPool(loaded.info, init, workers, {
     queueSize: opts.queueSize ?? 64,
     perWorker: init.maxSequences,

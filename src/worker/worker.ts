@@ -1,14 +1,8 @@
 // Decode worker entry point: owns one onnxruntime-node session (whose run blocks
 // this thread, not the HTTP thread) and the scheduler that decodes its sequences.
 import { parentPort, workerData } from 'node:worker_threads';
-import * as ort from 'onnxruntime-node';
 import type { FromWorker, ToWorker, WorkerInit } from '../engine/protocol.js';
-import { createSession } from '../model/convert/index.js';
-import { TextTokenizer } from '../model/tokenizer.js';
-import { DecoderSession, describeIo } from './decoder-session.js';
-import { SharedTableSource, SubModelSource, type EmbeddingSource } from './embeddings.js';
-import { createOnDevice, parseDevice } from './execution-providers.js';
-import { mathTokenIds } from './math-ids.js';
+import { createRuntime } from './runtime.js';
 import { Scheduler } from './scheduler.js';
 
 const init = workerData as WorkerInit;
@@ -16,44 +10,13 @@ const port = parentPort!;
 const send = (msg: FromWorker): void => port.postMessage(msg);
 
 async function start(): Promise<Scheduler> {
-  const { derived } = init;
-  const base: ort.InferenceSession.SessionOptions = {
-    intraOpNumThreads: init.intraOpThreads,
-    interOpNumThreads: 1,
-    graphOptimizationLevel: 'all',
-  };
-  const choice = parseDevice(init.device);
-  const made = await createOnDevice(choice, (executionProviders) => createSession(derived, { ...base, executionProviders }));
-  const session = made.value;
-  const io = describeIo(session, derived.decoderPath, derived.embedsInputName);
-  const decoder = new DecoderSession(session, io, derived.hiddenSize, derived.vocabSize, init.contextLength);
-
-  let embeddings: EmbeddingSource;
-  if (init.table) embeddings = new SharedTableSource(init.table);
-  else if (derived.embedding.kind === 'model') {
-    const e = derived.embedding;
-    const sub = await createSession({ decoderPath: e.modelPath, externalDataDir: e.externalDataDir }, { ...base, executionProviders: ['cpu'] });
-    embeddings = new SubModelSource(sub, e.inputName, e.inputType, e.outputName, e.rows, e.dim);
-  } else throw new Error('embedding table was not shared with the worker');
-
-  const tokenizer = TextTokenizer.load(init.modelDir);
-  const scheduler = new Scheduler(
-    decoder,
-    {
-      tokenizer,
-      embeddings,
-      vocabSize: derived.vocabSize,
-      contextLength: init.contextLength,
-      mathIds: mathTokenIds((s) => tokenizer.encode(s, false)),
-      thinkIds: tokenizer.thinkIds,
-    },
-    {
-      events: (id, events) => send({ type: 'events', id, events }),
-      failed: (id, message) => send({ type: 'failed', id, message }),
-    },
-  );
+  const rt = await createRuntime(init);
+  const scheduler = new Scheduler(rt.decoder, rt.ctx, {
+    events: (id, events) => send({ type: 'events', id, events }),
+    failed: (id, message) => send({ type: 'failed', id, message }),
+  });
   installFaultInjection(scheduler);
-  send({ type: 'ready', device: made.device, warning: made.warning });
+  send({ type: 'ready', device: rt.device, warning: rt.warning });
   return scheduler;
 }
 

@@ -1,0 +1,50 @@
+// Everything a decode loop needs, built from a WorkerInit: the decoder session on
+// the chosen device, the embedding source and the per-model sequence context.
+// Used by the worker thread and, in-process, by tests.
+import type * as ort from 'onnxruntime-node';
+import type { WorkerInit } from '../engine/protocol.js';
+import { createSession } from '../model/convert/index.js';
+import { TextTokenizer } from '../model/tokenizer.js';
+import { DecoderSession, describeIo } from './decoder-session.js';
+import { SharedTableSource, SubModelSource, type EmbeddingSource } from './embeddings.js';
+import { createOnDevice, parseDevice } from './execution-providers.js';
+import { mathTokenIds } from './math-ids.js';
+import type { SequenceContext } from './sequence.js';
+
+export interface Runtime {
+  decoder: DecoderSession;
+  ctx: SequenceContext;
+  device: string;
+  warning?: string;
+}
+
+export async function createRuntime(init: WorkerInit): Promise<Runtime> {
+  const { derived } = init;
+  const base: ort.InferenceSession.SessionOptions = {
+    intraOpNumThreads: init.intraOpThreads,
+    interOpNumThreads: 1,
+    graphOptimizationLevel: 'all',
+  };
+  const made = await createOnDevice(parseDevice(init.device), (executionProviders) => createSession(derived, { ...base, executionProviders }));
+  const io = describeIo(made.value, derived.decoderPath, derived.embedsInputName);
+  const decoder = new DecoderSession(made.value, io, derived.hiddenSize, derived.vocabSize, init.contextLength);
+
+  let embeddings: EmbeddingSource;
+  if (init.table) embeddings = new SharedTableSource(init.table);
+  else if (derived.embedding.kind === 'model') {
+    const e = derived.embedding;
+    const sub = await createSession({ decoderPath: e.modelPath, externalDataDir: e.externalDataDir }, { ...base, executionProviders: ['cpu'] });
+    embeddings = new SubModelSource(sub, e.inputName, e.inputType, e.outputName, e.rows, e.dim);
+  } else throw new Error('the embedding table was not shared with the worker');
+
+  const tokenizer = TextTokenizer.load(init.modelDir);
+  const ctx: SequenceContext = {
+    tokenizer,
+    embeddings,
+    vocabSize: derived.vocabSize,
+    contextLength: init.contextLength,
+    mathIds: mathTokenIds((s) => tokenizer.encode(s, false)),
+    thinkIds: tokenizer.thinkIds,
+  };
+  return { decoder, ctx, device: made.device, warning: made.warning };
+}

@@ -1,0 +1,139 @@
+// The decode loop against generated models: KV-cache correctness, soft steps that
+// really feed the formula's vector, and per-sequence independence.
+import t from 'tap';
+import { echoModel, llamaModel } from '../support/models.js';
+import { request } from '../support/requests.js';
+import { inProcess, runAll, tokens } from '../support/runtime.js';
+import { argmax } from '../../src/sampling/topk.js';
+import { createTopKMix, softEmbedding, topKMix } from '../../src/sampling/selar.js';
+import { DistributionScratch, filteredProbs } from '../../src/sampling/distribution.js';
+
+t.test('greedy with the KV cache equals re-running the full sequence without it', async (t) => {
+  const { rt } = await inProcess(await llamaModel());
+  const prompt = [10, 20, 30, 40, 50];
+  for (const mode of ['off', 'selar', 'soft'] as const) {
+    const events = (await runAll(rt, [request(prompt, { selar: { mode, entropyThreshold: 0.6 }, stop: { maxTokens: 12 } })])).values().next().value!;
+    const cached = tokens(events).map((e) => e.id);
+
+    // Reference: no cache; every step re-runs all inputs (prompt rows, then each fed vector).
+    const dim = rt.ctx.embeddings.dim;
+    const inputs: Float32Array[] = [];
+    const promptRows = new Float32Array(prompt.length * dim);
+    await rt.ctx.embeddings.lookup(prompt, promptRows);
+    for (let i = 0; i < prompt.length; i++) inputs.push(promptRows.subarray(i * dim, (i + 1) * dim));
+    const scratch = new DistributionScratch(rt.decoder.vocabSize);
+    const mix = createTopKMix(3);
+    const rows = new Float32Array(3 * dim);
+    const reference: number[] = [];
+    for (let step = 0; step < cached.length; step++) {
+      const all = new Float32Array(inputs.length * dim);
+      inputs.forEach((row, i) => all.set(row, i * dim));
+      const logits = await rt.decoder.forward(rt.decoder.newCache(), all, inputs.length);
+      const token = argmax(logits);
+      reference.push(token);
+      topKMix(filteredProbs(logits, { temperature: 1, topK: 0, topP: 1, minP: 0 }, scratch), mix);
+      const next = new Float32Array(dim);
+      if (mode === 'soft' || (mode === 'selar' && mix.entropy >= 0.6)) {
+        await rt.ctx.embeddings.lookup(mix.ids, rows);
+        softEmbedding(rows, mix, 1, next);
+      } else await rt.ctx.embeddings.lookup([token], next);
+      inputs.push(next);
+    }
+    // Discrete decoding must agree to the end; soft steps amplify rounding, compare the early tokens.
+    const n = mode === 'off' ? cached.length : 6;
+    t.same(cached.slice(0, n), reference.slice(0, n), `mode ${mode}`);
+  }
+});
+
+t.test('a soft step feeds exactly e + w·H·(e − E[top1]) to the model', async (t) => {
+  const { dir, embeddings, hidden } = await echoModel({ hidden: 16, seed: 11 });
+  const { rt } = await inProcess(dir);
+  const prompt = [70, 71, 72];
+  const w = 0.7;
+  const req = request(prompt, { selar: { mode: 'soft', topK: 4, contrastiveWeight: w }, stop: { maxTokens: 2 } });
+  const fed: Float32Array[] = [];
+  const forward = rt.decoder.forward.bind(rt.decoder);
+  const seen: Float32Array[] = [];
+  rt.decoder.forward = async (cache, embeds, T) => {
+    fed.push(embeds.slice((T - 1) * hidden));
+    const logits = await forward(cache, embeds, T);
+    seen.push(logits.slice());
+    return logits;
+  };
+  const events = tokens((await runAll(rt, [req])).get(req.id)!);
+  t.equal(events.length, 2);
+  t.equal(events[0].soft, true);
+
+  // Independent computation from the first step's logits (the echo of the last prompt row).
+  const V = seen[0].length;
+  const l = Array.from(seen[0]);
+  const m = Math.max(...l);
+  const z = l.reduce((s, x) => s + Math.exp(x - m), 0);
+  const p = l.map((x) => Math.exp(x - m) / z);
+  const order = Array.from({ length: V }, (_, i) => i).sort((a, b) => p[b] - p[a] || a - b).slice(0, 4);
+  const mass = order.reduce((s, i) => s + p[i], 0);
+  const q = order.map((i) => p[i] / mass);
+  const H = Math.min(1, -q.reduce((s, x) => s + (x > 0 ? x * Math.log(x) : 0), 0) / Math.log(4));
+  t.ok(Math.abs(events[0].entropy - H) < 1e-6, `entropy ${events[0].entropy} vs ${H}`);
+  const row = (id: number) => embeddings.subarray(id * hidden, (id + 1) * hidden);
+  const expected = Array.from({ length: hidden }, (_, d) => {
+    const e = order.reduce((s, id, j) => s + q[j] * row(id)[d], 0);
+    return e + w * H * (e - row(order[0])[d]);
+  });
+  // The second forward pass's logits are the vector it received.
+  for (let d = 0; d < hidden; d++) t.ok(Math.abs(seen[1][d] - expected[d]) < 1e-5, `dim ${d}: ${seen[1][d]} vs ${expected[d]}`);
+  t.same(Array.from(fed[1]), Array.from(seen[1].subarray(0, hidden)), 'the echo shows the fed vector');
+});
+
+t.test('sequences decoded together produce what each produces alone', async (t) => {
+  const { rt } = await inProcess(await llamaModel());
+  const reqs = [
+    request([5, 6, 7], { selar: { mode: 'selar', entropyThreshold: 0.3 }, stop: { maxTokens: 10 } }),
+    request([9, 8, 7, 6, 5, 4], { selar: { mode: 'off' }, stop: { maxTokens: 14 } }),
+    request([100, 101], { selar: { mode: 'soft', topK: 5, contrastiveWeight: 2 }, stop: { maxTokens: 8 } }),
+    request([42], { sampling: { temperature: 0.9, seed: 1234 }, selar: { mode: 'selar' }, stop: { maxTokens: 9 } }),
+  ];
+  const together = await runAll(rt, reqs);
+  for (const r of reqs) {
+    const alone = await runAll(rt, [{ ...r, id: r.id + '-alone' }]);
+    t.same(
+      tokens(together.get(r.id)!).map((e) => [e.id, e.soft]),
+      tokens(alone.get(r.id + '-alone')!).map((e) => [e.id, e.soft]),
+      `request ${r.id}`,
+    );
+  }
+});
+
+t.test('finish reasons, usage counts and stop strings', async (t) => {
+  const { rt } = await inProcess(await llamaModel());
+  const base = request([1, 2, 3], { selar: { mode: 'selar', entropyThreshold: 0.2 }, stop: { maxTokens: 10 } });
+  const events = (await runAll(rt, [base])).get(base.id)!;
+  const fin = events[events.length - 1];
+  t.equal(fin.type, 'finish');
+  if (fin.type !== 'finish') return;
+  t.equal(fin.reason, 'length');
+  t.equal(fin.completionTokens, 10);
+  t.equal(fin.promptTokens, 3);
+  const toks = tokens(events);
+  t.equal(fin.softTokens, toks.filter((e) => e.soft).length);
+  t.equal(toks[toks.length - 1].soft, false, 'no soft step after the last token');
+  const text = toks.map((e) => e.text).join('') + fin.text;
+  // Stop at a piece of that text: generation ends before it and never emits it.
+  const stopAt = text.slice(4, 6);
+  if (stopAt.length === 2) {
+    const s = request([1, 2, 3], { selar: { mode: 'selar', entropyThreshold: 0.2 }, stop: { maxTokens: 10, strings: [stopAt] } });
+    const ev = (await runAll(rt, [s])).get(s.id)!;
+    const f2 = ev[ev.length - 1];
+    const out = tokens(ev).map((e) => e.text).join('') + (f2.type === 'finish' ? f2.text : '');
+    t.equal(out, text.slice(0, text.indexOf(stopAt)));
+    t.equal(f2.type === 'finish' && f2.reason, 'stop');
+  }
+  // eos ends generation with reason stop; min_tokens masks it until reached.
+  const eos = toks[2].id;
+  const e1 = (await runAll(rt, [request([1, 2, 3], { selar: { mode: 'selar', entropyThreshold: 0.2 }, stop: { maxTokens: 10, eosTokenIds: [eos] }, id: 'eos' })])).get('eos')!;
+  const f3 = e1[e1.length - 1];
+  t.equal(f3.type === 'finish' && f3.reason, 'stop');
+  t.equal(tokens(e1).at(-1)!.id, eos);
+  const e2 = (await runAll(rt, [request([1, 2, 3], { stop: { maxTokens: 5, eosTokenIds: [eos], minTokens: 5 }, id: 'min' })])).get('min')!;
+  t.notOk(tokens(e2).some((e) => e.id === eos), 'eos masked before min_tokens');
+});

@@ -1,0 +1,64 @@
+import t from 'tap';
+import { createTopKMix, normaliseEntropy, softEmbedding, softGate, topKMix } from '../../src/sampling/selar.js';
+
+const near = (a: number, b: number, eps = 1e-9) => Math.abs(a - b) < eps;
+
+t.test('entropy of the renormalised top-k, normalised by ln k', async (t) => {
+  const p = new Float32Array([0.1, 0.4, 0.2, 0.2, 0.1]);
+  const mix = topKMix(p, createTopKMix(3));
+  t.same(Array.from(mix.ids), [1, 2, 3]);
+  const q = [0.4 / 0.8, 0.2 / 0.8, 0.2 / 0.8];
+  t.ok(q.every((v, i) => near(mix.q[i], v, 1e-7)));
+  const h = -q.reduce((s, v) => s + v * Math.log(v), 0) / Math.log(3);
+  t.ok(near(mix.entropy, h, 1e-7), `${mix.entropy} vs ${h}`);
+});
+
+t.test('uniform top-k gives H = 1; a one-hot distribution gives H = 0', async (t) => {
+  t.ok(near(topKMix(new Float32Array([0.25, 0.25, 0.25, 0.25]), createTopKMix(4)).entropy, 1, 1e-7));
+  t.equal(topKMix(new Float32Array([0, 1, 0, 0]), createTopKMix(3)).entropy, 0);
+});
+
+t.test('zero-probability candidates (filtered) contribute nothing', async (t) => {
+  const mix = topKMix(new Float32Array([0.5, 0.5, 0, 0]), createTopKMix(3));
+  t.ok(near(mix.entropy, Math.log(2) / Math.log(3), 1e-7));
+  t.equal(mix.q[2], 0);
+});
+
+t.test('normaliseEntropy clamps to [0, 1]', async (t) => {
+  t.equal(normaliseEntropy(5, 3), 1);
+  t.equal(normaliseEntropy(-1e-12, 3), 0);
+  t.equal(normaliseEntropy(1, 1), 0);
+});
+
+t.test('the gate fires at exactly tau and not below', async (t) => {
+  const base = { mode: 'selar' as const, threshold: 0.5, forcedDiscrete: false, inScope: true };
+  t.equal(softGate({ ...base, entropy: 0.5 }), true);
+  t.equal(softGate({ ...base, entropy: 0.4999999 }), false);
+  t.equal(softGate({ ...base, entropy: 1 }), true);
+  t.equal(softGate({ ...base, entropy: 0, threshold: 0 }), true, 'tau 0 always fires');
+});
+
+t.test('modes, forced-discrete tokens and scope', async (t) => {
+  const g = { entropy: 0.1, threshold: 0.5, forcedDiscrete: false, inScope: true };
+  t.equal(softGate({ ...g, mode: 'soft' }), true, 'soft: every step');
+  t.equal(softGate({ ...g, mode: 'off', entropy: 1 }), false, 'off: never');
+  t.equal(softGate({ ...g, mode: 'soft', forcedDiscrete: true }), false, 'math tokens stay discrete');
+  t.equal(softGate({ ...g, mode: 'soft', inScope: false }), false, 'outside <think> with scope thinking');
+});
+
+t.test('soft embedding s = e + w·H·(e − E[top1])', async (t) => {
+  const dim = 3;
+  // Candidate rows in mix order: top1, second, third.
+  const rows = new Float32Array([1, 0, 0, 0, 1, 0, 0, 0, 1]);
+  const mix = createTopKMix(3);
+  mix.ids.set([7, 2, 5]);
+  mix.q.set([0.5, 0.3, 0.2]);
+  mix.entropy = 0.8;
+  const out = softEmbedding(rows, mix, 1.5, new Float32Array(dim));
+  const e = [0.5, 0.3, 0.2];
+  const top1 = [1, 0, 0];
+  const expected = e.map((v, i) => v + 1.5 * 0.8 * (v - top1[i]));
+  t.ok(Array.from(out).every((v, i) => near(v, expected[i], 1e-6)), `${Array.from(out)} vs ${expected}`);
+  const plain = softEmbedding(rows, mix, 0, new Float32Array(dim));
+  t.ok(Array.from(plain).every((v, i) => near(v, e[i], 1e-7)), 'w = 0 is the plain expected embedding');
+});

@@ -1,0 +1,22 @@
+// GenerationRequest builder for engine tests: every field resolved, greedy by default.
+import type { GenerationRequest, SamplingParams, SelarParams, StopParams } from '../../src/engine/types.js';
+
+let counter = 0;
+
+export function request(
+  promptIds: number[],
+  over: { sampling?: Partial<SamplingParams>; stop?: Partial<StopParams>; selar?: Partial<SelarParams>; id?: string } = {},
+): GenerationRequest {
+  return {
+    id: over.id ?? `req-${++counter}`,
+    promptIds,
+    sampling: {
+      temperature: 0, topK: 0, topP: 1, minP: 0, seed: 0, presencePenalty: 0, frequencyPenalty: 0, repetitionPenalty: 1,
+      logitBias: [], logprobs: false, topLogprobs: 0, ...over.sampling,
+    },
+    stop: { strings: [], eosTokenIds: [], ignoreEos: false, maxTokens: 16, minTokens: 0, ...over.stop },
+    selar: {
+      mode: 'off', topK: 3, entropyThreshold: 0.5, contrastiveWeight: 1, discreteTokens: 'none', scope: 'all', trace: false, ...over.selar,
+    },
+  };
+}

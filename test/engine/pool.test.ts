@@ -1,0 +1,99 @@
+// The worker pool: admission, cancellation, fault isolation and start-up failures.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import t from 'tap';
+import { llamaModel } from '../support/models.js';
+import { request } from '../support/requests.js';
+import { createEngine } from '../../src/engine/pool.js';
+import { ModelLoadError, SelarError } from '../../src/errors.js';
+import type { Engine, GenerationEvent, GenerationRequest } from '../../src/engine/types.js';
+
+async function collect(engine: Engine, req: GenerationRequest, signal?: AbortSignal): Promise<GenerationEvent[]> {
+  const out: GenerationEvent[] = [];
+  for await (const e of engine.generate(req, signal)) out.push(e);
+  return out;
+}
+
+const long = (id?: string) => request([1, 2, 3], { id, stop: { maxTokens: 200, ignoreEos: true } });
+
+t.test('a full queue is refused with overloaded, and capacity returns', async (t) => {
+  const { engine } = await createEngine({ modelDir: await llamaModel(), workers: 1, maxSequencesPerWorker: 1, queueSize: 1, threadsPerWorker: 1 });
+  t.teardown(() => engine.close());
+  const ctl = new AbortController();
+  const first = collect(engine, long(), ctl.signal);
+  const second = collect(engine, long(), ctl.signal); // waits in the queue
+  t.same(engine.stats().queued, 1);
+  t.throws(() => engine.generate(long()), { code: 'overloaded' });
+  ctl.abort();
+  await Promise.all([first, second]);
+  t.same({ queued: engine.stats().queued, running: engine.stats().running }, { queued: 0, running: 0 });
+  const ok = await collect(engine, request([1], { stop: { maxTokens: 3 } }));
+  t.equal(ok.at(-1)!.type, 'finish');
+});
+
+t.test('aborting cancels within a step and frees the slot', async (t) => {
+  const { engine } = await createEngine({ modelDir: await llamaModel(), workers: 1, maxSequencesPerWorker: 1, threadsPerWorker: 1 });
+  t.teardown(() => engine.close());
+  const ctl = new AbortController();
+  let seen = 0;
+  for await (const e of engine.generate(long(), ctl.signal)) {
+    if (e.type === 'token' && ++seen === 3) ctl.abort();
+  }
+  t.ok(seen >= 3 && seen < 200, `stopped after ${seen} tokens`);
+  t.equal(engine.stats().running, 0);
+  const next = await collect(engine, request([4, 5], { stop: { maxTokens: 2 } }));
+  t.equal(next.at(-1)!.type, 'finish', 'the slot serves the next request');
+});
+
+t.test('a worker that dies fails its requests, is replaced, and others keep working', async (t) => {
+  const { engine } = await createEngine({ modelDir: await llamaModel(), workers: 2, maxSequencesPerWorker: 1, threadsPerWorker: 1, faultInjection: { crashAfterSteps: 30 } });
+  t.teardown(() => engine.close());
+  // Two long requests, one per worker: both workers reach 30 steps and crash.
+  const results = await Promise.allSettled([collect(engine, long()), collect(engine, long())]);
+  for (const r of results) t.ok(r.status === 'rejected' && r.reason instanceof SelarError && r.reason.code === 'worker_failed', 'request failed with worker_failed');
+  // Replacements come up; short requests (under 30 steps) complete.
+  for (let i = 0; i < 100 && engine.stats().readyWorkers < 2; i++) await new Promise((r) => setTimeout(r, 50));
+  t.equal(engine.stats().readyWorkers, 2, 'both workers replaced');
+  const ok = await collect(engine, request([7, 8], { stop: { maxTokens: 5 } }));
+  t.equal(ok.at(-1)!.type, 'finish');
+});
+
+t.test('an exception in one sequence fails only that request', async (t) => {
+  const { engine } = await createEngine({ modelDir: await llamaModel(), workers: 1, maxSequencesPerWorker: 4, threadsPerWorker: 1, faultInjection: { throwAfterSteps: 1_000_000 } });
+  t.teardown(() => engine.close());
+  // A prompt id outside the embedding table makes that sequence's prefill throw.
+  const bad = request([1, 999_999], { stop: { maxTokens: 5 } });
+  const good = request([1, 2], { stop: { maxTokens: 5 } });
+  const [b, g] = await Promise.allSettled([collect(engine, bad), collect(engine, good)]);
+  t.ok(b.status === 'rejected' && (b.reason as SelarError).code === 'worker_failed');
+  t.ok(g.status === 'fulfilled' && g.value.at(-1)!.type === 'finish');
+  t.equal(engine.stats().readyWorkers, 1, 'the worker survived');
+});
+
+t.test('model folders that cannot be served fail at start-up with the cause', async (t) => {
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'selar-bad-'));
+  t.teardown(() => fs.rmSync(tmp, { recursive: true, force: true }));
+  await t.rejects(createEngine({ modelDir: path.join(tmp, 'nope') }), ModelLoadError, 'missing folder');
+  await t.rejects(createEngine({ modelDir: tmp }), { message: /unknown model layout/ });
+  const src = await llamaModel();
+  const copy = path.join(tmp, 'copy');
+  fs.cpSync(src, copy, { recursive: true });
+  fs.rmSync(path.join(copy, 'onnx', 'model.onnx'));
+  await t.rejects(createEngine({ modelDir: copy }), { message: /model\.onnx/ });
+  fs.cpSync(src, copy, { recursive: true });
+  fs.rmSync(path.join(copy, 'tokenizer.json'));
+  await t.rejects(createEngine({ modelDir: copy }), { message: /tokenizer\.json/ });
+  fs.cpSync(src, copy, { recursive: true });
+  await t.rejects(createEngine({ modelDir: copy, dtype: 'fp16' }), { message: /model_fp16\.onnx/ });
+  const cfg = JSON.parse(fs.readFileSync(path.join(copy, 'config.json'), 'utf8'));
+  fs.writeFileSync(path.join(copy, 'config.json'), JSON.stringify({ ...cfg, vocab_size: cfg.vocab_size + 7 }));
+  await t.rejects(createEngine({ modelDir: copy }), { message: /vocab_size/ });
+});
+
+t.test('a tokenizer whose vocabulary does not fit the model is refused', async (t) => {
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'selar-vocab-'));
+  t.teardown(() => fs.rmSync(tmp, { recursive: true, force: true }));
+  const big = await llamaModel({ vocab: 5000 });
+  await t.rejects(createEngine({ modelDir: big }), { message: /tokenizer vocabulary .* does not match/ });
+});

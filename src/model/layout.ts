@@ -43,7 +43,15 @@ const DTYPE_SUFFIX: Record<string, string> = {
   bnb4: '_bnb4',
 };
 
-export const SUPPORTED_DTYPES = Object.keys(DTYPE_SUFFIX);
+export const SUPPORTED_DTYPES = ['auto', ...Object.keys(DTYPE_SUFFIX)];
+
+/** `auto`: the first variant the folder has, full precision first. */
+function resolveAutoDtype(dir: string): string {
+  for (const [dtype, suffix] of Object.entries(DTYPE_SUFFIX)) {
+    if (fs.existsSync(path.join(dir, 'onnx', `model${suffix}.onnx`)) || fs.existsSync(path.join(dir, 'onnx', `decoder_model_merged${suffix}.onnx`))) return dtype;
+  }
+  return 'fp32';
+}
 
 function readJson(file: string): Record<string, unknown> {
   try {
@@ -66,6 +74,7 @@ function num(v: unknown): number | undefined {
 export function detectLayout(dir: string, dtype = 'fp32'): ModelLayout {
   const abs = path.resolve(dir);
   if (!fs.existsSync(abs) || !fs.statSync(abs).isDirectory()) throw new ModelLoadError('model folder does not exist or is not a directory', abs);
+  if (dtype === 'auto') dtype = resolveAutoDtype(abs);
   if (!(dtype in DTYPE_SUFFIX)) throw new ModelLoadError(`unsupported dtype "${dtype}" (one of ${SUPPORTED_DTYPES.join(', ')})`, abs);
   if (fs.existsSync(path.join(abs, 'genai_config.json'))) return genaiLayout(abs);
   if (fs.existsSync(path.join(abs, 'config.json'))) return optimumLayout(abs, dtype);

@@ -1,0 +1,81 @@
+// Builds the Fastify app without listening (tests inject into it; server.ts listens).
+// Order matters: docs first (they must see every route), then the hooks in the order
+// they should run (request id, CORS, draining, auth), then the routes.
+import { randomBytes } from 'node:crypto';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import pino from 'pino';
+import type { TSchema } from '@sinclair/typebox';
+import type { Config } from './config.js';
+import type { Engine } from './engine/types.js';
+import type { TextTokenizer } from './model/tokenizer.js';
+import { installAuth } from './http/auth.js';
+import { registerChatRoute } from './http/chat-route.js';
+import { registerCompletionsRoute } from './http/completions-route.js';
+import { installCors } from './http/cors.js';
+import { registerDocs } from './http/docs.js';
+import { installErrorHandling } from './http/errors.js';
+import { Lifecycle, registerHealthRoutes } from './http/lifecycle.js';
+import { ServerMetrics, registerMetricsRoute } from './http/metrics.js';
+import { registerModelRoutes } from './http/models-route.js';
+import { servingContext } from './serving/context.js';
+import { validator } from './serving/validate.js';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    lifecycle: Lifecycle;
+    metrics: ServerMetrics;
+  }
+}
+
+export interface AppOptions {
+  config: Config;
+  engine: Engine;
+  tokenizer: TextTokenizer;
+  logger?: pino.Logger;
+}
+
+export async function buildApp({ config, engine, tokenizer, logger }: AppOptions): Promise<FastifyInstance> {
+  const app = Fastify({
+    loggerInstance: (logger ?? pino({ level: 'silent' })) as FastifyBaseLogger,
+    bodyLimit: config.bodyLimit,
+    requestTimeout: config.requestTimeoutMs,
+    return503OnClosing: false, // draining is answered by the lifecycle hook, in OpenAI's shape
+    genReqId: () => `req-${randomBytes(8).toString('hex')}`,
+  });
+  app.server.headersTimeout = config.headersTimeoutMs;
+
+  // TypeBox validates (no coercion, no defaults, no stripping: unknown fields are errors);
+  // responses are plain JSON.stringify so nothing we build is dropped by a serializer.
+  app.setValidatorCompiler(({ schema }) => {
+    const v = validator(schema as TSchema);
+    return (data: unknown) => {
+      try {
+        return { value: v.parse(data) };
+      } catch (error) {
+        return { error: error as Error };
+      }
+    };
+  });
+  app.setSerializerCompiler(() => (data) => JSON.stringify(data));
+
+  const ctx = servingContext(config, engine, tokenizer);
+  const lifecycle = new Lifecycle(engine);
+  const metrics = new ServerMetrics(engine);
+  app.decorate('lifecycle', lifecycle);
+  app.decorate('metrics', metrics);
+
+  await registerDocs(app);
+  app.addHook('onRequest', async (req, reply) => {
+    reply.header('x-request-id', req.id);
+  });
+  installCors(app, config.corsOrigins);
+  registerHealthRoutes(app, lifecycle);
+  installAuth(app, config.apiKeys);
+  installErrorHandling(app, config.retryAfterS, metrics);
+  registerMetricsRoute(app, metrics);
+  registerModelRoutes(app, ctx);
+  const deps = { ctx, lifecycle, metrics };
+  registerChatRoute(app, deps);
+  registerCompletionsRoute(app, deps);
+  return app;
+}

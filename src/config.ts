@@ -1,0 +1,140 @@
+// Server configuration: ONE TypeBox schema, filled from CLI flags, then SELAR_*
+// environment variables, then the schema defaults, validated and frozen. Flag and
+// variable names are derived from the property names (queueSize → --queue-size,
+// SELAR_QUEUE_SIZE) so the three can never drift apart.
+import os from 'node:os';
+import { parseArgs } from 'node:util';
+import { Type, type Static, type TSchema } from '@sinclair/typebox';
+import { StringEnum } from './protocol/common.js';
+import { validator } from './serving/validate.js';
+import { SelarError } from './errors.js';
+import { SUPPORTED_DTYPES } from './model/layout.js';
+
+/** One worker per two cores: each onnxruntime session also uses intra-op threads. */
+const defaultWorkers = Math.max(1, Math.floor(os.availableParallelism() / 2));
+const Ms = (def: number, description: string) => Type.Integer({ minimum: 0, default: def, description });
+
+export const ConfigSchema = Type.Object({
+  model: Type.String({ minLength: 1, description: 'model folder (ONNX model, tokenizer.json, configs); required' }),
+  modelId: Type.String({ default: '', description: 'model id clients must send (default: the model folder name)' }),
+  host: Type.String({ minLength: 1, default: '127.0.0.1', description: 'address to listen on (0.0.0.0 for all interfaces)' }),
+  port: Type.Integer({ minimum: 0, maximum: 65535, default: 8000, description: 'TCP port (0 = any free port)' }),
+  workers: Type.Integer({ minimum: 1, default: defaultWorkers, description: 'worker threads, each with its own session (default: half the CPU cores)' }),
+  threadsPerWorker: Type.Integer({ minimum: 0, default: 0, description: 'intra-op threads per worker (0 = cores / workers)' }),
+  maxSequencesPerWorker: Type.Integer({ minimum: 1, default: 8, description: 'sequences each worker decodes concurrently' }),
+  queueSize: Type.Integer({ minimum: 1, default: 64, description: 'sequences waiting for a worker before requests get 429' }),
+  maxN: Type.Integer({ minimum: 1, maximum: 128, default: 8, description: 'largest accepted `n` (sequences per request)' }),
+  device: Type.String({ pattern: '^(cpu|auto|cuda(:[0-9]+)?)$', default: 'cpu', description: 'cpu, cuda, cuda:N or auto' }),
+  dtype: StringEnum(SUPPORTED_DTYPES, { description: `ONNX weights variant to load (${SUPPORTED_DTYPES.join(', ')})` }),
+  temperature: Type.Number({ minimum: 0, maximum: 2, default: 1, description: 'default temperature (0 = greedy)' }),
+  topP: Type.Number({ exclusiveMinimum: 0, maximum: 1, default: 1, description: 'default top_p' }),
+  topK: Type.Integer({ minimum: 0, default: 0, description: 'default top_k (0 = off)' }),
+  minP: Type.Number({ minimum: 0, maximum: 1, default: 0, description: 'default min_p (0 = off)' }),
+  repetitionPenalty: Type.Number({ exclusiveMinimum: 0, maximum: 10, default: 1, description: 'default repetition_penalty (1 = off)' }),
+  presencePenalty: Type.Number({ minimum: -2, maximum: 2, default: 0, description: 'default presence_penalty' }),
+  frequencyPenalty: Type.Number({ minimum: -2, maximum: 2, default: 0, description: 'default frequency_penalty' }),
+  maxTokens: Type.Integer({ minimum: 0, default: 0, description: 'default max_tokens when a request gives none (0 = up to the context length)' }),
+  selarMode: StringEnum(['selar', 'soft', 'off'] as const, { description: 'default selar.mode' }),
+  selarTopK: Type.Integer({ minimum: 2, maximum: 64, default: 3, description: 'default selar.top_k' }),
+  selarEntropyThreshold: Type.Number({ minimum: 0, maximum: 1, default: 0.5, description: 'default selar.entropy_threshold' }),
+  selarContrastiveWeight: Type.Number({ minimum: 0, default: 1, description: 'default selar.contrastive_weight' }),
+  selarDiscreteTokens: StringEnum(['math', 'none'] as const, { description: 'default selar.discrete_tokens' }),
+  selarScope: StringEnum(['all', 'thinking'] as const, { description: 'default selar.scope' }),
+  apiKeys: Type.Array(Type.String({ minLength: 1 }), { default: [], description: 'comma-separated API keys; empty = no authentication' }),
+  corsOrigins: Type.Array(Type.String({ minLength: 1 }), { default: [], description: 'comma-separated allowed CORS origins (* = any); empty = CORS off' }),
+  bodyLimit: Type.Integer({ minimum: 1024, default: 4 * 1024 * 1024, description: 'largest request body in bytes' }),
+  headersTimeoutMs: Ms(30_000, 'time allowed to receive the request headers'),
+  requestTimeoutMs: Ms(60_000, 'time allowed to receive the whole request (not the response)'),
+  deadlineMs: Ms(600_000, 'longest a generation may run before it is cut off with 504 (0 = none)'),
+  pingIntervalMs: Ms(10_000, 'send an SSE `: ping` comment after this much silence (0 = never)'),
+  drainTimeoutMs: Ms(30_000, 'on SIGTERM/SIGINT, how long in-flight requests may finish'),
+  retryAfterS: Type.Integer({ minimum: 1, default: 1, description: 'Retry-After seconds sent with 429' }),
+  logLevel: StringEnum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const, { description: 'pino log level' }),
+  logPrompts: Type.Boolean({ default: false, description: 'log prompt text and completions (off: never logged)' }),
+}, { additionalProperties: false });
+
+// Enum defaults live here because StringEnum builds a union (no `default` slot of its own).
+const enumDefaults = { dtype: 'fp32', selarMode: 'selar', selarDiscreteTokens: 'math', selarScope: 'all', logLevel: 'info' } as const;
+
+export type Config = Readonly<Static<typeof ConfigSchema>>;
+export type ConfigKey = keyof Static<typeof ConfigSchema>;
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+export const flagName = (key: string) => key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+export const envName = (key: string) => `SELAR_${key.replace(/[A-Z]/g, (c) => `_${c}`).toUpperCase()}`;
+
+const props = ConfigSchema.properties as Record<ConfigKey, TSchema>;
+const keys = Object.keys(props) as ConfigKey[];
+
+export function defaultOf(key: ConfigKey): unknown {
+  return (enumDefaults as Record<string, unknown>)[key] ?? props[key].default;
+}
+
+function coerce(key: ConfigKey, raw: string | boolean, source: string): unknown {
+  const schema = props[key];
+  if (typeof raw === 'boolean') return raw;
+  const text = raw.trim();
+  switch (schema.type) {
+    case 'integer':
+    case 'number': {
+      const n = Number(text);
+      if (text === '' || !Number.isFinite(n)) throw new ConfigError(`${source}: expected a number, got ${JSON.stringify(raw)}`);
+      return n;
+    }
+    case 'boolean':
+      if (/^(1|true|yes|on)$/i.test(text)) return true;
+      if (/^(0|false|no|off)$/i.test(text)) return false;
+      throw new ConfigError(`${source}: expected true or false, got ${JSON.stringify(raw)}`);
+    case 'array':
+      return text.split(',').map((s) => s.trim()).filter((s) => s !== '');
+    default:
+      return text;
+  }
+}
+
+/** Flags win over environment variables, which win over the defaults. */
+export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): Config {
+  const options = Object.fromEntries(keys.map((k) => [flagName(k), { type: props[k].type === 'boolean' ? 'boolean' : 'string' } as const]));
+  let values: Record<string, string | boolean | undefined>;
+  try {
+    ({ values } = parseArgs({ args: [...argv], options, strict: true, allowPositionals: false }));
+  } catch (err) {
+    throw new ConfigError((err as Error).message);
+  }
+  const out: Record<string, unknown> = {};
+  for (const key of keys) {
+    const flag = values[flagName(key)];
+    const fromEnv = env[envName(key)];
+    if (flag !== undefined) out[key] = coerce(key, flag, `--${flagName(key)}`);
+    else if (fromEnv !== undefined && fromEnv !== '') out[key] = coerce(key, fromEnv, envName(key));
+    else if (defaultOf(key) !== undefined) out[key] = structuredClone(defaultOf(key));
+  }
+  try {
+    validator(ConfigSchema).parse(out);
+  } catch (err) {
+    if (!(err instanceof SelarError)) throw err;
+    const key = err.param as ConfigKey | null;
+    const where = key && key in props ? `--${flagName(key)} / ${envName(key)}` : 'configuration';
+    throw new ConfigError(`${where}: ${err.message.replace(/^Invalid value for '[^']*': /, '')}`);
+  }
+  // Node refuses a headers timeout longer than the whole-request timeout.
+  const { headersTimeoutMs, requestTimeoutMs } = out as { headersTimeoutMs: number; requestTimeoutMs: number };
+  if (requestTimeoutMs > 0 && headersTimeoutMs > requestTimeoutMs) {
+    throw new ConfigError('--headers-timeout-ms must not exceed --request-timeout-ms');
+  }
+  for (const v of Object.values(out)) if (Array.isArray(v)) Object.freeze(v);
+  return Object.freeze(out) as unknown as Config;
+}
+
+/** The option table for `--help` and the README. */
+export function configTable(): string {
+  const rows = keys.map((k) => {
+    const def = defaultOf(k);
+    const shown = k === 'workers' ? 'half the cores' : Array.isArray(def) ? '(empty)' : def === undefined ? '(required)' : String(def);
+    return `| \`--${flagName(k)}\` | \`${envName(k)}\` | ${shown} | ${props[k].description ?? ''} |`;
+  });
+  return ['| flag | environment variable | default | meaning |', '| --- | --- | --- | --- |', ...rows].join('\n');
+}

@@ -1,0 +1,27 @@
+// GET /v1/models and GET /v1/models/{id}. Model ids may contain '/', hence the wildcard.
+import { Type } from '@sinclair/typebox';
+import type { FastifyInstance } from 'fastify';
+import { SelarError } from '../errors.js';
+import { ErrorResponse } from '../protocol/common.js';
+import { Model, ModelList } from '../protocol/models.js';
+import type { ServingContext } from '../serving/context.js';
+
+export function registerModelRoutes(app: FastifyInstance, ctx: ServingContext): void {
+  const created = Math.floor(Date.now() / 1000);
+  const model = (): Model => ({ id: ctx.model.id, object: 'model', created, owned_by: 'selar-server', max_model_len: ctx.model.contextLength });
+  const security = [{ bearer: [] }];
+  app.get('/v1/models', {
+    schema: { tags: ['openai'], summary: 'the served model', security, response: { 200: ModelList } },
+  }, async () => ({ object: 'list' as const, data: [model()] }));
+  app.get<{ Params: { '*': string } }>('/v1/models/*', {
+    schema: {
+      tags: ['openai'], summary: 'one model by id', security,
+      params: Type.Object({ '*': Type.String({ description: 'the model id' }) }),
+      response: { 200: Model, 404: ErrorResponse },
+    },
+  }, async (req) => {
+    const id = decodeURIComponent(req.params['*']);
+    if (id !== ctx.model.id) throw new SelarError('model_not_found', `The model '${id}' does not exist`, 'model');
+    return model();
+  });
+}

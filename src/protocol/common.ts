@@ -1,0 +1,98 @@
+// Wire schemas shared by the chat and legacy completions endpoints. These TypeBox
+// objects are the single source for request validation, the TypeScript types and the
+// OpenAPI document. Every object rejects unknown properties: a field we do not
+// implement must fail loudly instead of being ignored.
+import { Type, type Static, type TSchema, type TLiteral } from '@sinclair/typebox';
+
+/** OpenAI clients commonly send `null` for "not given"; null means the default. */
+export const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
+export const OptionalNullable = <T extends TSchema>(schema: T) => Type.Optional(Nullable(schema));
+
+export function StringEnum<const T extends readonly string[]>(values: T, options: { description?: string } = {}) {
+  return Type.Union(values.map((v) => Type.Literal(v)) as unknown as TLiteral<T[number]>[], options);
+}
+
+export const SelarRequest = Type.Object(
+  {
+    mode: Type.Optional(StringEnum(['selar', 'soft', 'off'] as const, {
+      description: '"selar": entropy-gated soft steps; "soft": every step soft; "off": plain decoding',
+    })),
+    top_k: Type.Optional(Type.Integer({ minimum: 2, maximum: 64, description: 'candidates mixed into a soft embedding' })),
+    entropy_threshold: Type.Optional(Type.Number({ minimum: 0, maximum: 1, description: 'tau, compared with the normalised top-k entropy' })),
+    contrastive_weight: Type.Optional(Type.Number({ minimum: 0, description: 'w; 0 disables the push away from the top-1 token' })),
+    discrete_tokens: Type.Optional(StringEnum(['math', 'none'] as const)),
+    scope: Type.Optional(StringEnum(['all', 'thinking'] as const)),
+    trace: Type.Optional(Type.Boolean({ description: 'return per-token entropy and soft/discrete decisions' })),
+  },
+  { additionalProperties: false, description: 'SeLaR decoding options; omitted fields take the server defaults' },
+);
+export type SelarRequest = Static<typeof SelarRequest>;
+
+export const StopParam = Type.Union([
+  Type.String({ minLength: 1 }),
+  Type.Array(Type.String({ minLength: 1 }), { minItems: 1, maxItems: 4 }),
+]);
+
+export const LogitBias = Type.Record(Type.Integer(), Type.Number({ minimum: -100, maximum: 100 }), {
+  additionalProperties: false,
+  description: 'token id → bias added to its logit; ids must be in the vocabulary',
+});
+
+export const StreamOptions = Type.Object(
+  { include_usage: Type.Optional(Type.Boolean()) },
+  { additionalProperties: false },
+);
+
+const SAFE = Number.MAX_SAFE_INTEGER;
+
+/** Sampling fields shared by both endpoints (OpenAI's plus the vLLM/SeLaR extensions). */
+export const samplingFields = {
+  temperature: OptionalNullable(Type.Number({ minimum: 0, maximum: 2 })),
+  top_p: OptionalNullable(Type.Number({ exclusiveMinimum: 0, maximum: 1 })),
+  top_k: OptionalNullable(Type.Integer({ minimum: -1, description: 'extension; 0 or -1 = off' })),
+  min_p: OptionalNullable(Type.Number({ minimum: 0, maximum: 1, description: 'extension' })),
+  seed: OptionalNullable(Type.Integer({ minimum: -SAFE, maximum: SAFE })),
+  n: OptionalNullable(Type.Integer({ minimum: 1 })),
+  stop: OptionalNullable(StopParam),
+  max_tokens: OptionalNullable(Type.Integer({ minimum: 1 })),
+  presence_penalty: OptionalNullable(Type.Number({ minimum: -2, maximum: 2 })),
+  frequency_penalty: OptionalNullable(Type.Number({ minimum: -2, maximum: 2 })),
+  repetition_penalty: OptionalNullable(Type.Number({ exclusiveMinimum: 0, maximum: 10, description: 'extension; 1 = off' })),
+  logit_bias: OptionalNullable(LogitBias),
+  min_tokens: OptionalNullable(Type.Integer({ minimum: 0, description: 'extension (vLLM)' })),
+  ignore_eos: OptionalNullable(Type.Boolean({ description: 'extension (vLLM)' })),
+  stream: OptionalNullable(Type.Boolean()),
+  stream_options: OptionalNullable(StreamOptions),
+  user: OptionalNullable(Type.String({ description: 'end-user id; logged with the request, not used for generation' })),
+  return_token_ids: OptionalNullable(Type.Boolean({ description: 'extension: generated and prompt token ids' })),
+  selar: OptionalNullable(SelarRequest),
+};
+
+export const SelarTraceEntry = Type.Object({ entropy: Type.Number(), soft: Type.Boolean() }, { additionalProperties: false });
+export type SelarTraceEntry = Static<typeof SelarTraceEntry>;
+
+export const Usage = Type.Object({
+  prompt_tokens: Type.Integer(),
+  completion_tokens: Type.Integer(),
+  total_tokens: Type.Integer(),
+  completion_tokens_details: Type.Object({
+    reasoning_tokens: Type.Integer(),
+    soft_tokens: Type.Integer({ description: 'generated tokens followed by a soft step' }),
+  }),
+});
+export type Usage = Static<typeof Usage>;
+
+export const FinishReason = StringEnum(['stop', 'length'] as const);
+
+/** Response-level extension for `return_token_ids`: one list, or one per prompt for batched completions. */
+export const PromptTokenIds = Type.Union([Type.Array(Type.Integer()), Type.Array(Type.Array(Type.Integer()))]);
+
+export const ErrorResponse = Type.Object({
+  error: Type.Object({
+    message: Type.String(),
+    type: Type.String(),
+    param: Nullable(Type.String()),
+    code: Nullable(Type.String()),
+  }),
+});
+export type ErrorResponse = Static<typeof ErrorResponse>;

@@ -1,0 +1,90 @@
+// Engine results → OpenAI chat.completion objects and chat.completion.chunk frames.
+import type { ChatCompletion, ChatCompletionChunk } from '../protocol/chat.js';
+import type { Usage } from '../protocol/common.js';
+import type { ChoiceState, Delta } from './choice-state.js';
+import { traceEntry } from './choice-state.js';
+import type { ServingContext } from './context.js';
+import type { TokenRenderer } from './logprobs.js';
+import type { GenerationPlan } from './plan.js';
+import { promptTokenIds, usageOf } from './usage.js';
+
+export function chatCompletion(plan: GenerationPlan, choices: ChoiceState[], ctx: ServingContext, renderer: TokenRenderer): ChatCompletion {
+  const p = plan.params;
+  const hasReasoning = ctx.model.thinkTokenIds !== null;
+  const out: ChatCompletion = {
+    id: plan.id,
+    object: 'chat.completion',
+    created: plan.created,
+    model: plan.model,
+    system_fingerprint: ctx.fingerprint,
+    choices: choices.map((c) => ({
+      index: c.index,
+      message: {
+        role: 'assistant' as const,
+        content: c.content,
+        ...(hasReasoning ? { reasoning_content: c.reasoning === '' ? null : c.reasoning } : {}),
+        refusal: null,
+      },
+      logprobs: p.sampling.logprobs ? renderer.chat(c.tokens) : null,
+      finish_reason: c.finish?.reason ?? 'length',
+      ...(p.returnTokenIds ? { token_ids: c.tokenIds } : {}),
+      ...(p.selar.trace ? { selar_trace: c.trace } : {}),
+    })),
+    usage: usageOf(plan, choices),
+  };
+  if (p.returnTokenIds) out.prompt_token_ids = promptTokenIds(plan);
+  return out;
+}
+
+/** Builds the chunks of one chat stream; every chunk shares id, created and model. */
+export class ChatChunks {
+  constructor(private readonly plan: GenerationPlan, private readonly ctx: ServingContext, private readonly renderer: TokenRenderer) {}
+
+  private chunk(choices: ChatCompletionChunk['choices']): ChatCompletionChunk {
+    const out: ChatCompletionChunk = {
+      id: this.plan.id,
+      object: 'chat.completion.chunk',
+      created: this.plan.created,
+      model: this.plan.model,
+      system_fingerprint: this.ctx.fingerprint,
+      choices,
+    };
+    // With include_usage, OpenAI sends usage: null on every chunk but the last.
+    if (this.plan.params.includeUsage) out.usage = null;
+    return out;
+  }
+
+  /** The first chunk of a choice: the role, before any text. */
+  role(index: number): ChatCompletionChunk {
+    const p = this.plan.params;
+    const out = this.chunk([{
+      index,
+      delta: { role: 'assistant', content: '' },
+      logprobs: null,
+      finish_reason: null,
+      ...(p.returnTokenIds ? { token_ids: [] } : {}),
+      ...(p.selar.trace ? { selar_trace: [] } : {}),
+    }]);
+    if (p.returnTokenIds && index === 0) out.prompt_token_ids = promptTokenIds(this.plan);
+    return out;
+  }
+
+  delta(d: Delta): ChatCompletionChunk {
+    const p = this.plan.params;
+    const delta: ChatCompletionChunk['choices'][number]['delta'] = {};
+    if (d.reasoning !== '') delta.reasoning_content = d.reasoning;
+    if (d.content !== '') delta.content = d.content;
+    return this.chunk([{
+      index: d.index,
+      delta,
+      logprobs: p.sampling.logprobs ? this.renderer.chat(d.tokens) : null,
+      finish_reason: d.finish?.reason ?? null,
+      ...(p.returnTokenIds ? { token_ids: d.tokens.map((t) => t.id) } : {}),
+      ...(p.selar.trace ? { selar_trace: d.tokens.map(traceEntry) } : {}),
+    }]);
+  }
+
+  usage(choices: ChoiceState[]): ChatCompletionChunk & { usage: Usage } {
+    return { ...this.chunk([]), usage: usageOf(this.plan, choices) };
+  }
+}

@@ -1,0 +1,75 @@
+// Engine results → OpenAI text_completion objects and stream chunks.
+import type { Usage } from '../protocol/common.js';
+import type { Completion, CompletionChunk } from '../protocol/completions.js';
+import type { ChoiceState, Delta } from './choice-state.js';
+import { traceEntry } from './choice-state.js';
+import type { ServingContext } from './context.js';
+import type { TokenRenderer } from './logprobs.js';
+import type { GenerationPlan } from './plan.js';
+import { promptTokenIds, usageOf } from './usage.js';
+
+/** Legacy completions have no reasoning field: reasoning text stays in `text`. */
+const fullText = (c: { content: string; reasoning: string }) => c.reasoning + c.content;
+
+export function completion(plan: GenerationPlan, choices: ChoiceState[], ctx: ServingContext, renderer: TokenRenderer): Completion {
+  const p = plan.params;
+  const out: Completion = {
+    id: plan.id,
+    object: 'text_completion',
+    created: plan.created,
+    model: plan.model,
+    system_fingerprint: ctx.fingerprint,
+    choices: choices.map((c) => ({
+      index: c.index,
+      text: fullText(c),
+      logprobs: p.sampling.logprobs ? renderer.completion(c.tokens) : null,
+      finish_reason: c.finish?.reason ?? 'length',
+      ...(p.returnTokenIds ? { token_ids: c.tokenIds } : {}),
+      ...(p.selar.trace ? { selar_trace: c.trace } : {}),
+    })),
+    usage: usageOf(plan, choices),
+  };
+  if (p.returnTokenIds) out.prompt_token_ids = promptTokenIds(plan);
+  return out;
+}
+
+export class CompletionChunks {
+  private first = true;
+  /** Text emitted so far per choice, for legacy logprobs' text_offset. */
+  private readonly offsets = new Map<number, number>();
+  constructor(private readonly plan: GenerationPlan, private readonly ctx: ServingContext, private readonly renderer: TokenRenderer) {}
+
+  private chunk(choices: CompletionChunk['choices']): CompletionChunk {
+    const out: CompletionChunk = {
+      id: this.plan.id,
+      object: 'text_completion',
+      created: this.plan.created,
+      model: this.plan.model,
+      system_fingerprint: this.ctx.fingerprint,
+      choices,
+    };
+    if (this.plan.params.includeUsage) out.usage = null;
+    if (this.first && this.plan.params.returnTokenIds) out.prompt_token_ids = promptTokenIds(this.plan);
+    this.first = false;
+    return out;
+  }
+
+  delta(d: Delta): CompletionChunk {
+    const p = this.plan.params;
+    const text = fullText(d);
+    const offset = this.offsets.get(d.index) ?? 0;
+    this.offsets.set(d.index, offset + d.tokens.reduce((s, t) => s + this.renderer.render(t.id).text.length, 0));
+    return this.chunk([{
+      index: d.index,
+      text,
+      logprobs: p.sampling.logprobs ? this.renderer.completion(d.tokens, offset) : null,
+      finish_reason: d.finish?.reason ?? null,
+      ...(p.returnTokenIds ? { token_ids: d.tokens.map((t) => t.id) } : {}),
+      ...(p.selar.trace ? { selar_trace: d.tokens.map(traceEntry) } : {}),
+    }]);
+  }
+
+  usage(choices: ChoiceState[]): CompletionChunk & { usage: Usage } {
+    return { ...this.chunk([]), usage: usageOf(this.plan, choices) };
+  }
+}

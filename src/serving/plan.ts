@@ -1,0 +1,48 @@
+// A validated request ready to run: one GenerationRequest per choice plus what the
+// response builders need to know. Both endpoints produce this shape.
+import { randomBytes } from 'node:crypto';
+import type { GenerationRequest } from '../engine/types.js';
+import type { ResolvedParams } from './resolve-params.js';
+import { resolveStop, sequenceRequest } from './resolve-params.js';
+import type { ServingContext } from './context.js';
+
+export interface GenerationPlan {
+  kind: 'chat' | 'completion';
+  /** chatcmpl-… / cmpl-… */
+  id: string;
+  created: number;
+  model: string;
+  params: ResolvedParams;
+  prompts: number[][];
+  /** Completions given a batch of prompts report prompt_token_ids as one list per prompt. */
+  batched: boolean;
+  /** Index = choice index; prompt p, sample i sits at p * n + i as in OpenAI's API. */
+  sequences: GenerationRequest[];
+  /** Prompt text for logging (only logged when log_prompts is on). */
+  promptText: string[];
+}
+
+export function newResponseId(kind: GenerationPlan['kind']): string {
+  return `${kind === 'chat' ? 'chatcmpl' : 'cmpl'}-${randomBytes(12).toString('hex')}`;
+}
+
+export function buildPlan(
+  kind: GenerationPlan['kind'],
+  prompts: number[][],
+  promptText: string[],
+  batched: boolean,
+  params: ResolvedParams,
+  promptParam: string,
+  ctx: ServingContext,
+): GenerationPlan {
+  const id = newResponseId(kind);
+  const sequences: GenerationRequest[] = [];
+  prompts.forEach((ids, p) => {
+    const stop = resolveStop(params, ids.length, promptParam, ctx);
+    for (let i = 0; i < params.n; i++) {
+      const index = p * params.n + i;
+      sequences.push(sequenceRequest(`${id}-${index}`, ids, params, stop, i));
+    }
+  });
+  return { kind, id, created: Math.floor(Date.now() / 1000), model: ctx.model.id, params, prompts, batched, sequences, promptText };
+}

@@ -1,0 +1,140 @@
+// Turns the sampling-related wire fields into the engine's fully-resolved types.
+// Precedence for every default: the request, then the model's generation_config.json
+// (ModelInfo.generationDefaults), then the server configuration.
+import type { Static } from '@sinclair/typebox';
+import { SelarError } from '../errors.js';
+import type { GenerationRequest, SamplingParams, SelarParams, StopParams } from '../engine/types.js';
+import type { samplingFields } from '../protocol/common.js';
+import type { ServingContext } from './context.js';
+
+type Fields = { [K in keyof typeof samplingFields]?: Static<(typeof samplingFields)[K]> };
+
+export interface LogprobsRequest { logprobs: boolean; topLogprobs: number }
+
+export interface ResolvedParams {
+  n: number;
+  stream: boolean;
+  includeUsage: boolean;
+  returnTokenIds: boolean;
+  /** The sampling parameters shared by every sequence; seeds are derived per sequence. */
+  sampling: SamplingParams;
+  stopStrings: string[];
+  ignoreEos: boolean;
+  minTokens: number;
+  /** Explicitly requested max tokens, or null for the default (which depends on the prompt). */
+  requestedMaxTokens: number | null;
+  maxTokensParam: string;
+  selar: SelarParams;
+}
+
+const nn = <T>(v: T | null | undefined): T | undefined => (v === null ? undefined : v);
+
+export function resolveSelar(req: Fields['selar'], ctx: ServingContext): SelarParams {
+  const c = ctx.config;
+  const s = req ?? {};
+  return {
+    mode: s.mode ?? c.selarMode,
+    topK: s.top_k ?? c.selarTopK,
+    entropyThreshold: s.entropy_threshold ?? c.selarEntropyThreshold,
+    contrastiveWeight: s.contrastive_weight ?? c.selarContrastiveWeight,
+    discreteTokens: s.discrete_tokens ?? c.selarDiscreteTokens,
+    scope: s.scope ?? c.selarScope,
+    trace: s.trace ?? false,
+  };
+}
+
+function resolveLogitBias(bias: Fields['logit_bias'], ctx: ServingContext): Array<readonly [number, number]> {
+  const out: Array<readonly [number, number]> = [];
+  for (const [key, value] of Object.entries(bias ?? {})) {
+    const id = Number(key);
+    if (!Number.isSafeInteger(id) || id >= ctx.vocabLimit) {
+      throw new SelarError('invalid_request', `logit_bias: token id ${key} is not in the vocabulary (0..${ctx.vocabLimit - 1})`, 'logit_bias');
+    }
+    out.push([id, value] as const);
+  }
+  return out;
+}
+
+export function resolveParams(req: Fields, logprobs: LogprobsRequest, maxTokens: { value: number | null; param: string }, ctx: ServingContext): ResolvedParams {
+  const c = ctx.config;
+  const g = ctx.model.generationDefaults;
+  const n = req.n ?? 1;
+  if (n > c.maxN) throw new SelarError('invalid_request', `n must be at most ${c.maxN} on this server`, 'n');
+  const stream = req.stream ?? false;
+  if (req.stream_options != null && !stream) {
+    throw new SelarError('invalid_request', 'stream_options is only allowed when stream is true', 'stream_options');
+  }
+  const minTokens = req.min_tokens ?? 0;
+  if (maxTokens.value !== null && minTokens > maxTokens.value) {
+    throw new SelarError('invalid_request', `min_tokens (${minTokens}) must not exceed ${maxTokens.param} (${maxTokens.value})`, 'min_tokens');
+  }
+  const topK = nn(req.top_k);
+  const stop = req.stop ?? [];
+  return {
+    n,
+    stream,
+    includeUsage: stream && (req.stream_options?.include_usage ?? false),
+    returnTokenIds: req.return_token_ids ?? false,
+    sampling: {
+      temperature: req.temperature ?? g.temperature ?? c.temperature,
+      topK: topK === undefined ? g.topK ?? c.topK : Math.max(0, topK),
+      topP: req.top_p ?? g.topP ?? c.topP,
+      minP: req.min_p ?? g.minP ?? c.minP,
+      seed: req.seed ?? null,
+      presencePenalty: req.presence_penalty ?? c.presencePenalty,
+      frequencyPenalty: req.frequency_penalty ?? c.frequencyPenalty,
+      repetitionPenalty: req.repetition_penalty ?? g.repetitionPenalty ?? c.repetitionPenalty,
+      logitBias: resolveLogitBias(req.logit_bias, ctx),
+      logprobs: logprobs.logprobs,
+      topLogprobs: logprobs.logprobs ? logprobs.topLogprobs : 0,
+    },
+    stopStrings: typeof stop === 'string' ? [stop] : [...stop],
+    ignoreEos: req.ignore_eos ?? false,
+    minTokens,
+    requestedMaxTokens: maxTokens.value,
+    maxTokensParam: maxTokens.param,
+    selar: resolveSelar(req.selar, ctx),
+  };
+}
+
+/** Sequence i of a request: seed + i, so n > 1 samples differ yet stay reproducible. */
+export function deriveSeed(seed: number | null, i: number): number | null {
+  if (seed === null) return null;
+  return (seed + i) % 2 ** 53;
+}
+
+/** The prompt-dependent part: max tokens against the context length. */
+export function resolveStop(p: ResolvedParams, promptLength: number, promptParam: string, ctx: ServingContext): StopParams {
+  const context = ctx.model.contextLength;
+  const room = context - promptLength;
+  if (room < 1) {
+    throw new SelarError('context_length_exceeded',
+      `This model's maximum context length is ${context} tokens. However, your ${promptParam} resulted in ${promptLength} tokens, leaving no room for a completion. Please reduce the length of the ${promptParam}.`,
+      promptParam);
+  }
+  let maxTokens: number;
+  if (p.requestedMaxTokens !== null) {
+    if (p.requestedMaxTokens > room) {
+      throw new SelarError('context_length_exceeded',
+        `This model's maximum context length is ${context} tokens. However, you requested ${promptLength + p.requestedMaxTokens} tokens (${promptLength} in the ${promptParam}, ${p.requestedMaxTokens} in the completion). Please reduce the length of the ${promptParam} or ${p.maxTokensParam}.`,
+        p.maxTokensParam);
+    }
+    maxTokens = p.requestedMaxTokens;
+  } else {
+    maxTokens = ctx.config.maxTokens > 0 ? Math.min(ctx.config.maxTokens, room) : room;
+  }
+  if (p.minTokens > maxTokens) {
+    throw new SelarError('context_length_exceeded', `min_tokens (${p.minTokens}) does not fit: at most ${maxTokens} tokens can be generated after this ${promptParam}`, 'min_tokens');
+  }
+  return {
+    strings: p.stopStrings,
+    eosTokenIds: [...ctx.model.eosTokenIds],
+    ignoreEos: p.ignoreEos,
+    maxTokens,
+    minTokens: p.minTokens,
+  };
+}
+
+export function sequenceRequest(id: string, promptIds: number[], p: ResolvedParams, stop: StopParams, i: number): GenerationRequest {
+  return { id, promptIds, sampling: { ...p.sampling, seed: deriveSeed(p.sampling.seed, i) }, stop, selar: p.selar };
+}

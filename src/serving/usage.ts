@@ -1,0 +1,28 @@
+// usage for a finished (or streaming) plan: prompts counted once each, completions
+// summed over every choice, with the reasoning and soft-step details.
+import type { Usage } from '../protocol/common.js';
+import type { ChoiceState } from './choice-state.js';
+import type { GenerationPlan } from './plan.js';
+
+export function usageOf(plan: GenerationPlan, choices: ChoiceState[]): Usage {
+  const prompt = plan.prompts.reduce((s, p) => s + p.length, 0);
+  let completion = 0;
+  let reasoning = 0;
+  let soft = 0;
+  for (const c of choices) {
+    // A finished choice reports the engine's counts; fall back to what we saw.
+    completion += c.finish?.completionTokens ?? c.tokens.length;
+    reasoning += c.finish?.reasoningTokens ?? c.tokens.filter((t) => t.reasoning).length;
+    soft += c.finish?.softTokens ?? c.tokens.filter((t) => t.soft).length;
+  }
+  return {
+    prompt_tokens: prompt,
+    completion_tokens: completion,
+    total_tokens: prompt + completion,
+    completion_tokens_details: { reasoning_tokens: reasoning, soft_tokens: soft },
+  };
+}
+
+export function promptTokenIds(plan: GenerationPlan): number[] | number[][] {
+  return plan.batched ? plan.prompts : plan.prompts[0];
+}

@@ -2,7 +2,12 @@
 // produces. Everything downstream of validation speaks only these types; the
 // worker protocol and the HTTP layer both build on them.
 
-export type SelarMode = 'selar' | 'soft' | 'off';
+/**
+ * selar: entropy-gated soft steps; soft: every step soft; off: plain decoding.
+ * Ablations (issue #9): random: soft steps at random with probability softRate;
+ * hot: where the gate fires, stay discrete but sample the visible token at hotTemperature.
+ */
+export type SelarMode = 'selar' | 'soft' | 'off' | 'random' | 'hot';
 
 export interface SelarParams {
   mode: SelarMode;
@@ -15,6 +20,12 @@ export interface SelarParams {
   discreteTokens: 'math' | 'none';
   scope: 'all' | 'thinking';
   trace: boolean;
+  /** Gate entropy: the normalised top-k entropy (reference) or the full-vocabulary entropy / ln|V|. */
+  entropy: 'topk' | 'full';
+  /** random mode: probability of a soft step. */
+  softRate: number;
+  /** hot mode: temperature of the visible token where the gate fires. */
+  hotTemperature: number;
 }
 
 export interface SamplingParams {
@@ -72,6 +83,8 @@ export interface TokenEvent {
   entropy: number;
   /** Whether the step after this token was fed a soft embedding. */
   soft: boolean;
+  /** hot mode: the token was sampled at hot_temperature because the gate fired. */
+  hot?: boolean;
   /** Whether the token lies inside <think>…</think> (for reasoning_tokens). */
   reasoning: boolean;
   logprob?: number;
@@ -86,6 +99,8 @@ export interface FinishEvent {
   promptTokens: number;
   completionTokens: number;
   softTokens: number;
+  /** hot mode: tokens sampled at hot_temperature. */
+  hotTokens: number;
   reasoningTokens: number;
 }
 

@@ -34,6 +34,7 @@ export class Sequence {
   private readonly mixRows: Float32Array;
   private generated = 0;
   private softTokens = 0;
+  private hotTokens = 0;
   private reasoningTokens = 0;
   private inThink: boolean;
   /** Positions in the KV cache after the last forward pass. */
@@ -43,7 +44,7 @@ export class Sequence {
     this.request = request;
     this.ctx = ctx;
     const seed = request.sampling.seed ?? randomSeed();
-    this.sampler = new SequenceSampler(request.sampling, request.selar.topK, ctx.vocabSize, request.promptIds, seed);
+    this.sampler = new SequenceSampler(request.sampling, request.selar, ctx.vocabSize, request.promptIds, seed);
     this.detok = new IncrementalDetokenizer(ctx.tokenizer);
     this.stop = new StopMatcher(request.stop.strings);
     this.nextInput = new Float32Array(ctx.embeddings.dim);
@@ -64,9 +65,10 @@ export class Sequence {
     const { stop, selar } = this.request;
     const eos = stop.eosTokenIds;
     const banned = this.generated < stop.minTokens ? eos : [];
-    const r = this.sampler.sample(logits, banned);
+    const r = this.sampler.sample(logits, banned, selar.scope === 'all' || this.inThink);
     const token = r.token;
     this.generated++;
+    if (r.hot) this.hotTokens++;
 
     const think = this.ctx.thinkIds;
     const isTag = think !== null && (token === think.open || token === think.close);
@@ -99,21 +101,23 @@ export class Sequence {
     if (reason === null) {
       soft = softGate({
         mode: selar.mode,
-        entropy: r.mix.entropy,
+        entropy: r.entropy,
         threshold: selar.entropyThreshold,
         forcedDiscrete: selar.discreteTokens === 'math' && this.ctx.mathIds.has(token),
         inScope: selar.scope === 'all' || this.inThink,
+        coin: selar.mode === 'random' ? this.sampler.randomGate() : undefined,
       });
       if (soft) {
         await this.ctx.embeddings.lookup(r.mix.ids, this.mixRows);
-        softEmbedding(this.mixRows, r.mix, selar.contrastiveWeight, this.nextInput);
+        softEmbedding(this.mixRows, r.mix, r.entropy, selar.contrastiveWeight, this.nextInput);
         this.softTokens++;
       } else {
         await this.ctx.embeddings.lookup([token], this.nextInput);
       }
     }
 
-    const event: TokenEvent = { type: 'token', id: token, text, entropy: r.mix.entropy, soft, reasoning };
+    const event: TokenEvent = { type: 'token', id: token, text, entropy: r.entropy, soft, reasoning };
+    if (selar.mode === 'hot') event.hot = r.hot;
     if (r.logprob !== undefined) {
       event.logprob = r.logprob;
       event.topLogprobs = r.topLogprobs;
@@ -131,6 +135,7 @@ export class Sequence {
       promptTokens: this.request.promptIds.length,
       completionTokens: this.generated,
       softTokens: this.softTokens,
+      hotTokens: this.hotTokens,
       reasoningTokens: this.reasoningTokens,
     };
   }

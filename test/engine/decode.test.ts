@@ -35,7 +35,7 @@ t.test('greedy with the KV cache equals re-running the full sequence without it'
       const next = new Float32Array(dim);
       if (mode === 'soft' || (mode === 'selar' && mix.entropy >= 0.6)) {
         await rt.ctx.embeddings.lookup(mix.ids, rows);
-        softEmbedding(rows, mix, 1, next);
+        softEmbedding(rows, mix, mix.entropy, 1, next);
       } else await rt.ctx.embeddings.lookup([token], next);
       inputs.push(next);
     }
@@ -136,4 +136,33 @@ t.test('finish reasons, usage counts and stop strings', async (t) => {
   t.equal(tokens(e1).at(-1)!.id, eos);
   const e2 = (await runAll(rt, [request([1, 2, 3], { stop: { maxTokens: 5, eosTokenIds: [eos], minTokens: 5 }, id: 'min' })])).get('min')!;
   t.notOk(tokens(e2).some((e) => e.id === eos), 'eos masked before min_tokens');
+});
+
+t.test('ablation modes: random soft rate, hot sampling where the gate fires, full entropy', async (t) => {
+  const { rt } = await inProcess(await llamaModel());
+  const run = async (selar: Record<string, unknown>, sampling: Record<string, unknown> = {}) => {
+    const r = request([3, 1, 4, 1, 5], { selar, sampling, stop: { maxTokens: 12 } });
+    return (await runAll(rt, [r])).get(r.id)!;
+  };
+  const softCount = (ev: Awaited<ReturnType<typeof run>>) => tokens(ev).filter((e) => e.soft).length;
+  t.equal(softCount(await run({ mode: 'random', softRate: 0 })), 0);
+  t.equal(softCount(await run({ mode: 'random', softRate: 1 })), 11, 'every step but after the last token');
+  const a = await run({ mode: 'random', softRate: 0.5 }, { seed: 9 });
+  const b = await run({ mode: 'random', softRate: 0.5 }, { seed: 9 });
+  t.same(tokens(a).map((e) => [e.id, e.soft]), tokens(b).map((e) => [e.id, e.soft]), 'seeded');
+
+  const off = tokens(await run({ mode: 'off' })).map((e) => e.id);
+  const hotNever = await run({ mode: 'hot', entropyThreshold: 1 });
+  t.same(tokens(hotNever).map((e) => e.id), off, 'gate never fires: greedy tokens');
+  t.ok(tokens(hotNever).every((e) => e.hot === false && !e.soft));
+  const hotAlways = await run({ mode: 'hot', entropyThreshold: 0, hotTemperature: 1.5 }, { seed: 4 });
+  t.ok(tokens(hotAlways).every((e) => e.hot === true && !e.soft), 'every step hot, none soft');
+  const fin = hotAlways.at(-1)!;
+  t.equal(fin.type === 'finish' && fin.hotTokens, 12);
+  t.notSame(tokens(hotAlways).map((e) => e.id), off, 'sampling at 1.5 departs from greedy on a random model');
+
+  const full = tokens(await run({ mode: 'selar', entropy: 'full', entropyThreshold: 0.5 }));
+  const topk = tokens(await run({ mode: 'selar', entropy: 'topk', entropyThreshold: 0.5 }));
+  t.notSame(full.map((e) => e.entropy), topk.map((e) => e.entropy), 'a different entropy is gated on');
+  t.ok(full.every((e) => e.entropy >= 0 && e.entropy <= 1));
 });

@@ -2,7 +2,7 @@ import t from 'tap';
 import { Xoshiro128 } from '../../src/sampling/rng.js';
 import { applyLogitBias, applyPenalties, TokenHistory } from '../../src/sampling/penalties.js';
 import { SequenceSampler } from '../../src/sampling/sampler.js';
-import type { SamplingParams } from '../../src/engine/types.js';
+import type { SamplingParams, SelarParams } from '../../src/engine/types.js';
 
 t.test('the same seed gives the same stream; different seeds differ', async (t) => {
   const a = new Xoshiro128(42);
@@ -40,13 +40,17 @@ t.test('logit_bias is additive', async (t) => {
   t.same(Array.from(logits), [-5, 0, 100]);
 });
 
+const selar = (topK: number): SelarParams => ({
+  mode: 'selar', topK, entropyThreshold: 0.5, contrastiveWeight: 1, discreteTokens: 'none', scope: 'all', trace: false, entropy: 'topk', softRate: 0, hotTemperature: 1.5,
+});
+
 const params = (over: Partial<SamplingParams> = {}): SamplingParams => ({
   temperature: 0, topK: 0, topP: 1, minP: 0, seed: 1, presencePenalty: 0, frequencyPenalty: 0, repetitionPenalty: 1,
   logitBias: [], logprobs: false, topLogprobs: 0, ...over,
 });
 
 t.test('greedy picks the argmax; the SeLaR mix uses temperature 1', async (t) => {
-  const s = new SequenceSampler(params({ temperature: 0 }), 2, 3, [], 1);
+  const s = new SequenceSampler(params({ temperature: 0 }), selar(2), 3, [], 1);
   const r = s.sample(new Float32Array([1, 3, 2]));
   t.equal(r.token, 1);
   t.same(Array.from(r.mix.ids), [1, 2]);
@@ -56,7 +60,7 @@ t.test('greedy picks the argmax; the SeLaR mix uses temperature 1', async (t) =>
 
 t.test('seeded sampling is reproducible and respects the distribution', async (t) => {
   const draw = (seed: number) => {
-    const s = new SequenceSampler(params({ temperature: 1, seed }), 2, 4, [], seed);
+    const s = new SequenceSampler(params({ temperature: 1, seed }), selar(2), 4, [], seed);
     return Array.from({ length: 200 }, () => s.sample(new Float32Array([0, 0, Math.log(3), -Infinity])).token);
   };
   t.same(draw(5), draw(5));
@@ -67,7 +71,7 @@ t.test('seeded sampling is reproducible and respects the distribution', async (t
 });
 
 t.test('banned ids (eos before min_tokens) are never chosen; logprobs are reported', async (t) => {
-  const s = new SequenceSampler(params({ logprobs: true, topLogprobs: 2 }), 2, 3, [], 1);
+  const s = new SequenceSampler(params({ logprobs: true, topLogprobs: 2 }), selar(2), 3, [], 1);
   const r = s.sample(new Float32Array([5, 1, 0]), [0]);
   t.equal(r.token, 1);
   t.equal(r.topLogprobs!.length, 2);

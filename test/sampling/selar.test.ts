@@ -54,11 +54,27 @@ t.test('soft embedding s = e + w·H·(e − E[top1])', async (t) => {
   mix.ids.set([7, 2, 5]);
   mix.q.set([0.5, 0.3, 0.2]);
   mix.entropy = 0.8;
-  const out = softEmbedding(rows, mix, 1.5, new Float32Array(dim));
+  const out = softEmbedding(rows, mix, mix.entropy, 1.5, new Float32Array(dim));
   const e = [0.5, 0.3, 0.2];
   const top1 = [1, 0, 0];
   const expected = e.map((v, i) => v + 1.5 * 0.8 * (v - top1[i]));
   t.ok(Array.from(out).every((v, i) => near(v, expected[i], 1e-6)), `${Array.from(out)} vs ${expected}`);
-  const plain = softEmbedding(rows, mix, 0, new Float32Array(dim));
+  const plain = softEmbedding(rows, mix, mix.entropy, 0, new Float32Array(dim));
   t.ok(Array.from(plain).every((v, i) => near(v, e[i], 1e-7)), 'w = 0 is the plain expected embedding');
+});
+
+t.test('full-vocabulary entropy is normalised by ln |V|', async (t) => {
+  const { fullEntropy } = await import('../../src/sampling/selar.js');
+  t.ok(near(fullEntropy(new Float32Array([0.25, 0.25, 0.25, 0.25])), 1, 1e-7));
+  const p = new Float32Array([0.7, 0.2, 0.1, 0]);
+  const h = -(0.7 * Math.log(0.7) + 0.2 * Math.log(0.2) + 0.1 * Math.log(0.1)) / Math.log(4);
+  t.ok(near(fullEntropy(p), h, 1e-6));
+});
+
+t.test('ablation gates: random follows its coin, hot never feeds soft', async (t) => {
+  const g = { entropy: 0.9, threshold: 0.5, forcedDiscrete: false, inScope: true };
+  t.equal(softGate({ ...g, mode: 'random', coin: true, entropy: 0 }), true);
+  t.equal(softGate({ ...g, mode: 'random', coin: false, entropy: 1 }), false);
+  t.equal(softGate({ ...g, mode: 'random', coin: true, forcedDiscrete: true }), false);
+  t.equal(softGate({ ...g, mode: 'hot' }), false);
 });

@@ -16,7 +16,8 @@ export function request(
     },
     stop: { strings: [], eosTokenIds: [], ignoreEos: false, maxTokens: 16, minTokens: 0, ...over.stop },
     selar: {
-      mode: 'off', topK: 3, entropyThreshold: 0.5, contrastiveWeight: 1, discreteTokens: 'none', scope: 'all', trace: false, ...over.selar,
+      mode: 'off', topK: 3, entropyThreshold: 0.5, contrastiveWeight: 1, discreteTokens: 'none', scope: 'all', trace: false,
+      entropy: 'topk', softRate: 0.2, hotTemperature: 1.5, ...over.selar,
     },
   };
 }

@@ -40,6 +40,10 @@ export function resolveSelar(req: Fields['selar'], ctx: ServingContext): SelarPa
     discreteTokens: s.discrete_tokens ?? c.selarDiscreteTokens,
     scope: s.scope ?? c.selarScope,
     trace: s.trace ?? false,
+    // Ablation modes (issue #9) are wired into the wire schema separately.
+    entropy: 'topk',
+    softRate: 0,
+    hotTemperature: 1.5,
   };
 }
 

@@ -1,0 +1,41 @@
+// `--model DIR`: the same server `selar serve` runs, started in this process on
+// 127.0.0.1 with a free port, so the harness always measures through the
+// OpenAI-compatible API, whether the server is ours or someone else's.
+import { loadConfig } from '../config.js';
+import { createEngine } from '../engine/pool.js';
+import { startServer } from '../server.js';
+
+export interface LocalServerOptions {
+  modelDir: string;
+  workers?: number;
+  device?: string;
+  dtype?: string;
+}
+
+export interface LocalServer {
+  /** Base URL including /v1. */
+  baseUrl: string;
+  modelId: string;
+  close(): Promise<void>;
+}
+
+export async function startLocalServer(o: LocalServerOptions): Promise<LocalServer> {
+  const flags = ['--model', o.modelDir, '--host', '127.0.0.1', '--port', '0', '--log-level', 'silent', '--deadline-ms', '0'];
+  if (o.workers !== undefined) flags.push('--workers', String(o.workers));
+  if (o.device !== undefined) flags.push('--device', o.device);
+  if (o.dtype !== undefined) flags.push('--dtype', o.dtype);
+  // No environment: SELAR_* variables meant for a separately run server (API keys,
+  // default selar mode) must not change what the evaluation measures.
+  const config = loadConfig(flags, {});
+  const { engine, tokenizer } = await createEngine({
+    modelDir: config.model,
+    workers: config.workers,
+    threadsPerWorker: config.threadsPerWorker === 0 ? undefined : config.threadsPerWorker,
+    maxSequencesPerWorker: config.maxSequencesPerWorker,
+    queueSize: config.queueSize,
+    device: config.device,
+    dtype: config.dtype,
+  });
+  const server = await startServer({ config, engine, tokenizer });
+  return { baseUrl: `${server.url}/v1`, modelId: engine.model.id, close: () => server.shutdown() };
+}

@@ -16,11 +16,16 @@ interface CacheSlot {
   /** Shape with the batch dim set to 1 and the sequence dim set to 0. */
   emptyDims: number[];
   seqAxis: number;
+  batchAxis: number;
 }
 
-/** One sequence's KV cache: the tensors to feed as past, and how many positions they hold. */
+/**
+ * The KV cache of a batch of sequences that all hold `length` positions: the
+ * tensors to feed as past (batch dimension = `batch`).
+ */
 export interface KvCache {
   length: number;
+  batch: number;
   past: Map<string, ort.Tensor>;
 }
 
@@ -106,7 +111,8 @@ function cacheSlot(input: TensorMeta, outputs: Set<string>, file: string): Cache
     if (typeof d === 'number' && d >= 0) return d;
     throw new ModelLoadError(`cannot size dimension ${i} ("${d}") of past input "${input.name}"`, file);
   });
-  return { past: input.name, present, type: input.type, emptyDims, seqAxis };
+  if (batchAxis < 0) throw new ModelLoadError(`past input "${input.name}" has no batch dimension`, file);
+  return { past: input.name, present, type: input.type, emptyDims, seqAxis, batchAxis };
 }
 
 function emptyTensor(type: 'float32' | 'float16', dims: number[]): ort.Tensor {
@@ -121,18 +127,18 @@ function intTensor(type: ort.Tensor.Type, values: ArrayLike<number>, dims: numbe
 
 export class DecoderSession {
   readonly vocabSize: number;
-  private readonly maskOnes64: BigInt64Array;
-  private readonly maskOnes32: Int32Array;
+  // One buffer of ones, wrapped (not copied) by each step's attention_mask tensor.
+  private maskOnes64: BigInt64Array;
+  private maskOnes32: Int32Array;
 
   constructor(
     readonly session: ort.InferenceSession,
     readonly io: DecoderIo,
     readonly hiddenSize: number,
     vocabSize: number,
-    maxLength: number,
+    private readonly maxLength: number,
   ) {
     this.vocabSize = vocabSize;
-    // One buffer of ones, wrapped (not copied) by each step's attention_mask tensor.
     this.maskOnes64 = new BigInt64Array(maxLength).fill(1n);
     this.maskOnes32 = new Int32Array(maxLength).fill(1);
   }
@@ -140,33 +146,52 @@ export class DecoderSession {
   newCache(): KvCache {
     const past = new Map<string, ort.Tensor>();
     for (const slot of this.io.cache) past.set(slot.past, emptyTensor(slot.type, slot.emptyDims));
-    return { length: 0, past };
+    return { length: 0, batch: 1, past };
+  }
+
+  /** One cache holding the rows of several caches of equal length (copies once). */
+  mergeCaches(caches: KvCache[]): KvCache {
+    const length = caches[0].length;
+    if (caches.some((c) => c.length !== length)) throw new Error('only caches of equal length can share a batch');
+    const past = new Map<string, ort.Tensor>();
+    for (const slot of this.io.cache) past.set(slot.past, concatAlong(caches.map((c) => c.past.get(slot.past)!), slot.batchAxis));
+    return { length, batch: caches.reduce((n, c) => n + c.batch, 0), past };
+  }
+
+  /** The cache restricted to the given batch rows (copies once; used when sequences leave). */
+  keepRows(cache: KvCache, rows: number[]): KvCache {
+    const past = new Map<string, ort.Tensor>();
+    for (const slot of this.io.cache) past.set(slot.past, selectAlong(cache.past.get(slot.past)!, slot.batchAxis, rows));
+    return { length: cache.length, batch: rows.length, past };
   }
 
   /**
-   * Runs T positions (embeds: T × hidden, fp32) on top of the cache, advances the
-   * cache, and returns the last position's logits as fp32.
+   * Runs T positions for every row of the batch (embeds: B × T × hidden, fp32) on top
+   * of the cache, advances the cache, and returns each row's last-position logits as
+   * fp32 views. Rows never interact: a row's logits are bitwise those it gets alone.
    */
-  async forward(cache: KvCache, embeds: Float32Array, T: number): Promise<Float32Array> {
+  async forward(cache: KvCache, embeds: Float32Array, T: number): Promise<Float32Array[]> {
     const io = this.io;
+    const B = cache.batch;
     const P = cache.length;
     const total = P + T;
-    if (total > this.maskOnes64.length) throw new Error(`sequence length ${total} exceeds the context length ${this.maskOnes64.length}`);
+    if (total > this.maxLength) throw new Error(`sequence length ${total} exceeds the context length ${this.maxLength}`);
+    this.ensureMask(B * total);
     const feeds: Record<string, ort.Tensor> = {};
     feeds[io.embeds] =
       io.embedsType === 'float32'
-        ? new ort.Tensor('float32', embeds, [1, T, this.hiddenSize])
-        : new ort.Tensor('float16', floatArrayToHalf(embeds), [1, T, this.hiddenSize]);
+        ? new ort.Tensor('float32', embeds, [B, T, this.hiddenSize])
+        : new ort.Tensor('float16', floatArrayToHalf(embeds), [B, T, this.hiddenSize]);
     if (io.attentionMask) {
       feeds[io.attentionMask.name] =
         io.attentionMask.type === 'int64'
-          ? new ort.Tensor('int64', this.maskOnes64.subarray(0, total), [1, total])
-          : new ort.Tensor('int32', this.maskOnes32.subarray(0, total), [1, total]);
+          ? new ort.Tensor('int64', this.maskOnes64.subarray(0, B * total), [B, total])
+          : new ort.Tensor('int32', this.maskOnes32.subarray(0, B * total), [B, total]);
     }
     if (io.positionIds) {
-      const pos = new Array<number>(T);
-      for (let i = 0; i < T; i++) pos[i] = P + i;
-      feeds[io.positionIds.name] = intTensor(io.positionIds.type, pos, [1, T]);
+      const pos = new Array<number>(B * T);
+      for (let b = 0; b < B; b++) for (let i = 0; i < T; i++) pos[b * T + i] = P + i;
+      feeds[io.positionIds.name] = intTensor(io.positionIds.type, pos, [B, T]);
     }
     if (io.useCacheBranch) feeds[io.useCacheBranch] = new ort.Tensor('bool', new Uint8Array([P > 0 ? 1 : 0]), [1]);
     if (io.logitsToKeep) feeds[io.logitsToKeep.name] = intTensor(io.logitsToKeep.type, [1], io.logitsToKeep.shape.length ? [1] : []);
@@ -178,11 +203,62 @@ export class DecoderSession {
 
     const logits = out[io.logits];
     const V = logits.dims[logits.dims.length - 1];
-    const rows = logits.data.length / V;
-    const start = (rows - 1) * V;
-    // The binding already copied the output into a fresh buffer: hand it over as is.
-    if (logits.type === 'float32') return rows === 1 ? (logits.data as Float32Array) : (logits.data as Float32Array).slice(start, start + V);
-    if (logits.type === 'float16') return halfArrayToFloat((logits.data as Uint16Array).subarray(start, start + V));
-    throw new Error(`unsupported logits dtype ${logits.type}`);
+    const perRow = logits.data.length / V / B;
+    if (logits.type !== 'float32' && logits.type !== 'float16') throw new Error(`unsupported logits dtype ${logits.type}`);
+    // The binding already copied the output into a fresh buffer: hand out views of it.
+    const data = logits.type === 'float32' ? (logits.data as Float32Array) : halfArrayToFloat(logits.data as Uint16Array);
+    const rows: Float32Array[] = [];
+    for (let b = 0; b < B; b++) {
+      const start = (b * perRow + perRow - 1) * V;
+      rows.push(data.subarray(start, start + V));
+    }
+    return rows;
   }
+
+  private ensureMask(n: number): void {
+    if (this.maskOnes64.length >= n) return;
+    this.maskOnes64 = new BigInt64Array(n).fill(1n);
+    this.maskOnes32 = new Int32Array(n).fill(1);
+  }
+}
+
+type Data = Float32Array | Uint16Array;
+
+/** Concatenates tensors of equal shape but for `axis`. */
+function concatAlong(tensors: ort.Tensor[], axis: number): ort.Tensor {
+  if (tensors.length === 1) return tensors[0];
+  const dims = [...tensors[0].dims];
+  const outer = dims.slice(0, axis).reduce((a, b) => a * b, 1);
+  const chunks = tensors.map((t) => (t.data as Data).length / outer);
+  dims[axis] = tensors.reduce((n, t) => n + t.dims[axis], 0);
+  const first = tensors[0].data as Data;
+  const out = new (first.constructor as { new (n: number): Data })(chunks.reduce((a, b) => a + b, 0) * outer);
+  let offset = 0;
+  for (let o = 0; o < outer; o++) {
+    tensors.forEach((t, i) => {
+      const src = t.data as Data;
+      out.set(src.subarray(o * chunks[i], (o + 1) * chunks[i]), offset);
+      offset += chunks[i];
+    });
+  }
+  return new ort.Tensor(tensors[0].type as 'float32', out as Float32Array, dims);
+}
+
+/** The slices of `tensor` at the given indices of `axis`. */
+function selectAlong(tensor: ort.Tensor, axis: number, indices: number[]): ort.Tensor {
+  const dims = [...tensor.dims];
+  const outer = dims.slice(0, axis).reduce((a, b) => a * b, 1);
+  const src = tensor.data as Data;
+  const inner = src.length / outer / dims[axis];
+  const out = new (src.constructor as { new (n: number): Data })(outer * indices.length * inner);
+  let offset = 0;
+  for (let o = 0; o < outer; o++) {
+    for (const idx of indices) {
+      const start = (o * dims[axis] + idx) * inner;
+      out.set(src.subarray(start, start + inner), offset);
+      offset += inner;
+    }
+  }
+  dims[axis] = indices.length;
+  return new ort.Tensor(tensor.type as 'float32', out as Float32Array, dims);
 }

@@ -1,14 +1,17 @@
-// The worker's decode loop: sequences join and leave between steps, and each step
-// advances every active sequence by one forward pass (a prefill for newcomers).
-// Cancellation is checked between steps, so a cancelled request stops within one.
+// The worker's decode loop with continuous batching. Sequences join and leave
+// between steps. A newcomer is prefilled alone, then joins a cohort: the sequences
+// whose KV caches hold the same number of positions. A cohort runs one batched
+// forward pass per step with no padding, so every row computes exactly what it
+// would alone (ORT's kernels treat batch rows independently: verified bitwise),
+// and discrete and soft rows share the pass. Cancellation is checked between
+// steps, so a cancelled request stops within one.
 import type { GenerationEvent, GenerationRequest } from '../engine/types.js';
 import type { DecoderSession, KvCache } from './decoder-session.js';
 import { Sequence, type SequenceContext } from './sequence.js';
 
-interface Active {
-  seq: Sequence;
+interface Cohort {
+  members: Sequence[];
   cache: KvCache;
-  prefilled: boolean;
 }
 
 export interface SchedulerSink {
@@ -17,7 +20,8 @@ export interface SchedulerSink {
 }
 
 export class Scheduler {
-  private readonly active = new Map<string, Active>();
+  private readonly waiting: Sequence[] = [];
+  private cohorts: Cohort[] = [];
   private readonly cancelled = new Set<string>();
   private running = false;
   steps = 0;
@@ -31,34 +35,25 @@ export class Scheduler {
   ) {}
 
   get size(): number {
-    return this.active.size;
+    return this.waiting.length + this.cohorts.reduce((n, c) => n + c.members.length, 0);
   }
 
   add(request: GenerationRequest): void {
-    this.active.set(request.id, { seq: new Sequence(request, this.ctx), cache: this.decoder.newCache(), prefilled: false });
+    this.waiting.push(new Sequence(request, this.ctx));
     if (!this.running) void this.loop();
   }
 
   cancel(id: string): void {
-    if (this.active.has(id)) this.cancelled.add(id);
+    this.cancelled.add(id);
   }
 
   private async loop(): Promise<void> {
     this.running = true;
     try {
-      while (this.active.size > 0) {
-        for (const [id, a] of this.active) {
-          if (this.cancelled.delete(id)) {
-            this.active.delete(id);
-            continue;
-          }
-          try {
-            await this.advance(a);
-          } catch (err) {
-            this.active.delete(id);
-            this.sink.failed(id, (err as Error).message);
-          }
-        }
+      while (this.size > 0) {
+        this.dropCancelled();
+        for (const seq of this.waiting.splice(0)) await this.prefill(seq);
+        for (const cohort of [...this.cohorts]) await this.decode(cohort);
         // Let cancel/generate messages in before the next round.
         await new Promise<void>((resolve) => setImmediate(resolve));
       }
@@ -68,22 +63,88 @@ export class Scheduler {
     }
   }
 
-  private async advance(a: Active): Promise<void> {
-    const { seq, cache } = a;
-    this.beforeStep?.();
-    this.steps++;
-    let logits: Float32Array;
-    if (!a.prefilled) {
+  private dropCancelled(): void {
+    if (this.cancelled.size === 0) return;
+    const gone = (s: Sequence) => this.cancelled.has(s.request.id);
+    for (let i = this.waiting.length - 1; i >= 0; i--) if (gone(this.waiting[i])) this.waiting.splice(i, 1);
+    for (const c of this.cohorts) this.removeMembers(c, c.members.filter(gone));
+    this.cancelled.clear();
+  }
+
+  private async prefill(seq: Sequence): Promise<void> {
+    const cache = this.decoder.newCache();
+    let done: boolean;
+    try {
+      this.beforeStep?.();
+      this.steps++;
       const embeds = await seq.promptEmbeddings();
-      logits = await this.decoder.forward(cache, embeds, seq.request.promptIds.length);
-      a.prefilled = true;
-    } else {
-      logits = await this.decoder.forward(cache, seq.nextInput, 1);
+      const [logits] = await this.decoder.forward(cache, embeds, seq.request.promptIds.length);
+      seq.length = cache.length;
+      done = await this.emit(seq, logits);
+    } catch (err) {
+      this.sink.failed(seq.request.id, (err as Error).message);
+      return;
     }
-    seq.length = cache.length;
+    if (!done) this.join(seq, cache);
+  }
+
+  /** Puts a prefilled sequence into the cohort of its length (or a new one). */
+  private join(seq: Sequence, cache: KvCache): void {
+    const cohort = this.cohorts.find((c) => c.cache.length === cache.length);
+    if (!cohort) {
+      this.cohorts.push({ members: [seq], cache });
+      return;
+    }
+    cohort.cache = this.decoder.mergeCaches([cohort.cache, cache]);
+    cohort.members.push(seq);
+  }
+
+  private async decode(cohort: Cohort): Promise<void> {
+    const { members } = cohort;
+    const dim = this.ctx.embeddings.dim;
+    const finished: Sequence[] = [];
+    try {
+      this.beforeStep?.();
+      this.steps++;
+      const embeds = new Float32Array(members.length * dim);
+      members.forEach((m, i) => embeds.set(m.nextInput, i * dim));
+      const logits = await this.decoder.forward(cohort.cache, embeds, 1);
+      for (let i = 0; i < members.length; i++) {
+        const seq = members[i];
+        seq.length = cohort.cache.length;
+        try {
+          if (await this.emit(seq, logits[i])) finished.push(seq);
+        } catch (err) {
+          this.sink.failed(seq.request.id, (err as Error).message);
+          finished.push(seq);
+        }
+      }
+    } catch (err) {
+      // The shared forward pass failed: every member of the cohort is lost.
+      for (const seq of members) this.sink.failed(seq.request.id, (err as Error).message);
+      finished.push(...members);
+    }
+    this.removeMembers(cohort, finished);
+  }
+
+  /** Runs the sequence's step on its logits and forwards the events; true when finished. */
+  private async emit(seq: Sequence, logits: Float32Array): Promise<boolean> {
     const { token, finish } = await seq.step(logits);
-    const events: GenerationEvent[] = finish ? [token, finish] : [token];
-    if (finish) this.active.delete(seq.request.id);
-    this.sink.events(seq.request.id, events);
+    this.sink.events(seq.request.id, finish ? [token, finish] : [token]);
+    return finish !== null;
+  }
+
+  private removeMembers(cohort: Cohort, leaving: Sequence[]): void {
+    if (leaving.length === 0) return;
+    const keep: number[] = [];
+    cohort.members.forEach((m, i) => {
+      if (!leaving.includes(m)) keep.push(i);
+    });
+    if (keep.length === 0) {
+      this.cohorts = this.cohorts.filter((c) => c !== cohort);
+      return;
+    }
+    cohort.cache = this.decoder.keepRows(cohort.cache, keep);
+    cohort.members = keep.map((i) => cohort.members[i]);
   }
 }

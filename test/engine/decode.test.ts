@@ -28,7 +28,7 @@ t.test('greedy with the KV cache equals re-running the full sequence without it'
     for (let step = 0; step < cached.length; step++) {
       const all = new Float32Array(inputs.length * dim);
       inputs.forEach((row, i) => all.set(row, i * dim));
-      const logits = await rt.decoder.forward(rt.decoder.newCache(), all, inputs.length);
+      const [logits] = await rt.decoder.forward(rt.decoder.newCache(), all, inputs.length);
       const token = argmax(logits);
       reference.push(token);
       topKMix(filteredProbs(logits, { temperature: 1, topK: 0, topP: 1, minP: 0 }, scratch), mix);
@@ -57,7 +57,7 @@ t.test('a soft step feeds exactly e + w·H·(e − E[top1]) to the model', async
   rt.decoder.forward = async (cache, embeds, T) => {
     fed.push(embeds.slice((T - 1) * hidden));
     const logits = await forward(cache, embeds, T);
-    seen.push(logits.slice());
+    seen.push(logits[0].slice());
     return logits;
   };
   const events = tokens((await runAll(rt, [req])).get(req.id)!);
@@ -165,4 +165,25 @@ t.test('ablation modes: random soft rate, hot sampling where the gate fires, ful
   const topk = tokens(await run({ mode: 'selar', entropy: 'topk', entropyThreshold: 0.5 }));
   t.notSame(full.map((e) => e.entropy), topk.map((e) => e.entropy), 'a different entropy is gated on');
   t.ok(full.every((e) => e.entropy >= 0 && e.entropy <= 1));
+});
+
+t.test('a cohort decodes in one batched pass; members leaving and joining keep their tokens', async (t) => {
+  const { rt } = await inProcess(await llamaModel());
+  let batched = 0;
+  const forward = rt.decoder.forward.bind(rt.decoder);
+  rt.decoder.forward = async (cache, embeds, T) => {
+    if (cache.batch > 1) batched++;
+    return forward(cache, embeds, T);
+  };
+  // Equal prompt lengths share a cohort; different max_tokens make members leave at different steps.
+  const reqs = [4, 9, 14, 6].map((n, i) =>
+    request([11, 12, 13 + i], { selar: { mode: i % 2 ? 'soft' : 'selar', entropyThreshold: 0.4 }, stop: { maxTokens: n } }),
+  );
+  reqs.push(request([1, 2, 3, 4, 5, 6], { stop: { maxTokens: 7 } })); // another length: its own cohort
+  const together = await runAll(rt, reqs);
+  t.ok(batched > 0, `batched passes: ${batched}`);
+  for (const r of reqs) {
+    const alone = await runAll(rt, [{ ...r, id: r.id + '-solo' }]);
+    t.same(tokens(together.get(r.id)!).map((e) => [e.id, e.soft]), tokens(alone.get(r.id + '-solo')!).map((e) => [e.id, e.soft]), r.id);
+  }
 });

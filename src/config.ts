@@ -54,7 +54,7 @@ export const ConfigSchema = Type.Object({
 }, { additionalProperties: false });
 
 // Enum defaults live here because StringEnum builds a union (no `default` slot of its own).
-const enumDefaults = { dtype: 'fp32', selarMode: 'selar', selarDiscreteTokens: 'math', selarScope: 'all', logLevel: 'info' } as const;
+const enumDefaults = { dtype: 'auto', selarMode: 'selar', selarDiscreteTokens: 'math', selarScope: 'all', logLevel: 'info' } as const;
 
 export type Config = Readonly<Static<typeof ConfigSchema>>;
 export type ConfigKey = keyof Static<typeof ConfigSchema>;

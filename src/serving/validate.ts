@@ -26,12 +26,17 @@ const unsupported: Record<string, string> = {
   service_tier: 'service tiers are not supported',
 };
 
-/** `/messages/0/content` → `messages[0].content`. */
-export function paramName(path: string): string | null {
+/** `/messages/0/content` → `messages[0].content`; with the value, numeric object keys stay `.5`. */
+export function paramName(path: string, root?: unknown): string | null {
   const parts = path.split('/').slice(1).map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~'));
   if (parts.length === 0) return null;
   let out = '';
-  for (const p of parts) out += /^\d+$/.test(p) ? `[${p}]` : out === '' ? p : `.${p}`;
+  let at: unknown = root;
+  for (const p of parts) {
+    const index = /^\d+$/.test(p) && (root === undefined || Array.isArray(at));
+    out += index ? `[${p}]` : out === '' ? p : `.${p}`;
+    at = at !== null && typeof at === 'object' ? (at as Record<string, unknown>)[p] : undefined;
+  }
   return out;
 }
 
@@ -54,14 +59,28 @@ function describe(error: ValueError): string {
   return `${JSON.stringify(error.value)} is not one of the accepted forms`;
 }
 
-export function toSelarError(error: ValueError): SelarError {
-  const param = paramName(error.path);
-  const top = param !== null && !param.includes('.') && !param.includes('[');
+/** A nullable field's error is about its one non-null form: report that error, at its own path. */
+function unwrapNullable(error: ValueError): ValueError {
+  while (error.type === ValueErrorType.Union) {
+    const variants = (error.schema.anyOf ?? []) as TSchema[];
+    const nonNull = variants.map((v, i) => [v, i] as const).filter(([v]) => v.type !== 'null');
+    if (variants.length !== 2 || nonNull.length !== 1 || error.value === null) break;
+    const inner = [...error.errors[nonNull[0][1]]][0];
+    if (!inner) break;
+    error = inner;
+  }
+  return error;
+}
+
+export function toSelarError(raw: ValueError, body?: unknown): SelarError {
+  const error = unwrapNullable(raw);
+  const param = paramName(error.path, body);
+  // Anything wrong inside a field we deliberately do not support is reported on that field.
+  const field = error.path.split('/')[1];
+  if (field !== undefined && Object.hasOwn(unsupported, field)) return new SelarError('invalid_request', unsupported[field], field);
   if (error.type === ValueErrorType.ObjectAdditionalProperties) {
-    if (top && Object.hasOwn(unsupported, param)) return new SelarError('invalid_request', unsupported[param], param);
     return new SelarError('invalid_request', `Unrecognized request argument supplied: ${param}`, param);
   }
-  if (top && Object.hasOwn(unsupported, param)) return new SelarError('invalid_request', unsupported[param], param);
   if (error.type === ValueErrorType.ObjectRequiredProperty) {
     return new SelarError('invalid_request', `Missing required parameter: '${param}'`, param);
   }
@@ -89,7 +108,7 @@ export function validator<T extends TSchema>(schema: T): Validator<T> {
     parse(value: unknown): Static<T> {
       if (c.Check(value)) return value;
       const first = c.Errors(value).First();
-      throw first ? toSelarError(first) : new SelarError('invalid_request', 'Invalid request body', null);
+      throw first ? toSelarError(first, value) : new SelarError('invalid_request', 'Invalid request body', null);
     },
   };
 }

@@ -1,0 +1,81 @@
+// /v1/completions: the four prompt forms, choice ordering for batches, legacy
+// logprobs, and streaming.
+import t from 'tap';
+import { ID } from '../support/tiny-tokenizer.js';
+import { complete, sseData, testApp } from './helpers.js';
+
+t.test('a string prompt gets BOS; response has the text_completion shape', async (t) => {
+  const { app, engine } = await testApp(t);
+  const res = await complete(app, { prompt: 'Hello world', max_tokens: 5 });
+  t.equal(res.statusCode, 200);
+  const body = res.json();
+  t.match(body.id, /^cmpl-[0-9a-f]{24}$/);
+  t.same({ ...body, id: 'X', created: 0, system_fingerprint: 'F' }, {
+    id: 'X', object: 'text_completion', created: 0, model: 'tiny', system_fingerprint: 'F',
+    choices: [{ index: 0, text: 'Hello world!', logprobs: null, finish_reason: 'stop' }],
+    usage: { prompt_tokens: 3, completion_tokens: 3, total_tokens: 6, completion_tokens_details: { reasoning_tokens: 0, soft_tokens: 0 } },
+  });
+  t.same(engine.requests[0].promptIds, [ID['<s>'], ID.Hello, ID[' world']]);
+  t.equal(engine.requests[0].stop.maxTokens, 5);
+});
+
+t.test('prompt forms: string[], number[], number[][]; choices ordered prompt-major', async (t) => {
+  const { app, engine } = await testApp(t);
+  const ids = (await complete(app, { prompt: [5, 6], return_token_ids: true })).json();
+  t.same(engine.requests[0].promptIds, [5, 6], 'token ids are used as given');
+  t.same(ids.prompt_token_ids, [5, 6]);
+
+  engine.requests.length = 0;
+  const batch = (await complete(app, { prompt: ['Hi', 'Hello'], n: 2, seed: 1, return_token_ids: true })).json();
+  t.same(engine.requests.map((r) => [r.promptIds, r.sampling.seed]), [
+    [[1, ID.Hi], 1], [[1, ID.Hi], 2], [[1, ID.Hello], 1], [[1, ID.Hello], 2],
+  ]);
+  t.same(batch.choices.map((c: any) => c.index), [0, 1, 2, 3]);
+  t.same(batch.prompt_token_ids, [[1, ID.Hi], [1, ID.Hello]], 'one list per prompt for a batch');
+  t.equal(batch.usage.prompt_tokens, 4);
+  t.equal(batch.usage.completion_tokens, 12);
+
+  engine.requests.length = 0;
+  await complete(app, { prompt: [[5], [6, 7]] });
+  t.same(engine.requests.map((r) => r.promptIds), [[5], [6, 7]]);
+  await complete(app, { prompt: 'x', best_of: 1, echo: false, suffix: null });
+  t.equal(engine.requests.length, 3, 'no-op values of best_of/echo/suffix are accepted');
+});
+
+t.test('legacy logprobs format', async (t) => {
+  const { app } = await testApp(t);
+  const lp = (await complete(app, { logprobs: 2 })).json().choices[0].logprobs;
+  t.same(lp, {
+    tokens: ['Hello', ' world', '!'],
+    token_logprobs: [-0.5, -0.5, -0.5],
+    top_logprobs: [{ Hello: -0.5, ' world': -1.5 }, { ' world': -0.5, '!': -1.5 }, { '!': -0.5, Hi: -1.5 }],
+    text_offset: [0, 5, 11],
+  });
+  const frames = sseData((await complete(app, { logprobs: 0, stream: true })).body) as any[];
+  t.same(frames.slice(0, 3).map((f) => f.choices[0].logprobs.text_offset), [[0], [5], [11]], 'offsets continue across chunks');
+});
+
+t.test('streaming: text chunks, finish chunk, usage chunk, [DONE]', async (t) => {
+  const { app } = await testApp(t);
+  const res = await complete(app, { stream: true, stream_options: { include_usage: true }, return_token_ids: true });
+  const id = /"id":"(cmpl-[0-9a-f]+)"/.exec(res.body)![1];
+  const created = /"created":(\d+)/.exec(res.body)![1];
+  const fp = /"system_fingerprint":"([^"]+)"/.exec(res.body)![1];
+  const head = `{"id":"${id}","object":"text_completion","created":${created},"model":"tiny","system_fingerprint":"${fp}"`;
+  const choice = (text: string, ids: number[], finish: string | null) =>
+    `{"index":0,"text":${JSON.stringify(text)},"logprobs":null,"finish_reason":${JSON.stringify(finish)},"token_ids":${JSON.stringify(ids)}}`;
+  t.equal(res.body,
+    `data: ${head},"choices":[${choice('Hello', [ID.Hello], null)}],"usage":null,"prompt_token_ids":[1,5]}\n\n`
+    + `data: ${head},"choices":[${choice(' world', [ID[' world']], null)}],"usage":null}\n\n`
+    + `data: ${head},"choices":[${choice('!', [ID['!']], null)}],"usage":null}\n\n`
+    + `data: ${head},"choices":[${choice('', [], 'stop')}],"usage":null}\n\n`
+    + `data: ${head},"choices":[],"usage":{"prompt_tokens":2,"completion_tokens":3,"total_tokens":5,"completion_tokens_details":{"reasoning_tokens":0,"soft_tokens":0}}}\n\n`
+    + 'data: [DONE]\n\n');
+});
+
+t.test('reasoning text stays in the legacy text field', async (t) => {
+  const { app } = await testApp(t, { engine: { script: () => [{ id: ID.Hi, text: 'Hi', reasoning: true }, { id: ID.ok, text: 'ok' }] } });
+  const body = (await complete(app, {})).json();
+  t.equal(body.choices[0].text, 'Hiok');
+  t.equal(body.usage.completion_tokens_details.reasoning_tokens, 1);
+});

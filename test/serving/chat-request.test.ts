@@ -1,0 +1,96 @@
+// Validation → fully-resolved GenerationRequest: every parameter reaches the engine
+// in its resolved form, with defaults taken from the request, then the model's
+// generation_config, then the server configuration.
+import t from 'tap';
+import { loadConfig } from '../../src/config.js';
+import type { ModelInfo } from '../../src/engine/types.js';
+import { ChatCompletionRequest } from '../../src/protocol/chat.js';
+import { planChat } from '../../src/serving/chat-request.js';
+import { servingContext } from '../../src/serving/context.js';
+import { validator } from '../../src/serving/validate.js';
+import { FakeEngine } from '../support/fake-engine.js';
+import { ID, tinyTokenizer } from '../support/tiny-tokenizer.js';
+
+const ABLATION = { entropy: 'topk', softRate: 0, hotTemperature: 1.5 };
+
+function plan(body: Record<string, unknown>, opts: { argv?: string[]; model?: Partial<ModelInfo> } = {}) {
+  const config = loadConfig(['--model', 'm', ...(opts.argv ?? [])], {});
+  const ctx = servingContext(config, new FakeEngine({ model: opts.model }), tinyTokenizer());
+  const req = validator(ChatCompletionRequest).parse({ model: 'tiny', messages: [{ role: 'user', content: 'Hi' }], ...body });
+  return planChat(req, ctx);
+}
+
+t.test('server defaults when neither request nor model says anything', async (t) => {
+  const p = plan({});
+  t.equal(p.sequences.length, 1);
+  const s = p.sequences[0];
+  t.equal(s.id, `${p.id}-0`);
+  t.same(s.promptIds, [ID['<s>'], ID['<|user|>'], ID.Hi, ID['<|assistant|>']]);
+  t.same(s.sampling, {
+    temperature: 1, topK: 0, topP: 1, minP: 0, seed: null, presencePenalty: 0, frequencyPenalty: 0,
+    repetitionPenalty: 1, logitBias: [], logprobs: false, topLogprobs: 0,
+  });
+  t.same(s.stop, { strings: [], eosTokenIds: [2], ignoreEos: false, maxTokens: 60, minTokens: 0 }, 'max tokens: the rest of the context (64 - 4)');
+  t.same(s.selar, { mode: 'selar', topK: 3, entropyThreshold: 0.5, contrastiveWeight: 1, discreteTokens: 'math', scope: 'all', trace: false, ...ABLATION });
+  t.same(p.params.stream, false);
+});
+
+t.test('precedence: request, then generation_config, then server config', async (t) => {
+  const argv = ['--temperature', '0.3', '--top-p', '0.8', '--top-k', '7', '--min-p', '0.01', '--repetition-penalty', '1.05',
+    '--presence-penalty', '0.2', '--frequency-penalty', '0.1', '--max-tokens', '20',
+    '--selar-mode', 'soft', '--selar-top-k', '5', '--selar-entropy-threshold', '0.7', '--selar-contrastive-weight', '0.5',
+    '--selar-discrete-tokens', 'none', '--selar-scope', 'thinking'];
+  const server = plan({}, { argv });
+  t.same(server.sequences[0].sampling, { ...server.sequences[0].sampling, temperature: 0.3, topP: 0.8, topK: 7, minP: 0.01, repetitionPenalty: 1.05, presencePenalty: 0.2, frequencyPenalty: 0.1 });
+  t.equal(server.sequences[0].stop.maxTokens, 20);
+  t.same(server.sequences[0].selar, { mode: 'soft', topK: 5, entropyThreshold: 0.7, contrastiveWeight: 0.5, discreteTokens: 'none', scope: 'thinking', trace: false, ...ABLATION });
+
+  const model = { generationDefaults: { temperature: 0.6, topP: 0.95, topK: 20, minP: 0.05, repetitionPenalty: 1.1 } };
+  const fromModel = plan({}, { argv, model });
+  t.match(fromModel.sequences[0].sampling, { temperature: 0.6, topP: 0.95, topK: 20, minP: 0.05, repetitionPenalty: 1.1, presencePenalty: 0.2 });
+
+  const fromRequest = plan({ temperature: 0, top_p: 0.5, top_k: 3, min_p: 0.2, repetition_penalty: 1.3, presence_penalty: -1, frequency_penalty: 1.5 }, { argv, model });
+  t.match(fromRequest.sequences[0].sampling, { temperature: 0, topP: 0.5, topK: 3, minP: 0.2, repetitionPenalty: 1.3, presencePenalty: -1, frequencyPenalty: 1.5 });
+  t.equal(plan({ top_k: -1 }, { model }).sequences[0].sampling.topK, 0, 'top_k -1 means off, as in vLLM');
+  t.equal(plan({ temperature: null }, { model }).sequences[0].sampling.temperature, 0.6, 'null means not given');
+});
+
+t.test('every request parameter reaches the GenerationRequest', async (t) => {
+  const p = plan({
+    seed: 42, n: 3, stop: ['!', 'world'], max_completion_tokens: 9, min_tokens: 2, ignore_eos: true,
+    logit_bias: { 5: -100, 7: 2.5 }, logprobs: true, top_logprobs: 4, stream: true, stream_options: { include_usage: true },
+    return_token_ids: true, selar: { mode: 'off', top_k: 8, entropy_threshold: 0.1, contrastive_weight: 0, discrete_tokens: 'none', scope: 'thinking', trace: true },
+  });
+  t.equal(p.sequences.length, 3);
+  t.same(p.sequences.map((s) => s.sampling.seed), [42, 43, 44], 'distinct derived seeds');
+  t.same(p.sequences.map((s) => s.id), [0, 1, 2].map((i) => `${p.id}-${i}`));
+  const s = p.sequences[0];
+  t.same(s.stop, { strings: ['!', 'world'], eosTokenIds: [2], ignoreEos: true, maxTokens: 9, minTokens: 2 });
+  t.same(s.sampling.logitBias, [[5, -100], [7, 2.5]]);
+  t.equal(s.sampling.logprobs, true);
+  t.equal(s.sampling.topLogprobs, 4);
+  t.same(s.selar, { mode: 'off', topK: 8, entropyThreshold: 0.1, contrastiveWeight: 0, discreteTokens: 'none', scope: 'thinking', trace: true, ...ABLATION });
+  t.match(p.params, { stream: true, includeUsage: true, returnTokenIds: true, n: 3 });
+  t.equal(plan({ stop: 'x' }).sequences[0].stop.strings[0], 'x', 'a single stop string');
+  t.equal(plan({ max_tokens: 5 }).sequences[0].stop.maxTokens, 5);
+  t.same(plan({ n: 2 }).sequences.map((s) => s.sampling.seed), [null, null], 'unseeded stays unseeded');
+  t.equal(plan({ logprobs: true }).sequences[0].sampling.topLogprobs, 0);
+});
+
+t.test('messages: developer is system, text parts are joined, kwargs reach the template', async (t) => {
+  const p = plan({
+    messages: [
+      { role: 'developer', content: 'ok' },
+      { role: 'user', content: [{ type: 'text', text: 'Hello' }, { type: 'text', text: '!' }] },
+    ],
+    chat_template_kwargs: { enable_thinking: false },
+  });
+  t.same(p.promptText, ['<s><|system|>ok<|user|>Hello\n!<|assistant|><think></think>']);
+  t.same(p.sequences[0].promptIds.slice(0, 3), [ID['<s>'], ID['<|system|>'], ID.ok]);
+});
+
+t.test('a server maxTokens default is clipped to the context, a requested one is not', async (t) => {
+  t.equal(plan({}, { argv: ['--max-tokens', '1000'] }).sequences[0].stop.maxTokens, 60);
+  t.throws(() => plan({ max_tokens: 61 }), { code: 'context_length_exceeded', param: 'max_tokens' });
+  t.equal(plan({ max_tokens: 60 }).sequences[0].stop.maxTokens, 60);
+});

@@ -4,7 +4,7 @@ import type { SamplingParams, SelarParams } from '../engine/types.js';
 import { applyLogitBias, applyPenalties, suppress, TokenHistory } from './penalties.js';
 import { DistributionScratch, filteredProbs, sampleFrom } from './distribution.js';
 import { argmax } from './topk.js';
-import { createTopKMix, fullEntropy, topKMix, type TopKMix } from './selar.js';
+import { createTopKMix, fullEntropy, topKMix, topKMixFromLogits, type TopKMix } from './selar.js';
 import { tokenLogprobs } from './logprobs.js';
 import { Xoshiro128, type Rng } from './rng.js';
 
@@ -62,13 +62,22 @@ export class SequenceSampler {
 
     const greedy = s.temperature === 0;
     const filters = { temperature: greedy ? 1 : s.temperature, topK: s.topK, topP: s.topP, minP: s.minP };
-    const p = filteredProbs(logits, filters, this.scratch);
-    topKMix(p, this.mix);
-    const entropy = this.selar.entropy === 'full' ? fullEntropy(p) : this.mix.entropy;
+    const unfiltered = s.topK === 0 && s.topP === 1 && s.minP === 0;
+    let entropy: number;
+    let p: Float32Array | null = null;
+    if (greedy && unfiltered && this.selar.entropy === 'topk') {
+      // Hot path: one partial selection over the logits, no vocabulary-wide softmax.
+      entropy = topKMixFromLogits(logits, this.mix).entropy;
+    } else {
+      p = filteredProbs(logits, filters, this.scratch);
+      topKMix(p, this.mix);
+      entropy = this.selar.entropy === 'full' ? fullEntropy(p) : this.mix.entropy;
+    }
     const hot = this.selar.mode === 'hot' && inScope && entropy >= this.selar.entropyThreshold;
     let token: number;
     if (hot) token = sampleFrom(filteredProbs(logits, { ...filters, temperature: this.selar.hotTemperature }, this.scratch), this.rng.next());
-    else token = greedy ? argmax(logits) : sampleFrom(p, this.rng.next());
+    else if (greedy) token = p === null ? this.mix.ids[0] : argmax(logits);
+    else token = sampleFrom(p!, this.rng.next());
 
     const result: SampleResult = { token, mix: this.mix, entropy, hot };
     if (s.logprobs) {

@@ -32,6 +32,32 @@ export function topKMix(p: Float32Array, mix: TopKMix): TopKMix {
   return mix;
 }
 
+/**
+ * The same mix straight from unfiltered logits at temperature 1 (greedy requests
+ * without top_k/top_p/min_p): the renormalised top-k of softmax(logits) is the
+ * softmax of the top-k logits, so the vocabulary-wide exp pass is skipped.
+ */
+export function topKMixFromLogits(logits: Float32Array, mix: TopKMix): TopKMix {
+  const k = mix.ids.length;
+  topK(logits, k, mix.ids);
+  const max = logits[mix.ids[0]];
+  if (max === -Infinity) throw new Error('every token is masked: no valid next token');
+  let sum = 0;
+  for (let j = 0; j < k; j++) {
+    const e = Math.exp(logits[mix.ids[j]] - max);
+    mix.q[j] = e;
+    sum += e;
+  }
+  let h = 0;
+  for (let j = 0; j < k; j++) {
+    const q = mix.q[j] / sum;
+    mix.q[j] = q;
+    if (q > 0) h -= q * Math.log(q);
+  }
+  mix.entropy = normaliseEntropy(h, k);
+  return mix;
+}
+
 /** Shannon entropy (nats) divided by ln(n), clamped to [0, 1]. */
 export function normaliseEntropy(h: number, n: number): number {
   if (n <= 1) return 0;

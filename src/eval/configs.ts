@@ -42,13 +42,16 @@ export interface ConfigOptions {
   /** selar fields for tuned presets (top_k, contrastive_weight, discrete_tokens, scope); unset ones take the server's defaults. */
   selar: SelarObject;
   maxTokens: number | null;
+  /** The endpoint has no selar extension: send no `selar` object (off presets only). */
+  plain?: boolean;
 }
 
 export interface RequestFields {
   temperature: number;
   top_p?: number;
   max_tokens?: number;
-  selar: SelarObject;
+  /** Absent only for --plain endpoints. */
+  selar?: SelarObject;
 }
 
 export interface DecodingConfig {
@@ -78,12 +81,13 @@ export function expandConfigs(o: ConfigOptions): DecodingConfig[] {
   const out: DecodingConfig[] = [];
   for (const name of o.presets) {
     const p = findPreset(name);
+    if (o.plain && p.mode !== 'off') throw new ConfigError(`preset "${name}" needs the selar extension; --plain allows only off presets`);
     if (p.sweepsTau && o.taus.length === 0) throw new ConfigError(`preset "${name}" needs at least one τ in --taus`);
     const base: RequestFields = {
       temperature: p.sampled ? o.temperature : 0,
       ...(p.sampled ? { top_p: o.topP } : {}),
       ...(o.maxTokens !== null ? { max_tokens: o.maxTokens } : {}),
-      selar: { mode: p.mode, ...(p.tuned ? o.selar : {}), ...p.fixed },
+      ...(o.plain ? {} : { selar: { mode: p.mode, ...(p.tuned ? o.selar : {}), ...p.fixed } }),
     };
     const taus: Array<number | null> = p.sweepsTau ? o.taus : [null];
     for (const tau of taus) {

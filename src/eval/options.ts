@@ -17,6 +17,7 @@ export interface EvalOptions {
   limit?: number;
   perSteps?: number;
   presets: string[];
+  plain: boolean;
   taus: number[];
   n: number;
   temperature: number;
@@ -48,6 +49,8 @@ endpoint (exactly one):
   --server URL             any OpenAI-compatible server (http://host:port or .../v1)
   --api-key KEY            bearer token for --server (default: $OPENAI_API_KEY)
   --model-name NAME        "model" of the requests (default: the first of GET /v1/models)
+  --plain                  --server has no selar extension: send no "selar" object
+                           (off presets only; the default presets become off-greedy,off-sampled)
   --workers N              in-process server: decode workers
   --device D               in-process server: cpu, cuda, cuda:N or auto
   --dtype T                in-process server: auto, fp32 or fp16
@@ -130,6 +133,7 @@ export function parseEvalArgs(argv: string[], env: NodeJS.ProcessEnv = process.e
         presets: str, taus: str, n: str, temperature: str, 'top-p': str,
         'selar-top-k': str, 'contrastive-weight': str, 'discrete-tokens': str, scope: str,
         'max-tokens': str, system: str, seed: str, concurrency: str, 'request-timeout': str, out: str,
+        plain: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
     }));
@@ -138,12 +142,14 @@ export function parseEvalArgs(argv: string[], env: NodeJS.ProcessEnv = process.e
   }
   if (values.help) return null;
   if (positionals.length > 0) throw new UsageError(`unexpected argument ${JSON.stringify(positionals[0])}`);
+  const plain = values.plain === true;
   const v = values as Record<string, string | undefined>;
 
   if ((v.model === undefined) === (v.server === undefined)) throw new UsageError('give exactly one of --model DIR or --server URL');
   let endpoint: EvalOptions['endpoint'];
   if (v.model !== undefined) {
     for (const flag of ['api-key', 'model-name'] as const) if (v[flag] !== undefined) throw new UsageError(`--${flag} applies to --server, not --model`);
+    if (plain) throw new UsageError('--plain applies to --server; the in-process server has the selar extension');
     endpoint = {
       kind: 'local',
       modelDir: v.model,
@@ -180,7 +186,9 @@ export function parseEvalArgs(argv: string[], env: NodeJS.ProcessEnv = process.e
     ...(v.offset !== undefined ? { offset: integer('--offset', v.offset, 0) } : {}),
     ...(v['per-steps'] !== undefined ? { perSteps: integer('--per-steps', v['per-steps'], 1) } : {}),
     ...(v.limit !== undefined ? { limit: integer('--limit', v.limit, 1) } : {}),
-    presets: v.presets === undefined ? [...DEFAULT_PRESETS] : list('--presets', v.presets, (f, s) => oneOf(f, s, knownPresets)),
+    presets: v.presets !== undefined ? list('--presets', v.presets, (f, s) => oneOf(f, s, knownPresets))
+      : plain ? DEFAULT_PRESETS.filter((p) => p.startsWith('off-')) : [...DEFAULT_PRESETS],
+    plain,
     taus: v.taus === undefined ? [...DEFAULT_TAUS] : list('--taus', v.taus, (f, s) => {
       const tau = strictNumber(f, s);
       if (tau < 0 || tau > 1) throw new UsageError(`${f}: τ must lie in [0, 1], got ${s}`);

@@ -31,6 +31,12 @@ t.test('bad choices are errors', async (t) => {
   t.throws(() => expandConfigs({ ...base, presets: ['selar'], taus: [0.5, 0.5] }), { message: /"selar@0.5" is listed twice/ });
 });
 
+t.test('--plain sends no selar object and allows off presets only', async (t) => {
+  const configs = expandConfigs({ ...base, presets: ['off-greedy', 'off-sampled'], plain: true });
+  t.same(configs.map((c) => c.request), [{ temperature: 0 }, { temperature: 0.7, top_p: 0.9 }]);
+  t.throws(() => expandConfigs({ ...base, presets: ['off-greedy', 'soft'], plain: true }), { message: /preset "soft" needs the selar extension/ });
+});
+
 t.test('every preset has a unique name and a mode', async (t) => {
   t.equal(new Set(PRESETS.map((p) => p.name)).size, PRESETS.length);
   for (const p of PRESETS) t.match(p.mode, /^(off|selar|soft)$/, p.name);

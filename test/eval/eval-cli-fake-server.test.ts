@@ -118,6 +118,23 @@ t.test('a rejected request stops the run with a message that says how to resume'
   t.equal(fs.readFileSync(path.join(dir, 'o', 'results.jsonl'), 'utf8').trim().split('\n').length, 4);
 });
 
+t.test('--plain talks to an endpoint without the selar extension', async (t) => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'eval-e2e-'));
+  t.teardown(() => fs.rmSync(dir, { recursive: true, force: true }));
+  const dataset = path.join(dir, 'd.jsonl');
+  fs.writeFileSync(dataset, questions.map((q) => JSON.stringify(q)).join('\n'));
+  // A vanilla endpoint: rejects unknown fields, reports no soft tokens.
+  const server = await startFakeOpenAi((b) => ('selar' in b ? { status: 400, content: '', completionTokens: 0 } : { content: 'The answer is 7.', completionTokens: 5 }), 'gpt-x');
+  t.teardown(() => server.close());
+  const c = capture();
+  t.equal(await runEval(['--server', server.url, '--plain', '--dataset', dataset, '--limit', '2', '--n', '1', '--out', path.join(dir, 'o')], c.io), 0, c.err());
+  t.equal(server.requests.length, 4);
+  t.ok(server.requests.every((r) => r.body.model === 'gpt-x' && !('selar' in r.body)));
+  const summary = JSON.parse(fs.readFileSync(path.join(dir, 'o', 'summary.json'), 'utf8')) as EvalSummary;
+  t.same(summary.metrics.map((m) => [m.config, m.correct, m.count, m.softRatio]), [['off-greedy', 1, 2, null], ['off-sampled', 1, 2, null]]);
+  t.match(c.out(), /\| `off-greedy` \| 50\.0% \|.*\| n\/a \|/);
+});
+
 t.test('usage errors exit 2 and --help prints the usage', async (t) => {
   const c = capture();
   t.equal(await runEval(['--model', 'm', '--taus', '2'], c.io), 2);

@@ -33,6 +33,14 @@ t.test('every flag lands in the options', async (t) => {
   t.same(local.endpoint, { kind: 'local', modelDir: 'm', workers: 2, device: 'cpu', dtype: 'fp16' });
 });
 
+t.test('--plain: remote only, and the default presets shrink to off', async (t) => {
+  const o = parse(['--server', 'http://h', '--plain'])!;
+  t.equal(o.plain, true);
+  t.same(o.presets, ['off-greedy', 'off-sampled']);
+  t.equal(parse(['--server', 'http://h'])!.plain, false);
+  t.throws(() => parse(['--model', 'm', '--plain']), { name: 'UsageError', message: /--plain applies to --server/ });
+});
+
 t.test('the API key falls back to OPENAI_API_KEY', async (t) => {
   t.same(parse(['--server', 'http://h'], { OPENAI_API_KEY: 'env-key' })!.endpoint, { kind: 'remote', url: 'http://h', apiKey: 'env-key' });
 });

@@ -1,0 +1,34 @@
+// The parts of the server's wire format the page reads (docs/api.md): streamed
+// chat.completion.chunk frames with the SeLaR extensions, usage, errors and /v1/models.
+
+export interface SelarTraceEntry { entropy: number; soft: boolean }
+
+export interface TopLogprob { token: string; logprob: number; bytes: number[] | null }
+export interface TokenLogprob extends TopLogprob { top_logprobs: TopLogprob[] }
+
+export interface Usage {
+  prompt_tokens: number;
+  completion_tokens: number;
+  total_tokens: number;
+  completion_tokens_details?: { reasoning_tokens?: number; soft_tokens?: number };
+}
+
+export interface ChunkChoice {
+  index: number;
+  delta: { role?: string; content?: string | null; reasoning_content?: string | null };
+  logprobs: { content: TokenLogprob[] | null } | null;
+  finish_reason: string | null;
+  token_ids?: number[];
+  selar_trace?: SelarTraceEntry[];
+}
+
+export interface ChatChunk {
+  id: string;
+  model: string;
+  choices: ChunkChoice[];
+  usage?: Usage | null;
+}
+
+export interface ApiErrorBody { error: { message: string; type?: string; code?: string | null; param?: string | null } }
+
+export interface ModelList { data: Array<{ id: string; max_model_len?: number }> }

@@ -1,4 +1,4 @@
-// GET /v1/models and GET /v1/models/{id}. Model ids may contain '/', hence the wildcard.
+// GET /v1/models and GET /v1/models/{id}.
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import { SelarError } from '../errors.js';
@@ -13,15 +13,17 @@ export function registerModelRoutes(app: FastifyInstance, ctx: ServingContext): 
   app.get('/v1/models', {
     schema: { tags: ['openai'], summary: 'the served model', security, response: { 200: ModelList } },
   }, async () => ({ object: 'list' as const, data: [model()] }));
-  app.get<{ Params: { '*': string } }>('/v1/models/*', {
-    schema: {
-      tags: ['openai'], summary: 'one model by id', security,
-      params: Type.Object({ '*': Type.String({ description: 'the model id' }) }),
-      response: { 200: Model, 404: ErrorResponse },
-    },
-  }, async (req) => {
-    const id = decodeURIComponent(req.params['*']);
+  const byId = (id: string): Model => {
     if (id !== ctx.model.id) throw new SelarError('model_not_found', `The model '${id}' does not exist`, 'model');
     return model();
-  });
+  };
+  app.get<{ Params: { id: string } }>('/v1/models/:id', {
+    schema: {
+      tags: ['openai'], summary: 'one model by id', security,
+      params: Type.Object({ id: Type.String({ description: 'the model id' }) }),
+      response: { 200: Model, 404: ErrorResponse },
+    },
+  }, async (req) => byId(req.params.id));
+  // Ids with a '/' (e.g. --model-id org/name), which clients put in the path unescaped.
+  app.get<{ Params: { '*': string } }>('/v1/models/*', { schema: { hide: true } }, async (req) => byId(req.params['*']));
 }

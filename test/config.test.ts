@@ -1,0 +1,53 @@
+// One schema for flags and SELAR_* variables: precedence, coercion, validation
+// errors that name the flag, and a frozen result.
+import t from 'tap';
+import { ConfigError, configTable, envName, flagName, loadConfig } from '../src/config.js';
+
+t.test('defaults', async (t) => {
+  const c = loadConfig(['--model', 'm'], {});
+  t.match(c, {
+    model: 'm', host: '127.0.0.1', port: 8000, queueSize: 64, maxN: 8, device: 'cpu', dtype: 'auto',
+    temperature: 1, topP: 1, topK: 0, minP: 0, repetitionPenalty: 1, maxTokens: 0,
+    selarMode: 'selar', selarTopK: 3, selarEntropyThreshold: 0.5, selarContrastiveWeight: 1, selarDiscreteTokens: 'math', selarScope: 'all',
+    apiKeys: [], corsOrigins: [], logLevel: 'info', logPrompts: false, pingIntervalMs: 10000, deadlineMs: 600000,
+  });
+  t.ok(c.workers >= 1);
+  t.ok(Object.isFrozen(c));
+  t.ok(Object.isFrozen(c.apiKeys));
+});
+
+t.test('flags win over environment, environment over defaults', async (t) => {
+  const env = { SELAR_MODEL: '/env', SELAR_PORT: '9000', SELAR_API_KEYS: 'a, b,,c', SELAR_LOG_PROMPTS: 'true', SELAR_DEVICE: 'cuda:1' };
+  const c = loadConfig(['--port', '9100', '--log-prompts'], env);
+  t.equal(c.model, '/env');
+  t.equal(c.port, 9100);
+  t.same(c.apiKeys, ['a', 'b', 'c']);
+  t.equal(c.logPrompts, true);
+  t.equal(c.device, 'cuda:1');
+  t.equal(loadConfig([], { ...env, SELAR_LOG_PROMPTS: '0' }).logPrompts, false);
+});
+
+t.test('invalid values name the flag and variable', async (t) => {
+  const bad: Array<[string[], RegExp]> = [
+    [[], /--model \/ SELAR_MODEL/],
+    [['--model', 'm', '--port', 'http'], /--port: expected a number/],
+    [['--model', 'm', '--port', '70000'], /--port \/ SELAR_PORT/],
+    [['--model', 'm', '--device', 'tpu'], /--device \/ SELAR_DEVICE/],
+    [['--model', 'm', '--selar-mode', 'latent'], /--selar-mode \/ SELAR_SELAR_MODE: expected one of/],
+    [['--model', 'm', '--selar-top-k', '1'], /--selar-top-k/],
+    [['--model', 'm', '--temperature', '3'], /--temperature/],
+    [['--model', 'm', '--workers', '0'], /--workers/],
+    [['--model', 'm', '--no-such-flag'], /Unknown option '--no-such-flag'/],
+    [['--model', 'm', '--headers-timeout-ms', '9000', '--request-timeout-ms', '100'], /must not exceed/],
+  ];
+  for (const [argv, message] of bad) t.throws(() => loadConfig(argv, {}), new ConfigError(''), argv.join(' ')) && t.throws(() => loadConfig(argv, {}), { message }, argv.join(' '));
+  t.throws(() => loadConfig([], { SELAR_MODEL: 'm', SELAR_LOG_PROMPTS: 'maybe' }), { message: /SELAR_LOG_PROMPTS: expected true or false/ });
+});
+
+t.test('names and the README table come from the schema', async (t) => {
+  t.equal(flagName('selarEntropyThreshold'), 'selar-entropy-threshold');
+  t.equal(envName('selarEntropyThreshold'), 'SELAR_SELAR_ENTROPY_THRESHOLD');
+  const table = configTable();
+  t.match(table, /\| `--queue-size` \| `SELAR_QUEUE_SIZE` \| 64 \| /);
+  t.match(table, /\| `--model` \| `SELAR_MODEL` \| \(required\) \| /);
+});

@@ -1,0 +1,77 @@
+// /v1/models, /metrics, /health and /ready during start-up, and draining.
+import t from 'tap';
+import { chat, testApp } from './helpers.js';
+
+t.test('models list and lookup', async (t) => {
+  const { app } = await testApp(t);
+  const list = (await app.inject({ url: '/v1/models' })).json();
+  t.equal(list.object, 'list');
+  t.match(list.data, [{ id: 'tiny', object: 'model', owned_by: 'selar-server', max_model_len: 64 }]);
+  t.same((await app.inject({ url: '/v1/models/tiny' })).json(), list.data[0]);
+  const missing = await app.inject({ url: '/v1/models/other' });
+  t.equal(missing.statusCode, 404);
+  t.equal(missing.json().error.code, 'model_not_found');
+  const slashed = await testApp(t, { engine: { model: { id: 'org/tiny' } } });
+  t.equal((await slashed.app.inject({ url: '/v1/models/org/tiny' })).json().id, 'org/tiny');
+});
+
+t.test('metrics in Prometheus text format', async (t) => {
+  const { app } = await testApp(t, { engine: { script: () => [{ id: 5, text: 'Hello', soft: true }, { id: 6, text: ' world' }] } });
+  await chat(app, {});
+  await chat(app, { stream: true, n: 2 });
+  await chat(app, { temperature: 9 });
+  const res = await app.inject({ url: '/metrics' });
+  t.equal(res.headers['content-type'], 'text/plain; version=0.0.4; charset=utf-8');
+  const text = res.body;
+  for (const line of [
+    'selar_requests_total{route="/v1/chat/completions",status="200"} 2',
+    'selar_requests_total{route="/v1/chat/completions",status="400"} 1',
+    'selar_request_finish_total{endpoint="chat",reason="stop"} 3',
+    'selar_errors_total{code="invalid_request"} 1',
+    'selar_prompt_tokens_total 8',
+    'selar_generation_tokens_total 6',
+    'selar_soft_tokens_total 3',
+    'selar_time_to_first_token_seconds_count 2',
+    'selar_inter_token_latency_seconds_count 3',
+    'selar_e2e_request_latency_seconds_count 2',
+    'selar_queue_length 0',
+    'selar_running_requests 0',
+    'selar_queue_capacity 4',
+    '# TYPE selar_time_to_first_token_seconds histogram',
+    'selar_time_to_first_token_seconds_bucket{le="+Inf"} 2',
+  ]) t.ok(text.split('\n').includes(line), line);
+  for (const line of text.trim().split('\n')) t.match(line, /^(# (HELP|TYPE) \w+ .+|\w+(\{[^}]*\})? [-+\dInfe.]+)$/, 'well-formed line');
+});
+
+t.test('readiness: 503 while the model loads, 200 after, 503 while draining', async (t) => {
+  let loaded!: () => void;
+  const readyWhen = new Promise<void>((r) => { loaded = r; });
+  const { app, engine } = await testApp(t, { engine: { readyWhen, tokenDelayMs: 30 } });
+  const loading = await app.inject({ url: '/ready' });
+  t.equal(loading.statusCode, 503);
+  t.same(loading.json(), { status: 'loading' });
+  t.same((await app.inject({ url: '/health' })).json(), { status: 'ok' });
+  loaded();
+  await engine.ready();
+  t.same((await app.inject({ url: '/ready' })).json(), { status: 'ready' });
+
+  const inFlight = chat(app, {});
+  await new Promise((r) => setTimeout(r, 10));
+  app.lifecycle.beginDrain();
+  const ready = await app.inject({ url: '/ready' });
+  t.equal(ready.statusCode, 503);
+  t.same(ready.json(), { status: 'draining' });
+  t.equal((await app.inject({ url: '/health' })).statusCode, 200);
+  const refused = await chat(app, {});
+  t.equal(refused.statusCode, 503);
+  t.equal(refused.json().error.code, 'shutting_down');
+  t.equal((await inFlight).statusCode, 200, 'the in-flight request finishes');
+});
+
+t.test('a failed model load keeps /ready at 503', async (t) => {
+  const { app, engine } = await testApp(t, { engine: { readyWhen: Promise.reject(new Error('bad model')) } });
+  await engine.ready().catch(() => undefined);
+  const res = await app.inject({ url: '/ready' });
+  t.equal(res.statusCode, 503);
+  t.same(res.json(), { status: 'failed' });
+});

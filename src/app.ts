@@ -19,6 +19,7 @@ import { ServerMetrics, registerMetricsRoute } from './http/metrics.js';
 import { registerModelRoutes } from './http/models-route.js';
 import { servingContext } from './serving/context.js';
 import { validator } from './serving/validate.js';
+import playground from './playground/plugin.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -77,5 +78,7 @@ export async function buildApp({ config, engine, tokenizer, logger }: AppOptions
   const deps = { ctx, lifecycle, metrics };
   registerChatRoute(app, deps);
   registerCompletionsRoute(app, deps);
+  // The browser playground (static, same-origin; it calls the API above with the user's key).
+  await app.register(playground);
   return app;
 }

@@ -1,11 +1,13 @@
 // Bearer API keys. Keys are compared as SHA-256 digests with timingSafeEqual, so
 // neither the key length nor a matching prefix shows in the response time; every
-// configured key is checked (no early exit). Liveness, readiness and the docs stay open.
+// configured key is checked (no early exit). Liveness, readiness, the docs and the
+// playground's static files stay open (a browser cannot send a Bearer header to load a
+// page); the API calls the playground makes carry the key the user types in.
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { SelarError } from '../errors.js';
 
-const OPEN = [/^\/health$/, /^\/ready$/, /^\/docs(\/.*)?$/, /^\/openapi\.json$/];
+const OPEN = [/^\/health$/, /^\/ready$/, /^\/docs(\/.*)?$/, /^\/openapi\.json$/, /^\/$/, /^\/playground(\/.*)?$/];
 
 const digest = (s: string) => createHash('sha256').update(s, 'utf8').digest();
 

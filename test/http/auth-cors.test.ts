@@ -23,6 +23,10 @@ t.test('with keys: Bearer required on the API and metrics, not on health/ready/d
   t.equal((await app.inject({ url: '/metrics' })).statusCode, 401);
   for (const url of ['/health', '/ready', '/openapi.json', '/docs/']) t.equal((await app.inject({ url })).statusCode, 200, url);
   t.equal((await chat(app, { model: 'nope' })).statusCode, 401, 'auth before anything is revealed');
+  const root = await app.inject({ url: '/' });
+  t.equal(root.statusCode, 302, 'the playground is reachable without a key');
+  t.equal(root.headers.location, '/playground');
+  t.not((await app.inject({ url: '/playground' })).statusCode, 401);
 });
 
 t.test('key comparison', async (t) => {

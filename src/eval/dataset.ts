@@ -88,19 +88,24 @@ export interface ProblemFilter {
   offset?: number;
   /** At most this many problems in total. */
   limit?: number;
-  /** At most this many problems of each step count, so a small run still covers every group. */
-  perSteps?: number;
+  /**
+   * At most this many problems of each step count, so a small run still covers
+   * every group; a record gives a cap per step count (unlisted counts: no cap).
+   */
+  perSteps?: number | Record<number, number>;
 }
 
 export function selectProblems(all: Problem[], f: ProblemFilter): Problem[] {
   let out = f.steps ? all.filter((p) => p.steps !== null && f.steps!.includes(p.steps)) : all;
   out = out.slice(f.offset ?? 0);
-  if (f.perSteps !== undefined) {
+  const caps = f.perSteps;
+  if (caps !== undefined) {
+    const cap = (steps: number | null) => (typeof caps === 'number' ? caps : steps !== null && steps in caps ? caps[steps] : Infinity);
     const taken = new Map<number | null, number>();
     out = out.filter((p) => {
       const n = taken.get(p.steps) ?? 0;
       taken.set(p.steps, n + 1);
-      return n < f.perSteps!;
+      return n < cap(p.steps);
     });
   }
   if (f.limit !== undefined) out = out.slice(0, f.limit);

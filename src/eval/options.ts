@@ -15,7 +15,7 @@ export interface EvalOptions {
   steps?: number[];
   offset?: number;
   limit?: number;
-  perSteps?: number;
+  perSteps?: number | Record<number, number>;
   presets: string[];
   plain: boolean;
   taus: number[];
@@ -60,7 +60,8 @@ problems:
                            "steps" and "kind" (default: ${DEFAULT_DATASET})
   --steps 3,4              only problems with these step counts
   --offset N               skip the first N problems (after --steps)
-  --per-steps N            at most N problems of each step count
+  --per-steps N            at most N problems of each step count; or per count,
+                           e.g. 1:20,2:20,3:100,4:100
   --limit N                at most N problems in all
 
 configurations:
@@ -111,6 +112,20 @@ function list<T>(flag: string, raw: string, item: (flag: string, s: string) => T
 function oneOf(flag: string, raw: string, allowed: string[]): string {
   if (!allowed.includes(raw)) throw new UsageError(`${flag}: expected ${allowed.join(' or ')}, got ${JSON.stringify(raw)}`);
   return raw;
+}
+
+/** "N" (every step count) or "S:N,S:N" (per step count). */
+function perSteps(raw: string): number | Record<number, number> {
+  if (!raw.includes(':')) return integer('--per-steps', raw, 1);
+  const caps: Record<number, number> = {};
+  for (const item of list('--per-steps', raw, (_, s) => s)) {
+    const [steps, n, ...rest] = item.split(':');
+    if (n === undefined || rest.length > 0) throw new UsageError(`--per-steps: expected N or STEPS:N,..., got ${JSON.stringify(item)}`);
+    const key = integer('--per-steps', steps, 1);
+    if (key in caps) throw new UsageError(`--per-steps: step count ${key} is listed twice`);
+    caps[key] = integer('--per-steps', n, 1);
+  }
+  return caps;
 }
 
 export function timestampDir(now: Date): string {
@@ -184,7 +199,7 @@ export function parseEvalArgs(argv: string[], env: NodeJS.ProcessEnv = process.e
     dataset: v.dataset ?? DEFAULT_DATASET,
     ...(v.steps !== undefined ? { steps: list('--steps', v.steps, (f, s) => integer(f, s, 1)) } : {}),
     ...(v.offset !== undefined ? { offset: integer('--offset', v.offset, 0) } : {}),
-    ...(v['per-steps'] !== undefined ? { perSteps: integer('--per-steps', v['per-steps'], 1) } : {}),
+    ...(v['per-steps'] !== undefined ? { perSteps: perSteps(v['per-steps']) } : {}),
     ...(v.limit !== undefined ? { limit: integer('--limit', v.limit, 1) } : {}),
     presets: v.presets !== undefined ? list('--presets', v.presets, (f, s) => oneOf(f, s, knownPresets))
       : plain ? DEFAULT_PRESETS.filter((p) => p.startsWith('off-')) : [...DEFAULT_PRESETS],

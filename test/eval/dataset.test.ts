@@ -55,5 +55,6 @@ t.test('steps, offset, per-steps and limit filters', async (t) => {
   t.same(answers(selectProblems(all, { steps: [3, 4], offset: 1, limit: 2 })), [6, 7]);
   t.same(answers(selectProblems(all, { perSteps: 1 })), [0, 3, 5, 8]);
   t.same(answers(selectProblems(all, { steps: [1, 3], perSteps: 2, limit: 3 })), [0, 1, 5]);
+  t.same(answers(selectProblems(all, { perSteps: { 1: 1, 3: 2 } })), [0, 3, 4, 5, 6, 8], 'per step count; unlisted counts uncapped');
   t.same(answers(selectProblems(parseDataset(line({ question: 'Q', answer: 1 })), { steps: [1] })), [], 'problems without steps drop out of a steps filter');
 });

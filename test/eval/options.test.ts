@@ -33,6 +33,13 @@ t.test('every flag lands in the options', async (t) => {
   t.same(local.endpoint, { kind: 'local', modelDir: 'm', workers: 2, device: 'cpu', dtype: 'fp16' });
 });
 
+t.test('--per-steps takes one cap or one per step count', async (t) => {
+  t.same(parse(['--model', 'm', '--per-steps', '1:20, 3:100'])!.perSteps, { 1: 20, 3: 100 });
+  t.throws(() => parse(['--model', 'm', '--per-steps', '1:20,1:5']), { message: /step count 1 is listed twice/ });
+  t.throws(() => parse(['--model', 'm', '--per-steps', '1:2:3']), { message: /expected N or STEPS:N/ });
+  t.throws(() => parse(['--model', 'm', '--per-steps', '0:5']), { message: /--per-steps: expected an integer >= 1, got 0/ });
+});
+
 t.test('--plain: remote only, and the default presets shrink to off', async (t) => {
   const o = parse(['--server', 'http://h', '--plain'])!;
   t.equal(o.plain, true);

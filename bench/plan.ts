@@ -1,0 +1,81 @@
+// What a benchmark run measures: per model, which systems at which concurrencies,
+// how many tokens per sequence and how many timed repeats. The defaults keep a full
+// run near 15 minutes on a 2-core machine; --quick is a couple of minutes.
+import type { ModelRole } from './models.js';
+
+export const SYSTEMS = ['floor', 'engine:off', 'engine:selar', 'engine:soft', 'http:off', 'transformers.js'] as const;
+export type SystemId = (typeof SYSTEMS)[number];
+
+export interface Config {
+  system: SystemId;
+  concurrency: number;
+  tokens: number;
+}
+
+export interface ModelPlan {
+  role: ModelRole;
+  repeats: number;
+  /** Prompts are cut to their last N tokens (null: whole prompts). */
+  maxPromptTokens: number | null;
+  configs: Config[];
+  /** The in-process profile of the engine loop (bench/profile.ts). */
+  profile: { tokens: number; concurrency: number[] };
+}
+
+export interface BenchOptions {
+  models: ModelRole[];
+  concurrency: number[];
+  systems: SystemId[];
+  /** Overrides every model's tokens per sequence. */
+  tokens: number | null;
+  repeats: number | null;
+  quick: boolean;
+  profile: boolean;
+  /** Where results.json and results.md go (folder). */
+  outDir: string;
+}
+
+interface Defaults {
+  tokens: (concurrency: number) => number;
+  repeats: number;
+  maxPromptTokens: number | null;
+  /** Systems measured only at concurrency 1 on this model (too slow to repeat at 16). */
+  singleStreamOnly: SystemId[];
+  profileTokens: number;
+  /** Highest concurrency the profile runs at (the plan's list is capped to it). */
+  profileMaxConcurrency: number;
+}
+
+const FULL: Record<ModelRole, Defaults> = {
+  // ~3 ms a step: long sequences, many repeats, every system at every concurrency.
+  demo: { tokens: (c) => (c >= 16 ? 64 : 128), repeats: 5, maxPromptTokens: null, singleStreamOnly: [], profileTokens: 96, profileMaxConcurrency: 16 },
+  // ~100 ms a step and ~0.5 s per 32-token prefill: short prompts, fewer sequences.
+  large: { tokens: (c) => (c === 1 ? 32 : 16), repeats: 3, maxPromptTokens: 32, singleStreamOnly: ['engine:selar', 'engine:soft', 'transformers.js'], profileTokens: 24, profileMaxConcurrency: 4 },
+};
+
+const QUICK: Record<ModelRole, Defaults> = {
+  demo: { tokens: () => 32, repeats: 2, maxPromptTokens: null, singleStreamOnly: [], profileTokens: 32, profileMaxConcurrency: 4 },
+  large: { tokens: () => 8, repeats: 1, maxPromptTokens: 16, singleStreamOnly: ['engine:selar', 'engine:soft', 'transformers.js'], profileTokens: 8, profileMaxConcurrency: 1 },
+};
+
+export function buildPlan(opts: BenchOptions): ModelPlan[] {
+  return opts.models.map((role) => {
+    const d = (opts.quick ? QUICK : FULL)[role];
+    const configs: Config[] = [];
+    for (const system of opts.systems) {
+      for (const concurrency of opts.concurrency) {
+        if (concurrency > 1 && d.singleStreamOnly.includes(system)) continue;
+        configs.push({ system, concurrency, tokens: opts.tokens ?? d.tokens(concurrency) });
+      }
+    }
+    const profile = { tokens: d.profileTokens, concurrency: opts.concurrency.filter((c) => c <= d.profileMaxConcurrency) };
+    return { role, repeats: opts.repeats ?? d.repeats, maxPromptTokens: d.maxPromptTokens, configs, profile };
+  });
+}
+
+/** Rotates the order of configurations each round, so load drift on a shared machine does not favour one system. */
+export function roundOrder<T>(items: readonly T[], round: number): T[] {
+  if (items.length === 0) return [];
+  const k = round % items.length;
+  return [...items.slice(k), ...items.slice(0, k)];
+}

@@ -1,0 +1,236 @@
+// Where the engine's time goes. Runs the engine's own decode loop (the runtime a
+// worker builds and its Scheduler, src/worker/) in this thread, with timers wrapped
+// around the pieces it is made of: session.run, the rest of DecoderSession.forward
+// (feeds, tensor wrappers, splitting the logits), cache merges and row selection
+// for continuous batching, Sequence.step split into embedding lookups, detokenising
+// and the rest (sampling, SeLaR gate and mix, stop strings), and what is left in the
+// scheduler. Micro-benchmarks size the sampler at this vocabulary and at 150k, and
+// the copy the binding makes of every output. Set against the bench rows, the
+// in-process speed separates worker messaging from the loop itself.
+import { loadModel } from '../src/engine/load-model.js';
+import { workerInitFor } from '../src/engine/pool.js';
+import type { GenerationRequest, SelarMode } from '../src/engine/types.js';
+import { SequenceSampler } from '../src/sampling/sampler.js';
+import { DecoderSession, type KvCache } from '../src/worker/decoder-session.js';
+import { createRuntime, type Runtime } from '../src/worker/runtime.js';
+import { Scheduler } from '../src/worker/scheduler.js';
+import { Sequence } from '../src/worker/sequence.js';
+import type { BenchModel } from './models.js';
+import { benchRequest } from './requests.js';
+import { median } from './stats.js';
+
+/** Milliseconds per generated token in each part of the loop (whole run: prefill, decode, bookkeeping). */
+export interface LoopBreakdown {
+  mode: SelarMode;
+  concurrency: number;
+  tokens: number;
+  /** Generated tokens per second of the in-process loop (no worker, no messages). */
+  tokensPerSecond: number;
+  /** Rows per decode forward pass (1 = no batching happened). */
+  rowsPerDecodePass: number;
+  decodePasses: number;
+  ms: {
+    prefillRun: number;
+    decodeRun: number;
+    forwardOther: number;
+    cacheMergeSplit: number;
+    embeddingLookup: number;
+    detokenise: number;
+    samplingAndRest: number;
+    schedulerRest: number;
+  };
+  softFraction: number;
+}
+
+export interface ModelProfile {
+  model: string;
+  vocab: number;
+  hidden: number;
+  loops: LoopBreakdown[];
+  /** SequenceSampler.sample (greedy, SeLaR top-3 mix) per call, at this vocabulary and at 151,936. */
+  samplerMs: { vocab: number; ms: number }[];
+  /** Bytes the binding copies out of ORT per decode step of one sequence at the profiled length (KV present + logits). */
+  outputBytesPerStep: number;
+  /** Time to copy that many bytes once in JS (what the binding's extra copy costs). */
+  outputCopyMs: number;
+  /** Inputs fed per forward pass (each one a Tensor wrapper and a binding lookup). */
+  inputsPerStep: number;
+}
+
+interface Acc {
+  prefillRun: number;
+  decodeRun: number;
+  forward: number;
+  merge: number;
+  step: number;
+  lookup: number;
+  detok: number;
+  decodePasses: number;
+  decodeRows: number;
+  inPrefill: boolean;
+}
+
+const fresh = (): Acc => ({ prefillRun: 0, decodeRun: 0, forward: 0, merge: 0, step: 0, lookup: 0, detok: 0, decodePasses: 0, decodeRows: 0, inPrefill: false });
+
+type AnyFn = (...args: any[]) => any; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+/** Replaces obj[key] with a version that adds its (awaited) duration to the accumulator. */
+function timeMethod(obj: object, key: string, add: (ms: number, args: unknown[]) => void): () => void {
+  const target = obj as Record<string, AnyFn>;
+  const original = target[key];
+  target[key] = function (this: unknown, ...args: unknown[]) {
+    const s = performance.now();
+    const r = original.apply(this, args);
+    if (r instanceof Promise) return r.finally(() => add(performance.now() - s, args));
+    add(performance.now() - s, args);
+    return r;
+  };
+  return () => {
+    target[key] = original;
+  };
+}
+
+function instrument(rt: Runtime, acc: { current: Acc }): () => void {
+  const restores = [
+    timeMethod(DecoderSession.prototype, 'forward', (ms, args) => {
+      acc.current.forward += ms;
+      if ((args[2] as number) === 1) {
+        acc.current.decodePasses++;
+        acc.current.decodeRows += (args[0] as KvCache).batch ?? 1;
+      }
+    }),
+    timeMethod(DecoderSession.prototype, 'mergeCaches', (ms) => void (acc.current.merge += ms)),
+    timeMethod(DecoderSession.prototype, 'keepRows', (ms) => void (acc.current.merge += ms)),
+    timeMethod(Sequence.prototype, 'step', (ms) => void (acc.current.step += ms)),
+    timeMethod(rt.decoder.session, 'run', (ms, args) => {
+      const feeds = args[0] as Record<string, { dims: readonly number[] }>;
+      const T = feeds[rt.decoder.io.embeds].dims[1];
+      if (T > 1) acc.current.prefillRun += ms;
+      else acc.current.decodeRun += ms;
+    }),
+    timeMethod(rt.ctx.embeddings, 'lookup', (ms) => void (acc.current.lookup += ms)),
+    timeMethod(rt.ctx.tokenizer, 'decode', (ms) => void (acc.current.detok += ms)),
+  ];
+  return () => restores.reverse().forEach((r) => r());
+}
+
+function runScheduler(rt: Runtime, requests: GenerationRequest[]): Promise<{ tokens: number; soft: number }> {
+  return new Promise((resolve, reject) => {
+    let open = requests.length;
+    let tokens = 0;
+    let soft = 0;
+    const scheduler = new Scheduler(rt.decoder, rt.ctx, {
+      events: (_id, events) => {
+        for (const e of events) {
+          if (e.type === 'token') tokens++;
+          else {
+            soft += e.softTokens;
+            if (--open === 0) resolve({ tokens, soft });
+          }
+        }
+      },
+      failed: (id, message) => reject(new Error(`${id}: ${message}`)),
+    });
+    for (const r of requests) scheduler.add(r);
+  });
+}
+
+async function profileLoop(rt: Runtime, acc: { current: Acc }, prompts: number[][], concurrency: number, tokens: number, mode: SelarMode, eos: number[]): Promise<LoopBreakdown> {
+  const requests = () => Array.from({ length: concurrency }, (_, i) => benchRequest(prompts[i % prompts.length], tokens, mode, eos));
+  acc.current = fresh();
+  await runScheduler(rt, requests().map((r) => ({ ...r, stop: { ...r.stop, maxTokens: Math.min(8, tokens) } }))); // warm-up
+  acc.current = fresh();
+  const s = performance.now();
+  const done = await runScheduler(rt, requests());
+  const wall = performance.now() - s;
+  const a = acc.current;
+  const per = (x: number) => x / done.tokens;
+  const stepOther = a.step - a.lookup - a.detok;
+  return {
+    mode,
+    concurrency,
+    tokens: done.tokens,
+    tokensPerSecond: (done.tokens * 1000) / wall,
+    rowsPerDecodePass: a.decodePasses ? a.decodeRows / a.decodePasses : 0,
+    decodePasses: a.decodePasses,
+    ms: {
+      prefillRun: per(a.prefillRun),
+      decodeRun: per(a.decodeRun),
+      forwardOther: per(a.forward - a.prefillRun - a.decodeRun),
+      cacheMergeSplit: per(a.merge),
+      embeddingLookup: per(a.lookup),
+      detokenise: per(a.detok),
+      samplingAndRest: per(stepOther),
+      schedulerRest: per(wall - a.forward - a.merge - a.step),
+    },
+    softFraction: done.soft / done.tokens,
+  };
+}
+
+function samplerMs(vocab: number): number {
+  const request = benchRequest([1], 1, 'selar', []);
+  const sampler = new SequenceSampler(request.sampling, request.selar, vocab, [1, 2, 3], 0);
+  const master = new Float32Array(vocab);
+  for (let i = 0; i < vocab; i++) master[i] = Math.sin(i * 12.9898) * 4;
+  const logits = new Float32Array(vocab);
+  const times: number[] = [];
+  for (let i = 0; i < 60; i++) {
+    logits.set(master);
+    const s = performance.now();
+    sampler.sample(logits);
+    if (i >= 10) times.push(performance.now() - s);
+  }
+  return median(times);
+}
+
+function copyMs(bytes: number): number {
+  const src = new Uint8Array(bytes).fill(1);
+  const times: number[] = [];
+  for (let i = 0; i < 20; i++) {
+    const s = performance.now();
+    new Uint8Array(bytes).set(src);
+    times.push(performance.now() - s);
+  }
+  return median(times);
+}
+
+export interface ProfilePlan {
+  tokens: number;
+  concurrency: number[];
+}
+
+export async function profileModel(model: BenchModel, prompts: number[][], plan: ProfilePlan, threads: number, log: (s: string) => void): Promise<ModelProfile> {
+  log(`  profiling ${model.name}: the engine's decode loop in-process, ${plan.tokens} tokens per sequence`);
+  const loaded = await loadModel(model.dir, { dtype: 'fp32' });
+  const rt = await createRuntime(workerInitFor(loaded, { modelDir: model.dir }, threads));
+  const acc = { current: fresh() };
+  const restore = instrument(rt, acc);
+  const eos = loaded.info.eosTokenIds;
+  try {
+    const loops: LoopBreakdown[] = [];
+    for (const mode of ['off', 'selar', 'soft'] as const) loops.push(await profileLoop(rt, acc, prompts, 1, plan.tokens, mode, eos));
+    for (const c of plan.concurrency.filter((c) => c > 1)) loops.push(await profileLoop(rt, acc, prompts, c, plan.tokens, 'off', eos));
+    for (const l of loops) log(`    ${l.mode} c=${l.concurrency}: ${l.tokensPerSecond.toFixed(1)} tok/s in-process, ${l.rowsPerDecodePass.toFixed(2)} rows per decode pass`);
+    // Outputs the binding copies per decode step of one sequence, at the middle of the run.
+    const length = Math.round(median(prompts.map((p) => p.length)) + plan.tokens / 2);
+    let kvFloats = 0;
+    for (const m of rt.decoder.session.outputMetadata) {
+      if (!m.isTensor || !m.name.startsWith('present')) continue;
+      kvFloats += m.shape.reduce<number>((n, d) => n * (typeof d === 'number' && d > 0 ? d : 1), 1) * length;
+    }
+    const outputBytesPerStep = (kvFloats + loaded.info.vocabSize) * 4;
+    return {
+      model: model.name,
+      vocab: loaded.info.vocabSize,
+      hidden: loaded.info.hiddenSize,
+      loops,
+      samplerMs: [...new Set([loaded.info.vocabSize, 151936])].map((v) => ({ vocab: v, ms: samplerMs(v) })),
+      outputBytesPerStep,
+      outputCopyMs: copyMs(outputBytesPerStep),
+      inputsPerStep: rt.decoder.session.inputNames.length,
+    };
+  } finally {
+    restore();
+    await rt.decoder.session.release();
+  }
+}

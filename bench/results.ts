@@ -1,0 +1,57 @@
+// The shape of bench/results.json, and the look-ups the report and the target
+// checks make on it.
+import type { LoadSnapshot, MachineFacts } from './machine.js';
+import type { BenchModel } from './models.js';
+import type { BenchOptions, SystemId } from './plan.js';
+import type { RunMetrics, Summary } from './stats.js';
+
+export interface ResultRow {
+  system: SystemId;
+  concurrency: number;
+  tokens: number;
+  summary: Summary;
+  runs: RunMetrics[];
+}
+
+export interface ModelResult {
+  model: Pick<BenchModel, 'role' | 'name' | 'origin' | 'shape'>;
+  promptTokens: number[];
+  repeats: number;
+  rows: ResultRow[];
+  /** Systems that could not run on this model, and why. */
+  skipped: Array<{ system: SystemId; reason: string }>;
+}
+
+export interface TargetCheck {
+  id: string;
+  target: string;
+  /** measured / required as a ratio (e.g. engine tok/s ÷ floor tok/s). */
+  ratio: number | null;
+  threshold: number;
+  pass: boolean | null;
+  /** The measurement behind the ratio, and what explains a miss. */
+  evidence: string;
+}
+
+export interface BenchResults {
+  version: 1;
+  startedAt: string;
+  finishedAt: string;
+  durationS: number;
+  options: Omit<BenchOptions, 'outDir'>;
+  machine: MachineFacts;
+  load: { start: LoadSnapshot; end: LoadSnapshot };
+  engineSettings: { workers: number; threadsPerWorker: number; maxSequencesPerWorker: number };
+  models: ModelResult[];
+  targets: TargetCheck[];
+  profile: unknown;
+}
+
+export function findRow(m: ModelResult | undefined, system: SystemId, concurrency: number): ResultRow | undefined {
+  return m?.rows.find((r) => r.system === system && r.concurrency === concurrency);
+}
+
+/** The figure a row is judged by: per-stream decode speed alone, aggregate throughput under concurrency. */
+export function headline(row: ResultRow): number {
+  return row.concurrency === 1 ? row.summary.decodeTps : row.summary.aggregateTps;
+}

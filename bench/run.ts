@@ -1,0 +1,104 @@
+// `npm run bench`: the floor, the engine (selar off/selar/soft), HTTP streaming and
+// transformers.js on the same models and prompts, interleaved and repeated, then
+// bench/results.json and bench/results.md. See bench/README.md for what each row means.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { parseBenchArgs, USAGE } from './args.js';
+import { loadSnapshot, machineFacts } from './machine.js';
+import { MODELS_DIR, prepareModel } from './models.js';
+import { buildPlan, roundOrder, type BenchOptions, type Config, type ModelPlan } from './plan.js';
+import { promptIds } from './prompts.js';
+import { renderMarkdown } from './render.js';
+import type { BenchResults, ModelResult, ResultRow } from './results.js';
+import { median, runMetrics, summarise, type RunMetrics } from './stats.js';
+import { closeSystems, openSystems, runConfig } from './systems.js';
+import { checkTargets } from './targets.js';
+import { profileModel, type ModelProfile } from './profile.js';
+import { renderProfile } from './profile-render.js';
+
+const log = (s: string) => process.stderr.write(`${s}\n`);
+const label = (c: Config) => `${c.system} c=${c.concurrency} (${c.tokens} tok)`;
+
+async function benchModel(plan: ModelPlan, opts: BenchOptions, settings: BenchResults['engineSettings']): Promise<{ result: ModelResult; profile: ModelProfile | null }> {
+  const model = await prepareModel(plan.role, log);
+  const prompts = promptIds(model.dir, 4).map((p) => (plan.maxPromptTokens ? p.slice(-plan.maxPromptTokens) : p));
+  const floorPromptLength = Math.round(median(prompts.map((p) => p.length)));
+  log(`\n== ${model.name}: prompts of ${prompts.map((p) => p.length).join(', ')} tokens; ${plan.configs.length} configurations × ${plan.repeats} repeats`);
+  const systems = await openSystems(model, new Set(plan.configs.map((c) => c.system)), settings);
+  const runs = new Map<Config, RunMetrics[]>(plan.configs.map((c) => [c, []]));
+  const configs = plan.configs.filter((c) => !systems.skipped.some((s) => s.system === c.system));
+  try {
+    // Warm-up: JIT, allocator and ORT's first-run costs, untimed. A short run suffices
+    // where one step is expensive (the large model under concurrency).
+    for (const c of configs) {
+      const warm = plan.role === 'large' && c.concurrency > 1 ? { ...c, tokens: Math.min(4, c.tokens) } : c;
+      await runConfig(systems, warm, prompts, floorPromptLength);
+    }
+    for (let round = 0; round < plan.repeats; round++) {
+      for (const c of roundOrder(configs, round)) {
+        const m = runMetrics((await runConfig(systems, c, prompts, floorPromptLength))!);
+        runs.get(c)!.push(m);
+        log(`  [${round + 1}/${plan.repeats}] ${label(c).padEnd(34)} decode ${m.decodeTps.toFixed(1).padStart(7)} tok/s  aggregate ${m.aggregateTps.toFixed(1).padStart(7)} tok/s  TTFT ${m.ttftMs.toFixed(1).padStart(7)} ms`);
+      }
+    }
+  } finally {
+    await closeSystems(systems);
+  }
+  const rows: ResultRow[] = configs.map((c) => ({ system: c.system, concurrency: c.concurrency, tokens: c.tokens, summary: summarise(runs.get(c)!, c.concurrency), runs: runs.get(c)! }));
+  const profile = opts.profile ? await profileModel(model, prompts, plan.profile, settings.threadsPerWorker, log) : null;
+  return {
+    result: { model: { role: model.role, name: model.name, origin: model.origin, shape: model.shape }, promptTokens: prompts.map((p) => p.length), repeats: plan.repeats, rows, skipped: systems.skipped },
+    profile,
+  };
+}
+
+async function main(): Promise<void> {
+  let opts: BenchOptions;
+  try {
+    opts = parseBenchArgs(process.argv.slice(2));
+  } catch (err) {
+    log(`${(err as Error).message}\n${USAGE}`);
+    process.exitCode = 2;
+    return;
+  }
+  // Derived decoders go to a cache beside the generated models, not the user's cache.
+  process.env.SELAR_CACHE_DIR ??= path.join(MODELS_DIR, '.cache');
+  const started = new Date();
+  const loadStart = loadSnapshot();
+  log(`load average at start: ${loadStart.loadAverage.join(' / ')}`);
+  const threads = os.availableParallelism();
+  const settings = { workers: 1, threadsPerWorker: threads, maxSequencesPerWorker: Math.max(...opts.concurrency) };
+  const models: ModelResult[] = [];
+  const profiles: ModelProfile[] = [];
+  for (const plan of buildPlan(opts)) {
+    const { result, profile } = await benchModel(plan, opts, settings);
+    models.push(result);
+    if (profile) profiles.push(profile);
+  }
+  const finished = new Date();
+  const { outDir, ...recorded } = opts;
+  const results: BenchResults = {
+    version: 1,
+    startedAt: started.toISOString(),
+    finishedAt: finished.toISOString(),
+    durationS: (finished.getTime() - started.getTime()) / 1000,
+    options: recorded,
+    machine: machineFacts(),
+    load: { start: loadStart, end: loadSnapshot() },
+    engineSettings: settings,
+    models,
+    targets: checkTargets(models),
+    profile: profiles,
+  };
+  fs.mkdirSync(outDir, { recursive: true });
+  fs.writeFileSync(path.join(outDir, 'results.json'), JSON.stringify(results, null, 2) + '\n');
+  const md = renderMarkdown(results, profiles.length ? renderProfile(profiles, models) : '');
+  fs.writeFileSync(path.join(outDir, 'results.md'), md);
+  process.stdout.write(md);
+}
+
+main().catch((err: unknown) => {
+  log(err instanceof Error ? (err.stack ?? err.message) : String(err));
+  process.exitCode = 1;
+});

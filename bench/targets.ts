@@ -1,0 +1,108 @@
+// Issue #6's targets as ratios between rows of the same run (machines are noisy;
+// ratios between interleaved measurements much less so). A missing row gives
+// pass: null rather than a guess.
+import { findRow, headline, type ModelResult, type TargetCheck } from './results.js';
+import { overheadMsPerToken } from './stats.js';
+
+const fmt = (x: number, digits = 1) => (Number.isFinite(x) ? x.toFixed(digits) : 'n/a');
+const ms = (tps: number) => fmt(1000 / tps, 2);
+
+function check(id: string, target: string, threshold: number, ratio: number | null, evidence: string): TargetCheck {
+  return { id, target, threshold, ratio, pass: ratio === null || !Number.isFinite(ratio) ? null : ratio >= threshold, evidence };
+}
+
+function engineVsFloor(large: ModelResult | undefined): TargetCheck {
+  const e = findRow(large, 'engine:off', 1);
+  const f = findRow(large, 'floor', 1);
+  if (!e || !f) return check('engine-vs-floor', 'engine decode at c=1 within 10% of the raw floor (larger model)', 0.9, null, 'not measured');
+  const ratio = e.summary.decodeTps / f.summary.decodeTps;
+  return check(
+    'engine-vs-floor',
+    'engine decode at c=1 within 10% of the raw floor (larger model)',
+    0.9,
+    ratio,
+    `${large!.model.name}: engine ${fmt(e.summary.decodeTps)} tok/s (${ms(e.summary.decodeTps)} ms/token) vs floor ${fmt(f.summary.decodeTps)} tok/s (${ms(f.summary.decodeTps)} ms/token): ` +
+      `${fmt(overheadMsPerToken(e.summary.decodeTps, f.summary.decodeTps), 2)} ms/token over the floor`,
+  );
+}
+
+function engineVsTransformers(demo: ModelResult | undefined): TargetCheck {
+  const e = findRow(demo, 'engine:off', 1);
+  const t = findRow(demo, 'transformers.js', 1);
+  const target = 'engine ≥ 2× transformers.js tokens/s (demo model, c=1)';
+  if (!e || !t) return check('engine-vs-transformers', target, 2, null, 'not measured');
+  const f = findRow(demo, 'floor', 1);
+  return check(
+    'engine-vs-transformers',
+    target,
+    2,
+    e.summary.decodeTps / t.summary.decodeTps,
+    `${demo!.model.name}: engine ${fmt(e.summary.decodeTps)} tok/s vs transformers.js ${fmt(t.summary.decodeTps)} tok/s` +
+      (f ? `; the floor itself is ${fmt(f.summary.decodeTps / t.summary.decodeTps, 2)}× transformers.js, so the engine can reach at most that` : ''),
+  );
+}
+
+function selarVsOff(models: ModelResult[]): TargetCheck[] {
+  return models.flatMap((m) => {
+    const off = findRow(m, 'engine:off', 1);
+    const selar = findRow(m, 'engine:selar', 1);
+    const soft = findRow(m, 'engine:soft', 1);
+    if (!off || !selar) return [];
+    return [
+      check(
+        `selar-vs-off:${m.model.role}`,
+        `selar mode costs ≤ 5% tokens/s over off (${m.model.role} model, c=1)`,
+        0.95,
+        selar.summary.decodeTps / off.summary.decodeTps,
+        `off ${fmt(off.summary.decodeTps)} tok/s, selar ${fmt(selar.summary.decodeTps)} tok/s with ${fmt(selar.summary.softFraction * 100, 0)}% soft steps` +
+          (soft ? `, soft (every step) ${fmt(soft.summary.decodeTps)} tok/s` : '') +
+          `; selar costs ${fmt(overheadMsPerToken(selar.summary.decodeTps, off.summary.decodeTps), 3)} ms/token over off`,
+      ),
+    ];
+  });
+}
+
+function httpVsEngine(models: ModelResult[]): TargetCheck[] {
+  return models.flatMap((m) =>
+    m.rows
+      .filter((r) => r.system === 'http:off')
+      .flatMap((h) => {
+        const e = findRow(m, 'engine:off', h.concurrency);
+        if (!e) return [];
+        const what = h.concurrency === 1 ? 'decode tok/s per stream' : 'aggregate tok/s';
+        return [
+          check(
+            `http-vs-engine:${m.model.role}:c${h.concurrency}`,
+            `HTTP streaming within 5% of the engine alone (${m.model.role} model, c=${h.concurrency})`,
+            0.95,
+            headline(h) / headline(e),
+            `${what}: HTTP ${fmt(headline(h))} vs engine ${fmt(headline(e))}; TTFT ${fmt(h.summary.ttftMs)} vs ${fmt(e.summary.ttftMs)} ms`,
+          ),
+        ];
+      }),
+  );
+}
+
+function concurrencyGain(demo: ModelResult | undefined): TargetCheck {
+  const target = 'aggregate tokens/s at c=16 ≥ 3× c=1 (demo model, CPU)';
+  const c1 = findRow(demo, 'engine:off', 1);
+  const c16 = findRow(demo, 'engine:off', 16);
+  if (!c1 || !c16) return check('concurrency-gain', target, 3, null, 'not measured');
+  const f1 = findRow(demo, 'floor', 1);
+  const f16 = findRow(demo, 'floor', 16);
+  const floorGain = f1 && f16 ? f16.summary.aggregateTps / f1.summary.aggregateTps : Number.NaN;
+  return check(
+    'concurrency-gain',
+    target,
+    3,
+    c16.summary.aggregateTps / c1.summary.aggregateTps,
+    `engine aggregate ${fmt(c1.summary.aggregateTps)} → ${fmt(c16.summary.aggregateTps)} tok/s; ` +
+      `one batched forward pass of 16 rows (floor, batch 16) reaches ${fmt(floorGain, 2)}× batch 1, which is what continuous batching can buy on this machine`,
+  );
+}
+
+export function checkTargets(models: ModelResult[]): TargetCheck[] {
+  const demo = models.find((m) => m.model.role === 'demo');
+  const large = models.find((m) => m.model.role === 'large');
+  return [engineVsFloor(large), engineVsTransformers(demo), ...selarVsOff(models), ...httpVsEngine(models), concurrencyGain(demo)];
+}

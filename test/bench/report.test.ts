@@ -1,0 +1,80 @@
+import t from 'tap';
+import { renderMarkdown, vsFloor } from '../../bench/render.js';
+import type { BenchResults, ModelResult, ResultRow } from '../../bench/results.js';
+import type { SystemId } from '../../bench/plan.js';
+import { checkTargets } from '../../bench/targets.js';
+
+function row(system: SystemId, concurrency: number, decodeTps: number, aggregateTps: number, softFraction = 0): ResultRow {
+  return { system, concurrency, tokens: 32, runs: [], summary: { runs: 3, decodeTps, aggregateTps, ttftMs: 20, softFraction, spread: 0.05 } };
+}
+
+function model(role: 'demo' | 'large', rows: ResultRow[]): ModelResult {
+  const shape = { hidden: 256, layers: 4, heads: 4, kvHeads: 2, intermediate: 704, vocab: 512 };
+  return { model: { role, name: `${role}-model`, origin: 'test', shape }, promptTokens: [10, 12], repeats: 3, rows, skipped: [] };
+}
+
+const demo = model('demo', [
+  row('floor', 1, 400, 300),
+  row('floor', 16, 100, 2400),
+  row('engine:off', 1, 200, 150),
+  row('engine:off', 16, 20, 300),
+  row('engine:selar', 1, 190, 140, 0.5),
+  row('http:off', 1, 196, 140),
+  row('transformers.js', 1, 50, 40),
+]);
+const large = model('large', [row('floor', 1, 10, 9), row('engine:off', 1, 9.5, 9)]);
+
+t.test('each target is a ratio against its threshold', async (t) => {
+  const byId = new Map(checkTargets([demo, large]).map((c) => [c.id, c]));
+  t.equal(byId.get('engine-vs-floor')!.ratio, 0.95);
+  t.equal(byId.get('engine-vs-floor')!.pass, true);
+  t.equal(byId.get('engine-vs-transformers')!.ratio, 4);
+  t.equal(byId.get('selar-vs-off:demo')!.ratio, 0.95);
+  t.equal(byId.get('selar-vs-off:demo')!.pass, true);
+  t.equal(byId.get('http-vs-engine:demo:c1')!.ratio, 0.98);
+  const gain = byId.get('concurrency-gain')!;
+  t.equal(gain.ratio, 2);
+  t.equal(gain.pass, false);
+  t.match(gain.evidence, /reaches 8\.00× batch 1/);
+});
+
+t.test('a target without its rows is "not measured", never a pass', async (t) => {
+  const checks = checkTargets([model('demo', [row('engine:off', 1, 100, 90)])]);
+  const floor = checks.find((c) => c.id === 'engine-vs-floor')!;
+  t.equal(floor.pass, null);
+  t.equal(floor.ratio, null);
+});
+
+t.test('rows compare per-stream decode at c=1 and aggregate above with the floor at the same concurrency', async (t) => {
+  const one = vsFloor(demo, demo.rows[2]);
+  t.equal(one.ratio, 0.5);
+  t.equal(one.overheadMs, 2.5); // 5 ms vs 2.5 ms per token
+  const sixteen = vsFloor(demo, demo.rows[3]);
+  t.equal(sixteen.ratio, 0.125);
+  t.ok(Number.isNaN(vsFloor(large, row('engine:off', 4, 1, 1)).ratio));
+});
+
+t.test('the markdown carries machine facts, load, one table per model and the targets', async (t) => {
+  const snapshot = { at: '2026-01-01T00:00:00Z', loadAverage: [3.5, 2, 1] as [number, number, number], busiest: ['95.0 python3'] };
+  const results: BenchResults = {
+    version: 1,
+    startedAt: '2026-01-01T00:00:00.000Z',
+    finishedAt: '2026-01-01T00:10:00.000Z',
+    durationS: 600,
+    options: { models: ['demo', 'large'], concurrency: [1, 16], systems: [], tokens: null, repeats: null, quick: false, profile: false },
+    machine: { cpuModel: 'Test CPU', cores: 2, memoryGiB: 8, os: 'Linux', node: 'v20', onnxruntimeNode: '1.30.0', transformersJs: '4.3.2', transformersOnnxruntimeNode: '1.30.0' },
+    load: { start: snapshot, end: snapshot },
+    engineSettings: { workers: 1, threadsPerWorker: 2, maxSequencesPerWorker: 16 },
+    models: [demo, large],
+    targets: checkTargets([demo, large]),
+    profile: [],
+  };
+  const md = renderMarkdown(results);
+  t.match(md, /Test CPU, 2 cores/);
+  t.match(md, /3\.5 \/ 2 \/ 1/);
+  t.match(md, /## demo-model \(demo\)/);
+  t.match(md, /## large-model \(large\)/);
+  t.match(md, /\| raw floor, one batch of 16 \| 16 \|/);
+  t.match(md, /\| engine, selar off \| 1 \| 32 \| 200\.0 \| 150\.0 \| 20\.0 \| 0\.50 \| 2\.50 \|/);
+  t.match(md, /\*\*missed\*\*/);
+});

@@ -39,7 +39,9 @@ function recordsFor(tasks: Task[], stored: Map<string, ResultRecord>): Map<Task[
   for (const t of tasks) {
     const r = stored.get(resultKey(t.fingerprint, t.problem.id, t.sample));
     if (!r) continue;
-    out.set(t.config, [...(out.get(t.config) ?? []), r]);
+    const list = out.get(t.config);
+    if (list) list.push(r);
+    else out.set(t.config, [r]);
   }
   return out;
 }

@@ -99,7 +99,9 @@ export async function runTasks(tasks: Task[], o: RunOptions): Promise<number> {
   const byConfig = new Map<DecodingConfig, Task[]>();
   for (const t of tasks) {
     if (o.done.has(resultKey(t.fingerprint, t.problem.id, t.sample))) continue;
-    byConfig.set(t.config, [...(byConfig.get(t.config) ?? []), t]);
+    const list = byConfig.get(t.config);
+    if (list) list.push(t);
+    else byConfig.set(t.config, [t]);
   }
   for (const [config, todo] of byConfig) {
     o.hooks?.onConfig?.(config, todo.length);

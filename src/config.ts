@@ -40,6 +40,8 @@ export const ConfigSchema = Type.Object({
   selarContrastiveWeight: Type.Number({ minimum: 0, default: 1, description: 'default selar.contrastive_weight' }),
   selarDiscreteTokens: StringEnum(['math', 'none'] as const, { description: 'default selar.discrete_tokens' }),
   selarScope: StringEnum(['all', 'thinking'] as const, { description: 'default selar.scope' }),
+  selarEntropy: StringEnum(['topk', 'full'] as const, { description: 'default selar.entropy' }),
+  selarHotTemperature: Type.Number({ exclusiveMinimum: 0, maximum: 10, default: 1.5, description: 'default selar.hot_temperature' }),
   apiKeys: Type.Array(Type.String({ minLength: 1 }), { default: [], description: 'comma-separated API keys; empty = no authentication' }),
   corsOrigins: Type.Array(Type.String({ minLength: 1 }), { default: [], description: 'comma-separated allowed CORS origins (* = any); empty = CORS off' }),
   bodyLimit: Type.Integer({ minimum: 1024, default: 4 * 1024 * 1024, description: 'largest request body in bytes' }),
@@ -54,7 +56,7 @@ export const ConfigSchema = Type.Object({
 }, { additionalProperties: false });
 
 // Enum defaults live here because StringEnum builds a union (no `default` slot of its own).
-const enumDefaults = { dtype: 'auto', selarMode: 'selar', selarDiscreteTokens: 'math', selarScope: 'all', logLevel: 'info' } as const;
+const enumDefaults = { dtype: 'auto', selarMode: 'selar', selarDiscreteTokens: 'math', selarScope: 'all', selarEntropy: 'topk', logLevel: 'info' } as const;
 
 export type Config = Readonly<Static<typeof ConfigSchema>>;
 export type ConfigKey = keyof Static<typeof ConfigSchema>;

@@ -14,8 +14,9 @@ export function StringEnum<const T extends readonly string[]>(values: T, options
 
 export const SelarRequest = Type.Object(
   {
-    mode: Type.Optional(StringEnum(['selar', 'soft', 'off'] as const, {
-      description: '"selar": entropy-gated soft steps; "soft": every step soft; "off": plain decoding',
+    mode: Type.Optional(StringEnum(['selar', 'soft', 'off', 'random', 'hot'] as const, {
+      description: '"selar": entropy-gated soft steps; "soft": every step soft; "off": plain decoding. Ablations: '
+        + '"random": soft steps at random with probability soft_rate (seeded); "hot": where the gate fires, stay discrete but sample at hot_temperature',
     })),
     top_k: Type.Optional(Type.Integer({ minimum: 2, maximum: 64, description: 'candidates mixed into a soft embedding' })),
     entropy_threshold: Type.Optional(Type.Number({ minimum: 0, maximum: 1, description: 'tau, compared with the normalised top-k entropy' })),
@@ -23,6 +24,11 @@ export const SelarRequest = Type.Object(
     discrete_tokens: Type.Optional(StringEnum(['math', 'none'] as const)),
     scope: Type.Optional(StringEnum(['all', 'thinking'] as const)),
     trace: Type.Optional(Type.Boolean({ description: 'return per-token entropy and soft/discrete decisions' })),
+    entropy: Type.Optional(StringEnum(['topk', 'full'] as const, {
+      description: 'gate entropy: normalised top-k entropy (the reference) or full-vocabulary entropy / ln|V|',
+    })),
+    soft_rate: Type.Optional(Type.Number({ minimum: 0, maximum: 1, description: 'mode "random" only (required there): probability of a soft step' })),
+    hot_temperature: Type.Optional(Type.Number({ exclusiveMinimum: 0, maximum: 10, description: 'mode "hot" only: temperature where the gate fires' })),
   },
   { additionalProperties: false, description: 'SeLaR decoding options; omitted fields take the server defaults' },
 );
@@ -68,7 +74,11 @@ export const samplingFields = {
   selar: OptionalNullable(SelarRequest),
 };
 
-export const SelarTraceEntry = Type.Object({ entropy: Type.Number(), soft: Type.Boolean() }, { additionalProperties: false });
+export const SelarTraceEntry = Type.Object({
+  entropy: Type.Number(),
+  soft: Type.Boolean(),
+  hot: Type.Optional(Type.Boolean({ description: 'mode "hot" only: sampled at hot_temperature' })),
+}, { additionalProperties: false });
 export type SelarTraceEntry = Static<typeof SelarTraceEntry>;
 
 export const Usage = Type.Object({
@@ -78,6 +88,7 @@ export const Usage = Type.Object({
   completion_tokens_details: Type.Object({
     reasoning_tokens: Type.Integer(),
     soft_tokens: Type.Integer({ description: 'generated tokens followed by a soft step' }),
+    hot_tokens: Type.Optional(Type.Integer({ description: 'mode "hot" only: tokens sampled at hot_temperature' })),
   }),
 });
 export type Usage = Static<typeof Usage>;

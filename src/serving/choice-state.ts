@@ -57,5 +57,6 @@ export class ChoiceState {
 }
 
 export function traceEntry(t: TokenEvent): SelarTraceEntry {
-  return { entropy: t.entropy, soft: t.soft };
+  // The engine reports `hot` only in hot mode; the default trace keeps the contract's two fields.
+  return t.hot === undefined ? { entropy: t.entropy, soft: t.soft } : { entropy: t.entropy, soft: t.soft, hot: t.hot };
 }

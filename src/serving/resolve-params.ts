@@ -32,18 +32,28 @@ const nn = <T>(v: T | null | undefined): T | undefined => (v === null ? undefine
 export function resolveSelar(req: Fields['selar'], ctx: ServingContext): SelarParams {
   const c = ctx.config;
   const s = req ?? {};
+  const mode = s.mode ?? c.selarMode;
+  // Ablation parameters only mean something in their own mode; elsewhere they would be ignored.
+  if (mode === 'random' && s.soft_rate === undefined) {
+    throw new SelarError('invalid_request', 'selar.soft_rate is required when selar.mode is "random"', 'selar.soft_rate');
+  }
+  if (mode !== 'random' && s.soft_rate !== undefined) {
+    throw new SelarError('invalid_request', 'selar.soft_rate only applies to selar.mode "random"', 'selar.soft_rate');
+  }
+  if (mode !== 'hot' && s.hot_temperature !== undefined) {
+    throw new SelarError('invalid_request', 'selar.hot_temperature only applies to selar.mode "hot"', 'selar.hot_temperature');
+  }
   return {
-    mode: s.mode ?? c.selarMode,
+    mode,
     topK: s.top_k ?? c.selarTopK,
     entropyThreshold: s.entropy_threshold ?? c.selarEntropyThreshold,
     contrastiveWeight: s.contrastive_weight ?? c.selarContrastiveWeight,
     discreteTokens: s.discrete_tokens ?? c.selarDiscreteTokens,
     scope: s.scope ?? c.selarScope,
     trace: s.trace ?? false,
-    // Ablation modes (issue #9) are wired into the wire schema separately.
-    entropy: 'topk',
-    softRate: 0,
-    hotTemperature: 1.5,
+    entropy: s.entropy ?? c.selarEntropy,
+    softRate: s.soft_rate ?? 0,
+    hotTemperature: s.hot_temperature ?? c.selarHotTemperature,
   };
 }
 

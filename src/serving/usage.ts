@@ -9,17 +9,21 @@ export function usageOf(plan: GenerationPlan, choices: ChoiceState[]): Usage {
   let completion = 0;
   let reasoning = 0;
   let soft = 0;
+  let hot = 0;
   for (const c of choices) {
     // A finished choice reports the engine's counts; fall back to what we saw.
     completion += c.finish?.completionTokens ?? c.tokens.length;
     reasoning += c.finish?.reasoningTokens ?? c.tokens.filter((t) => t.reasoning).length;
     soft += c.finish?.softTokens ?? c.tokens.filter((t) => t.soft).length;
+    hot += c.finish?.hotTokens ?? c.tokens.filter((t) => t.hot).length;
   }
+  const details: Usage['completion_tokens_details'] = { reasoning_tokens: reasoning, soft_tokens: soft };
+  if (plan.params.selar.mode === 'hot') details.hot_tokens = hot;
   return {
     prompt_tokens: prompt,
     completion_tokens: completion,
     total_tokens: prompt + completion,
-    completion_tokens_details: { reasoning_tokens: reasoning, soft_tokens: soft },
+    completion_tokens_details: details,
   };
 }
 

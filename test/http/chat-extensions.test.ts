@@ -63,6 +63,17 @@ t.test('return_token_ids and selar_trace: whole response and per chunk', async (
   t.notOk('prompt_token_ids' in without);
 });
 
+t.test('hot mode: trace entries say which tokens were hot, usage counts them', async (t) => {
+  const script = () => [{ id: ID.Hello, text: 'Hello', hot: true, entropy: 0.9 }, { id: ID['!'], text: '!', entropy: 0.1 }];
+  const { app } = await testApp(t, { engine: { script } });
+  const hot = (await chat(app, { selar: { mode: 'hot', trace: true } })).json();
+  t.same(hot.choices[0].selar_trace, [{ entropy: 0.9, soft: false, hot: true }, { entropy: 0.1, soft: false, hot: false }]);
+  t.same(hot.usage.completion_tokens_details, { reasoning_tokens: 0, soft_tokens: 0, hot_tokens: 1 });
+  const plain = (await chat(app, { selar: { trace: true } })).json();
+  t.same(plain.choices[0].selar_trace, [{ entropy: 0.9, soft: false }, { entropy: 0.1, soft: false }], 'other modes keep the two-field entries');
+  t.notOk('hot_tokens' in plain.usage.completion_tokens_details);
+});
+
 t.test('chat logprobs: OpenAI content format, per chunk in streams', async (t) => {
   const { app } = await testApp(t);
   const body = (await chat(app, { logprobs: true, top_logprobs: 2 })).json();

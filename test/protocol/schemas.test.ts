@@ -39,7 +39,7 @@ t.test('nulls mean "not given"; unions explain themselves', async (t) => {
   const v = validator(ChatCompletionRequest);
   t.ok(v.check({ model: 'm', messages: [{ role: 'user', content: 'x' }], temperature: null, stop: null, selar: null, n: null }));
   t.throws(() => v.parse({ model: 'm', messages: [{ role: 'user', content: 'x' }], selar: { mode: 'x' } }),
-    { param: 'selar.mode', message: `Invalid value for 'selar.mode': expected one of "selar", "soft", "off"` });
+    { param: 'selar.mode', message: `Invalid value for 'selar.mode': expected one of "selar", "soft", "off", "random", "hot"` });
   t.throws(() => v.parse({ model: 'm', messages: [{ role: 'user', content: 'x' }], n: 'two' }), { param: 'n', message: "Invalid value for 'n': expected integer" });
   t.throws(() => v.parse({ model: 'm', messages: [{ role: 'user', content: 'x' }], frobnicate: 1 }), { param: 'frobnicate', message: 'Unrecognized request argument supplied: frobnicate' });
 });

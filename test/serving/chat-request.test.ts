@@ -77,6 +77,15 @@ t.test('every request parameter reaches the GenerationRequest', async (t) => {
   t.equal(plan({ logprobs: true }).sequences[0].sampling.topLogprobs, 0);
 });
 
+t.test('ablation modes: random needs soft_rate, hot takes hot_temperature, entropy gate', async (t) => {
+  t.match(plan({ selar: { mode: 'random', soft_rate: 0.25 } }).sequences[0].selar, { mode: 'random', softRate: 0.25, hotTemperature: 1.5, entropy: 'topk' });
+  t.match(plan({ selar: { mode: 'hot', hot_temperature: 2 } }).sequences[0].selar, { mode: 'hot', hotTemperature: 2, softRate: 0 });
+  t.match(plan({ selar: { mode: 'hot' } }, { argv: ['--selar-hot-temperature', '1.2'] }).sequences[0].selar, { hotTemperature: 1.2 });
+  t.match(plan({ selar: { entropy: 'full' } }).sequences[0].selar, { entropy: 'full' });
+  t.match(plan({}, { argv: ['--selar-entropy', 'full'] }).sequences[0].selar, { entropy: 'full' });
+  t.throws(() => plan({ selar: { mode: 'random' } }), { param: 'selar.soft_rate' });
+});
+
 t.test('messages: developer is system, text parts are joined, kwargs reach the template', async (t) => {
   const p = plan({
     messages: [

@@ -8,7 +8,7 @@ import type {
 } from '../../src/engine/types.js';
 import { ID } from './tiny-tokenizer.js';
 
-export type ScriptToken = { id: number; text: string; reasoning?: boolean; entropy?: number; soft?: boolean };
+export type ScriptToken = { id: number; text: string; reasoning?: boolean; entropy?: number; soft?: boolean; hot?: boolean };
 
 export const HELLO: ScriptToken[] = [
   { id: ID.Hello, text: 'Hello' }, { id: ID[' world'], text: ' world' }, { id: ID['!'], text: '!' },
@@ -84,6 +84,7 @@ export class FakeEngine implements Engine {
       const script = (o.script ?? (() => HELLO))(req).slice(0, req.stop.maxTokens);
       let soft = 0;
       let reasoning = 0;
+      let hot = 0;
       for (let i = 0; i < script.length; i++) {
         const wait = i === 0 ? o.firstTokenDelayMs ?? o.tokenDelayMs : o.tokenDelayMs;
         if (wait) {
@@ -101,6 +102,9 @@ export class FakeEngine implements Engine {
           ev.logprob = -0.5;
           ev.topLogprobs = Array.from({ length: req.sampling.topLogprobs }, (_, k) => ({ id: (s.id + k) % this.model.vocabSize, logprob: -0.5 - k }));
         }
+        // Like the engine: `hot` is reported in hot mode only.
+        if (req.selar.mode === 'hot') ev.hot = s.hot ?? false;
+        if (ev.hot) hot++;
         if (ev.soft) soft++;
         if (ev.reasoning) reasoning++;
         yield ev;
@@ -108,7 +112,7 @@ export class FakeEngine implements Engine {
       const reason: FinishReason = script.length >= req.stop.maxTokens ? 'length' : 'stop';
       yield {
         type: 'finish', reason, text: o.finalText ?? '', promptTokens: req.promptIds.length,
-        completionTokens: script.length, softTokens: soft, reasoningTokens: reasoning,
+        completionTokens: script.length, softTokens: soft, hotTokens: hot, reasoningTokens: reasoning,
       };
     } finally {
       this.running--;

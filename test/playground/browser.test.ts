@@ -5,7 +5,7 @@
 // count shown equal to usage.completion_tokens_details.soft_tokens.
 import fs from 'node:fs';
 import path from 'node:path';
-import t from 'tap';
+import t, { type Test } from 'tap';
 import type { Page, Response } from 'playwright-core';
 import { entropyRgb, rgbCss } from '../../src/playground/client/entropy-scale.js';
 import { buildPlayground } from './build-playground.js';
@@ -110,6 +110,7 @@ t.test('the playground renders a SeLaR run and a plain run side by side', { skip
   t.match(await tip.textContent(), selar.trace[0].soft ? /soft embedding/ : /discrete/, 'tooltip shows the soft decision');
   t.equal(await tip.locator('tr').count(), 3, 'tooltip lists top_logprobs alternatives');
   await page.screenshot({ path: screenshotPath(), fullPage: true });
+  updateDocsScreenshot(t);
 
   // Keyboard: the first token is in the Tab order, arrows walk the others.
   await first.focus();
@@ -126,5 +127,48 @@ function screenshotPath(): string {
   fs.mkdirSync(dir, { recursive: true });
   return path.join(dir, 'playground.png');
 }
+
+/** The README's copy is refreshed on request only, so test runs leave the tree clean. */
+function updateDocsScreenshot(t: Test): void {
+  if (process.env.SELAR_UPDATE_DOCS_SCREENSHOT !== '1') return;
+  fs.mkdirSync(path.join(repo, 'docs'), { recursive: true });
+  fs.copyFileSync(screenshotPath(), path.join(repo, 'docs/playground.png'));
+  t.comment('docs/playground.png updated');
+}
+
+t.test('with API keys set, the key typed into the page is used and kept nowhere', { skip: missing ?? false, timeout: 240_000 }, async (t) => {
+  buildPlayground();
+  const key = 'sk-playground-test-key';
+  const server = await liveServer(t, ['--api-keys', key]);
+  const browser = await launchChromium();
+  t.teardown(() => browser.close());
+  const page = await browser.context.newPage();
+  const streams = captureStreams(page);
+  const authHeaders: string[] = [];
+  page.on('request', (r) => { if (r.url().includes('/v1/')) authHeaders.push(r.headers().authorization ?? ''); });
+
+  await page.goto(server.url + '/playground');
+  await page.waitForFunction(() => /API key/.test(document.getElementById('conn-status')?.textContent ?? ''));
+  t.equal(await page.isDisabled('#run'), true, 'nothing to run before the key is given');
+
+  await page.fill('#api-key', key);
+  await page.keyboard.press('Tab');
+  await page.waitForSelector(`#model option[value="${server.modelId}"]`, { state: 'attached' });
+  await page.fill('#max-tokens', '24');
+  await page.selectOption('#a-mode', 'soft');
+  await page.click('#run');
+  await page.waitForSelector('body[data-state="idle"] .run[data-side="a"] .run-stats[data-final]', { timeout: 120_000 });
+
+  const [stream] = await Promise.all(streams);
+  t.equal(await page.textContent('.run[data-side="a"] [data-stat="soft"]'), String(stream.usage.completion_tokens_details.soft_tokens), 'soft count shown = usage');
+  t.ok(stream.usage.completion_tokens_details.soft_tokens > 0, 'soft mode went soft');
+  t.equal(await page.locator('.run[data-side="a"] .tok').count(), stream.usage.completion_tokens);
+  t.equal(authHeaders[0], '', 'the first model listing went without a key (and got 401)');
+  t.same(new Set(authHeaders.slice(1)), new Set([`Bearer ${key}`]), 'every API call after typing it carried the key');
+  const stored = await page.evaluate(() => ({ local: localStorage.length, session: sessionStorage.length, cookie: document.cookie }));
+  t.same(stored, { local: 0, session: 0, cookie: '' }, 'the key is not stored');
+  await page.reload();
+  t.equal(await page.inputValue('#api-key'), '', 'a reload forgets the key');
+});
 
 if (missing) t.comment(`playground browser tests skipped: ${missing}`);

@@ -1,5 +1,5 @@
 // A real selar-server on 127.0.0.1 (port 0) serving a small generated Llama model
-// through the worker pool, with the playground registered. Closed by the test.
+// through the worker pool; src/app.ts registers the playground. Closed by the test.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -8,7 +8,6 @@ import { buildApp } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
 import { createEngine } from '../../src/engine/pool.js';
 import { writeLlamaModel } from '../../src/modelgen/llama.js';
-import playground from '../../src/playground/plugin.js';
 
 export interface LiveServer { url: string; modelId: string }
 
@@ -21,9 +20,6 @@ export async function liveServer(t: Test, argv: string[] = []): Promise<LiveServ
   const { engine, tokenizer } = await createEngine({ modelDir, workers: 1, threadsPerWorker: 1 });
   const config = loadConfig(['--model', modelDir, '--port', '0', '--log-level', 'silent', ...argv], {});
   const app = await buildApp({ config, engine, tokenizer });
-  // Until src/app.ts registers the playground itself, the test does.
-  await app.after();
-  if (!app.hasRoute({ method: 'GET', url: '/playground' })) await app.register(playground);
   const address = await app.listen({ host: '127.0.0.1', port: 0 });
   t.teardown(async () => {
     // The browser's keep-alive sockets must not hold the close open.

@@ -66,6 +66,22 @@ export function machineFacts(): MachineFacts {
   };
 }
 
+export interface SourceState {
+  commit: string;
+  /** Uncommitted changes under src/ at the start of the run (git status --short). */
+  dirtySrc: string[];
+}
+
+export function sourceState(): SourceState {
+  const git = (args: string[]) => execFileSync('git', args, { encoding: 'utf8', cwd: path.resolve(import.meta.dirname, '..') }).trim();
+  try {
+    const status = git(['status', '--short', '--', 'src']);
+    return { commit: git(['rev-parse', '--short', 'HEAD']), dirtySrc: status ? status.split('\n') : [] };
+  } catch {
+    return { commit: 'unknown', dirtySrc: [] };
+  }
+}
+
 export function loadSnapshot(): LoadSnapshot {
   let busiest: string[] = [];
   try {

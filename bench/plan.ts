@@ -14,7 +14,8 @@ export interface Config {
 
 export interface ModelPlan {
   role: ModelRole;
-  repeats: number;
+  /** Timed repeats per concurrency: short single-stream runs are cheap and the noisiest, so they get the most. */
+  repeats: Record<number, number>;
   /** Prompts are cut to their last N tokens (null: whole prompts). */
   maxPromptTokens: number | null;
   configs: Config[];
@@ -37,7 +38,7 @@ export interface BenchOptions {
 
 interface Defaults {
   tokens: (concurrency: number) => number;
-  repeats: number;
+  repeats: (concurrency: number) => number;
   maxPromptTokens: number | null;
   /** Systems measured only at concurrency 1 on this model (too slow to repeat at 16). */
   singleStreamOnly: SystemId[];
@@ -48,14 +49,14 @@ interface Defaults {
 
 const FULL: Record<ModelRole, Defaults> = {
   // ~3 ms a step: long sequences, many repeats, every system at every concurrency.
-  demo: { tokens: (c) => (c >= 16 ? 64 : 128), repeats: 5, maxPromptTokens: null, singleStreamOnly: [], profileTokens: 96, profileMaxConcurrency: 16 },
+  demo: { tokens: (c) => (c >= 16 ? 64 : 128), repeats: (c) => (c === 1 ? 15 : c <= 4 ? 7 : 5), maxPromptTokens: null, singleStreamOnly: [], profileTokens: 96, profileMaxConcurrency: 16 },
   // ~100 ms a step and ~0.5 s per 32-token prefill: short prompts, fewer sequences.
-  large: { tokens: (c) => (c === 1 ? 32 : 16), repeats: 3, maxPromptTokens: 32, singleStreamOnly: ['engine:selar', 'engine:soft', 'transformers.js'], profileTokens: 24, profileMaxConcurrency: 4 },
+  large: { tokens: (c) => (c === 1 ? 32 : 16), repeats: (c) => (c === 1 ? 5 : 3), maxPromptTokens: 32, singleStreamOnly: ['engine:selar', 'engine:soft', 'transformers.js'], profileTokens: 24, profileMaxConcurrency: 4 },
 };
 
 const QUICK: Record<ModelRole, Defaults> = {
-  demo: { tokens: () => 32, repeats: 2, maxPromptTokens: null, singleStreamOnly: [], profileTokens: 32, profileMaxConcurrency: 4 },
-  large: { tokens: () => 8, repeats: 1, maxPromptTokens: 16, singleStreamOnly: ['engine:selar', 'engine:soft', 'transformers.js'], profileTokens: 8, profileMaxConcurrency: 1 },
+  demo: { tokens: () => 32, repeats: (c) => (c === 1 ? 4 : 2), maxPromptTokens: null, singleStreamOnly: [], profileTokens: 32, profileMaxConcurrency: 4 },
+  large: { tokens: () => 8, repeats: (c) => (c === 1 ? 2 : 1), maxPromptTokens: 16, singleStreamOnly: ['engine:selar', 'engine:soft', 'transformers.js'], profileTokens: 8, profileMaxConcurrency: 1 },
 };
 
 export function buildPlan(opts: BenchOptions): ModelPlan[] {
@@ -69,7 +70,8 @@ export function buildPlan(opts: BenchOptions): ModelPlan[] {
       }
     }
     const profile = { tokens: d.profileTokens, concurrency: opts.concurrency.filter((c) => c <= d.profileMaxConcurrency) };
-    return { role, repeats: opts.repeats ?? d.repeats, maxPromptTokens: d.maxPromptTokens, configs, profile };
+    const repeats = Object.fromEntries(opts.concurrency.map((c) => [c, opts.repeats ?? d.repeats(c)]));
+    return { role, repeats, maxPromptTokens: d.maxPromptTokens, configs, profile };
   });
 }
 

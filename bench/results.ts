@@ -1,6 +1,6 @@
 // The shape of bench/results.json, and the look-ups the report and the target
 // checks make on it.
-import type { LoadSnapshot, MachineFacts } from './machine.js';
+import type { LoadSnapshot, MachineFacts, SourceState } from './machine.js';
 import type { BenchModel } from './models.js';
 import type { BenchOptions, SystemId } from './plan.js';
 import type { RunMetrics, Summary } from './stats.js';
@@ -16,7 +16,7 @@ export interface ResultRow {
 export interface ModelResult {
   model: Pick<BenchModel, 'role' | 'name' | 'origin' | 'shape'>;
   promptTokens: number[];
-  repeats: number;
+  repeats: Record<number, number>;
   rows: ResultRow[];
   /** Systems that could not run on this model, and why. */
   skipped: Array<{ system: SystemId; reason: string }>;
@@ -40,6 +40,8 @@ export interface BenchResults {
   durationS: number;
   options: Omit<BenchOptions, 'outDir'>;
   machine: MachineFacts;
+  /** The checkout measured: other engineers change src/ while the bench runs. */
+  source: SourceState;
   load: { start: LoadSnapshot; end: LoadSnapshot };
   engineSettings: { workers: number; threadsPerWorker: number; maxSequencesPerWorker: number };
   models: ModelResult[];

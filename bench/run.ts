@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseBenchArgs, USAGE } from './args.js';
-import { loadSnapshot, machineFacts } from './machine.js';
+import { loadSnapshot, machineFacts, sourceState } from './machine.js';
 import { MODELS_DIR, prepareModel } from './models.js';
 import { buildPlan, roundOrder, type BenchOptions, type Config, type ModelPlan } from './plan.js';
 import { promptIds } from './prompts.js';
@@ -24,7 +24,8 @@ async function benchModel(plan: ModelPlan, opts: BenchOptions, settings: BenchRe
   const model = await prepareModel(plan.role, log);
   const prompts = promptIds(model.dir, 4).map((p) => (plan.maxPromptTokens ? p.slice(-plan.maxPromptTokens) : p));
   const floorPromptLength = Math.round(median(prompts.map((p) => p.length)));
-  log(`\n== ${model.name}: prompts of ${prompts.map((p) => p.length).join(', ')} tokens; ${plan.configs.length} configurations × ${plan.repeats} repeats`);
+  const rounds = Math.max(...Object.values(plan.repeats));
+  log(`\n== ${model.name}: prompts of ${prompts.map((p) => p.length).join(', ')} tokens; ${plan.configs.length} configurations, up to ${rounds} repeats`);
   const systems = await openSystems(model, new Set(plan.configs.map((c) => c.system)), settings);
   const runs = new Map<Config, RunMetrics[]>(plan.configs.map((c) => [c, []]));
   const configs = plan.configs.filter((c) => !systems.skipped.some((s) => s.system === c.system));
@@ -35,11 +36,12 @@ async function benchModel(plan: ModelPlan, opts: BenchOptions, settings: BenchRe
       const warm = plan.role === 'large' && c.concurrency > 1 ? { ...c, tokens: Math.min(4, c.tokens) } : c;
       await runConfig(systems, warm, prompts, floorPromptLength);
     }
-    for (let round = 0; round < plan.repeats; round++) {
+    for (let round = 0; round < rounds; round++) {
       for (const c of roundOrder(configs, round)) {
+        if (round >= plan.repeats[c.concurrency]) continue;
         const m = runMetrics((await runConfig(systems, c, prompts, floorPromptLength))!);
         runs.get(c)!.push(m);
-        log(`  [${round + 1}/${plan.repeats}] ${label(c).padEnd(34)} decode ${m.decodeTps.toFixed(1).padStart(7)} tok/s  aggregate ${m.aggregateTps.toFixed(1).padStart(7)} tok/s  TTFT ${m.ttftMs.toFixed(1).padStart(7)} ms`);
+        log(`  [${round + 1}/${plan.repeats[c.concurrency]}] ${label(c).padEnd(34)} decode ${m.decodeTps.toFixed(1).padStart(7)} tok/s  aggregate ${m.aggregateTps.toFixed(1).padStart(7)} tok/s  TTFT ${m.ttftMs.toFixed(1).padStart(7)} ms`);
       }
     }
   } finally {
@@ -66,6 +68,7 @@ async function main(): Promise<void> {
   process.env.SELAR_CACHE_DIR ??= path.join(MODELS_DIR, '.cache');
   const started = new Date();
   const loadStart = loadSnapshot();
+  const source = sourceState();
   log(`load average at start: ${loadStart.loadAverage.join(' / ')}`);
   const threads = os.availableParallelism();
   const settings = { workers: 1, threadsPerWorker: threads, maxSequencesPerWorker: Math.max(...opts.concurrency) };
@@ -85,6 +88,7 @@ async function main(): Promise<void> {
     durationS: (finished.getTime() - started.getTime()) / 1000,
     options: recorded,
     machine: machineFacts(),
+    source,
     load: { start: loadStart, end: loadSnapshot() },
     engineSettings: settings,
     models,

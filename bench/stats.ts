@@ -74,6 +74,8 @@ export interface Summary {
   ttftMs: number;
   aggregateTps: number;
   softFraction: number;
+  /** The best run's figure (highest): the least disturbed run on a shared machine. */
+  best: number;
   /** Relative spread of the figure the row is judged by (decode at c=1, aggregate above). */
   spread: number;
 }
@@ -87,6 +89,7 @@ export function summarise(runs: readonly RunMetrics[], concurrency: number): Sum
     ttftMs: median(runs.map((r) => r.ttftMs)),
     aggregateTps: median(runs.map((r) => r.aggregateTps)),
     softFraction: median(runs.map((r) => r.softFraction)),
+    best: Math.max(...key),
     spread: relativeSpread(key),
   };
 }

@@ -37,12 +37,13 @@ t.test('the large model measures slow systems at concurrency 1 only; the demo mo
   t.ok(large.configs.some((c) => c.system === 'engine:off' && c.concurrency === 16));
   t.equal(large.maxPromptTokens, 32);
   t.same(large.profile.concurrency, [1, 4]);
+  t.ok(demo.repeats[1] > demo.repeats[16], 'cheap single-stream runs are repeated more');
 });
 
 t.test('--tokens and --repeats override every model', async (t) => {
   for (const p of buildPlan(parseBenchArgs(['--tokens', '5', '--repeats', '7']))) {
     t.ok(p.configs.every((c) => c.tokens === 5));
-    t.equal(p.repeats, 7);
+    t.same(p.repeats, { 1: 7, 4: 7, 16: 7 });
   }
 });
 

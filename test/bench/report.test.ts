@@ -5,12 +5,12 @@ import type { SystemId } from '../../bench/plan.js';
 import { checkTargets } from '../../bench/targets.js';
 
 function row(system: SystemId, concurrency: number, decodeTps: number, aggregateTps: number, softFraction = 0): ResultRow {
-  return { system, concurrency, tokens: 32, runs: [], summary: { runs: 3, decodeTps, aggregateTps, ttftMs: 20, softFraction, spread: 0.05 } };
+  return { system, concurrency, tokens: 32, runs: [], summary: { runs: 3, decodeTps, aggregateTps, ttftMs: 20, softFraction, best: decodeTps * 1.1, spread: 0.05 } };
 }
 
 function model(role: 'demo' | 'large', rows: ResultRow[]): ModelResult {
   const shape = { hidden: 256, layers: 4, heads: 4, kvHeads: 2, intermediate: 704, vocab: 512 };
-  return { model: { role, name: `${role}-model`, origin: 'test', shape }, promptTokens: [10, 12], repeats: 3, rows, skipped: [] };
+  return { model: { role, name: `${role}-model`, origin: 'test', shape }, promptTokens: [10, 12], repeats: { 1: 3, 16: 3 }, rows, skipped: [] };
 }
 
 const demo = model('demo', [
@@ -63,6 +63,7 @@ t.test('the markdown carries machine facts, load, one table per model and the ta
     durationS: 600,
     options: { models: ['demo', 'large'], concurrency: [1, 16], systems: [], tokens: null, repeats: null, quick: false, profile: false },
     machine: { cpuModel: 'Test CPU', cores: 2, memoryGiB: 8, os: 'Linux', node: 'v20', onnxruntimeNode: '1.30.0', transformersJs: '4.3.2', transformersOnnxruntimeNode: '1.30.0' },
+    source: { commit: 'abc1234', dirtySrc: [' M src/worker/scheduler.ts'] },
     load: { start: snapshot, end: snapshot },
     engineSettings: { workers: 1, threadsPerWorker: 2, maxSequencesPerWorker: 16 },
     models: [demo, large],
@@ -75,6 +76,7 @@ t.test('the markdown carries machine facts, load, one table per model and the ta
   t.match(md, /## demo-model \(demo\)/);
   t.match(md, /## large-model \(large\)/);
   t.match(md, /\| raw floor, one batch of 16 \| 16 \|/);
-  t.match(md, /\| engine, selar off \| 1 \| 32 \| 200\.0 \| 150\.0 \| 20\.0 \| 0\.50 \| 2\.50 \|/);
+  t.match(md, /\| engine, selar off \| 1 \| 32 \| 3 \| 200\.0 \| 150\.0 \| 20\.0 \| 0\.50 \| 2\.50 \|/);
+  t.match(md, /commit abc1234 plus uncommitted changes to 1 file\(s\) under src\/ \(`src\/worker\/scheduler\.ts`\)/);
   t.match(md, /\*\*missed\*\*/);
 });

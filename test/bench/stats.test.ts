@@ -46,7 +46,9 @@ t.test('summaries take medians and judge spread by decode at c=1, aggregate abov
   t.equal(one.decodeTps, 100);
   t.equal(one.aggregateTps, 50);
   t.equal(one.spread, 0.4);
+  t.equal(one.best, 120);
   t.equal(summarise(runs, 4).spread, 0.2);
+  t.equal(summarise(runs, 4).best, 60);
 });
 
 t.test('overhead per token is the difference of per-token times', async (t) => {

@@ -46,9 +46,11 @@ WORKDIR /app
 COPY --from=deps /app/node_modules ./node_modules
 COPY --from=build /src/dist ./dist
 COPY package.json ./
-# Read at run time, relative to dist/: the ONNX schema and the math-symbol list.
+# Read at run time, relative to dist/: the ONNX schema, the math-symbol list and
+# `selar eval`'s default data set (test/deploy/manifests.test.ts keeps this list whole).
 COPY src/onnx/onnx.proto3 ./src/onnx/onnx.proto3
 COPY assets ./assets
+COPY data/eval ./data/eval
 COPY models/selar-demo ./models/selar-demo
 
 # The image's user is `node` (uid 1000) from the base image. It owns only the

@@ -52,7 +52,7 @@ export const ConfigSchema = Type.Object({
   drainTimeoutMs: Ms(30_000, 'on SIGTERM/SIGINT, how long in-flight requests may finish'),
   retryAfterS: Type.Integer({ minimum: 1, default: 1, description: 'Retry-After seconds sent with 429' }),
   logLevel: StringEnum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const, { description: 'pino log level' }),
-  logPrompts: Type.Boolean({ default: false, description: 'log prompt text and completions (off: never logged)' }),
+  logPrompts: Type.Boolean({ default: false, description: 'log prompt text with each request (off: prompts are never logged)' }),
 }, { additionalProperties: false });
 
 // Enum defaults live here because StringEnum builds a union (no `default` slot of its own).
@@ -135,7 +135,7 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv = pro
 export function configTable(): string {
   const rows = keys.map((k) => {
     const def = defaultOf(k);
-    const shown = k === 'workers' ? 'half the cores' : Array.isArray(def) ? '(empty)' : def === undefined ? '(required)' : String(def);
+    const shown = k === 'workers' ? 'half the cores' : Array.isArray(def) ? '(empty)' : def === undefined ? '(required)' : def === '' ? '(none)' : String(def);
     return `| \`--${flagName(k)}\` | \`${envName(k)}\` | ${shown} | ${props[k].description ?? ''} |`;
   });
   return ['| flag | environment variable | default | meaning |', '| --- | --- | --- | --- |', ...rows].join('\n');

@@ -90,7 +90,7 @@ t.test('a streamed completion arrives frame by frame', async (t) => {
   // A buffering proxy hands frames on a buffer (or the whole response) at a time:
   // several kilobytes, a dozen or more frames per read, the first ones late.
   t.ok(r.framesPerRead.length >= frames / 4, 'frames arrive in many separate reads');
-  t.ok(median <= 2, 'typically one frame per read');
+  t.ok(median <= 3, 'typically one frame per read');
   t.ok(first < done / 4, 'the first frame arrives early in the generation');
   const spread = r.frames.filter((f) => f.t < done / 2).length;
   t.ok(spread >= frames / 10, `frames arrive throughout (${spread} in the first half)`);

@@ -15,8 +15,10 @@ export interface RunningServer {
 export async function shutdown(app: FastifyInstance, opts: AppOptions): Promise<void> {
   const { lifecycle } = app;
   lifecycle.beginDrain();
-  const closed = app.close();
+  // Keep listening while draining: probes and new requests get an answer (503)
+  // instead of a refused connection, so load balancers see the replica leave.
   await lifecycle.drain(opts.config.drainTimeoutMs);
+  const closed = app.close();
   // Every response is finished; keep-alive sockets must not hold the process open.
   app.server.closeIdleConnections();
   const force = setTimeout(() => app.server.closeAllConnections(), 1000);

@@ -30,7 +30,10 @@ async function streamReply(
   const { ctx, metrics } = deps;
   const sse = new SseResponse(reply, ctx.config.pingIntervalMs);
   try {
-    for await (const frames of generateStream(plan, ctx, signal, observer)) sse.write(frames);
+    for await (const frames of generateStream(plan, ctx, signal, observer)) {
+      sse.write(frames);
+      await sse.drained();
+    }
   } catch (err) {
     if (!sse.started) {
       sse.stop();

@@ -2,6 +2,7 @@
 // frame, or on the first ping when the first token is slow (long prefill, queue).
 // Until then the reply is untouched, so an early failure can still be a normal HTTP
 // error. A ping comment is sent after every `pingMs` of silence.
+import { once } from 'node:events';
 import type { FastifyReply } from 'fastify';
 import { SSE_PING } from '../serving/sse.js';
 
@@ -38,6 +39,18 @@ export class SseResponse {
     if (!this.started) this.start();
     raw.write(text);
     this.arm();
+  }
+
+  /**
+   * Resolves once the socket can take more (or is gone). Waiting here stops pulling
+   * events, so a slow reader slows its own generation instead of filling memory.
+   */
+  async drained(): Promise<void> {
+    const raw = this.reply.raw;
+    if (!raw.writableNeedDrain || raw.destroyed) return;
+    const ac = new AbortController();
+    await Promise.race([once(raw, 'drain', { signal: ac.signal }), once(raw, 'close', { signal: ac.signal })]).catch(() => undefined);
+    ac.abort();
   }
 
   /** Stops pinging; the caller then either ends the stream or sends a normal reply. */

@@ -32,7 +32,7 @@ async function streamReply(
   try {
     for await (const frames of generateStream(plan, ctx, signal, observer)) {
       sse.write(frames);
-      await sse.drained();
+      await sse.drained(signal);
     }
   } catch (err) {
     if (!sse.started) {

@@ -42,14 +42,16 @@ export class SseResponse {
   }
 
   /**
-   * Resolves once the socket can take more (or is gone). Waiting here stops pulling
-   * events, so a slow reader slows its own generation instead of filling memory.
+   * Resolves once the socket can take more, is gone, or the generation is aborted
+   * (deadline, drain). Waiting here stops pulling events, so a slow reader slows its
+   * own generation instead of filling memory.
    */
-  async drained(): Promise<void> {
+  async drained(abort: AbortSignal): Promise<void> {
     const raw = this.reply.raw;
-    if (!raw.writableNeedDrain || raw.destroyed) return;
+    if (!raw.writableNeedDrain || raw.destroyed || abort.aborted) return;
     const ac = new AbortController();
-    await Promise.race([once(raw, 'drain', { signal: ac.signal }), once(raw, 'close', { signal: ac.signal })]).catch(() => undefined);
+    const opts = { signal: ac.signal };
+    await Promise.race([once(raw, 'drain', opts), once(raw, 'close', opts), once(abort, 'abort', opts)]).catch(() => undefined);
     ac.abort();
   }
 

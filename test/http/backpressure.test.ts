@@ -28,3 +28,20 @@ t.test('a paused reader pauses the generation', async (t) => {
   t.equal(generated(), total, 'resumed to the end');
   t.ok(bytes > total * big.length);
 });
+
+t.test('a reader that never resumes is still cut off by the deadline', async (t) => {
+  const big = 'x'.repeat(64 * 1024);
+  const { app } = await testApp(t, {
+    engine: { model: { contextLength: 4096 }, script: () => Array.from({ length: 400 }, () => ({ id: 5, text: big })) },
+    argv: ['--deadline-ms', '200'],
+  });
+  const url = await app.listen({ host: '127.0.0.1', port: 0 });
+  const req = http.request(`${url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' } }, (res) => res.pause());
+  req.on('error', () => undefined);
+  req.end(JSON.stringify({ model: 'tiny', messages: [{ role: 'user', content: 'Hi' }], stream: true }));
+  for (let i = 0; i < 100 && app.lifecycle.inFlight === 0; i++) await new Promise((r) => setTimeout(r, 10));
+  t.equal(app.lifecycle.inFlight, 1);
+  for (let i = 0; i < 200 && app.lifecycle.inFlight > 0; i++) await new Promise((r) => setTimeout(r, 10));
+  t.equal(app.lifecycle.inFlight, 0, 'the handler let go of the slot');
+  req.destroy();
+});

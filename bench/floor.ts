@@ -9,6 +9,8 @@ import type { SequenceTiming } from './stats.js';
 
 export interface SessionSettings {
   threads: number;
+  /** Extra session options for experiments (spinning, ORT profiling); the bench rows never set them. */
+  extra?: ort.InferenceSession.SessionOptions;
 }
 
 interface PastSlot {
@@ -40,7 +42,7 @@ export class FloorDecoder {
 
   static async open(derived: DerivedDecoder, settings: SessionSettings): Promise<FloorDecoder> {
     // The engine's worker opens its session with exactly these options (src/worker/runtime.ts).
-    const session = await createSession(derived, { intraOpNumThreads: settings.threads, interOpNumThreads: 1, graphOptimizationLevel: 'all' });
+    const session = await createSession(derived, { intraOpNumThreads: settings.threads, interOpNumThreads: 1, graphOptimizationLevel: 'all', ...settings.extra });
     const known = new Set([derived.embedsInputName, 'attention_mask', 'position_ids']);
     for (const name of session.inputNames) {
       if (!known.has(name) && !name.startsWith('past')) throw new Error(`floor: unexpected decoder input ${name}`);
@@ -82,6 +84,11 @@ export class FloorDecoder {
     }
     const lastTokenMs = performance.now();
     return Array.from({ length: batch }, () => ({ startMs, firstTokenMs, lastTokenMs, tokens }));
+  }
+
+  /** Writes ORT's profile (sessions opened with enableProfiling) and returns its path. */
+  endProfiling(): string {
+    return (this.session as unknown as { endProfiling(): string | undefined }).endProfiling() ?? '';
   }
 
   async close(): Promise<void> {

@@ -33,6 +33,24 @@ export function renderProfile(profiles: ModelProfile[], models: ModelResult[]): 
     const big = p.samplerMs.find((s) => s.vocab === 151936);
     out.push(`| ${p.model} | ${f(here.ms)} ms (V = ${here.vocab}) | ${big ? `${f(big.ms)} ms` : '–'} | ${f(p.outputBytesPerStep / 2 ** 20, 2)} MiB | ${f(p.outputCopyMs)} ms | ${p.inputsPerStep} |`);
   }
+  out.push(
+    '',
+    'Inside session.run (ORT\'s profiler on the floor loop, per decode step; the profiler adds some time of its own):',
+    '',
+    '| model | nodes run | JS wall ms | ORT model_run ms | kernels ms | binding (wall − model_run) | ORT framework (model_run − kernels) | top operators by kernel time |',
+    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |',
+  );
+  for (const p of profiles) {
+    const o = p.ort;
+    const top = o.byOp.slice(0, 4).map((x) => `${x.op} ${f(x.ms, 2)} ms (${f(x.nodes, 0)})`).join(', ');
+    out.push(`| ${p.model} | ${f(o.nodesPerStep, 0)} | ${f(o.wallMs, 2)} | ${f(o.modelRunMs, 2)} | ${f(o.kernelMs, 2)} | ${f(o.wallMs - o.modelRunMs, 2)} | ${f(o.modelRunMs - o.kernelMs, 2)} | ${top} |`);
+  }
+  out.push('', 'The floor (c=1, decode tok/s, medians of interleaved runs) under other session options:', '', '| model | option | decode tok/s | × engine options |', '| --- | --- | ---: | ---: |');
+  for (const p of profiles) {
+    const base = p.variants[0]?.decodeTps ?? Number.NaN;
+    for (const v of p.variants) out.push(`| ${p.model} | ${v.name} | ${f(v.decodeTps, 1)} | ${f(v.decodeTps / base, 2)} |`);
+  }
+  out.push('', ...profiles.map((p) => `- ${p.model}: the KV cache is ${f(p.kvBytesPerPosition / 1024, 1)} KiB per position; the binding copies all of it out every step (${f((p.kvBytesPerPosition * 2048) / 2 ** 20, 0)} MiB per step at 2,048 positions).`));
   const lines: string[] = [];
   for (const p of profiles) {
     const m = models.find((x) => x.model.name === p.model);

@@ -15,7 +15,10 @@ import { DecoderSession, type KvCache } from '../src/worker/decoder-session.js';
 import { createRuntime, type Runtime } from '../src/worker/runtime.js';
 import { Scheduler } from '../src/worker/scheduler.js';
 import { Sequence } from '../src/worker/sequence.js';
+import { deriveEmbedsDecoder } from '../src/model/convert/index.js';
+import { detectLayout } from '../src/model/layout.js';
 import type { BenchModel } from './models.js';
+import { ortStepProfile, sessionVariants, type OrtStepProfile, type SessionVariant } from './ort-profile.js';
 import { benchRequest } from './requests.js';
 import { median } from './stats.js';
 
@@ -55,6 +58,12 @@ export interface ModelProfile {
   outputCopyMs: number;
   /** Inputs fed per forward pass (each one a Tensor wrapper and a binding lookup). */
   inputsPerStep: number;
+  /** KV-cache bytes per cached position (all layers): the binding copies length × this out every step. */
+  kvBytesPerPosition: number;
+  /** Inside session.run, from ORT's own profiler on the floor loop. */
+  ort: OrtStepProfile;
+  /** The floor at c=1 under other session options. */
+  variants: SessionVariant[];
 }
 
 interface Acc {
@@ -199,6 +208,10 @@ export interface ProfilePlan {
   concurrency: number[];
 }
 
+/** Decode steps of the ORT-profiled floor run and of each session-option variant run. */
+const ORT_PROFILE_TOKENS = { demo: 64, large: 8 };
+const VARIANT_TOKENS = { demo: 64, large: 12 };
+
 export async function profileModel(model: BenchModel, prompts: number[][], plan: ProfilePlan, threads: number, log: (s: string) => void): Promise<ModelProfile> {
   log(`  profiling ${model.name}: the engine's decode loop in-process, ${plan.tokens} tokens per sequence`);
   const loaded = await loadModel(model.dir, { dtype: 'fp32' });
@@ -206,6 +219,7 @@ export async function profileModel(model: BenchModel, prompts: number[][], plan:
   const acc = { current: fresh() };
   const restore = instrument(rt, acc);
   const eos = loaded.info.eosTokenIds;
+  let released = false;
   try {
     const loops: LoopBreakdown[] = [];
     for (const mode of ['off', 'selar', 'soft'] as const) loops.push(await profileLoop(rt, acc, prompts, 1, plan.tokens, mode, eos));
@@ -219,18 +233,30 @@ export async function profileModel(model: BenchModel, prompts: number[][], plan:
       kvFloats += m.shape.reduce<number>((n, d) => n * (typeof d === 'number' && d > 0 ? d : 1), 1) * length;
     }
     const outputBytesPerStep = (kvFloats + loaded.info.vocabSize) * 4;
+    const sampler = [...new Set([loaded.info.vocabSize, 151936])].map((v) => ({ vocab: v, ms: samplerMs(v) }));
+    const outputCopy = copyMs(outputBytesPerStep);
+    await rt.decoder.session.release();
+    released = true;
+    log(`  profiling ${model.name}: ORT's profiler on the floor loop, and the floor under other session options`);
+    const derived = await deriveEmbedsDecoder(detectLayout(model.dir, 'fp32').decoderFile);
+    const promptLength = Math.round(median(prompts.map((p) => p.length)));
+    const ort = await ortStepProfile(derived, threads, promptLength, ORT_PROFILE_TOKENS[model.role]);
+    const variants = await sessionVariants(derived, threads, promptLength, VARIANT_TOKENS[model.role], model.role === 'demo' ? 5 : 3);
     return {
       model: model.name,
       vocab: loaded.info.vocabSize,
       hidden: loaded.info.hiddenSize,
       loops,
-      samplerMs: [...new Set([loaded.info.vocabSize, 151936])].map((v) => ({ vocab: v, ms: samplerMs(v) })),
+      samplerMs: sampler,
       outputBytesPerStep,
-      outputCopyMs: copyMs(outputBytesPerStep),
+      outputCopyMs: outputCopy,
       inputsPerStep: rt.decoder.session.inputNames.length,
+      kvBytesPerPosition: kvFloats * 4 / length,
+      ort,
+      variants,
     };
   } finally {
     restore();
-    await rt.decoder.session.release();
+    if (!released) await rt.decoder.session.release();
   }
 }

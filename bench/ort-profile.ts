@@ -1,0 +1,100 @@
+// Inside session.run: ORT's own profiler (enableProfiling) on the floor loop gives
+// every kernel's duration. Per decode step: how many nodes run, kernel time by
+// operator type, ORT's framework time around the kernels (model_run − kernels), and
+// the binding's time around model_run (JS wall − model_run: feeds, output copies).
+// Plus the floor under other session options, to size what they would buy.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { DerivedDecoder } from '../src/model/convert/index.js';
+import { FloorDecoder } from './floor.js';
+import { median, runMetrics } from './stats.js';
+
+export interface OrtStepProfile {
+  nodesPerStep: number;
+  /** JS-side session.run wall time per decode step (profiling on, so slightly inflated). */
+  wallMs: number;
+  modelRunMs: number;
+  kernelMs: number;
+  /** Top operator types by kernel time per step. */
+  byOp: Array<{ op: string; ms: number; nodes: number }>;
+}
+
+export interface TraceEvent {
+  cat?: string;
+  name: string;
+  ts: number;
+  dur: number;
+  args?: { op_name?: string };
+}
+
+/** Per decode step figures from an ORT trace; the first model_run is the prefill and is left out. */
+export function summariseTrace(events: readonly TraceEvent[]): Omit<OrtStepProfile, 'wallMs'> {
+  const runs = events.filter((e) => e.cat === 'Session' && e.name === 'model_run').sort((a, b) => a.ts - b.ts).slice(1);
+  const steps = runs.length;
+  if (steps === 0) throw new Error('the ORT trace holds no decode step');
+  const inDecode = (e: TraceEvent) => runs.some((r) => e.ts >= r.ts && e.ts <= r.ts + r.dur);
+  const nodes = events.filter((e) => e.cat === 'Node' && e.name.endsWith('_kernel_time') && inDecode(e));
+  const ops = new Map<string, { us: number; n: number }>();
+  for (const n of nodes) {
+    const op = n.args?.op_name ?? 'unknown';
+    const o = ops.get(op) ?? { us: 0, n: 0 };
+    o.us += n.dur;
+    o.n++;
+    ops.set(op, o);
+  }
+  const byOp = [...ops.entries()].map(([op, o]) => ({ op, ms: o.us / 1000 / steps, nodes: o.n / steps })).sort((a, b) => b.ms - a.ms);
+  return {
+    nodesPerStep: nodes.length / steps,
+    modelRunMs: runs.reduce((s, r) => s + r.dur, 0) / 1000 / steps,
+    kernelMs: nodes.reduce((s, n) => s + n.dur, 0) / 1000 / steps,
+    byOp: byOp.slice(0, 8),
+  };
+}
+
+export async function ortStepProfile(derived: DerivedDecoder, threads: number, promptLength: number, tokens: number): Promise<OrtStepProfile> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'selar-ort-profile-'));
+  try {
+    // ORT opens the trace file when the session starts: the folder must exist first.
+    const floor = await FloorDecoder.open(derived, { threads, extra: { enableProfiling: true, profileFilePrefix: path.join(dir, 'ort') } });
+    const [seq] = await floor.run(1, promptLength, tokens);
+    floor.endProfiling();
+    await floor.close();
+    const file = fs.readdirSync(dir).find((f) => f.endsWith('.json'));
+    if (!file) throw new Error('ORT wrote no profile');
+    const events = JSON.parse(fs.readFileSync(path.join(dir, file), 'utf8')) as TraceEvent[];
+    return { wallMs: (seq.lastTokenMs - seq.firstTokenMs) / (tokens - 1), ...summariseTrace(events) };
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+export interface SessionVariant {
+  name: string;
+  decodeTps: number;
+}
+
+const VARIANTS: Array<{ name: string; threads: (cores: number) => number; spinning: boolean }> = [
+  { name: 'engine options (all cores, spinning on)', threads: (c) => c, spinning: true },
+  { name: 'all cores, intra-op spinning off', threads: (c) => c, spinning: false },
+  { name: '1 intra-op thread', threads: () => 1, spinning: true },
+];
+
+/** The floor at concurrency 1 under other session options; runs interleaved, medians. */
+export async function sessionVariants(derived: DerivedDecoder, cores: number, promptLength: number, tokens: number, repeats: number): Promise<SessionVariant[]> {
+  const floors = [];
+  for (const v of VARIANTS) {
+    const extra = v.spinning ? {} : { extra: { session: { intra_op: { allow_spinning: '0' } } } };
+    floors.push(await FloorDecoder.open(derived, { threads: v.threads(cores), extra }));
+  }
+  const tps: number[][] = VARIANTS.map(() => []);
+  try {
+    for (const f of floors) await f.run(1, promptLength, tokens); // warm-up
+    for (let r = 0; r < repeats; r++) {
+      for (let i = 0; i < floors.length; i++) tps[i].push(runMetrics(await floors[i].run(1, promptLength, tokens)).decodeTps);
+    }
+  } finally {
+    for (const f of floors) await f.close();
+  }
+  return VARIANTS.map((v, i) => ({ name: v.name, decodeTps: median(tps[i]) }));
+}

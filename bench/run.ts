@@ -92,7 +92,7 @@ async function main(): Promise<void> {
     load: { start: loadStart, end: loadSnapshot() },
     engineSettings: settings,
     models,
-    targets: checkTargets(models),
+    targets: checkTargets(models, profiles),
     profile: profiles,
   };
   fs.mkdirSync(outDir, { recursive: true });

@@ -3,6 +3,7 @@
 // pass: null rather than a guess.
 import { findRow, headline, type ModelResult, type TargetCheck } from './results.js';
 import { overheadMsPerToken } from './stats.js';
+import type { ModelProfile } from './profile.js';
 
 const fmt = (x: number, digits = 1) => (Number.isFinite(x) ? x.toFixed(digits) : 'n/a');
 const ms = (tps: number) => fmt(1000 / tps, 2);
@@ -83,7 +84,7 @@ function httpVsEngine(models: ModelResult[]): TargetCheck[] {
   );
 }
 
-function concurrencyGain(demo: ModelResult | undefined): TargetCheck {
+function concurrencyGain(demo: ModelResult | undefined, profile: ModelProfile | undefined): TargetCheck {
   const target = 'aggregate tokens/s at c=16 ≥ 3× c=1 (demo model, CPU)';
   const c1 = findRow(demo, 'engine:off', 1);
   const c16 = findRow(demo, 'engine:off', 16);
@@ -97,12 +98,21 @@ function concurrencyGain(demo: ModelResult | undefined): TargetCheck {
     3,
     c16.summary.aggregateTps / c1.summary.aggregateTps,
     `engine aggregate ${fmt(c1.summary.aggregateTps)} → ${fmt(c16.summary.aggregateTps)} tok/s; ` +
-      `one batched forward pass of 16 rows (floor, batch 16) reaches ${fmt(floorGain, 2)}× batch 1, which is what continuous batching can buy on this machine`,
+      `one batched forward pass of 16 rows (floor, batch 16) reaches ${fmt(floorGain, 2)}× batch 1, which is what continuous batching can buy on this machine` +
+      batchingNote(demo!, profile),
   );
 }
 
-export function checkTargets(models: ModelResult[]): TargetCheck[] {
+/** How much batching the scheduler achieved in the profile, and why (cohorts need equal cache lengths). */
+function batchingNote(m: ModelResult, profile: ModelProfile | undefined): string {
+  const loop = profile?.loops.filter((l) => l.mode === 'off' && l.concurrency > 1).sort((a, b) => b.concurrency - a.concurrency)[0];
+  if (!loop) return '';
+  const lengths = new Set(m.promptTokens).size;
+  return `; in the profile at c=${loop.concurrency} the scheduler ran ${fmt(loop.rowsPerDecodePass, 2)} rows per decode pass (prompts of ${lengths} different lengths: ${m.promptTokens.join(', ')} tokens)`;
+}
+
+export function checkTargets(models: ModelResult[], profiles: ModelProfile[] = []): TargetCheck[] {
   const demo = models.find((m) => m.model.role === 'demo');
   const large = models.find((m) => m.model.role === 'large');
-  return [engineVsFloor(large), engineVsTransformers(demo), ...selarVsOff(models), ...httpVsEngine(models), concurrencyGain(demo)];
+  return [engineVsFloor(large), engineVsTransformers(demo), ...selarVsOff(models), ...httpVsEngine(models), concurrencyGain(demo, profiles.find((p) => p.model === demo?.model.name))];
 }

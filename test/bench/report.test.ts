@@ -3,6 +3,7 @@ import { renderMarkdown, vsFloor } from '../../bench/render.js';
 import type { BenchResults, ModelResult, ResultRow } from '../../bench/results.js';
 import type { SystemId } from '../../bench/plan.js';
 import { checkTargets } from '../../bench/targets.js';
+import type { ModelProfile } from '../../bench/profile.js';
 
 function row(system: SystemId, concurrency: number, decodeTps: number, aggregateTps: number, softFraction = 0): ResultRow {
   return { system, concurrency, tokens: 32, runs: [], summary: { runs: 3, decodeTps, aggregateTps, ttftMs: 20, softFraction, best: decodeTps * 1.1, spread: 0.05 } };
@@ -79,4 +80,11 @@ t.test('the markdown carries machine facts, load, one table per model and the ta
   t.match(md, /\| engine, selar off \| 1 \| 32 \| 3 \| 200\.0 \| 150\.0 \| 20\.0 \| 0\.50 \| 2\.50 \|/);
   t.match(md, /commit abc1234 plus uncommitted changes to 1 file\(s\) under src\/ \(`src\/worker\/scheduler\.ts`\)/);
   t.match(md, /\*\*missed\*\*/);
+});
+
+t.test('the concurrency target cites how many rows the scheduler batched in the profile', async (t) => {
+  const loop = (concurrency: number, rowsPerDecodePass: number) => ({ mode: 'off', concurrency, rowsPerDecodePass });
+  const profile = { model: 'demo-model', loops: [loop(1, 1), loop(4, 3), loop(16, 3.5)] } as unknown as ModelProfile;
+  const gain = checkTargets([demo], [profile]).find((c) => c.id === 'concurrency-gain')!;
+  t.match(gain.evidence, /at c=16 the scheduler ran 3\.50 rows per decode pass \(prompts of 2 different lengths: 10, 12 tokens\)/);
 });

@@ -36,6 +36,7 @@ export async function runServe(argv: string[]): Promise<void> {
     device: config.device,
     dtype: config.dtype,
     logger,
+    awaitReady: false,
   });
   const server = await startServer({ config, engine, tokenizer, logger });
   installSignalHandlers(server, logger);

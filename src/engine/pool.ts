@@ -27,6 +27,12 @@ export interface EngineOptions {
   modelId?: string;
   logger?: Logger;
   faultInjection?: WorkerInit['faultInjection'];
+  /**
+   * Resolve only once every worker has loaded the model (default). The server
+   * passes false so it can listen, and answer /health and /ready (503), while the
+   * workers create their sessions; engine.ready() then reports the outcome.
+   */
+  awaitReady?: boolean;
 }
 
 interface Job {
@@ -246,11 +252,13 @@ export async function createEngine(opts: EngineOptions): Promise<LoadedEngine> {
     perWorker: init.maxSequences,
     logger: opts.logger,
   });
-  try {
-    await engine.ready();
-  } catch (err) {
-    await engine.close();
-    throw err;
+  if (opts.awaitReady ?? true) {
+    try {
+      await engine.ready();
+    } catch (err) {
+      await engine.close();
+      throw err;
+    }
   }
   return { engine, tokenizer: loaded.tokenizer };
 }

@@ -3,6 +3,7 @@
 // variable names are derived from the property names (queueSize → --queue-size,
 // SELAR_QUEUE_SIZE) so the three can never drift apart.
 import os from 'node:os';
+import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import { StringEnum } from './protocol/common.js';
@@ -10,12 +11,15 @@ import { validator } from './serving/validate.js';
 import { SelarError } from './errors.js';
 import { SUPPORTED_DTYPES } from './model/layout.js';
 
+/** The demo model shipped in the repository (models/selar-demo), served when no --model is given. */
+export const BUNDLED_MODEL = fileURLToPath(new URL('../models/selar-demo', import.meta.url));
+
 /** One worker per two cores: each onnxruntime session also uses intra-op threads. */
 const defaultWorkers = Math.max(1, Math.floor(os.availableParallelism() / 2));
 const Ms = (def: number, description: string) => Type.Integer({ minimum: 0, default: def, description });
 
 export const ConfigSchema = Type.Object({
-  model: Type.String({ minLength: 1, description: 'model folder (ONNX model, tokenizer.json, configs); required' }),
+  model: Type.String({ minLength: 1, default: BUNDLED_MODEL, description: 'model folder (ONNX model, tokenizer.json, configs); default: the bundled demo model' }),
   modelId: Type.String({ default: '', description: 'model id clients must send (default: the model folder name)' }),
   host: Type.String({ minLength: 1, default: '127.0.0.1', description: 'address to listen on (0.0.0.0 for all interfaces)' }),
   port: Type.Integer({ minimum: 0, maximum: 65535, default: 8000, description: 'TCP port (0 = any free port)' }),
@@ -135,7 +139,7 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv = pro
 export function configTable(): string {
   const rows = keys.map((k) => {
     const def = defaultOf(k);
-    const shown = k === 'workers' ? 'half the cores' : Array.isArray(def) ? '(empty)' : def === undefined ? '(required)' : def === '' ? '(none)' : String(def);
+    const shown = k === 'workers' ? 'half the cores' : k === 'model' ? '`models/selar-demo` (bundled)' : Array.isArray(def) ? '(empty)' : def === undefined ? '(required)' : def === '' ? '(none)' : String(def);
     return `| \`--${flagName(k)}\` | \`${envName(k)}\` | ${shown} | ${props[k].description ?? ''} |`;
   });
   return ['| flag | environment variable | default | meaning |', '| --- | --- | --- | --- |', ...rows].join('\n');

@@ -29,7 +29,7 @@ t.test('flags win over environment, environment over defaults', async (t) => {
 
 t.test('invalid values name the flag and variable', async (t) => {
   const bad: Array<[string[], RegExp]> = [
-    [[], /--model \/ SELAR_MODEL/],
+    [['--model', ''], /--model \/ SELAR_MODEL/],
     [['--model', 'm', '--port', 'http'], /--port: expected a number/],
     [['--model', 'm', '--port', '70000'], /--port \/ SELAR_PORT/],
     [['--model', 'm', '--device', 'tpu'], /--device \/ SELAR_DEVICE/],
@@ -49,5 +49,11 @@ t.test('names and the README table come from the schema', async (t) => {
   t.equal(envName('selarEntropyThreshold'), 'SELAR_SELAR_ENTROPY_THRESHOLD');
   const table = configTable();
   t.match(table, /\| `--queue-size` \| `SELAR_QUEUE_SIZE` \| 64 \| /);
-  t.match(table, /\| `--model` \| `SELAR_MODEL` \| \(required\) \| /);
+  t.match(table, /\| `--model` \| `SELAR_MODEL` \| `models\/selar-demo` \(bundled\) \| /);
+});
+
+t.test('without --model the bundled demo model is served', async (t) => {
+  const { BUNDLED_MODEL } = await import('../src/config.js');
+  t.equal(loadConfig([], {}).model, BUNDLED_MODEL);
+  t.match(BUNDLED_MODEL, /models\/selar-demo$/);
 });

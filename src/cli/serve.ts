@@ -4,7 +4,7 @@ import { ConfigError, configTable, loadConfig } from '../config.js';
 import { createEngine } from '../engine/pool.js';
 import { installSignalHandlers, startServer } from '../server.js';
 
-const USAGE = `usage: selar serve --model DIR [--host H] [--port N] [--workers N] [options]
+const USAGE = `usage: selar serve [--model DIR] [--host H] [--port N] [--workers N] [options]
 
 Every option can also be set with its environment variable; flags win.
 

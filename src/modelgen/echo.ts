@@ -4,7 +4,7 @@
 // vector that was fed, so soft-embedding arithmetic can be checked by hand.
 import { writeConfigs, type LlamaConfig } from './config.js';
 import { declareDecoderInputs, declareDecoderOutputs, elemType, sequenceDimsFromInputIds, type ModelDtype } from './decoder-io.js';
-import { fromHalfArray, toHalfArray } from './fp16.js';
+import { halfArrayToFloat as fromHalfArray, floatArrayToHalf as toHalfArray } from '../util/half.js';
 import { GraphBuilder } from './graph.js';
 import { finishModelFolder, optimumPaths, startModelFolder } from './layout.js';
 import { Rng } from './random.js';

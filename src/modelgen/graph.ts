@@ -4,7 +4,7 @@
 // generated graphs easy to compare with real Optimum exports.
 import fs from 'node:fs';
 import path from 'node:path';
-import { toHalfBits } from './fp16.js';
+import { toHalf as toHalfBits } from '../util/half.js';
 import { DataType, type AttributeProto, type ModelProto, type NodeProto, type TensorProto, type ValueInfoProto } from '../onnx/proto.js';
 
 export type Dim = number | string;

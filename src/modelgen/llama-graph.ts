@@ -2,7 +2,7 @@
 // fp32 island, rotate-half RoPE from position_ids, grouped-query attention
 // with past/present concat and a causal + padding mask, SwiGLU MLP, lm_head.
 import { DataType } from '../onnx/proto.js';
-import { toHalfArray } from './fp16.js';
+import { floatArrayToHalf as toHalfArray } from '../util/half.js';
 import type { GraphBuilder } from './graph.js';
 import { declareDecoderInputs, declareDecoderOutputs, elemType, sequenceDimsFromInputIds, type ModelDtype, type SequenceDims } from './decoder-io.js';
 import { Rng } from './random.js';

@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import * as ort from 'onnxruntime-node';
 import type { Test } from 'tap';
-import { toHalfBits } from '../../src/modelgen/fp16.js';
+import { toHalf as toHalfBits } from '../../src/util/half.js';
 import { createSession, deriveEmbedsDecoder, readEmbeddingRows } from '../../src/model/convert/index.js';
 import type { DerivedDecoder } from '../../src/model/convert/index.js';
 

@@ -1,7 +1,7 @@
 // Feeds Optimum-layout decoders in tests: builds int64 inputs, empty or given
 // past, and reads logits back as float32 whatever the model dtype.
 import * as ort from 'onnxruntime-node';
-import { fromHalfArray } from '../../src/modelgen/fp16.js';
+import { halfArrayToFloat as fromHalfArray } from '../../src/util/half.js';
 
 export interface DecoderShape {
   layers: number;

@@ -4,7 +4,7 @@ import path from 'node:path';
 import t from 'tap';
 import * as ort from 'onnxruntime-node';
 import { writeEchoModel } from '../../src/modelgen/echo.js';
-import { fromHalfArray, toHalfArray } from '../../src/modelgen/fp16.js';
+import { halfArrayToFloat as fromHalfArray, floatArrayToHalf as toHalfArray } from '../../src/util/half.js';
 import { encodeModel, readModel, type ModelProto } from '../../src/onnx/proto.js';
 import { asFloat32, logitsAt, runDecoder } from './decoder-runner.js';
 

@@ -1,5 +1,5 @@
 import t from 'tap';
-import { fromHalfBits, toHalfBits } from '../../src/modelgen/fp16.js';
+import { fromHalf as fromHalfBits, toHalf as toHalfBits } from '../../src/util/half.js';
 
 t.test('known values, rounding to nearest even, overflow and NaN', async (t) => {
   t.equal(toHalfBits(1), 0x3c00);

@@ -8,4 +8,3 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 npm ci --no-audit --no-fund
 bash scripts/ci-deps.sh
-bash scripts/ci-deps-browser.sh

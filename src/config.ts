@@ -10,6 +10,7 @@ import { StringEnum } from './protocol/common.js';
 import { validator } from './serving/validate.js';
 import { SelarError } from './errors.js';
 import { SUPPORTED_DTYPES } from './model/layout.js';
+import type { EngineOptions } from './engine/pool.js';
 
 /** The demo model shipped in the repository (models/selar-demo), served when no --model is given. */
 export const BUNDLED_MODEL = fileURLToPath(new URL('../models/selar-demo', import.meta.url));
@@ -143,4 +144,18 @@ export function configTable(): string {
     return `| \`--${flagName(k)}\` | \`${envName(k)}\` | ${shown} | ${props[k].description ?? ''} |`;
   });
   return ['| flag | environment variable | default | meaning |', '| --- | --- | --- | --- |', ...rows].join('\n');
+}
+
+/** The engine settings a configuration implies (serve, generate and eval share them). */
+export function engineOptions(config: Config): EngineOptions {
+  return {
+    modelDir: config.model,
+    modelId: config.modelId === '' ? undefined : config.modelId,
+    workers: config.workers,
+    threadsPerWorker: config.threadsPerWorker === 0 ? undefined : config.threadsPerWorker,
+    maxSequencesPerWorker: config.maxSequencesPerWorker,
+    queueSize: config.queueSize,
+    device: config.device,
+    dtype: config.dtype,
+  };
 }

@@ -3,7 +3,7 @@
 // without HTTP.
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { loadConfig } from '../config.js';
+import { engineOptions, loadConfig } from '../config.js';
 import { createEngine } from '../engine/pool.js';
 import { ChatCompletionRequest, type ChatCompletion } from '../protocol/chat.js';
 import { CompletionRequest, type Completion } from '../protocol/completions.js';
@@ -74,7 +74,7 @@ export async function runGenerate(argv: string[]): Promise<number> {
   if (v.device) serverFlags.push('--device', v.device);
   if (v.dtype) serverFlags.push('--dtype', v.dtype);
   const config = loadConfig(serverFlags, {});
-  const { engine, tokenizer } = await createEngine({ modelDir: config.model, workers: 1, device: config.device, dtype: config.dtype, queueSize: 1 });
+  const { engine, tokenizer } = await createEngine({ ...engineOptions(config), queueSize: 1 });
   try {
     const ctx = servingContext(config, engine, tokenizer);
     const common: Record<string, unknown> = {

@@ -1,6 +1,6 @@
 // `selar serve`: configuration → engine → HTTP server → signal handlers.
 import pino from 'pino';
-import { ConfigError, configTable, loadConfig } from '../config.js';
+import { ConfigError, configTable, engineOptions, loadConfig } from '../config.js';
 import { createEngine } from '../engine/pool.js';
 import { installSignalHandlers, startServer } from '../server.js';
 
@@ -26,18 +26,7 @@ export async function runServe(argv: string[]): Promise<void> {
   }
   const logger = pino({ level: config.logLevel });
   logger.info({ model: config.model, device: config.device, dtype: config.dtype, workers: config.workers }, 'loading model');
-  const { engine, tokenizer } = await createEngine({
-    modelDir: config.model,
-    modelId: config.modelId === '' ? undefined : config.modelId,
-    workers: config.workers,
-    threadsPerWorker: config.threadsPerWorker === 0 ? undefined : config.threadsPerWorker,
-    maxSequencesPerWorker: config.maxSequencesPerWorker,
-    queueSize: config.queueSize,
-    device: config.device,
-    dtype: config.dtype,
-    logger,
-    awaitReady: false,
-  });
+  const { engine, tokenizer } = await createEngine({ ...engineOptions(config), logger, awaitReady: false });
   const server = await startServer({ config, engine, tokenizer, logger });
   installSignalHandlers(server, logger);
   logger.info({ url: server.url, model: engine.model.id }, 'listening');

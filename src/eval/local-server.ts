@@ -1,7 +1,7 @@
 // `--model DIR`: the same server `selar serve` runs, started in this process on
 // 127.0.0.1 with a free port, so the harness always measures through the
 // OpenAI-compatible API, whether the server is ours or someone else's.
-import { loadConfig } from '../config.js';
+import { engineOptions, loadConfig } from '../config.js';
 import { createEngine } from '../engine/pool.js';
 import { startServer } from '../server.js';
 
@@ -27,15 +27,7 @@ export async function startLocalServer(o: LocalServerOptions): Promise<LocalServ
   // No environment: SELAR_* variables meant for a separately run server (API keys,
   // default selar mode) must not change what the evaluation measures.
   const config = loadConfig(flags, {});
-  const { engine, tokenizer } = await createEngine({
-    modelDir: config.model,
-    workers: config.workers,
-    threadsPerWorker: config.threadsPerWorker === 0 ? undefined : config.threadsPerWorker,
-    maxSequencesPerWorker: config.maxSequencesPerWorker,
-    queueSize: config.queueSize,
-    device: config.device,
-    dtype: config.dtype,
-  });
+  const { engine, tokenizer } = await createEngine(engineOptions(config));
   const server = await startServer({ config, engine, tokenizer });
   return { baseUrl: `${server.url}/v1`, modelId: engine.model.id, close: () => server.shutdown() };
 }

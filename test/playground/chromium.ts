@@ -1,5 +1,5 @@
 // Debian's chromium under playwright-core, headless with a fresh profile that is
-// removed on close. Installed by scripts/ci-deps-browser.sh; tests skip without it.
+// removed on close. Installed by scripts/ci-deps.sh; tests skip without it.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -13,7 +13,7 @@ export function chromiumMissing(): string | null {
     fs.accessSync(CHROMIUM, fs.constants.X_OK);
     return null;
   } catch {
-    return `${CHROMIUM} is not installed (run \`bash scripts/ci-deps-browser.sh\` as root to install Debian's chromium)`;
+    return `${CHROMIUM} is not installed (run \`bash scripts/ci-deps.sh\` as root to install Debian's chromium)`;
   }
 }
 

@@ -32,7 +32,8 @@ export function sendError(reply: FastifyReply, err: unknown, retryAfterS: number
   if (status === 429) reply.header('retry-after', String(retryAfterS));
   if (status === 503) reply.header('connection', 'close');
   if (status >= 500) reply.log.error({ err }, 'request failed');
-  else reply.log.info({ code: body.error.code, param: body.error.param }, body.error.message);
+  // Not the message: validation messages quote the rejected value, which may be prompt text.
+  else reply.log.info({ status, code: body.error.code, param: body.error.param }, 'request rejected');
   return reply.code(status).type('application/json; charset=utf-8').send(body);
 }
 

@@ -1,6 +1,6 @@
 // bench/results.md: the README table. Ratios first (they survive a noisy machine),
 // absolute numbers beside them, the load the machine was under, and the target checks.
-import { findRow, headline, type BenchResults, type ModelResult, type ResultRow } from './results.js';
+import { findRow, headline, rowRatio, type BenchResults, type ModelResult, type ResultRow } from './results.js';
 import { overheadMsPerToken } from './stats.js';
 
 const fmt = (x: number, digits = 1) => (Number.isFinite(x) ? x.toFixed(digits) : '–');
@@ -14,11 +14,11 @@ const LABEL: Record<ResultRow['system'], string> = {
   'transformers.js': 'transformers.js',
 };
 
-/** A row against the floor at the same concurrency: ratio of the headline figure, and ms per token over it. */
+/** A row against the floor at the same concurrency: paired ratio of the headline figure, and ms per token over it (medians). */
 export function vsFloor(m: ModelResult, row: ResultRow): { ratio: number; overheadMs: number } {
   const floor = findRow(m, 'floor', row.concurrency);
   if (!floor) return { ratio: Number.NaN, overheadMs: Number.NaN };
-  return { ratio: headline(row) / headline(floor), overheadMs: overheadMsPerToken(headline(row), headline(floor)) };
+  return { ratio: rowRatio(row, floor), overheadMs: overheadMsPerToken(headline(row), headline(floor)) };
 }
 
 export function modelTable(m: ModelResult): string {
@@ -70,7 +70,7 @@ export function renderMarkdown(results: BenchResults, profileMarkdown = ''): str
     '',
     `Engine: ${results.engineSettings.workers} worker × ${results.engineSettings.threadsPerWorker} intra-op threads, up to ${results.engineSettings.maxSequencesPerWorker} sequences per worker; ` +
       'every system uses the same session options (intra-op threads, 1 inter-op thread, all graph optimisations), greedy decoding, eos ignored, exactly the listed tokens per sequence. ' +
-      'Runs of all systems are interleaved (the order rotates each round) after a warm-up; each figure is the median over the repeats.',
+      'After a warm-up, each round runs every system at one concurrency back to back (the order rotates each round); each figure is the median over the runs, and each ratio the median of per-round ratios, so load that drifts over minutes cancels.',
     '',
     'Columns: *decode tok/s per stream* = tokens after the first ÷ time from first to last token (per sequence, averaged); ' +
       '*aggregate tok/s* = all tokens of all sequences ÷ wall time including prefill; *× floor* and *ms/token over floor* compare ' +

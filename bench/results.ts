@@ -3,7 +3,7 @@
 import type { LoadSnapshot, MachineFacts, SourceState } from './machine.js';
 import type { BenchModel } from './models.js';
 import type { BenchOptions, SystemId } from './plan.js';
-import type { RunMetrics, Summary } from './stats.js';
+import { pairedRatio, type RunMetrics, type Summary } from './stats.js';
 
 export interface ResultRow {
   system: SystemId;
@@ -56,4 +56,19 @@ export function findRow(m: ModelResult | undefined, system: SystemId, concurrenc
 /** The figure a row is judged by: per-stream decode speed alone, aggregate throughput under concurrency. */
 export function headline(row: ResultRow): number {
   return row.concurrency === 1 ? row.summary.decodeTps : row.summary.aggregateTps;
+}
+
+/** The per-run figures a row is judged by (see headline). */
+export function headlineRuns(row: ResultRow): number[] {
+  return row.runs.map((r) => (row.concurrency === 1 ? r.decodeTps : r.aggregateTps));
+}
+
+/**
+ * a ÷ b on their headline figures: the median of paired per-round ratios when both rows
+ * have their runs, else the ratio of the medians.
+ */
+export function rowRatio(a: ResultRow, b: ResultRow): number {
+  const x = headlineRuns(a);
+  const y = headlineRuns(b);
+  return x.length && y.length ? pairedRatio(x, y) : headline(a) / headline(b);
 }

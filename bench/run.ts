@@ -36,12 +36,17 @@ async function benchModel(plan: ModelPlan, opts: BenchOptions, settings: BenchRe
       const warm = plan.role === 'large' && c.concurrency > 1 ? { ...c, tokens: Math.min(4, c.tokens) } : c;
       await runConfig(systems, warm, prompts, floorPromptLength);
     }
+    // Each round runs every system at one concurrency back to back before moving on,
+    // so the runs a ratio pairs up are seconds apart, not minutes.
+    const levels = [...new Set(configs.map((c) => c.concurrency))];
     for (let round = 0; round < rounds; round++) {
-      for (const c of roundOrder(configs, round)) {
-        if (round >= plan.repeats[c.concurrency]) continue;
-        const m = runMetrics((await runConfig(systems, c, prompts, floorPromptLength))!);
-        runs.get(c)!.push(m);
-        log(`  [${round + 1}/${plan.repeats[c.concurrency]}] ${label(c).padEnd(34)} decode ${m.decodeTps.toFixed(1).padStart(7)} tok/s  aggregate ${m.aggregateTps.toFixed(1).padStart(7)} tok/s  TTFT ${m.ttftMs.toFixed(1).padStart(7)} ms`);
+      for (const level of levels) {
+        if (round >= plan.repeats[level]) continue;
+        for (const c of roundOrder(configs.filter((x) => x.concurrency === level), round)) {
+          const m = runMetrics((await runConfig(systems, c, prompts, floorPromptLength))!);
+          runs.get(c)!.push(m);
+          log(`  [${round + 1}/${plan.repeats[level]}] ${label(c).padEnd(34)} decode ${m.decodeTps.toFixed(1).padStart(7)} tok/s  aggregate ${m.aggregateTps.toFixed(1).padStart(7)} tok/s  TTFT ${m.ttftMs.toFixed(1).padStart(7)} ms`);
+        }
       }
     }
   } finally {

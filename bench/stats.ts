@@ -98,3 +98,14 @@ export function summarise(runs: readonly RunMetrics[], concurrency: number): Sum
 export function overheadMsPerToken(tps: number, referenceTps: number): number {
   return 1000 / tps - 1000 / referenceTps;
 }
+
+/**
+ * Median of run-by-run ratios a[i] / b[i] of two configurations measured in the same
+ * rounds: each pair ran seconds apart, so load that drifts over minutes cancels out.
+ */
+export function pairedRatio(a: readonly number[], b: readonly number[]): number {
+  const n = Math.min(a.length, b.length);
+  const ratios: number[] = [];
+  for (let i = 0; i < n; i++) if (b[i] > 0 && Number.isFinite(a[i]) && Number.isFinite(b[i])) ratios.push(a[i] / b[i]);
+  return median(ratios);
+}

@@ -1,8 +1,8 @@
 // Issue #6's targets as ratios between rows of the same run (machines are noisy;
 // ratios between interleaved measurements much less so). A missing row gives
 // pass: null rather than a guess.
-import { findRow, headline, type ModelResult, type TargetCheck } from './results.js';
-import { overheadMsPerToken } from './stats.js';
+import { findRow, headline, rowRatio, type ModelResult, type TargetCheck } from './results.js';
+import { overheadMsPerToken, pairedRatio } from './stats.js';
 import type { ModelProfile } from './profile.js';
 
 const fmt = (x: number, digits = 1) => (Number.isFinite(x) ? x.toFixed(digits) : 'n/a');
@@ -16,7 +16,7 @@ function engineVsFloor(large: ModelResult | undefined): TargetCheck {
   const e = findRow(large, 'engine:off', 1);
   const f = findRow(large, 'floor', 1);
   if (!e || !f) return check('engine-vs-floor', 'engine decode at c=1 within 10% of the raw floor (larger model)', 0.9, null, 'not measured');
-  const ratio = e.summary.decodeTps / f.summary.decodeTps;
+  const ratio = rowRatio(e, f);
   return check(
     'engine-vs-floor',
     'engine decode at c=1 within 10% of the raw floor (larger model)',
@@ -37,9 +37,9 @@ function engineVsTransformers(demo: ModelResult | undefined): TargetCheck {
     'engine-vs-transformers',
     target,
     2,
-    e.summary.decodeTps / t.summary.decodeTps,
+    rowRatio(e, t),
     `${demo!.model.name}: engine ${fmt(e.summary.decodeTps)} tok/s vs transformers.js ${fmt(t.summary.decodeTps)} tok/s` +
-      (f ? `; the floor itself is ${fmt(f.summary.decodeTps / t.summary.decodeTps, 2)}× transformers.js, so the engine can reach at most that` : ''),
+      (f ? `; the floor itself is ${fmt(rowRatio(f, t), 2)}× transformers.js, so the engine can reach at most that` : ''),
   );
 }
 
@@ -54,7 +54,7 @@ function selarVsOff(models: ModelResult[]): TargetCheck[] {
         `selar-vs-off:${m.model.role}`,
         `selar mode costs ≤ 5% tokens/s over off (${m.model.role} model, c=1)`,
         0.95,
-        selar.summary.decodeTps / off.summary.decodeTps,
+        rowRatio(selar, off),
         `off ${fmt(off.summary.decodeTps)} tok/s, selar ${fmt(selar.summary.decodeTps)} tok/s with ${fmt(selar.summary.softFraction * 100, 0)}% soft steps` +
           (soft ? `, soft (every step) ${fmt(soft.summary.decodeTps)} tok/s` : '') +
           `; selar costs ${fmt(overheadMsPerToken(selar.summary.decodeTps, off.summary.decodeTps), 3)} ms/token over off`,
@@ -76,7 +76,7 @@ function httpVsEngine(models: ModelResult[]): TargetCheck[] {
             `http-vs-engine:${m.model.role}:c${h.concurrency}`,
             `HTTP streaming within 5% of the engine alone (${m.model.role} model, c=${h.concurrency})`,
             0.95,
-            headline(h) / headline(e),
+            rowRatio(h, e),
             `${what}: HTTP ${fmt(headline(h))} vs engine ${fmt(headline(e))}; TTFT ${fmt(h.summary.ttftMs)} vs ${fmt(e.summary.ttftMs)} ms`,
           ),
         ];
@@ -91,12 +91,13 @@ function concurrencyGain(demo: ModelResult | undefined, profile: ModelProfile | 
   if (!c1 || !c16) return check('concurrency-gain', target, 3, null, 'not measured');
   const f1 = findRow(demo, 'floor', 1);
   const f16 = findRow(demo, 'floor', 16);
-  const floorGain = f1 && f16 ? f16.summary.aggregateTps / f1.summary.aggregateTps : Number.NaN;
+  const aggregate = (r: NonNullable<typeof c1>) => (r.runs.length ? r.runs.map((x) => x.aggregateTps) : [r.summary.aggregateTps]);
+  const floorGain = f1 && f16 ? pairedRatio(aggregate(f16), aggregate(f1)) : Number.NaN;
   return check(
     'concurrency-gain',
     target,
     3,
-    c16.summary.aggregateTps / c1.summary.aggregateTps,
+    pairedRatio(aggregate(c16), aggregate(c1)),
     `engine aggregate ${fmt(c1.summary.aggregateTps)} → ${fmt(c16.summary.aggregateTps)} tok/s; ` +
       `one batched forward pass of 16 rows (floor, batch 16) reaches ${fmt(floorGain, 2)}× batch 1, which is what continuous batching can buy on this machine` +
       batchingNote(demo!, profile),

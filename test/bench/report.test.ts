@@ -1,6 +1,6 @@
 import t from 'tap';
 import { renderMarkdown, vsFloor } from '../../bench/render.js';
-import type { BenchResults, ModelResult, ResultRow } from '../../bench/results.js';
+import { rowRatio, type BenchResults, type ModelResult, type ResultRow } from '../../bench/results.js';
 import type { SystemId } from '../../bench/plan.js';
 import { checkTargets } from '../../bench/targets.js';
 import type { ModelProfile } from '../../bench/profile.js';
@@ -87,4 +87,14 @@ t.test('the concurrency target cites how many rows the scheduler batched in the 
   const profile = { model: 'demo-model', loops: [loop(1, 1), loop(4, 3), loop(16, 3.5)] } as unknown as ModelProfile;
   const gain = checkTargets([demo], [profile]).find((c) => c.id === 'concurrency-gain')!;
   t.match(gain.evidence, /at c=16 the scheduler ran 3\.50 rows per decode pass \(prompts of 2 different lengths: 10, 12 tokens\)/);
+});
+
+t.test('rows with runs compare round by round', async (t) => {
+  const withRuns = (system: SystemId, decode: number[]): ResultRow => ({
+    ...row(system, 1, decode[1], decode[1]),
+    runs: decode.map((d) => ({ decodeTps: d, aggregateTps: d, ttftMs: 1, tokens: 1, wallMs: 1, softFraction: 0 })),
+  });
+  const floor = withRuns('floor', [100, 40, 100]);
+  const engine = withRuns('engine:off', [90, 36, 95]);
+  t.equal(rowRatio(engine, floor), 0.9);
 });

@@ -1,5 +1,5 @@
 import t from 'tap';
-import { median, overheadMsPerToken, relativeSpread, runMetrics, summarise, type SequenceTiming } from '../../bench/stats.js';
+import { median, overheadMsPerToken, pairedRatio, relativeSpread, runMetrics, summarise, type SequenceTiming } from '../../bench/stats.js';
 
 t.test('median of odd and even counts, unsorted input left alone', async (t) => {
   const xs = [5, 1, 3];
@@ -55,4 +55,11 @@ t.test('overhead per token is the difference of per-token times', async (t) => {
   t.equal(overheadMsPerToken(50, 100), 10);
   t.equal(overheadMsPerToken(100, 100), 0);
   t.ok(overheadMsPerToken(200, 100) < 0);
+});
+
+t.test('paired ratios cancel load that hits both runs of a round alike', async (t) => {
+  // Round 2 ran on a loaded machine: both systems slowed by half, their ratio unchanged.
+  t.equal(pairedRatio([90, 45, 90], [100, 50, 100]), 0.9);
+  t.equal(pairedRatio([1, 2, 3], [1, 1]), 1.5); // extra runs without a partner are left out
+  t.ok(Number.isNaN(pairedRatio([], [])));
 });

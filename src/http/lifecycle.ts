@@ -15,7 +15,7 @@ export class Lifecycle {
   private readonly active = new Set<AbortController>();
   private idleWaiters: Array<() => void> = [];
 
-  constructor(engine: Engine) {
+  constructor(private readonly engine: Engine) {
     engine.ready().then(
       () => { this.engineState = 'ready'; },
       () => { this.engineState = 'failed'; },
@@ -23,7 +23,13 @@ export class Lifecycle {
   }
 
   get ready(): boolean {
-    return this.engineState === 'ready' && !this.draining;
+    return this.engineState === 'ready' && !this.draining && this.fullCapacity;
+  }
+
+  /** Every worker has the model loaded: false while a dead worker's replacement loads (or if it failed to). */
+  get fullCapacity(): boolean {
+    const { readyWorkers, workers } = this.engine.stats();
+    return !(readyWorkers < workers);
   }
 
   get inFlight(): number {
@@ -64,7 +70,8 @@ export function registerHealthRoutes(app: FastifyInstance, lifecycle: Lifecycle)
   app.get('/ready', { schema: schema('readiness: 200 once the model is loaded and the server is not draining') }, async (_req, reply) => {
     if (lifecycle.ready) return { status: 'ready' as const };
     reply.code(503);
-    return { status: lifecycle.draining ? ('draining' as const) : lifecycle.engineState };
+    // Loaded once, but a replacement worker is still loading: report it as loading.
+    return { status: lifecycle.draining ? ('draining' as const) : lifecycle.engineState === 'ready' ? ('loading' as const) : lifecycle.engineState };
   });
   app.addHook('onRequest', async (req) => {
     if (lifecycle.draining && !OPEN_WHILE_DRAINING.has(req.url.split('?')[0])) {

@@ -11,6 +11,8 @@ import { FloorDecoder } from './floor.js';
 import { median, runMetrics } from './stats.js';
 
 export interface OrtStepProfile {
+  /** Rows per forward pass. */
+  batch: number;
   nodesPerStep: number;
   /** JS-side session.run wall time per decode step (profiling on, so slightly inflated). */
   wallMs: number;
@@ -29,7 +31,7 @@ export interface TraceEvent {
 }
 
 /** Per decode step figures from an ORT trace; the first model_run is the prefill and is left out. */
-export function summariseTrace(events: readonly TraceEvent[]): Omit<OrtStepProfile, 'wallMs'> {
+export function summariseTrace(events: readonly TraceEvent[]): Omit<OrtStepProfile, 'wallMs' | 'batch'> {
   const runs = events.filter((e) => e.cat === 'Session' && e.name === 'model_run').sort((a, b) => a.ts - b.ts).slice(1);
   const steps = runs.length;
   if (steps === 0) throw new Error('the ORT trace holds no decode step');
@@ -52,18 +54,18 @@ export function summariseTrace(events: readonly TraceEvent[]): Omit<OrtStepProfi
   };
 }
 
-export async function ortStepProfile(derived: DerivedDecoder, threads: number, promptLength: number, tokens: number): Promise<OrtStepProfile> {
+export async function ortStepProfile(derived: DerivedDecoder, threads: number, promptLength: number, tokens: number, batch = 1): Promise<OrtStepProfile> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'selar-ort-profile-'));
   try {
     // ORT opens the trace file when the session starts: the folder must exist first.
     const floor = await FloorDecoder.open(derived, { threads, extra: { enableProfiling: true, profileFilePrefix: path.join(dir, 'ort') } });
-    const [seq] = await floor.run(1, promptLength, tokens);
+    const [seq] = await floor.run(batch, promptLength, tokens);
     floor.endProfiling();
     await floor.close();
     const file = fs.readdirSync(dir).find((f) => f.endsWith('.json'));
     if (!file) throw new Error('ORT wrote no profile');
     const events = JSON.parse(fs.readFileSync(path.join(dir, file), 'utf8')) as TraceEvent[];
-    return { wallMs: (seq.lastTokenMs - seq.firstTokenMs) / (tokens - 1), ...summariseTrace(events) };
+    return { batch, wallMs: (seq.lastTokenMs - seq.firstTokenMs) / (tokens - 1), ...summariseTrace(events) };
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }

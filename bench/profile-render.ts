@@ -5,7 +5,7 @@ import { findRow, type ModelResult } from './results.js';
 
 const f = (x: number, d = 3) => (Number.isFinite(x) ? x.toFixed(d) : '–');
 
-export function renderProfile(profiles: ModelProfile[], models: ModelResult[]): string {
+export function renderProfile(profiles: ModelProfile[], models: ModelResult[], messageRoundTripUs: number): string {
   const out = [
     '## Profile: where the engine\'s time goes',
     '',
@@ -37,13 +37,16 @@ export function renderProfile(profiles: ModelProfile[], models: ModelResult[]): 
     '',
     'Inside session.run (ORT\'s profiler on the floor loop, per decode step; the profiler adds some time of its own):',
     '',
-    '| model | nodes run | JS wall ms | ORT model_run ms | kernels ms | binding (wall − model_run) | ORT framework (model_run − kernels) | top operators by kernel time |',
-    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |',
+    '| model | batch | nodes run | JS wall ms | ORT model_run ms | kernels ms | binding + event loop (wall − model_run) | ORT framework (model_run − kernels) | top operators by kernel time (nodes) |',
+    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |',
   );
   for (const p of profiles) {
-    const o = p.ort;
-    const top = o.byOp.slice(0, 4).map((x) => `${x.op} ${f(x.ms, 2)} ms (${f(x.nodes, 0)})`).join(', ');
-    out.push(`| ${p.model} | ${f(o.nodesPerStep, 0)} | ${f(o.wallMs, 2)} | ${f(o.modelRunMs, 2)} | ${f(o.kernelMs, 2)} | ${f(o.wallMs - o.modelRunMs, 2)} | ${f(o.modelRunMs - o.kernelMs, 2)} | ${top} |`);
+    for (const o of p.ort) {
+      const top = o.byOp.slice(0, 4).map((x) => `${x.op} ${f(x.ms, 2)} ms (${f(x.nodes, 0)})`).join(', ');
+      out.push(
+        `| ${p.model} | ${o.batch} | ${f(o.nodesPerStep, 0)} | ${f(o.wallMs, 2)} | ${f(o.modelRunMs, 2)} | ${f(o.kernelMs, 2)} | ${f(o.wallMs - o.modelRunMs, 2)} | ${f(o.modelRunMs - o.kernelMs, 2)} | ${top} |`,
+      );
+    }
   }
   out.push('', 'The floor (c=1, decode tok/s, medians of interleaved runs) under other session options:', '', '| model | option | decode tok/s | × engine options |', '| --- | --- | ---: | ---: |');
   for (const p of profiles) {
@@ -67,6 +70,7 @@ export function renderProfile(profiles: ModelProfile[], models: ModelResult[]): 
         `engine behind its worker ${f(engineMs, 2)} ms/token (+${f(engineMs - loopMs, 2)}: worker thread, postMessage, event channel, and the bench's consumer sharing 2 cores).`,
     );
   }
+  out.push('', `- A worker ↔ main-thread round trip of one token-event message takes ${f(messageRoundTripUs, 0)} µs (median): the engine pays one hop per token per sequence.`);
   if (lines.length) out.push('', 'Floor → loop → worker, from the same run (profile and bench rows were measured minutes apart, so read the differences as estimates):', '', ...lines);
   return out.join('\n');
 }

@@ -60,8 +60,8 @@ export interface ModelProfile {
   inputsPerStep: number;
   /** KV-cache bytes per cached position (all layers): the binding copies length × this out every step. */
   kvBytesPerPosition: number;
-  /** Inside session.run, from ORT's own profiler on the floor loop. */
-  ort: OrtStepProfile;
+  /** Inside session.run, from ORT's own profiler on the floor loop, at batch 1 and at the highest profiled concurrency. */
+  ort: OrtStepProfile[];
   /** The floor at c=1 under other session options. */
   variants: SessionVariant[];
 }
@@ -240,7 +240,8 @@ export async function profileModel(model: BenchModel, prompts: number[][], plan:
     log(`  profiling ${model.name}: ORT's profiler on the floor loop, and the floor under other session options`);
     const derived = await deriveEmbedsDecoder(detectLayout(model.dir, 'fp32').decoderFile);
     const promptLength = Math.round(median(prompts.map((p) => p.length)));
-    const ort = await ortStepProfile(derived, threads, promptLength, ORT_PROFILE_TOKENS[model.role]);
+    const ort: OrtStepProfile[] = [];
+    for (const batch of [...new Set([1, Math.max(...plan.concurrency)])]) ort.push(await ortStepProfile(derived, threads, promptLength, ORT_PROFILE_TOKENS[model.role], batch));
     const variants = await sessionVariants(derived, threads, promptLength, VARIANT_TOKENS[model.role], model.role === 'demo' ? 5 : 3);
     return {
       model: model.name,

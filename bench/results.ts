@@ -2,6 +2,7 @@
 // checks make on it.
 import type { LoadSnapshot, MachineFacts, SourceState } from './machine.js';
 import type { BenchModel } from './models.js';
+import type { ModelProfile } from './profile.js';
 import type { BenchOptions, SystemId } from './plan.js';
 import { pairedRatio, type RunMetrics, type Summary } from './stats.js';
 
@@ -46,7 +47,7 @@ export interface BenchResults {
   engineSettings: { workers: number; threadsPerWorker: number; maxSequencesPerWorker: number };
   models: ModelResult[];
   targets: TargetCheck[];
-  profile: unknown;
+  profile: { models: ModelProfile[]; messageRoundTripUs: number } | null;
 }
 
 export function findRow(m: ModelResult | undefined, system: SystemId, concurrency: number): ResultRow | undefined {

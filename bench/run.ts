@@ -16,6 +16,7 @@ import { closeSystems, openSystems, runConfig } from './systems.js';
 import { checkTargets } from './targets.js';
 import { profileModel, type ModelProfile } from './profile.js';
 import { renderProfile } from './profile-render.js';
+import { messageRoundTripUs } from './messaging.js';
 
 const log = (s: string) => process.stderr.write(`${s}\n`);
 const label = (c: Config) => `${c.system} c=${c.concurrency} (${c.tokens} tok)`;
@@ -98,11 +99,11 @@ async function main(): Promise<void> {
     engineSettings: settings,
     models,
     targets: checkTargets(models, profiles),
-    profile: profiles,
+    profile: opts.profile ? { models: profiles, messageRoundTripUs: await messageRoundTripUs() } : null,
   };
   fs.mkdirSync(outDir, { recursive: true });
   fs.writeFileSync(path.join(outDir, 'results.json'), JSON.stringify(results, null, 2) + '\n');
-  const md = renderMarkdown(results, profiles.length ? renderProfile(profiles, models) : '');
+  const md = renderMarkdown(results, profiles.length ? renderProfile(profiles, models, results.profile?.messageRoundTripUs ?? Number.NaN) : '');
   fs.writeFileSync(path.join(outDir, 'results.md'), md);
   process.stdout.write(md);
 }

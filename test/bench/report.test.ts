@@ -69,7 +69,7 @@ t.test('the markdown carries machine facts, load, one table per model and the ta
     engineSettings: { workers: 1, threadsPerWorker: 2, maxSequencesPerWorker: 16 },
     models: [demo, large],
     targets: checkTargets([demo, large]),
-    profile: [],
+    profile: null,
   };
   const md = renderMarkdown(results);
   t.match(md, /Test CPU, 2 cores/);

@@ -4,6 +4,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { performance } from 'node:perf_hooks';
 import { parseBenchArgs, USAGE } from './args.js';
 import { loadSnapshot, machineFacts, sourceState } from './machine.js';
 import { MODELS_DIR, prepareModel } from './models.js';
@@ -44,9 +45,14 @@ async function benchModel(plan: ModelPlan, opts: BenchOptions, settings: BenchRe
       for (const level of levels) {
         if (round >= plan.repeats[level]) continue;
         for (const c of roundOrder(configs.filter((x) => x.concurrency === level), round)) {
+          // Main-thread event-loop utilisation: the HTTP layer and the event routing live there,
+          // and floor/transformers.js block it with synchronous session.run calls.
+          const elu = performance.eventLoopUtilization();
           const m = runMetrics((await runConfig(systems, c, prompts, floorPromptLength))!);
+          const busy = performance.eventLoopUtilization(elu).utilization;
+          m.mainThreadBusy = busy;
           runs.get(c)!.push(m);
-          log(`  [${round + 1}/${plan.repeats[level]}] ${label(c).padEnd(34)} decode ${m.decodeTps.toFixed(1).padStart(7)} tok/s  aggregate ${m.aggregateTps.toFixed(1).padStart(7)} tok/s  TTFT ${m.ttftMs.toFixed(1).padStart(7)} ms`);
+          log(`  [${round + 1}/${plan.repeats[level]}] ${label(c).padEnd(34)} decode ${m.decodeTps.toFixed(1).padStart(7)} tok/s  aggregate ${m.aggregateTps.toFixed(1).padStart(7)} tok/s  TTFT ${m.ttftMs.toFixed(1).padStart(7)} ms  main thread ${(busy * 100).toFixed(0).padStart(3)}% busy`);
         }
       }
     }

@@ -23,6 +23,8 @@ export interface RunMetrics {
   tokens: number;
   wallMs: number;
   softFraction: number;
+  /** Event-loop utilisation of the main thread during the run (0..1), when measured. */
+  mainThreadBusy?: number;
 }
 
 export function median(values: readonly number[]): number {
@@ -74,6 +76,8 @@ export interface Summary {
   ttftMs: number;
   aggregateTps: number;
   softFraction: number;
+  /** Median main-thread event-loop utilisation (NaN when not measured). */
+  mainThreadBusy: number;
   /** The best run's figure (highest): the least disturbed run on a shared machine. */
   best: number;
   /** Relative spread of the figure the row is judged by (decode at c=1, aggregate above). */
@@ -89,6 +93,7 @@ export function summarise(runs: readonly RunMetrics[], concurrency: number): Sum
     ttftMs: median(runs.map((r) => r.ttftMs)),
     aggregateTps: median(runs.map((r) => r.aggregateTps)),
     softFraction: median(runs.map((r) => r.softFraction)),
+    mainThreadBusy: median(runs.flatMap((r) => (r.mainThreadBusy === undefined ? [] : [r.mainThreadBusy]))),
     best: Math.max(...key),
     spread: relativeSpread(key),
   };

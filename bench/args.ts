@@ -5,7 +5,8 @@ import type { ModelRole } from './models.js';
 import { SYSTEMS, type BenchOptions, type SystemId } from './plan.js';
 
 export const USAGE = `usage: npm run bench -- [--quick] [--models demo,large] [--concurrency 1,4,16]
-       [--systems ${SYSTEMS.join(',')}] [--tokens N] [--repeats N] [--no-profile] [--out DIR]`;
+       [--systems ${SYSTEMS.join(',')}] [--tokens N] [--repeats N] [--workers N] [--threads N]
+       [--no-profile] [--out DIR]`;
 
 function list(value: string | undefined, name: string): string[] | undefined {
   if (value === undefined) return undefined;
@@ -32,6 +33,8 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
       systems: { type: 'string' },
       tokens: { type: 'string' },
       repeats: { type: 'string' },
+      workers: { type: 'string' },
+      threads: { type: 'string' },
       'no-profile': { type: 'boolean' },
       out: { type: 'string' },
     },
@@ -47,6 +50,8 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
     systems: [...new Set(systems)],
     tokens: positive(values.tokens, 'tokens'),
     repeats: positive(values.repeats, 'repeats'),
+    workers: positive(values.workers, 'workers') ?? 1,
+    threads: positive(values.threads, 'threads'),
     quick: values.quick ?? false,
     profile: !(values['no-profile'] ?? false),
     outDir: path.resolve(values.out ?? path.join(import.meta.dirname)),

@@ -30,6 +30,10 @@ export interface BenchOptions {
   /** Overrides every model's tokens per sequence. */
   tokens: number | null;
   repeats: number | null;
+  /** Engine decode workers (default 1: one session, like the floor). */
+  workers: number;
+  /** Intra-op threads of every session (default: the cores divided among the workers). */
+  threads: number | null;
   quick: boolean;
   profile: boolean;
   /** Where results.json and results.md go (folder). */

@@ -82,8 +82,9 @@ async function main(): Promise<void> {
   const loadStart = loadSnapshot();
   const source = sourceState();
   log(`load average at start: ${loadStart.loadAverage.join(' / ')}`);
-  const threads = os.availableParallelism();
-  const settings = { workers: 1, threadsPerWorker: threads, maxSequencesPerWorker: Math.max(...opts.concurrency) };
+  // The engine's own default: the cores divided among the workers (src/engine/pool.ts).
+  const threads = opts.threads ?? Math.max(1, Math.floor(os.availableParallelism() / opts.workers));
+  const settings = { workers: opts.workers, threadsPerWorker: threads, maxSequencesPerWorker: Math.max(...opts.concurrency) };
   const models: ModelResult[] = [];
   const profiles: ModelProfile[] = [];
   for (const plan of buildPlan(opts)) {

@@ -10,6 +10,15 @@ t.test('defaults: both models, concurrency 1/4/16, every system, profile on', as
   t.equal(o.quick, false);
   t.equal(o.profile, true);
   t.equal(o.tokens, null);
+  t.equal(o.workers, 1);
+  t.equal(o.threads, null);
+});
+
+t.test('workers and threads for session-option experiments', async (t) => {
+  const o = parseBenchArgs(['--workers', '2', '--threads', '1']);
+  t.equal(o.workers, 2);
+  t.equal(o.threads, 1);
+  t.throws(() => parseBenchArgs(['--threads', '0']), /positive integer/);
 });
 
 t.test('lists are parsed, deduplicated and sorted; bad values are rejected', async (t) => {

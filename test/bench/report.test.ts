@@ -62,7 +62,7 @@ t.test('the markdown carries machine facts, load, one table per model and the ta
     startedAt: '2026-01-01T00:00:00.000Z',
     finishedAt: '2026-01-01T00:10:00.000Z',
     durationS: 600,
-    options: { models: ['demo', 'large'], concurrency: [1, 16], systems: [], tokens: null, repeats: null, quick: false, profile: false },
+    options: { models: ['demo', 'large'], concurrency: [1, 16], systems: [], tokens: null, repeats: null, workers: 1, threads: null, quick: false, profile: false },
     machine: { cpuModel: 'Test CPU', cores: 2, memoryGiB: 8, os: 'Linux', node: 'v20', onnxruntimeNode: '1.30.0', transformersJs: '4.3.2', transformersOnnxruntimeNode: '1.30.0' },
     source: { commit: 'abc1234', dirtySrc: [' M src/worker/scheduler.ts'] },
     load: { start: snapshot, end: snapshot },

@@ -3,6 +3,7 @@
 // and does nothing but session.run with the KV cache fed back: a fixed embedding
 // vector as input, no sampling, no tokenizer, buffers allocated once. With batch B
 // it runs B sequences in one forward pass, the ceiling continuous batching can reach.
+// The bench rows run it in a worker thread (floor-worker.ts), as the engine runs its loop.
 import * as ort from 'onnxruntime-node';
 import { createSession, type DerivedDecoder } from '../src/model/convert/index.js';
 import type { SequenceTiming } from './stats.js';

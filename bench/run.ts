@@ -47,6 +47,9 @@ async function benchModel(plan: ModelPlan, opts: BenchOptions, settings: BenchRe
         for (const c of roundOrder(configs.filter((x) => x.concurrency === level), round)) {
           // Main-thread event-loop utilisation: the HTTP layer and the event routing live there,
           // and floor/transformers.js block it with synchronous session.run calls.
+          // Start each run with a clean heap: the floor and transformers.js leave their KV
+          // buffers behind, and collecting them must not land inside another system's run.
+          (globalThis as { gc?: () => void }).gc?.();
           const elu = performance.eventLoopUtilization();
           const m = runMetrics((await runConfig(systems, c, prompts, floorPromptLength))!);
           const busy = performance.eventLoopUtilization(elu).utilization;
@@ -78,6 +81,7 @@ async function main(): Promise<void> {
   }
   // Derived decoders go to a cache beside the generated models, not the user's cache.
   process.env.SELAR_CACHE_DIR ??= path.join(MODELS_DIR, '.cache');
+  if (!(globalThis as { gc?: unknown }).gc) log('note: without --expose-gc (npm run bench passes it) garbage from one system\'s run can be collected inside the next one\'s');
   const started = new Date();
   const loadStart = loadSnapshot();
   const source = sourceState();

@@ -5,7 +5,7 @@ import { deriveEmbedsDecoder } from '../src/model/convert/index.js';
 import { detectLayout } from '../src/model/layout.js';
 import type { LoadedEngine } from '../src/engine/pool.js';
 import { openEngine, runEngine, type EngineSettings } from './engine-bench.js';
-import { FloorDecoder } from './floor.js';
+import { FloorWorker } from './floor-worker.js';
 import { runHttp, startHttp, type HttpServer } from './http-bench.js';
 import type { BenchModel } from './models.js';
 import type { Config, SystemId } from './plan.js';
@@ -13,7 +13,7 @@ import type { SequenceTiming } from './stats.js';
 import { openTransformers, runTransformers, type TransformersModel } from './transformers-bench.js';
 
 export interface OpenSystems {
-  floor: FloorDecoder | null;
+  floor: FloorWorker | null;
   engine: LoadedEngine | null;
   http: HttpServer | null;
   transformers: TransformersModel | null;
@@ -24,7 +24,7 @@ export async function openSystems(model: BenchModel, systems: Set<SystemId>, set
   const open: OpenSystems = { floor: null, engine: null, http: null, transformers: null, skipped: [] };
   if (systems.has('floor')) {
     const derived = await deriveEmbedsDecoder(detectLayout(model.dir, 'fp32').decoderFile);
-    open.floor = await FloorDecoder.open(derived, { threads: settings.threadsPerWorker });
+    open.floor = await FloorWorker.open(derived, { threads: settings.threadsPerWorker });
   }
   if ([...systems].some((s) => s.startsWith('engine') || s.startsWith('http'))) open.engine = await openEngine(model.dir, settings);
   if (systems.has('http:off')) open.http = await startHttp(model.dir, open.engine!.engine, open.engine!.tokenizer);

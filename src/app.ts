@@ -14,6 +14,7 @@ import { registerCompletionsRoute } from './http/completions-route.js';
 import { installCors } from './http/cors.js';
 import { registerDocs } from './http/docs.js';
 import { installErrorHandling } from './http/errors.js';
+import { installStrictJson } from './http/json-body.js';
 import { Lifecycle, registerHealthRoutes } from './http/lifecycle.js';
 import { ServerMetrics, registerMetricsRoute } from './http/metrics.js';
 import { registerModelRoutes } from './http/models-route.js';
@@ -58,6 +59,7 @@ export async function buildApp({ config, engine, tokenizer, logger }: AppOptions
     };
   });
   app.setSerializerCompiler(() => (data) => JSON.stringify(data));
+  installStrictJson(app);
 
   const ctx = servingContext(config, engine, tokenizer);
   const lifecycle = new Lifecycle(engine);

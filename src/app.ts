@@ -20,6 +20,8 @@ import { ServerMetrics, registerMetricsRoute } from './http/metrics.js';
 import { registerModelRoutes } from './http/models-route.js';
 import { servingContext } from './serving/context.js';
 import { validator } from './serving/validate.js';
+import { toOpenAIError } from './serving/openai-error.js';
+import { SelarError } from './errors.js';
 import playground from './playground/plugin.js';
 
 declare module 'fastify' {
@@ -43,6 +45,11 @@ export async function buildApp({ config, engine, tokenizer, logger }: AppOptions
     requestTimeout: config.requestTimeoutMs,
     return503OnClosing: false, // draining is answered by the lifecycle hook, in OpenAI's shape
     genReqId: () => `req-${randomBytes(8).toString('hex')}`,
+    // Malformed URLs (bad percent-escapes) fail in the router, before any handler: answer in OpenAI's shape too.
+    frameworkErrors: (err, _req, reply) => {
+      const { status, body } = toOpenAIError(new SelarError('invalid_request', err.message));
+      void reply.code(status).type('application/json; charset=utf-8').send(body);
+    },
   });
   app.server.headersTimeout = config.headersTimeoutMs;
 

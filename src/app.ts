@@ -2,7 +2,7 @@
 // Order matters: docs first (they must see every route), then the hooks in the order
 // they should run (request id, CORS, draining, auth), then the routes.
 import { randomBytes } from 'node:crypto';
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply } from 'fastify';
 import pino from 'pino';
 import type { TSchema } from '@sinclair/typebox';
 import type { Config } from './config.js';
@@ -48,7 +48,7 @@ export async function buildApp({ config, engine, tokenizer, logger }: AppOptions
     // Malformed URLs (bad percent-escapes) fail in the router, before any handler: answer in OpenAI's shape too.
     frameworkErrors: (err, _req, reply) => {
       const { status, body } = toOpenAIError(new SelarError('invalid_request', err.message));
-      void reply.code(status).type('application/json; charset=utf-8').send(body);
+      void (reply as FastifyReply).code(status).type('application/json; charset=utf-8').send(body);
     },
   });
   app.server.headersTimeout = config.headersTimeoutMs;

@@ -43,6 +43,9 @@ export async function buildApp({ config, engine, tokenizer, logger }: AppOptions
     loggerInstance: (logger ?? pino({ level: 'silent' })) as FastifyBaseLogger,
     bodyLimit: config.bodyLimit,
     requestTimeout: config.requestTimeoutMs,
+    // Node enforces the headers and request timeouts only when it sweeps its connections,
+    // every 30 s by default: a slow client could hold a socket 30 s past either limit.
+    http: { connectionsCheckingInterval: Math.min(1000, Math.max(100, Math.floor(config.headersTimeoutMs / 2))) },
     return503OnClosing: false, // draining is answered by the lifecycle hook, in OpenAI's shape
     genReqId: () => `req-${randomBytes(8).toString('hex')}`,
     // Malformed URLs (bad percent-escapes) fail in the router, before any handler: answer in OpenAI's shape too.

@@ -33,5 +33,17 @@ for (const name of folders) {
       return out;
     };
     t.same(await run(), await run());
+    // Equal prompt lengths share one batched pass: each row must still get its solo tokens.
+    const prompts = [ids, ids.map((id) => (id + 7) % engine.model.vocabSize), ids.map((id) => (id + 13) % engine.model.vocabSize)];
+    const solo = async (p: number[], mode: 'selar' | 'soft') => {
+      const out: Array<[number, boolean]> = [];
+      for await (const e of engine.generate(request(p, { selar: { mode }, stop: { maxTokens: 10, ignoreEos: true } }))) if (e.type === 'token') out.push([e.id, e.soft]);
+      return out;
+    };
+    const modes = ['selar', 'soft', 'selar'] as const;
+    const alone = [];
+    for (let i = 0; i < prompts.length; i++) alone.push(await solo(prompts[i], modes[i]));
+    const together = await Promise.all(prompts.map((p, i) => solo(p, modes[i])));
+    t.same(together, alone, 'concurrent rows equal their solo runs');
   });
 }

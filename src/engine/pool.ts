@@ -45,6 +45,8 @@ interface PoolWorker {
   index: number;
   thread: Worker;
   ready: boolean;
+  /** The thread has exited (a replacement, if any, is a new PoolWorker). */
+  exited: boolean;
   jobs: Map<string, Job>;
 }
 
@@ -53,6 +55,8 @@ interface PoolWorker {
 // registers tsx inside the worker first.
 const fromSource = import.meta.url.endsWith('.ts');
 const workerUrl = new URL(fromSource ? '../worker/worker.ts' : '../worker/worker.js', import.meta.url);
+
+const noWorker = () => new SelarError('worker_failed', 'no decode worker is running (a replacement failed to load the model); please retry later');
 
 function startWorker(workerData: WorkerInit): Worker {
   if (!fromSource) return new Worker(workerUrl, { workerData });
@@ -95,7 +99,7 @@ export class WorkerPool implements Engine {
 
   private spawn(index: number): Promise<void> {
     const thread = startWorker(this.init);
-    const w: PoolWorker = { index, thread, ready: false, jobs: new Map() };
+    const w: PoolWorker = { index, thread, ready: false, exited: false, jobs: new Map() };
     this.workers[index] = w;
     return new Promise<void>((resolve, reject) => {
       thread.on('message', (msg: FromWorker) => {
@@ -121,12 +125,20 @@ export class WorkerPool implements Engine {
   private onExit(w: PoolWorker, code: number): void {
     const wasReady = w.ready;
     w.ready = false;
+    w.exited = true;
     for (const job of w.jobs.values()) job.channel.fail(new SelarError('worker_failed', 'the decode worker stopped unexpectedly; please retry'));
     w.jobs.clear();
     if (this.closing || this.workers[w.index] !== w) return;
     this.log?.error({ worker: w.index, code }, 'decode worker exited; replacing it');
     // Only replace workers that had started: a model that cannot load must not respawn forever.
     if (wasReady) this.spawn(w.index).catch((err: Error) => this.log?.error({ worker: w.index, err: err.message }, 'replacement worker failed'));
+    // No worker up or loading: nothing will ever serve the queue, so fail it now.
+    if (!this.hasLiveWorker()) for (const job of this.queue.splice(0)) job.channel.fail(noWorker());
+  }
+
+  /** A worker that is up or still loading its model. */
+  private hasLiveWorker(): boolean {
+    return this.workers.some((w) => w && !w.exited);
   }
 
   private route(w: PoolWorker, msg: FromWorker): void {
@@ -172,6 +184,7 @@ export class WorkerPool implements Engine {
 
   generate(request: GenerationRequest, signal?: AbortSignal): AsyncIterable<GenerationEvent> {
     if (this.closing) throw new SelarError('shutting_down', 'the server is shutting down');
+    if (!this.hasLiveWorker()) throw noWorker();
     if (this.queue.length >= this.queueSize && !this.hasFreeSlot()) {
       throw new SelarError('overloaded', 'the server is at capacity; retry shortly');
     }

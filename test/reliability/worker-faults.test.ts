@@ -2,8 +2,12 @@
 // affected request ends with an error (JSON, or an SSE error frame then [DONE]), a dead
 // worker is replaced while /ready reports the lost capacity, and requests on other
 // workers finish with exactly their solo answers.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import t, { type Test } from 'tap';
 import type { FastifyInstance } from 'fastify';
+import { llamaModel } from '../support/models.js';
 import { expectOpenAIError, poll, realApp, REAL_MODEL_ID } from './support.js';
 
 const LONG = { model: REAL_MODEL_ID, prompt: [1, 2, 3], max_tokens: 250, ignore_eos: true, temperature: 0 };
@@ -65,4 +69,23 @@ t.test('a worker that throws mid-generation: the request fails, the worker and o
   const again = await complete(app, { ...SHORT, max_tokens: 3 });
   t.ok(again.statusCode === 200 || again.statusCode === 500, `either worker may take it (${again.statusCode})`);
   if (again.statusCode === 500) expectOpenAIError(t, again, { status: 500, code: 'worker_failed' }, 'request on the faulty worker');
+});
+
+t.test('a dead worker whose replacement cannot load: requests fail fast instead of waiting forever', async (t) => {
+  // The model folder disappears after start-up, so the replacement worker fails to load.
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'selar-vanishing-'));
+  t.teardown(() => fs.rmSync(dir, { recursive: true, force: true }));
+  fs.cpSync(await llamaModel(), dir, { recursive: true });
+  const { app, engine } = await realApp(t, { engine: { modelDir: dir, workers: 1, faultInjection: { crashAfterSteps: 5 } }, argv: ['--deadline-ms', '5000'] });
+  fs.rmSync(dir, { recursive: true, force: true });
+  expectOpenAIError(t, await complete(app, LONG), { status: 500, code: 'worker_failed' }, 'the request on the dying worker');
+  t.ok(await poll(async () => (await app.inject({ url: '/ready' })).statusCode === 503, 5000), '/ready is 503 with no worker');
+  // Give the replacement time to fail, then expect an immediate error, not a 5 s wait for the deadline.
+  await new Promise((r) => setTimeout(r, 2500));
+  const started = Date.now();
+  const res = await complete(app, SHORT);
+  const ms = Date.now() - started;
+  expectOpenAIError(t, res, { status: 500, code: 'worker_failed' }, `a request with no worker left (${ms} ms)`);
+  t.ok(ms < 2000, `answered in ${ms} ms, not held until the deadline`);
+  t.same([engine.stats().readyWorkers, engine.stats().queued, engine.stats().running], [0, 0, 0], 'nothing waits in the queue');
 });

@@ -1,5 +1,5 @@
 // The profile section of bench/results.md: per-token cost of each part of the loop,
-// and the in-process loop set against the floor and the engine behind its worker.
+// and the loop alone set against the floor and the engine behind its pool.
 import type { ModelProfile } from './profile.js';
 import { findRow, type ModelResult } from './results.js';
 
@@ -9,9 +9,9 @@ export function renderProfile(profiles: ModelProfile[], models: ModelResult[], m
   const out = [
     '## Profile: where the engine\'s time goes',
     '',
-    'The engine\'s decode loop (its worker runtime and Scheduler) run in-process with timers around each part; ms per generated token, whole run (prefill included).',
+    'The engine\'s decode loop (its worker runtime and Scheduler) run in a worker thread of the bench, without the pool and its messages, with timers around each part; ms per generated token, whole run (prefill included).',
     '',
-    '| model | mode | conc. | in-process tok/s | rows per decode pass | session.run prefill | session.run decode | rest of forward | cache merge/split | embedding lookup | detokenise | sampling + SeLaR + rest | scheduler rest | soft steps |',
+    '| model | mode | conc. | loop tok/s | rows per decode pass | session.run prefill | session.run decode | rest of forward | cache merge/split | embedding lookup | detokenise | sampling + SeLaR + rest | scheduler rest | soft steps |',
     '| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
   ];
   for (const p of profiles) {
@@ -66,7 +66,7 @@ export function renderProfile(profiles: ModelProfile[], models: ModelResult[], m
     const loopMs = 1000 / loop.tokensPerSecond;
     const engineMs = 1000 / engine.summary.aggregateTps;
     lines.push(
-      `- ${p.model}, c=1, end to end: floor ${f(floorMs, 2)} ms/token → engine loop in-process ${f(loopMs, 2)} ms/token (+${f(loopMs - floorMs, 2)}) → ` +
+      `- ${p.model}, c=1, end to end: floor ${f(floorMs, 2)} ms/token → engine loop without the pool ${f(loopMs, 2)} ms/token (+${f(loopMs - floorMs, 2)}) → ` +
         `engine behind its worker ${f(engineMs, 2)} ms/token (+${f(engineMs - loopMs, 2)}: worker thread, postMessage, event channel, and the bench's consumer sharing 2 cores).`,
     );
   }

@@ -6,7 +6,8 @@
 // and the rest (sampling, SeLaR gate and mix, stop strings), and what is left in the
 // scheduler. Micro-benchmarks size the sampler at this vocabulary and at 150k, and
 // the copy the binding makes of every output. Set against the bench rows, the
-// in-process speed separates worker messaging from the loop itself.
+// loop's speed without the pool separates worker messaging from the loop itself.
+// The bench calls it in a worker thread (profileModelInWorker), where the engine runs.
 import { loadModel } from '../src/engine/load-model.js';
 import { workerInitFor } from '../src/engine/pool.js';
 import type { GenerationRequest, SelarMode } from '../src/engine/types.js';
@@ -21,13 +22,14 @@ import type { BenchModel } from './models.js';
 import { ortStepProfile, sessionVariants, type OrtStepProfile, type SessionVariant } from './ort-profile.js';
 import { benchRequest } from './requests.js';
 import { median } from './stats.js';
+import { callInWorker } from './in-worker.js';
 
 /** Milliseconds per generated token in each part of the loop (whole run: prefill, decode, bookkeeping). */
 export interface LoopBreakdown {
   mode: SelarMode;
   concurrency: number;
   tokens: number;
-  /** Generated tokens per second of the in-process loop (no worker, no messages). */
+  /** Generated tokens per second of the loop alone (no pool, no messages). */
   tokensPerSecond: number;
   /** Rows per decode forward pass (1 = no batching happened). */
   rowsPerDecodePass: number;
@@ -212,8 +214,13 @@ export interface ProfilePlan {
 const ORT_PROFILE_TOKENS = { demo: 64, large: 8 };
 const VARIANT_TOKENS = { demo: 64, large: 12 };
 
+/** profileModel in a worker thread, where the engine runs its loop (see in-worker.ts). */
+export function profileModelInWorker(model: BenchModel, prompts: number[][], plan: ProfilePlan, threads: number): Promise<ModelProfile> {
+  return callInWorker<ModelProfile>(import.meta.url, 'profileModel', [model, prompts, plan, threads]);
+}
+
 export async function profileModel(model: BenchModel, prompts: number[][], plan: ProfilePlan, threads: number, log: (s: string) => void): Promise<ModelProfile> {
-  log(`  profiling ${model.name}: the engine's decode loop in-process, ${plan.tokens} tokens per sequence`);
+  log(`  profiling ${model.name}: the engine's decode loop without the pool, ${plan.tokens} tokens per sequence`);
   const loaded = await loadModel(model.dir, { dtype: 'fp32' });
   const rt = await createRuntime(workerInitFor(loaded, { modelDir: model.dir }, threads));
   const acc = { current: fresh() };
@@ -224,7 +231,7 @@ export async function profileModel(model: BenchModel, prompts: number[][], plan:
     const loops: LoopBreakdown[] = [];
     for (const mode of ['off', 'selar', 'soft'] as const) loops.push(await profileLoop(rt, acc, prompts, 1, plan.tokens, mode, eos));
     for (const c of plan.concurrency.filter((c) => c > 1)) loops.push(await profileLoop(rt, acc, prompts, c, plan.tokens, 'off', eos));
-    for (const l of loops) log(`    ${l.mode} c=${l.concurrency}: ${l.tokensPerSecond.toFixed(1)} tok/s in-process, ${l.rowsPerDecodePass.toFixed(2)} rows per decode pass`);
+    for (const l of loops) log(`    ${l.mode} c=${l.concurrency}: ${l.tokensPerSecond.toFixed(1)} tok/s, ${l.rowsPerDecodePass.toFixed(2)} rows per decode pass`);
     // Outputs the binding copies per decode step of one sequence, at the middle of the run.
     const length = Math.round(median(prompts.map((p) => p.length)) + plan.tokens / 2);
     let kvFloats = 0;

@@ -15,7 +15,7 @@ import type { BenchResults, ModelResult, ResultRow } from './results.js';
 import { median, runMetrics, summarise, type RunMetrics } from './stats.js';
 import { closeSystems, openSystems, runConfig } from './systems.js';
 import { checkTargets } from './targets.js';
-import { profileModel, type ModelProfile } from './profile.js';
+import { profileModelInWorker, type ModelProfile } from './profile.js';
 import { renderProfile } from './profile-render.js';
 import { messageRoundTripUs } from './messaging.js';
 
@@ -63,7 +63,7 @@ async function benchModel(plan: ModelPlan, opts: BenchOptions, settings: BenchRe
     await closeSystems(systems);
   }
   const rows: ResultRow[] = configs.map((c) => ({ system: c.system, concurrency: c.concurrency, tokens: c.tokens, summary: summarise(runs.get(c)!, c.concurrency), runs: runs.get(c)! }));
-  const profile = opts.profile ? await profileModel(model, prompts, plan.profile, settings.threadsPerWorker, log) : null;
+  const profile = opts.profile ? await profileModelInWorker(model, prompts, plan.profile, settings.threadsPerWorker) : null;
   return {
     result: { model: { role: model.role, name: model.name, origin: model.origin, shape: model.shape }, promptTokens: prompts.map((p) => p.length), repeats: plan.repeats, rows, skipped: systems.skipped },
     profile,

@@ -6,7 +6,8 @@ import { SYSTEMS, type BenchOptions, type SystemId } from './plan.js';
 
 export const USAGE = `usage: npm run bench -- [--quick] [--models demo,large] [--concurrency 1,4,16]
        [--systems ${SYSTEMS.join(',')}] [--tokens N] [--repeats N] [--workers N] [--threads N]
-       [--no-profile] [--out DIR]`;
+       [--no-profile] [--merge] [--out DIR]
+  --merge keeps the models of an existing results.json that this run does not measure`;
 
 function list(value: string | undefined, name: string): string[] | undefined {
   if (value === undefined) return undefined;
@@ -36,6 +37,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
       workers: { type: 'string' },
       threads: { type: 'string' },
       'no-profile': { type: 'boolean' },
+      merge: { type: 'boolean' },
       out: { type: 'string' },
     },
   });
@@ -54,6 +56,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
     threads: positive(values.threads, 'threads'),
     quick: values.quick ?? false,
     profile: !(values['no-profile'] ?? false),
+    merge: values.merge ?? false,
     outDir: path.resolve(values.out ?? path.join(import.meta.dirname)),
   };
 }

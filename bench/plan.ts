@@ -36,6 +36,8 @@ export interface BenchOptions {
   threads: number | null;
   quick: boolean;
   profile: boolean;
+  /** Keep the models of an existing results.json that this run does not measure. */
+  merge: boolean;
   /** Where results.json and results.md go (folder). */
   outDir: string;
 }

@@ -84,7 +84,9 @@ export function renderMarkdown(results: BenchResults, profileMarkdown = ''): str
       `## ${m.model.name} (${m.model.role})`,
       '',
       `${m.model.origin}. hidden ${m.model.shape.hidden}, ${m.model.shape.layers} layers, ${m.model.shape.heads} heads / ${m.model.shape.kvHeads} KV heads, ` +
-        `intermediate ${m.model.shape.intermediate}, vocabulary ${m.model.shape.vocab}; prompts of ${m.promptTokens.join(', ')} tokens.`,
+        `intermediate ${m.model.shape.intermediate}, vocabulary ${m.model.shape.vocab}; prompts of ${m.promptTokens.join(', ')} tokens. ` +
+        `Measured ${m.measured.startedAt.slice(11, 16)}–${m.measured.finishedAt.slice(11, 16)} UTC at commit ${m.measured.source.commit}, ` +
+        `load average ${m.measured.load.start.loadAverage[0]} → ${m.measured.load.end.loadAverage[0]}.`,
       '',
       modelTable(m),
     );

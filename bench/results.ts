@@ -21,6 +21,8 @@ export interface ModelResult {
   rows: ResultRow[];
   /** Systems that could not run on this model, and why. */
   skipped: Array<{ system: SystemId; reason: string }>;
+  /** When and under which load this model was measured (models can come from different runs with --merge). */
+  measured: { startedAt: string; finishedAt: string; load: { start: LoadSnapshot; end: LoadSnapshot }; source: SourceState };
 }
 
 export interface TargetCheck {

@@ -23,6 +23,8 @@ const log = (s: string) => process.stderr.write(`${s}\n`);
 const label = (c: Config) => `${c.system} c=${c.concurrency} (${c.tokens} tok)`;
 
 async function benchModel(plan: ModelPlan, opts: BenchOptions, settings: BenchResults['engineSettings']): Promise<{ result: ModelResult; profile: ModelProfile | null }> {
+  const startedAt = new Date().toISOString();
+  const loadStart = loadSnapshot();
   const model = await prepareModel(plan.role, log);
   const prompts = promptIds(model.dir, 4).map((p) => (plan.maxPromptTokens ? p.slice(-plan.maxPromptTokens) : p));
   const floorPromptLength = Math.round(median(prompts.map((p) => p.length)));
@@ -65,9 +67,27 @@ async function benchModel(plan: ModelPlan, opts: BenchOptions, settings: BenchRe
   const rows: ResultRow[] = configs.map((c) => ({ system: c.system, concurrency: c.concurrency, tokens: c.tokens, summary: summarise(runs.get(c)!, c.concurrency), runs: runs.get(c)! }));
   const profile = opts.profile ? await profileModelInWorker(model, prompts, plan.profile, settings.threadsPerWorker) : null;
   return {
-    result: { model: { role: model.role, name: model.name, origin: model.origin, shape: model.shape }, promptTokens: prompts.map((p) => p.length), repeats: plan.repeats, rows, skipped: systems.skipped },
+    result: {
+      model: { role: model.role, name: model.name, origin: model.origin, shape: model.shape },
+      promptTokens: prompts.map((p) => p.length),
+      repeats: plan.repeats,
+      rows,
+      skipped: systems.skipped,
+      measured: { startedAt, finishedAt: new Date().toISOString(), load: { start: loadStart, end: loadSnapshot() }, source: sourceState() },
+    },
     profile,
   };
+}
+
+/** With --merge: the models (and their profiles) of the previous results that this run does not measure. */
+function keptFromPrevious(file: string, opts: BenchOptions): { models: ModelResult[]; profiles: ModelProfile[] } {
+  if (!fs.existsSync(file)) return { models: [], profiles: [] };
+  const previous = JSON.parse(fs.readFileSync(file, 'utf8')) as BenchResults;
+  const models = previous.models.filter((m) => !opts.models.includes(m.model.role) && m.measured);
+  const names = new Set(models.map((m) => m.model.name));
+  const profiles = (previous.profile?.models ?? []).filter((p) => names.has(p.model));
+  for (const m of models) log(`keeping ${m.model.name} as measured at ${m.measured.startedAt}`);
+  return { models, profiles };
 }
 
 async function main(): Promise<void> {
@@ -89,14 +109,14 @@ async function main(): Promise<void> {
   // The engine's own default: the cores divided among the workers (src/engine/pool.ts).
   const threads = opts.threads ?? Math.max(1, Math.floor(os.availableParallelism() / opts.workers));
   const settings = { workers: opts.workers, threadsPerWorker: threads, maxSequencesPerWorker: Math.max(...opts.concurrency) };
-  const models: ModelResult[] = [];
-  const profiles: ModelProfile[] = [];
+  const { models, profiles } = opts.merge ? keptFromPrevious(path.join(opts.outDir, 'results.json'), opts) : { models: [], profiles: [] };
   for (const plan of buildPlan(opts)) {
     const { result, profile } = await benchModel(plan, opts, settings);
     models.push(result);
     if (profile) profiles.push(profile);
   }
   const finished = new Date();
+  models.sort((a, b) => (a.model.role === b.model.role ? 0 : a.model.role === 'demo' ? -1 : 1));
   const { outDir, ...recorded } = opts;
   const results: BenchResults = {
     version: 1,

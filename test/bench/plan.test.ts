@@ -9,6 +9,7 @@ t.test('defaults: both models, concurrency 1/4/16, every system, profile on', as
   t.same(o.systems, [...SYSTEMS]);
   t.equal(o.quick, false);
   t.equal(o.profile, true);
+  t.equal(o.merge, false);
   t.equal(o.tokens, null);
   t.equal(o.workers, 1);
   t.equal(o.threads, null);

@@ -76,20 +76,32 @@ export interface SessionVariant {
   decodeTps: number;
 }
 
-const VARIANTS: Array<{ name: string; threads: (cores: number) => number; spinning: boolean }> = [
-  { name: 'engine options (all cores, spinning on)', threads: (c) => c, spinning: true },
-  { name: 'all cores, intra-op spinning off', threads: (c) => c, spinning: false },
-  { name: '1 intra-op thread', threads: () => 1, spinning: true },
-];
+interface Variant {
+  name: string;
+  threads: number;
+  spinning: boolean;
+}
+
+/** The engine's options first, then the same with spinning off, then one thread (when the engine uses more). */
+export function sessionVariantList(engineThreads: number): Variant[] {
+  const list: Variant[] = [
+    { name: `engine options (${engineThreads} intra-op thread${engineThreads > 1 ? 's' : ''}, spinning on)`, threads: engineThreads, spinning: true },
+    { name: `${engineThreads} intra-op thread${engineThreads > 1 ? 's' : ''}, spinning off`, threads: engineThreads, spinning: false },
+  ];
+  if (engineThreads > 1) list.push({ name: '1 intra-op thread', threads: 1, spinning: true });
+  return list;
+}
 
 /** The floor at concurrency 1 under other session options; runs interleaved, medians. */
-export async function sessionVariants(derived: DerivedDecoder, cores: number, promptLength: number, tokens: number, repeats: number): Promise<SessionVariant[]> {
+export async function sessionVariants(derived: DerivedDecoder, engineThreads: number, promptLength: number, tokens: number, repeats: number): Promise<SessionVariant[]> {
+  const variants = sessionVariantList(engineThreads);
   const floors = [];
-  for (const v of VARIANTS) {
-    const extra = v.spinning ? {} : { extra: { session: { intra_op: { allow_spinning: '0' } } } };
-    floors.push(await FloorDecoder.open(derived, { threads: v.threads(cores), extra }));
+  for (const v of variants) {
+    // Session config entries go under `extra`; the binding flattens them to "session.intra_op.allow_spinning".
+    const options = v.spinning ? {} : { extra: { session: { intra_op: { allow_spinning: '0' } } } };
+    floors.push(await FloorDecoder.open(derived, { threads: v.threads, extra: options }));
   }
-  const tps: number[][] = VARIANTS.map(() => []);
+  const tps: number[][] = variants.map(() => []);
   try {
     for (const f of floors) await f.run(1, promptLength, tokens); // warm-up
     for (let r = 0; r < repeats; r++) {
@@ -98,5 +110,5 @@ export async function sessionVariants(derived: DerivedDecoder, cores: number, pr
   } finally {
     for (const f of floors) await f.close();
   }
-  return VARIANTS.map((v, i) => ({ name: v.name, decodeTps: median(tps[i]) }));
+  return variants.map((v, i) => ({ name: v.name, decodeTps: median(tps[i]) }));
 }

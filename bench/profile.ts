@@ -22,30 +22,8 @@ import type { BenchModel } from './models.js';
 import { ortStepProfile, sessionVariants, type OrtStepProfile, type SessionVariant } from './ort-profile.js';
 import { benchRequest } from './requests.js';
 import { median } from './stats.js';
+import { medianBreakdown, type LoopBreakdown } from './breakdown.js';
 import { callInWorker } from './in-worker.js';
-
-/** Milliseconds per generated token in each part of the loop (whole run: prefill, decode, bookkeeping). */
-export interface LoopBreakdown {
-  mode: SelarMode;
-  concurrency: number;
-  tokens: number;
-  /** Generated tokens per second of the loop alone (no pool, no messages). */
-  tokensPerSecond: number;
-  /** Rows per decode forward pass (1 = no batching happened). */
-  rowsPerDecodePass: number;
-  decodePasses: number;
-  ms: {
-    prefillRun: number;
-    decodeRun: number;
-    forwardOther: number;
-    cacheMergeSplit: number;
-    embeddingLookup: number;
-    detokenise: number;
-    samplingAndRest: number;
-    schedulerRest: number;
-  };
-  softFraction: number;
-}
 
 export interface ModelProfile {
   model: string;
@@ -146,7 +124,13 @@ function runScheduler(rt: Runtime, requests: GenerationRequest[]): Promise<{ tok
   });
 }
 
-async function profileLoop(rt: Runtime, acc: { current: Acc }, prompts: number[][], concurrency: number, tokens: number, mode: SelarMode, eos: number[]): Promise<LoopBreakdown> {
+async function profileLoop(rt: Runtime, acc: { current: Acc }, prompts: number[][], concurrency: number, tokens: number, mode: SelarMode, eos: number[], repeats: number): Promise<LoopBreakdown> {
+  const runs: LoopBreakdown[] = [];
+  for (let r = 0; r < repeats; r++) runs.push(await profileLoopOnce(rt, acc, prompts, concurrency, tokens, mode, eos));
+  return medianBreakdown(runs);
+}
+
+async function profileLoopOnce(rt: Runtime, acc: { current: Acc }, prompts: number[][], concurrency: number, tokens: number, mode: SelarMode, eos: number[]): Promise<LoopBreakdown> {
   const requests = () => Array.from({ length: concurrency }, (_, i) => benchRequest(prompts[i % prompts.length], tokens, mode, eos));
   acc.current = fresh();
   await runScheduler(rt, requests().map((r) => ({ ...r, stop: { ...r.stop, maxTokens: Math.min(8, tokens) } }))); // warm-up
@@ -229,8 +213,10 @@ export async function profileModel(model: BenchModel, prompts: number[][], plan:
   let released = false;
   try {
     const loops: LoopBreakdown[] = [];
-    for (const mode of ['off', 'selar', 'soft'] as const) loops.push(await profileLoop(rt, acc, prompts, 1, plan.tokens, mode, eos));
-    for (const c of plan.concurrency.filter((c) => c > 1)) loops.push(await profileLoop(rt, acc, prompts, c, plan.tokens, 'off', eos));
+    // Repeated and reduced to medians: one pass of a few hundred ms is at the mercy of the machine's other load.
+    const repeats = 3;
+    for (const mode of ['off', 'selar', 'soft'] as const) loops.push(await profileLoop(rt, acc, prompts, 1, plan.tokens, mode, eos, repeats));
+    for (const c of plan.concurrency.filter((c) => c > 1)) loops.push(await profileLoop(rt, acc, prompts, c, plan.tokens, 'off', eos, repeats));
     for (const l of loops) log(`    ${l.mode} c=${l.concurrency}: ${l.tokensPerSecond.toFixed(1)} tok/s, ${l.rowsPerDecodePass.toFixed(2)} rows per decode pass`);
     // Outputs the binding copies per decode step of one sequence, at the middle of the run.
     const length = Math.round(median(prompts.map((p) => p.length)) + plan.tokens / 2);

@@ -1,5 +1,5 @@
 import t from 'tap';
-import { summariseTrace, type TraceEvent } from '../../bench/ort-profile.js';
+import { sessionVariantList, summariseTrace, type TraceEvent } from '../../bench/ort-profile.js';
 
 const run = (ts: number, dur: number): TraceEvent => ({ cat: 'Session', name: 'model_run', ts, dur });
 const node = (ts: number, dur: number, op: string): TraceEvent => ({ cat: 'Node', name: `/n${ts}_kernel_time`, ts, dur, args: { op_name: op } });
@@ -23,4 +23,11 @@ t.test('per-step figures leave out the prefill run and group kernels by operator
 
 t.test('a trace with only the prefill has no decode step to report', async (t) => {
   t.throws(() => summariseTrace([run(0, 10), node(1, 5, 'MatMul')]), /no decode step/);
+});
+
+t.test('session-option variants start with the engine options and add one thread only when the engine uses more', async (t) => {
+  const two = sessionVariantList(2);
+  t.same(two.map((v) => [v.threads, v.spinning]), [[2, true], [2, false], [1, true]]);
+  t.match(two[0].name, /^engine options \(2 intra-op threads, spinning on\)$/);
+  t.same(sessionVariantList(1).map((v) => [v.threads, v.spinning]), [[1, true], [1, false]]);
 });

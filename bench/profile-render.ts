@@ -33,6 +33,21 @@ export function renderProfile(profiles: ModelProfile[], models: ModelResult[], m
     const big = p.samplerMs.find((s) => s.vocab === 151936);
     out.push(`| ${p.model} | ${f(here.ms)} ms (V = ${here.vocab}) | ${big ? `${f(big.ms)} ms` : '–'} | ${f(p.outputBytesPerStep / 2 ** 20, 2)} MiB | ${f(p.outputCopyMs)} ms | ${p.inputsPerStep} |`);
   }
+  const cats = ['session.run (ORT and binding)', 'postMessage to the main thread', 'garbage collection', 'decode loop (scheduler, sequence, feeds)', 'sampling and SeLaR', 'detokenising', 'embedding lookup'];
+  out.push(
+    '',
+    "V8's CPU profiler on the engine's decode worker (engine in a child process, samples during the measured runs; ms of worker time per generated token, self time by what the sampled frame was doing):",
+    '',
+    `| model | conc. | worker ms/token | ${cats.join(' | ')} | everything else |`,
+    `| --- | ---: | ---: | ${cats.map(() => '---:').join(' | ')} | ---: |`,
+  );
+  for (const p of profiles) {
+    for (const c of p.cpu ?? []) {
+      const get = (name: string) => c.categories.find((x) => x.category === name)?.msPerToken ?? 0;
+      const rest = c.msPerToken - cats.reduce((sum, name) => sum + get(name), 0);
+      out.push(`| ${p.model} | ${c.concurrency} | ${f(c.msPerToken)} | ${cats.map((name) => f(get(name))).join(' | ')} | ${f(rest)} |`);
+    }
+  }
   out.push(
     '',
     'Inside session.run (ORT\'s profiler on the floor loop, per decode step; the profiler adds some time of its own):',

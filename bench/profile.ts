@@ -24,6 +24,7 @@ import { benchRequest } from './requests.js';
 import { median } from './stats.js';
 import { medianBreakdown, type LoopBreakdown } from './breakdown.js';
 import { callInWorker } from './in-worker.js';
+import type { WorkerCpuBreakdown } from './cpu-profile.js';
 
 export interface ModelProfile {
   model: string;
@@ -44,6 +45,8 @@ export interface ModelProfile {
   ort: OrtStepProfile[];
   /** The floor at c=1 under other session options. */
   variants: SessionVariant[];
+  /** V8's profiler on the engine's decode worker (cpu-profile.ts), added by the bench after this profile. */
+  cpu?: WorkerCpuBreakdown[];
 }
 
 interface Acc {

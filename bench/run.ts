@@ -18,6 +18,7 @@ import { checkTargets } from './targets.js';
 import { profileModelInWorker, type ModelProfile } from './profile.js';
 import { renderProfile } from './profile-render.js';
 import { messageRoundTripUs } from './messaging.js';
+import { workerCpuProfile } from './cpu-profile.js';
 
 const log = (s: string) => process.stderr.write(`${s}\n`);
 const label = (c: Config) => `${c.system} c=${c.concurrency} (${c.tokens} tok)`;
@@ -66,6 +67,13 @@ async function benchModel(plan: ModelPlan, opts: BenchOptions, settings: BenchRe
   }
   const rows: ResultRow[] = configs.map((c) => ({ system: c.system, concurrency: c.concurrency, tokens: c.tokens, summary: summarise(runs.get(c)!, c.concurrency), runs: runs.get(c)! }));
   const profile = opts.profile ? await profileModelInWorker(model, prompts, plan.profile, settings.threadsPerWorker) : null;
+  if (profile) {
+    log(`  profiling ${model.name}: V8's CPU profiler on the engine's decode worker`);
+    const cpu = plan.role === 'large' ? { tokens: 24, rounds: 2 } : { tokens: 128, rounds: 3 };
+    profile.cpu = plan.profile.concurrency.map((c) =>
+      workerCpuProfile(model.dir, prompts, c === 1 ? cpu.tokens : Math.max(8, cpu.tokens / 2), c, settings.threadsPerWorker, c === 1 ? cpu.rounds : 1),
+    );
+  }
   return {
     result: {
       model: { role: model.role, name: model.name, origin: model.origin, shape: model.shape },

@@ -18,6 +18,13 @@ export interface Preset {
   tuned: boolean;
   /** Further selar fields fixed by the preset. */
   fixed?: SelarObject;
+  /** Sends a per-sample seed although visible tokens are greedy (random and hot modes draw from it). */
+  seeded?: boolean;
+  /**
+   * Ablation: soft_rate is set to the soft-token ratio this other preset actually
+   * produced at the same τ, so the comparison holds the number of soft steps fixed.
+   */
+  matchSoftRateOf?: string;
 }
 
 export const PRESETS: readonly Preset[] = [
@@ -27,9 +34,17 @@ export const PRESETS: readonly Preset[] = [
   { name: 'selar-sampled', description: 'SeLaR with sampled visible tokens, one run per τ', mode: 'selar', sampled: true, sweepsTau: true, tuned: true },
   { name: 'soft', description: 'every step soft (the always-on baseline), greedy', mode: 'soft', sampled: false, sweepsTau: false, tuned: true },
   { name: 'soft-sampled', description: 'every step soft, sampled', mode: 'soft', sampled: true, sweepsTau: false, tuned: true },
+  {
+    name: 'random', description: 'soft steps at seeded random positions, at the soft rate selar produced at the same τ', mode: 'random',
+    sampled: false, sweepsTau: true, tuned: true, seeded: true, matchSoftRateOf: 'selar',
+  },
+  { name: 'hot', description: 'discrete, but the visible token sampled at hot_temperature where the gate fires', mode: 'hot', sampled: false, sweepsTau: true, tuned: true, seeded: true },
+  { name: 'selar-full', description: 'SeLaR gated on the full-vocabulary entropy', mode: 'selar', sampled: false, sweepsTau: true, tuned: true, fixed: { entropy: 'full' } },
 ];
 
 export const DEFAULT_PRESETS = ['off-greedy', 'off-sampled', 'selar', 'soft'];
+/** --ablation: every alternative to entropy gating on the same problems and seeds (issue #9). */
+export const ABLATION_PRESETS = ['off-greedy', 'off-sampled', 'soft', 'selar', 'random', 'hot', 'selar-full'];
 export const DEFAULT_TAUS = [0.3, 0.5, 0.7];
 
 export interface ConfigOptions {
@@ -62,8 +77,12 @@ export interface DecodingConfig {
   /** The plotted line this configuration belongs to (its preset), when it sweeps τ. */
   tau: number | null;
   sampled: boolean;
+  /** A per-sample seed is sent (sampled presets, and greedy ones that draw random numbers). */
+  seeded: boolean;
   samples: number;
   request: RequestFields;
+  /** Set for configurations whose soft_rate waits for another configuration's results. */
+  softRateFrom?: string;
 }
 
 export class ConfigError extends Error {
@@ -83,6 +102,9 @@ export function expandConfigs(o: ConfigOptions): DecodingConfig[] {
     const p = findPreset(name);
     if (o.plain && p.mode !== 'off') throw new ConfigError(`preset "${name}" needs the selar extension; --plain allows only off presets`);
     if (p.sweepsTau && o.taus.length === 0) throw new ConfigError(`preset "${name}" needs at least one τ in --taus`);
+    if (p.matchSoftRateOf && !o.presets.includes(p.matchSoftRateOf)) {
+      throw new ConfigError(`preset "${name}" takes its soft rate from "${p.matchSoftRateOf}": choose both`);
+    }
     const base: RequestFields = {
       temperature: p.sampled ? o.temperature : 0,
       ...(p.sampled ? { top_p: o.topP } : {}),
@@ -97,8 +119,10 @@ export function expandConfigs(o: ConfigOptions): DecodingConfig[] {
         mode: p.mode,
         tau,
         sampled: p.sampled,
+        seeded: p.sampled || p.seeded === true,
         samples: p.sampled ? o.n : 1,
         request: tau === null ? base : { ...base, selar: { ...base.selar, entropy_threshold: tau } },
+        ...(p.matchSoftRateOf ? { softRateFrom: tau === null ? p.matchSoftRateOf : `${p.matchSoftRateOf}@${tau}` } : {}),
       });
     }
   }
@@ -131,4 +155,10 @@ export function fingerprint(model: string, config: DecodingConfig, extra: Record
 /** The seed of sample `sample` of a problem: the same for every configuration, so sampled configurations are compared on common random numbers. */
 export function sampleSeed(problemId: string, sample: number, base: number): number {
   return createHash('sha256').update(`${base}:${problemId}:${sample}`).digest().readUInt32BE(0) & 0x7fffffff;
+}
+
+/** The configuration with its soft_rate fixed to the ratio its reference produced. */
+export function withSoftRate(config: DecodingConfig, softRatio: number | null): DecodingConfig {
+  const rate = Math.min(1, Math.max(0, softRatio ?? 0));
+  return { ...config, softRateFrom: undefined, request: { ...config.request, selar: { ...config.request.selar, soft_rate: Number(rate.toFixed(4)) } } };
 }

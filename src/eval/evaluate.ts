@@ -4,7 +4,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { chatCompletion, listModels, normaliseBaseUrl, type ClientOptions } from './client.js';
-import { expandConfigs } from './configs.js';
+import { expandConfigs, withSoftRate, type DecodingConfig } from './configs.js';
 import { loadDataset, selectProblems, DatasetError, type Problem } from './dataset.js';
 import { startLocalServer, type LocalServer } from './local-server.js';
 import { configMetrics } from './metrics.js';
@@ -50,7 +50,7 @@ export async function evaluate(o: EvalOptions, io: EvalIo): Promise<EvalSummary>
   const all = loadDataset(o.dataset);
   const problems = selectProblems(all, o);
   if (problems.length === 0) throw new DatasetError(`${o.dataset}: no problems left after --steps/--offset/--limit (the file has ${all.length})`);
-  const configs = expandConfigs({ presets: o.presets, taus: o.taus, n: o.n, temperature: o.temperature, topP: o.topP, selar: o.selar, maxTokens: o.maxTokens, plain: o.plain });
+  let configs = expandConfigs({ presets: o.presets, taus: o.taus, n: o.n, temperature: o.temperature, topP: o.topP, selar: o.selar, maxTokens: o.maxTokens, plain: o.plain });
   fs.mkdirSync(o.out, { recursive: true });
   const results = new ResultsFile(path.join(o.out, OUTPUT_FILES.results));
   const loaded = results.load();
@@ -78,11 +78,17 @@ export async function evaluate(o: EvalOptions, io: EvalIo): Promise<EvalSummary>
   }
 
   const prompt: PromptOptions = { model, system: o.system, seedBase: o.seed };
-  const tasks = planTasks(configs, problems, prompt);
-  const done = new Set(tasks.map((t) => resultKey(t.fingerprint, t.problem.id, t.sample)).filter((k) => loaded.records.has(k)));
-  const progress = new Progress(io.progress, tasks.length, done.size);
-  if (done.size > 0) io.progress.write(`selar eval: resuming ${o.out}: ${done.size} of ${tasks.length} results already there\n`);
-  try {
+  // Configurations whose soft_rate copies another's measured soft ratio (the random
+  // ablation) run after everything else, once that ratio is known.
+  const first = configs.filter((c) => !c.softRateFrom);
+  const total = planTasks(configs, problems, prompt).length;
+  const progress = new Progress(io.progress, total, 0);
+  const runPhase = async (phase: DecodingConfig[]): Promise<Task[]> => {
+    const tasks = planTasks(phase, problems, prompt);
+    const stored = results.load().records;
+    const done = new Set(tasks.map((t) => resultKey(t.fingerprint, t.problem.id, t.sample)).filter((k) => stored.has(k)));
+    progress.skip(done.size);
+    if (done.size > 0) io.progress.write(`selar eval: resuming ${o.out}: ${done.size} of ${tasks.length} results already there\n`);
     await runTasks(tasks, {
       prompt,
       concurrency: o.concurrency,
@@ -91,6 +97,20 @@ export async function evaluate(o: EvalOptions, io: EvalIo): Promise<EvalSummary>
       done,
       hooks: { onConfig: (c) => progress.startConfig(c.name), onResult: (r) => progress.tick(r) },
     });
+    return tasks;
+  };
+  let tasks: Task[];
+  try {
+    tasks = await runPhase(first);
+    const measured = recordsFor(tasks, results.load().records);
+    const resolved = new Map<DecodingConfig, DecodingConfig>();
+    for (const c of configs) {
+      if (!c.softRateFrom) continue;
+      const ref = first.find((f) => f.name === c.softRateFrom)!;
+      resolved.set(c, withSoftRate(c, configMetrics(ref, measured.get(ref) ?? []).softRatio));
+    }
+    tasks = [...tasks, ...(await runPhase([...resolved.values()]))];
+    configs = configs.map((c) => resolved.get(c) ?? c);
   } catch (err) {
     progress.finish();
     (err as Error).message += `\nresults so far are in ${results.path}; rerun the same command with --out ${o.out} to resume`;

@@ -2,7 +2,7 @@
 // or rejected with a message naming it; nothing is silently ignored.
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { DEFAULT_PRESETS, DEFAULT_TAUS, PRESETS, type SelarObject } from './configs.js';
+import { ABLATION_PRESETS, DEFAULT_PRESETS, DEFAULT_TAUS, PRESETS, type SelarObject } from './configs.js';
 
 export class UsageError extends Error {
   override name = 'UsageError';
@@ -67,6 +67,9 @@ problems:
 configurations:
   --presets LIST           default ${DEFAULT_PRESETS.join(',')}; known:
 ${PRESETS.map((p) => `                             ${p.name.padEnd(14)} ${p.description}`).join('\n')}
+  --ablation               presets ${ABLATION_PRESETS.join(',')}: entropy gating against
+                           random soft steps at the same rate, entropy-gated temperature and the
+                           full-vocabulary entropy gate, on the same problems and seeds
   --taus LIST              entropy thresholds for the τ-sweeping presets (default ${DEFAULT_TAUS.join(',')})
   --n N                    seeded samples per problem for sampled presets (default 4)
   --temperature T          sampled presets' temperature, (0, 2] (default 0.7)
@@ -149,6 +152,7 @@ export function parseEvalArgs(argv: string[], env: NodeJS.ProcessEnv = process.e
         'selar-top-k': str, 'contrastive-weight': str, 'discrete-tokens': str, scope: str,
         'max-tokens': str, system: str, seed: str, concurrency: str, 'request-timeout': str, out: str,
         plain: { type: 'boolean' },
+        ablation: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
     }));
@@ -158,6 +162,7 @@ export function parseEvalArgs(argv: string[], env: NodeJS.ProcessEnv = process.e
   if (values.help) return null;
   if (positionals.length > 0) throw new UsageError(`unexpected argument ${JSON.stringify(positionals[0])}`);
   const plain = values.plain === true;
+  if (values.ablation && values.presets !== undefined) throw new UsageError('--ablation chooses the presets itself: give either --ablation or --presets');
   const v = values as Record<string, string | undefined>;
 
   if ((v.model === undefined) === (v.server === undefined)) throw new UsageError('give exactly one of --model DIR or --server URL');
@@ -202,6 +207,7 @@ export function parseEvalArgs(argv: string[], env: NodeJS.ProcessEnv = process.e
     ...(v['per-steps'] !== undefined ? { perSteps: perSteps(v['per-steps']) } : {}),
     ...(v.limit !== undefined ? { limit: integer('--limit', v.limit, 1) } : {}),
     presets: v.presets !== undefined ? list('--presets', v.presets, (f, s) => oneOf(f, s, knownPresets))
+      : values.ablation ? [...ABLATION_PRESETS]
       : plain ? DEFAULT_PRESETS.filter((p) => p.startsWith('off-')) : [...DEFAULT_PRESETS],
     plain,
     taus: v.taus === undefined ? [...DEFAULT_TAUS] : list('--taus', v.taus, (f, s) => {

@@ -42,6 +42,11 @@ export class Progress {
     this.started = this.now();
   }
 
+  /** Counts results found already stored (a resumed run). */
+  skip(count: number): void {
+    this.done += count;
+  }
+
   startConfig(name: string): void {
     this.config = name;
     this.configCorrect = 0;

@@ -23,7 +23,7 @@ export interface PromptOptions {
 
 /** Everything that changes what a request returns, hashed into the results' keys. */
 export function configFingerprint(config: DecodingConfig, p: PromptOptions): string {
-  return fingerprint(p.model, config, { system: p.system, ...(config.sampled ? { seedBase: p.seedBase } : {}) });
+  return fingerprint(p.model, config, { system: p.system, ...(config.seeded ? { seedBase: p.seedBase } : {}) });
 }
 
 export function planTasks(configs: DecodingConfig[], problems: Problem[], p: PromptOptions): Task[] {
@@ -32,7 +32,7 @@ export function planTasks(configs: DecodingConfig[], problems: Problem[], p: Pro
     const fp = configFingerprint(config, p);
     for (const problem of problems) {
       for (let sample = 0; sample < config.samples; sample++) {
-        tasks.push({ config, fingerprint: fp, problem, sample, seed: config.sampled ? sampleSeed(problem.id, sample, p.seedBase) : null });
+        tasks.push({ config, fingerprint: fp, problem, sample, seed: config.seeded ? sampleSeed(problem.id, sample, p.seedBase) : null });
       }
     }
   }

@@ -147,3 +147,45 @@ t.test('usage errors exit 2 and --help prints the usage', async (t) => {
   t.equal(await runEval(['--server', 'http://127.0.0.1:9', '--dataset', '/nonexistent.jsonl'], d.io), 1);
   t.match(d.err(), 'cannot read dataset /nonexistent.jsonl');
 });
+
+t.test('--ablation: random copies the soft rate selar produced at each τ; hot and random are seeded', async (t) => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'eval-ablation-'));
+  t.teardown(() => fs.rmSync(dir, { recursive: true, force: true }));
+  const dataset = path.join(dir, 'd.jsonl');
+  fs.writeFileSync(dataset, questions.map((q) => JSON.stringify(q)).join('\n') + '\n');
+  const reply = (body: Record<string, any>): ScriptedReply => {
+    const i = questions.findIndex((q) => q.question === body.messages.at(-1).content);
+    // selar@0.3 goes soft on 6 of 30 tokens, selar@0.7 on 4 of 40.
+    if (body.selar.mode === 'selar' && !body.selar.entropy) return body.selar.entropy_threshold < 0.5 ? { content: `The answer is ${gold[i]}.`, completionTokens: 30, softTokens: 6 } : { content: 'no', completionTokens: 40, softTokens: 4 };
+    return { content: `The answer is ${gold[i]}.`, completionTokens: 10, softTokens: body.selar.mode === 'soft' ? 10 : 0 };
+  };
+  const server = await startFakeOpenAi(reply);
+  t.teardown(() => server.close());
+  const out = path.join(dir, 'out');
+  const c = capture();
+  const argv = ['--server', server.url, '--dataset', dataset, '--steps', '1,2', '--taus', '0.3,0.7', '--n', '1', '--ablation', '--out', out];
+  t.equal(await runEval(argv, c.io), 0, c.err());
+  const bodies = server.requests.map((r) => r.body);
+  const random = bodies.filter((b) => b.selar.mode === 'random');
+  t.equal(random.length, 6, 'random at each τ for each problem');
+  for (const b of random) {
+    t.equal(b.selar.soft_rate, b.selar.entropy_threshold < 0.5 ? 0.2 : 0.1, 'the soft ratio selar produced at that τ');
+    t.type(b.seed, 'number');
+    t.equal(b.temperature, 0);
+  }
+  const hot = bodies.filter((b) => b.selar.mode === 'hot');
+  t.equal(hot.length, 6);
+  t.ok(hot.every((b) => typeof b.seed === 'number'));
+  t.equal(bodies.filter((b) => b.selar.entropy === 'full').length, 6, 'selar-full at each τ');
+  // Every random request came after every selar request it depends on.
+  const lastSelar = server.requests.map((r) => r.body).findLastIndex((b) => b.selar.mode === 'selar' && !b.selar.entropy);
+  const firstRandom = server.requests.map((r) => r.body).findIndex((b) => b.selar.mode === 'random');
+  t.ok(firstRandom > lastSelar);
+  const summary = JSON.parse(fs.readFileSync(path.join(out, 'summary.json'), 'utf8')) as EvalSummary;
+  t.same(summary.metrics.map((m) => m.config), ['off-greedy', 'off-sampled', 'soft', 'selar@0.3', 'selar@0.7', 'random@0.3', 'random@0.7', 'hot@0.3', 'hot@0.7', 'selar-full@0.3', 'selar-full@0.7']);
+  // A rerun resumes everything, the dependent configurations included.
+  const before = server.requests.length;
+  t.equal(await runEval(argv, capture().io), 0);
+  t.equal(server.requests.length, before, 'nothing re-sent');
+  t.equal(await runEval([...argv, '--presets', 'selar'], capture().io), 2, '--ablation with --presets is a usage error');
+});

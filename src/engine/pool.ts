@@ -151,7 +151,6 @@ export class WorkerPool implements Engine {
       const job = w.jobs.get(msg.id);
       if (!job) return;
       this.log?.error({ worker: w.index, request: msg.id, err: msg.message }, 'generation failed');
-      if (process.env.SELAR_DEBUG) console.error(msg.message);
       job.channel.fail(new SelarError('worker_failed', 'generation failed in the decode worker'));
       this.release(w, msg.id);
     }

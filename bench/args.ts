@@ -6,8 +6,9 @@ import { SYSTEMS, type BenchOptions, type SystemId } from './plan.js';
 
 export const USAGE = `usage: npm run bench -- [--quick] [--models demo,large] [--concurrency 1,4,16]
        [--systems ${SYSTEMS.join(',')}] [--tokens N] [--repeats N] [--workers N] [--threads N]
-       [--no-profile] [--merge] [--out DIR]
-  --merge keeps the models of an existing results.json that this run does not measure`;
+       [--no-profile] [--merge] [--render] [--out DIR]
+  --merge keeps the models of an existing results.json that this run does not measure
+  --render measures nothing: re-checks the targets and rewrites results.md from results.json`;
 
 function list(value: string | undefined, name: string): string[] | undefined {
   if (value === undefined) return undefined;
@@ -38,6 +39,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
       threads: { type: 'string' },
       'no-profile': { type: 'boolean' },
       merge: { type: 'boolean' },
+      render: { type: 'boolean' },
       out: { type: 'string' },
     },
   });
@@ -57,6 +59,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
     quick: values.quick ?? false,
     profile: !(values['no-profile'] ?? false),
     merge: values.merge ?? false,
+    render: values.render ?? false,
     outDir: path.resolve(values.out ?? path.join(import.meta.dirname)),
   };
 }

@@ -38,6 +38,8 @@ export interface BenchOptions {
   profile: boolean;
   /** Keep the models of an existing results.json that this run does not measure. */
   merge: boolean;
+  /** Measure nothing; re-check targets and re-render results.md from results.json. */
+  render: boolean;
   /** Where results.json and results.md go (folder). */
   outDir: string;
 }

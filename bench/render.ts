@@ -44,7 +44,7 @@ function targetTable(results: BenchResults): string {
   const lines = ['| target | ratio | needed | result | measurement |', '| --- | ---: | ---: | --- | --- |'];
   for (const t of results.targets) {
     const verdict = t.pass === null ? 'not measured' : t.pass ? 'met' : '**missed**';
-    lines.push(`| ${t.target} | ${t.ratio === null ? '–' : fmt(t.ratio, 2)} | ${t.threshold} | ${verdict} | ${t.evidence} |`);
+    lines.push(`| ${t.target} | ${t.ratio === null ? '–' : fmt(t.ratio, 3)} | ${t.threshold} | ${verdict} | ${t.evidence} |`);
   }
   return lines.join('\n');
 }

@@ -107,6 +107,10 @@ async function main(): Promise<void> {
     process.exitCode = 2;
     return;
   }
+  if (opts.render) {
+    writeResults(JSON.parse(fs.readFileSync(path.join(opts.outDir, 'results.json'), 'utf8')) as BenchResults, opts.outDir);
+    return;
+  }
   // Derived decoders go to a cache beside the generated models, not the user's cache.
   process.env.SELAR_CACHE_DIR ??= path.join(MODELS_DIR, '.cache');
   if (!(globalThis as { gc?: unknown }).gc) log('note: without --expose-gc (npm run bench passes it) garbage from one system\'s run can be collected inside the next one\'s');
@@ -137,12 +141,19 @@ async function main(): Promise<void> {
     load: { start: loadStart, end: loadSnapshot() },
     engineSettings: settings,
     models,
-    targets: checkTargets(models, profiles),
+    targets: [],
     profile: opts.profile ? { models: profiles, messageRoundTripUs: await messageRoundTripUs() } : null,
   };
+  writeResults(results, outDir);
+}
+
+/** Checks the targets (again) and writes results.json and results.md. */
+function writeResults(results: BenchResults, outDir: string): void {
+  const profiles = results.profile?.models ?? [];
+  results.targets = checkTargets(results.models, profiles);
   fs.mkdirSync(outDir, { recursive: true });
   fs.writeFileSync(path.join(outDir, 'results.json'), JSON.stringify(results, null, 2) + '\n');
-  const md = renderMarkdown(results, profiles.length ? renderProfile(profiles, models, results.profile?.messageRoundTripUs ?? Number.NaN) : '');
+  const md = renderMarkdown(results, profiles.length ? renderProfile(profiles, results.models, results.profile?.messageRoundTripUs ?? Number.NaN) : '');
   fs.writeFileSync(path.join(outDir, 'results.md'), md);
   process.stdout.write(md);
 }

@@ -1,7 +1,7 @@
 // Issue #6's targets as ratios between rows of the same run (machines are noisy;
 // ratios between interleaved measurements much less so). A missing row gives
 // pass: null rather than a guess.
-import { findRow, headline, rowRatio, type ModelResult, type TargetCheck } from './results.js';
+import { findRow, headline, rowRatio, type ModelResult, type ResultRow, type TargetCheck } from './results.js';
 import { overheadMsPerToken, pairedRatio } from './stats.js';
 import type { ModelProfile } from './profile.js';
 
@@ -12,7 +12,23 @@ function check(id: string, target: string, threshold: number, ratio: number | nu
   return { id, target, threshold, ratio, pass: ratio === null || !Number.isFinite(ratio) ? null : ratio >= threshold, evidence };
 }
 
-function engineVsFloor(large: ModelResult | undefined): TargetCheck {
+/** What the decode worker spends outside session.run per token (V8 CPU profile at c=1): load-independent evidence. */
+function workerOverheadNote(profile: ModelProfile | undefined): string {
+  const cpu = profile?.cpu?.find((c) => c.concurrency === 1);
+  if (!cpu) return '';
+  const get = (name: string) => cpu.categories.find((c) => c.category === name)?.msPerToken ?? 0;
+  const run = get('session.run (ORT and binding)');
+  const outside = cpu.msPerToken - run;
+  return (
+    `; CPU profile of the decode worker at c=1: ${fmt(outside, 2)} of ${fmt(cpu.msPerToken, 2)} ms/token outside session.run (${fmt((outside / cpu.msPerToken) * 100, 1)}%: ` +
+    `postMessage ${fmt(get('postMessage to the main thread'), 2)}, GC ${fmt(get('garbage collection'), 2)}, loop ${fmt(get('decode loop (scheduler, sequence, feeds)'), 2)}, ` +
+    `sampling ${fmt(get('sampling and SeLaR'), 2)}, detokenising ${fmt(get('detokenising'), 2)} ms)`
+  );
+}
+
+const spreads = (...rows: ResultRow[]) => `run-to-run spread ${rows.map((r) => `${fmt(r.summary.spread * 100, 0)}%`).join(' / ')}`;
+
+function engineVsFloor(large: ModelResult | undefined, profile: ModelProfile | undefined): TargetCheck {
   const e = findRow(large, 'engine:off', 1);
   const f = findRow(large, 'floor', 1);
   if (!e || !f) return check('engine-vs-floor', 'engine decode at c=1 within 10% of the raw floor (larger model)', 0.9, null, 'not measured');
@@ -23,11 +39,12 @@ function engineVsFloor(large: ModelResult | undefined): TargetCheck {
     0.9,
     ratio,
     `${large!.model.name}: engine ${fmt(e.summary.decodeTps)} tok/s (${ms(e.summary.decodeTps)} ms/token) vs floor ${fmt(f.summary.decodeTps)} tok/s (${ms(f.summary.decodeTps)} ms/token): ` +
-      `${fmt(overheadMsPerToken(e.summary.decodeTps, f.summary.decodeTps), 2)} ms/token over the floor`,
+      `${fmt(overheadMsPerToken(e.summary.decodeTps, f.summary.decodeTps), 2)} ms/token over the floor (medians; ${spreads(e, f)})` +
+      workerOverheadNote(profile),
   );
 }
 
-function engineVsTransformers(demo: ModelResult | undefined): TargetCheck {
+function engineVsTransformers(demo: ModelResult | undefined, profile: ModelProfile | undefined): TargetCheck {
   const e = findRow(demo, 'engine:off', 1);
   const t = findRow(demo, 'transformers.js', 1);
   const target = 'engine ≥ 2× transformers.js tokens/s (demo model, c=1)';
@@ -39,11 +56,23 @@ function engineVsTransformers(demo: ModelResult | undefined): TargetCheck {
     2,
     rowRatio(e, t),
     `${demo!.model.name}: engine ${fmt(e.summary.decodeTps)} tok/s vs transformers.js ${fmt(t.summary.decodeTps)} tok/s` +
-      (f ? `; the floor itself is ${fmt(rowRatio(f, t), 2)}× transformers.js, so the engine can reach at most that` : ''),
+      (f ? `; the floor itself is ${fmt(rowRatio(f, t), 2)}× transformers.js, so the engine can reach at most that` : '') +
+      ` (${spreads(e, t)})` +
+      workerOverheadNote(profile),
   );
 }
 
-function selarVsOff(models: ModelResult[]): TargetCheck[] {
+/** SeLaR's own per-token work in the loop profile: embedding rows, mix and gate, selar minus off. */
+function selarLoopNote(profile: ModelProfile | undefined): string {
+  const at = (mode: string) => profile?.loops.find((l) => l.mode === mode && l.concurrency === 1);
+  const off = at('off');
+  const selar = at('selar');
+  if (!off || !selar) return '';
+  const own = (l: NonNullable<typeof off>) => l.ms.embeddingLookup + l.ms.samplingAndRest + l.ms.forwardOther;
+  return `; loop profile: lookups + sampling + SeLaR + feeds take ${fmt(own(selar), 3)} ms/token in selar mode vs ${fmt(own(off), 3)} in off (${fmt(selar.softFraction * 100, 0)}% soft steps)`;
+}
+
+function selarVsOff(models: ModelResult[], profileOf: (m: ModelResult) => ModelProfile | undefined): TargetCheck[] {
   return models.flatMap((m) => {
     const off = findRow(m, 'engine:off', 1);
     const selar = findRow(m, 'engine:selar', 1);
@@ -57,7 +86,8 @@ function selarVsOff(models: ModelResult[]): TargetCheck[] {
         rowRatio(selar, off),
         `off ${fmt(off.summary.decodeTps)} tok/s, selar ${fmt(selar.summary.decodeTps)} tok/s with ${fmt(selar.summary.softFraction * 100, 0)}% soft steps` +
           (soft ? `, soft (every step) ${fmt(soft.summary.decodeTps)} tok/s` : '') +
-          `; selar costs ${fmt(overheadMsPerToken(selar.summary.decodeTps, off.summary.decodeTps), 3)} ms/token over off`,
+          `; selar costs ${fmt(overheadMsPerToken(selar.summary.decodeTps, off.summary.decodeTps), 3)} ms/token over off (medians; ${spreads(selar, off)})` +
+          selarLoopNote(profileOf(m)),
       ),
     ];
   });
@@ -77,7 +107,8 @@ function httpVsEngine(models: ModelResult[]): TargetCheck[] {
             `HTTP streaming within 5% of the engine alone (${m.model.role} model, c=${h.concurrency})`,
             0.95,
             rowRatio(h, e),
-            `${what}: HTTP ${fmt(headline(h))} vs engine ${fmt(headline(e))}; TTFT ${fmt(h.summary.ttftMs)} vs ${fmt(e.summary.ttftMs)} ms`,
+            `${what}: HTTP ${fmt(headline(h))} vs engine ${fmt(headline(e))}; TTFT ${fmt(h.summary.ttftMs)} vs ${fmt(e.summary.ttftMs)} ms; ` +
+              `main thread busy ${fmt(h.summary.mainThreadBusy * 100, 0)}% vs ${fmt(e.summary.mainThreadBusy * 100, 0)}% (${spreads(h, e)})`,
           ),
         ];
       }),
@@ -115,5 +146,6 @@ function batchingNote(m: ModelResult, profile: ModelProfile | undefined): string
 export function checkTargets(models: ModelResult[], profiles: ModelProfile[] = []): TargetCheck[] {
   const demo = models.find((m) => m.model.role === 'demo');
   const large = models.find((m) => m.model.role === 'large');
-  return [engineVsFloor(large), engineVsTransformers(demo), ...selarVsOff(models), ...httpVsEngine(models), concurrencyGain(demo, profiles.find((p) => p.model === demo?.model.name))];
+  const profileOf = (m: ModelResult | undefined): ModelProfile | undefined => profiles.find((p) => p.model === m?.model.name);
+  return [engineVsFloor(large, profileOf(large)), engineVsTransformers(demo, profileOf(demo)), ...selarVsOff(models, profileOf), ...httpVsEngine(models), concurrencyGain(demo, profileOf(demo))];
 }

@@ -64,7 +64,7 @@ t.test('the markdown carries machine facts, load, one table per model and the ta
     startedAt: '2026-01-01T00:00:00.000Z',
     finishedAt: '2026-01-01T00:10:00.000Z',
     durationS: 600,
-    options: { models: ['demo', 'large'], concurrency: [1, 16], systems: [], tokens: null, repeats: null, workers: 1, threads: null, quick: false, profile: false, merge: false },
+    options: { models: ['demo', 'large'], concurrency: [1, 16], systems: [], tokens: null, repeats: null, workers: 1, threads: null, quick: false, profile: false, merge: false, render: false },
     machine: { cpuModel: 'Test CPU', cores: 2, memoryGiB: 8, os: 'Linux', node: 'v20', onnxruntimeNode: '1.30.0', transformersJs: '4.3.2', transformersOnnxruntimeNode: '1.30.0' },
     source: { commit: 'abc1234', dirtySrc: [' M src/worker/scheduler.ts'] },
     load: { start: snapshot, end: snapshot },
@@ -101,4 +101,20 @@ t.test('rows with runs compare round by round', async (t) => {
   const floor = withRuns('floor', [100, 40, 100]);
   const engine = withRuns('engine:off', [90, 36, 95]);
   t.equal(rowRatio(engine, floor), 0.9);
+});
+
+t.test('engine-vs-floor cites what the decode worker spends outside session.run', async (t) => {
+  const cpu = {
+    concurrency: 1,
+    tokens: 48,
+    msPerToken: 100,
+    categories: [
+      { category: 'session.run (ORT and binding)', msPerToken: 98, share: 0.98 },
+      { category: 'postMessage to the main thread', msPerToken: 1, share: 0.01 },
+      { category: 'garbage collection', msPerToken: 0.5, share: 0.005 },
+    ],
+  };
+  const profile = { model: 'large-model', loops: [], cpu: [cpu] } as unknown as ModelProfile;
+  const check = checkTargets([demo, large], [profile]).find((c) => c.id === 'engine-vs-floor')!;
+  t.match(check.evidence, /2\.00 of 100\.00 ms\/token outside session\.run \(2\.0%: postMessage 1\.00, GC 0\.50/);
 });

@@ -23,8 +23,8 @@ export function vsFloor(m: ModelResult, row: ResultRow): { ratio: number; overhe
 
 export function modelTable(m: ModelResult): string {
   const lines = [
-    '| system | conc. | tokens/seq | runs | decode tok/s per stream | aggregate tok/s | TTFT ms (median) | × floor | ms/token over floor | soft steps | main thread busy | best run | spread |',
-    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+    '| system | conc. | tokens/seq | runs | decode tok/s per stream | aggregate tok/s | TTFT ms (median) | × floor | ms/token over floor | soft steps | main thread busy | spread |',
+    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
   ];
   const rows = [...m.rows].sort((a, b) => a.concurrency - b.concurrency);
   for (const r of rows) {
@@ -34,7 +34,7 @@ export function modelTable(m: ModelResult): string {
     const label = isFloor && r.concurrency > 1 ? `raw floor, one batch of ${r.concurrency}` : LABEL[r.system];
     lines.push(
       `| ${label} | ${r.concurrency} | ${r.tokens} | ${s.runs} | ${fmt(s.decodeTps)} | ${fmt(s.aggregateTps)} | ${fmt(s.ttftMs)} | ${isFloor ? '1.00' : fmt(v.ratio, 2)} | ` +
-        `${isFloor ? '0' : fmt(v.overheadMs, 2)} | ${r.system.includes('selar') || r.system.includes('soft') ? `${fmt(s.softFraction * 100, 0)}%` : ''} | ${Number.isFinite(s.mainThreadBusy) ? `${fmt(s.mainThreadBusy * 100, 0)}%` : '–'} | ${fmt(s.best)} | ${fmt(s.spread * 100, 0)}% |`,
+        `${isFloor ? '0' : fmt(v.overheadMs, 2)} | ${r.system.includes('selar') || r.system.includes('soft') ? `${fmt(s.softFraction * 100, 0)}%` : ''} | ${Number.isFinite(s.mainThreadBusy) ? `${fmt(s.mainThreadBusy * 100, 0)}%` : '–'} | ${fmt(s.spread * 100, 0)}% |`,
     );
   }
   return lines.join('\n');
@@ -76,7 +76,7 @@ export function renderMarkdown(results: BenchResults, profileMarkdown = ''): str
       '*aggregate tok/s* = all tokens of all sequences ÷ wall time including prefill; *× floor* and *ms/token over floor* compare ' +
       'per-stream decode at concurrency 1 and aggregate throughput above it, against the floor at the same concurrency (a batched forward pass above 1); ' +
       '*main thread busy* = event-loop utilisation of the main thread during the run (the HTTP layer and event routing run there; the floor and transformers.js block it inside session.run); ' +
-      '*best run* = that figure in the least disturbed run; *spread* = (max − min) ÷ median of it over the runs.',
+      '*spread* = (max − min) ÷ median of that figure over the runs.',
   ];
   for (const m of results.models) {
     out.push(

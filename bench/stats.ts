@@ -14,7 +14,7 @@ export interface SequenceTiming {
 
 /** What one run (all sequences started together at one concurrency) measured. */
 export interface RunMetrics {
-  /** Tokens after the first, per second, averaged over the run's sequences (per-stream speed). */
+  /** Tokens after the first per second of a stream: all sequences' tokens after their first ÷ their summed first-to-last times. */
   decodeTps: number;
   /** Median time to first token over the run's sequences. */
   ttftMs: number;
@@ -47,7 +47,8 @@ export function runMetrics(seqs: readonly SequenceTiming[]): RunMetrics {
   let soft = 0;
   let start = Infinity;
   let end = -Infinity;
-  const decode: number[] = [];
+  let decodeTokens = 0;
+  let decodeMs = 0;
   const ttft: number[] = [];
   for (const s of seqs) {
     if (s.tokens < 1) throw new Error('a timed sequence produced no token');
@@ -56,12 +57,17 @@ export function runMetrics(seqs: readonly SequenceTiming[]): RunMetrics {
     start = Math.min(start, s.startMs);
     end = Math.max(end, s.lastTokenMs);
     ttft.push(s.firstTokenMs - s.startMs);
-    // The first token comes from the prefill; decode speed is measured over the rest.
-    if (s.tokens > 1) decode.push(((s.tokens - 1) * 1000) / Math.max(1e-6, s.lastTokenMs - s.firstTokenMs));
+    // The first token comes from the prefill; decode speed is measured over the rest. Summing
+    // before dividing keeps one stream whose tokens arrived in a burst (a consumer that was
+    // descheduled for a while) from dominating, as an average of per-stream rates would.
+    if (s.tokens > 1) {
+      decodeTokens += s.tokens - 1;
+      decodeMs += s.lastTokenMs - s.firstTokenMs;
+    }
   }
   const wallMs = end - start;
   return {
-    decodeTps: decode.length ? decode.reduce((a, b) => a + b, 0) / decode.length : Number.NaN,
+    decodeTps: decodeTokens ? (decodeTokens * 1000) / Math.max(1e-6, decodeMs) : Number.NaN,
     ttftMs: median(ttft),
     aggregateTps: (tokens * 1000) / Math.max(1e-6, wallMs),
     tokens,
@@ -78,8 +84,6 @@ export interface Summary {
   softFraction: number;
   /** Median main-thread event-loop utilisation (NaN when not measured). */
   mainThreadBusy: number;
-  /** The best run's figure (highest): the least disturbed run on a shared machine. */
-  best: number;
   /** Relative spread of the figure the row is judged by (decode at c=1, aggregate above). */
   spread: number;
 }
@@ -94,7 +98,6 @@ export function summarise(runs: readonly RunMetrics[], concurrency: number): Sum
     aggregateTps: median(runs.map((r) => r.aggregateTps)),
     softFraction: median(runs.map((r) => r.softFraction)),
     mainThreadBusy: median(runs.flatMap((r) => (r.mainThreadBusy === undefined ? [] : [r.mainThreadBusy]))),
-    best: Math.max(...key),
     spread: relativeSpread(key),
   };
 }

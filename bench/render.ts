@@ -72,7 +72,7 @@ export function renderMarkdown(results: BenchResults, profileMarkdown = ''): str
       'every system uses the same session options (intra-op threads, 1 inter-op thread, all graph optimisations), greedy decoding, eos ignored, exactly the listed tokens per sequence. ' +
       'After a warm-up, each round runs every system at one concurrency back to back (the order rotates each round); each figure is the median over the runs, and each ratio the median of per-round ratios, so load that drifts over minutes cancels.',
     '',
-    'Columns: *decode tok/s per stream* = tokens after the first ÷ time from first to last token (per sequence, averaged); ' +
+    'Columns: *decode tok/s per stream* = tokens after the first ÷ time from first to last token (summed over the sequences of the run); ' +
       '*aggregate tok/s* = all tokens of all sequences ÷ wall time including prefill; *× floor* and *ms/token over floor* compare ' +
       'per-stream decode at concurrency 1 and aggregate throughput above it, against the floor at the same concurrency (a batched forward pass above 1); ' +
       '*main thread busy* = event-loop utilisation of the main thread during the run (the HTTP layer and event routing run there; the floor and transformers.js block it inside session.run); ' +

@@ -52,7 +52,9 @@ export class Scheduler {
     try {
       while (this.size > 0) {
         this.dropCancelled();
-        for (const seq of this.waiting.splice(0)) await this.prefill(seq);
+        // Requests that arrive while a prefill runs are prefilled in the same round, so
+        // sequences that start together reach the same length and share a cohort.
+        while (this.waiting.length > 0) for (const seq of this.waiting.splice(0)) await this.prefill(seq);
         for (const cohort of [...this.cohorts]) await this.decode(cohort);
         // Let cancel/generate messages in before the next round.
         await new Promise<void>((resolve) => setImmediate(resolve));

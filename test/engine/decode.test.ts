@@ -187,3 +187,16 @@ t.test('a cohort decodes in one batched pass; members leaving and joining keep t
     t.same(tokens(together.get(r.id)!).map((e) => [e.id, e.soft]), tokens(alone.get(r.id + '-solo')!).map((e) => [e.id, e.soft]), r.id);
   }
 });
+
+t.test('requests that arrive together share one cohort from their first decode step', async (t) => {
+  const { rt } = await inProcess(await llamaModel());
+  const batches: number[] = [];
+  const forward = rt.decoder.forward.bind(rt.decoder);
+  rt.decoder.forward = async (cache, embeds, T) => {
+    if (T === 1) batches.push(cache.batch);
+    return forward(cache, embeds, T);
+  };
+  const reqs = [0, 1, 2, 3].map((i) => request([20 + i, 21, 22, 23], { stop: { maxTokens: 6 } }));
+  await runAll(rt, reqs);
+  t.same(batches, [4, 4, 4, 4, 4], 'five decode passes of four rows: no straggler cohort');
+});

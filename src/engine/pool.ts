@@ -143,10 +143,12 @@ export class WorkerPool implements Engine {
 
   private route(w: PoolWorker, msg: FromWorker): void {
     if (msg.type === 'events') {
-      const job = w.jobs.get(msg.id);
-      if (!job) return; // cancelled meanwhile
-      job.channel.push(msg.events);
-      if (msg.events.some((e: GenerationEvent) => e.type === 'finish')) this.release(w, msg.id);
+      for (const { id, events } of msg.batch) {
+        const job = w.jobs.get(id);
+        if (!job) continue; // cancelled meanwhile
+        job.channel.push(events);
+        if (events.some((e: GenerationEvent) => e.type === 'finish')) this.release(w, id);
+      }
     } else if (msg.type === 'failed') {
       const job = w.jobs.get(msg.id);
       if (!job) return;

@@ -24,6 +24,7 @@ export type ToWorker =
 
 export type FromWorker =
   | { type: 'ready'; device: string; warning?: string }
-  | { type: 'events'; id: string; events: GenerationEvent[] }
+  /** Every sequence's events of one decode pass in one message (a cohort of 16 costs one postMessage, not 16). */
+  | { type: 'events'; batch: Array<{ id: string; events: GenerationEvent[] }> }
   | { type: 'failed'; id: string; message: string }
   | { type: 'fatal'; message: string };

@@ -2,6 +2,7 @@
 // this thread, not the HTTP thread) and the scheduler that decodes its sequences.
 import { parentPort, workerData } from 'node:worker_threads';
 import type { FromWorker, ToWorker, WorkerInit } from '../engine/protocol.js';
+import type { GenerationEvent } from '../engine/types.js';
 import { createRuntime } from './runtime.js';
 import { Scheduler } from './scheduler.js';
 
@@ -12,8 +13,12 @@ const send = (msg: FromWorker): void => port.postMessage(msg);
 async function start(): Promise<Scheduler> {
   const rt = await createRuntime(init);
   const scheduler = new Scheduler(rt.decoder, rt.ctx, {
-    events: (id, events) => send({ type: 'events', id, events }),
-    failed: (id, message) => send({ type: 'failed', id, message }),
+    events: (id, events) => queueEvents(id, events),
+    failed: (id, message) => {
+      // Keep the order: events already produced for this request go first.
+      if (outbox.length > 0) flushEvents();
+      send({ type: 'failed', id, message });
+    },
   });
   installFaultInjection(scheduler);
   send({ type: 'ready', device: rt.device, warning: rt.warning });
@@ -28,6 +33,19 @@ function installFaultInjection(scheduler: Scheduler): void {
     if (f.crashAfterSteps !== undefined && scheduler.steps >= f.crashAfterSteps) process.exit(70);
     if (f.throwAfterSteps !== undefined && scheduler.steps >= f.throwAfterSteps) throw new Error('injected fault');
   };
+}
+
+// Events wait for the end of the current turn of the event loop, so one decode pass
+// (every member of a cohort) reaches the main thread as one message.
+let outbox: Array<{ id: string; events: GenerationEvent[] }> = [];
+function queueEvents(id: string, events: GenerationEvent[]): void {
+  if (outbox.length === 0) setImmediate(flushEvents);
+  outbox.push({ id, events });
+}
+function flushEvents(): void {
+  const batch = outbox;
+  outbox = [];
+  send({ type: 'events', batch });
 }
 
 const pending: ToWorker[] = [];

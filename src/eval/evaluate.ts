@@ -50,7 +50,7 @@ export async function evaluate(o: EvalOptions, io: EvalIo): Promise<EvalSummary>
   const all = loadDataset(o.dataset);
   const problems = selectProblems(all, o);
   if (problems.length === 0) throw new DatasetError(`${o.dataset}: no problems left after --steps/--offset/--limit (the file has ${all.length})`);
-  let configs = expandConfigs({ presets: o.presets, taus: o.taus, n: o.n, temperature: o.temperature, topP: o.topP, selar: o.selar, maxTokens: o.maxTokens, plain: o.plain });
+  let configs = expandConfigs(o);
   fs.mkdirSync(o.out, { recursive: true });
   const results = new ResultsFile(path.join(o.out, OUTPUT_FILES.results));
   const loaded = results.load();

@@ -2,13 +2,14 @@
 // or rejected with a message naming it; nothing is silently ignored.
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { ABLATION_PRESETS, DEFAULT_PRESETS, DEFAULT_TAUS, PRESETS, type SelarObject } from './configs.js';
+import { ABLATION_PRESETS, DEFAULT_PRESETS, DEFAULT_TAUS, PRESETS, type ConfigOptions, type SelarObject } from './configs.js';
 
 export class UsageError extends Error {
   override name = 'UsageError';
 }
 
-export interface EvalOptions {
+/** The decoding configurations' options (ConfigOptions) plus where and on what to run them. */
+export interface EvalOptions extends Required<ConfigOptions> {
   endpoint: { kind: 'local'; modelDir: string; workers?: number; device?: string; dtype?: string }
     | { kind: 'remote'; url: string; apiKey?: string; modelName?: string };
   dataset: string;
@@ -16,14 +17,6 @@ export interface EvalOptions {
   offset?: number;
   limit?: number;
   perSteps?: number | Record<number, number>;
-  presets: string[];
-  plain: boolean;
-  taus: number[];
-  n: number;
-  temperature: number;
-  topP: number;
-  selar: SelarObject;
-  maxTokens: number | null;
   system: string | null;
   seed: number;
   concurrency: number;

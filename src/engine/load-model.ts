@@ -28,7 +28,8 @@ export async function loadModel(dir: string, opts: { dtype: string; modelId?: st
   const derived = await deriveEmbedsDecoder(layout.decoderFile);
   checkVocabulary(layout, tokenizer, derived, opts.logger);
   const table = derived.embedding.kind === 'table' ? readSharedTable(derived.embedding) : null;
-  const eos = layout.eosTokenIds.length ? layout.eosTokenIds : tokenizerEos(tokenizer);
+  const fallbackEos = tokenizer.configTokenId('eos_token');
+  const eos = layout.eosTokenIds.length ? layout.eosTokenIds : fallbackEos === undefined ? [] : [fallbackEos];
   const info: ModelInfo = {
     id: opts.modelId ?? path.basename(layout.dir),
     contextLength: layout.contextLength ?? DEFAULT_CONTEXT,
@@ -39,13 +40,6 @@ export async function loadModel(dir: string, opts: { dtype: string; modelId?: st
     generationDefaults: Object.fromEntries(Object.entries(layout.generationDefaults).filter(([, v]) => v !== undefined)),
   };
   return { dir: layout.dir, layout, tokenizer, derived, table, info };
-}
-
-function tokenizerEos(tokenizer: TextTokenizer): number[] {
-  const t = tokenizer.config.eos_token;
-  const text = typeof t === 'string' ? t : t?.content;
-  const id = text ? tokenizer.tokenId(text) : undefined;
-  return id === undefined ? [] : [id];
 }
 
 /**

@@ -95,6 +95,12 @@ export class TextTokenizer {
     return this.tokenizer.token_to_id(token);
   }
 
+  /** The id of a special token named in tokenizer_config.json (e.g. eos_token), if the vocabulary has it. */
+  configTokenId(name: 'eos_token' | 'bos_token'): number | undefined {
+    const text = tokenText(this.config[name]);
+    return text === undefined ? undefined : this.tokenizer.token_to_id(text);
+  }
+
   tokenString(id: number): string | undefined {
     return this.tokenizer.id_to_token(id);
   }

@@ -6,7 +6,7 @@ import { traceEntry } from './choice-state.js';
 import type { ServingContext } from './context.js';
 import type { TokenRenderer } from './logprobs.js';
 import type { GenerationPlan } from './plan.js';
-import { promptTokenIds, usageOf } from './usage.js';
+import { choiceTail, promptTokenIds, usageOf } from './usage.js';
 
 export function chatCompletion(plan: GenerationPlan, choices: ChoiceState[], ctx: ServingContext, renderer: TokenRenderer): ChatCompletion {
   const p = plan.params;
@@ -26,9 +26,7 @@ export function chatCompletion(plan: GenerationPlan, choices: ChoiceState[], ctx
         refusal: null,
       },
       logprobs: p.sampling.logprobs ? renderer.chat(c.tokens) : null,
-      finish_reason: c.finish?.reason ?? 'length',
-      ...(p.returnTokenIds ? { token_ids: c.tokenIds } : {}),
-      ...(p.selar.trace ? { selar_trace: c.trace } : {}),
+      ...choiceTail(plan, c),
     })),
     usage: usageOf(plan, choices),
   };

@@ -6,7 +6,7 @@ import { traceEntry } from './choice-state.js';
 import type { ServingContext } from './context.js';
 import type { TokenRenderer } from './logprobs.js';
 import type { GenerationPlan } from './plan.js';
-import { promptTokenIds, usageOf } from './usage.js';
+import { choiceTail, promptTokenIds, usageOf } from './usage.js';
 
 /** Legacy completions have no reasoning field: reasoning text stays in `text`. */
 const fullText = (c: { content: string; reasoning: string }) => c.reasoning + c.content;
@@ -23,9 +23,7 @@ export function completion(plan: GenerationPlan, choices: ChoiceState[], ctx: Se
       index: c.index,
       text: fullText(c),
       logprobs: p.sampling.logprobs ? renderer.completion(c.tokens) : null,
-      finish_reason: c.finish?.reason ?? 'length',
-      ...(p.returnTokenIds ? { token_ids: c.tokenIds } : {}),
-      ...(p.selar.trace ? { selar_trace: c.trace } : {}),
+      ...choiceTail(plan, c),
     })),
     usage: usageOf(plan, choices),
   };

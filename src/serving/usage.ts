@@ -30,3 +30,13 @@ export function usageOf(plan: GenerationPlan, choices: ChoiceState[]): Usage {
 export function promptTokenIds(plan: GenerationPlan): number[] | number[][] {
   return plan.batched ? plan.prompts : plan.prompts[0];
 }
+
+/** The fields every finished choice carries, chat or completion, after its text and logprobs. */
+export function choiceTail(plan: GenerationPlan, c: ChoiceState) {
+  const p = plan.params;
+  return {
+    finish_reason: c.finish?.reason ?? ('length' as const),
+    ...(p.returnTokenIds ? { token_ids: c.tokenIds } : {}),
+    ...(p.selar.trace ? { selar_trace: c.trace } : {}),
+  };
+}

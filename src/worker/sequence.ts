@@ -92,7 +92,7 @@ export class Sequence {
       }
     } else if (isTag) {
       // Reasoning and answer are split at the tags: release held text on this side.
-      text = this.stop.push(this.detok.flush()).text + this.stop.flush();
+      text = this.releaseHeld();
     }
     // The next forward pass would hold length + 1 positions.
     if (reason === null && (this.generated >= stop.maxTokens || this.length + 1 > this.ctx.contextLength)) reason = 'length';
@@ -125,9 +125,14 @@ export class Sequence {
     return { token: event, finish: reason ? this.finish(reason, cutByStopString) : null };
   }
 
+  /** Everything held back (an incomplete character, a possible stop string), stop strings still cut. */
+  private releaseHeld(): string {
+    return this.stop.push(this.detok.flush()).text + this.stop.flush();
+  }
+
   private finish(reason: FinishReason, cutByStopString: boolean): FinishEvent {
     // A stop string already cut the text; otherwise release what was held back.
-    const tail = cutByStopString ? '' : this.stop.push(this.detok.flush()).text + this.stop.flush();
+    const tail = cutByStopString ? '' : this.releaseHeld();
     return {
       type: 'finish',
       reason,

@@ -27,6 +27,7 @@ export const ConfigSchema = Type.Object({
   workers: Type.Integer({ minimum: 1, default: defaultWorkers, description: 'worker threads, each with its own session (default: half the CPU cores)' }),
   threadsPerWorker: Type.Integer({ minimum: 0, default: 0, description: 'intra-op threads per worker (0 = cores / workers)' }),
   maxSequencesPerWorker: Type.Integer({ minimum: 1, default: 8, description: 'sequences each worker decodes concurrently' }),
+  batching: StringEnum(['exact', 'padded'] as const, { description: 'exact: only sequences of equal length share a forward pass (each answer bitwise as if alone); padded: all do, left-padded (more throughput with mixed lengths; equal up to float rounding)' }),
   queueSize: Type.Integer({ minimum: 1, default: 64, description: 'sequences waiting for a worker before requests get 429' }),
   maxN: Type.Integer({ minimum: 1, maximum: 128, default: 8, description: 'largest accepted `n` (sequences per request)' }),
   device: Type.String({ pattern: '^(cpu|auto|cuda(:[0-9]+)?)$', default: 'cpu', description: 'cpu, cuda, cuda:N or auto' }),
@@ -61,7 +62,7 @@ export const ConfigSchema = Type.Object({
 }, { additionalProperties: false });
 
 // Enum defaults live here because StringEnum builds a union (no `default` slot of its own).
-const enumDefaults = { dtype: 'auto', selarMode: 'selar', selarDiscreteTokens: 'math', selarScope: 'all', selarEntropy: 'topk', logLevel: 'info' } as const;
+const enumDefaults = { batching: 'exact', dtype: 'auto', selarMode: 'selar', selarDiscreteTokens: 'math', selarScope: 'all', selarEntropy: 'topk', logLevel: 'info' } as const;
 
 export type Config = Readonly<Static<typeof ConfigSchema>>;
 export type ConfigKey = keyof Static<typeof ConfigSchema>;
@@ -154,6 +155,7 @@ export function engineOptions(config: Config): EngineOptions {
     workers: config.workers,
     threadsPerWorker: config.threadsPerWorker === 0 ? undefined : config.threadsPerWorker,
     maxSequencesPerWorker: config.maxSequencesPerWorker,
+    batching: config.batching,
     queueSize: config.queueSize,
     device: config.device,
     dtype: config.dtype,

@@ -1,5 +1,6 @@
 // One schema for flags and SELAR_* variables: precedence, coercion, validation
 // errors that name the flag, and a frozen result.
+import fs from 'node:fs';
 import t from 'tap';
 import { ConfigError, configTable, envName, flagName, loadConfig } from '../src/config.js';
 
@@ -50,6 +51,8 @@ t.test('names and the README table come from the schema', async (t) => {
   const table = configTable();
   t.match(table, /\| `--queue-size` \| `SELAR_QUEUE_SIZE` \| 64 \| /);
   t.match(table, /\| `--model` \| `SELAR_MODEL` \| `models\/selar-demo` \(bundled\) \| /);
+  const readme = fs.readFileSync(new URL('../README.md', import.meta.url), 'utf8');
+  t.ok(readme.includes(table), 'the README shows the current table (selar serve --help prints it)');
 });
 
 t.test('without --model the bundled demo model is served', async (t) => {

@@ -24,6 +24,7 @@ function describe(d: DerivedDecoder): string {
     `input: ${d.embedsInputName} ${d.embedsDtype} [batch, sequence, ${d.hiddenSize}]`,
     `logits: ${d.logitsLastOnly ? 'last position only' : 'every position'}, vocab ${d.vocabSize}`,
     `embedding: ${embedding}`,
+    `batching across lengths (--batching padded): ${d.leftPadding ? 'supported' : 'not supported (needs attention_mask and position_ids inputs and no GroupQueryAttention)'}`,
   ].join('\n') + '\n';
 }
 

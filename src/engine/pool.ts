@@ -4,12 +4,13 @@
 import os from 'node:os';
 import { Worker } from 'node:worker_threads';
 import type { Logger } from 'pino';
-import { SelarError } from '../errors.js';
+import { ModelLoadError, SelarError } from '../errors.js';
 import type { FromWorker, ToWorker, WorkerInit } from './protocol.js';
 import type { Engine, EngineStats, GenerationEvent, GenerationRequest, ModelInfo } from './types.js';
 import { EventChannel } from './event-channel.js';
 import { loadModel, type LoadedModel } from './load-model.js';
 import type { TextTokenizer } from '../model/tokenizer.js';
+import type { Batching } from '../worker/scheduler.js';
 
 export interface EngineOptions {
   modelDir: string;
@@ -19,6 +20,8 @@ export interface EngineOptions {
   queueSize?: number;
   /** Sequences each worker decodes concurrently. */
   maxSequencesPerWorker?: number;
+  /** 'exact' (default): only equal-length caches share a pass; 'padded': all, left-padded. */
+  batching?: Batching;
   device?: string;
   dtype?: string;
   /** Intra-op threads per worker (default: cores / workers). */
@@ -251,6 +254,7 @@ export function workerInitFor(loaded: LoadedModel, opts: EngineOptions, threads:
     device: opts.device ?? 'cpu',
     intraOpThreads: threads,
     maxSequences: opts.maxSequencesPerWorker ?? 8,
+    batching: opts.batching ?? 'exact',
     faultInjection: opts.faultInjection,
   };
 }
@@ -260,6 +264,9 @@ export async function createEngine(opts: EngineOptions): Promise<LoadedEngine> {
   const workers = Math.max(1, opts.workers ?? defaultWorkers());
   const threads = opts.threadsPerWorker ?? Math.max(1, Math.floor(os.availableParallelism() / workers));
   const loaded = await loadModel(opts.modelDir, { dtype: opts.dtype ?? 'fp32', modelId: opts.modelId, logger: opts.logger });
+  if (opts.batching === 'padded' && !loaded.derived.leftPadding) {
+    throw new ModelLoadError('--batching padded needs a decoder with attention_mask and position_ids inputs whose attention honours left padding (not GroupQueryAttention); use --batching exact', loaded.derived.decoderPath);
+  }
   const init = workerInitFor(loaded, opts, threads);
   const engine = new WorkerPool(loaded.info, init, workers, {
     queueSize: opts.queueSize ?? 64,

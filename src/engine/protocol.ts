@@ -2,6 +2,7 @@
 import type { GenerationEvent, GenerationRequest } from './types.js';
 import type { SharedTable } from '../worker/embeddings.js';
 import type { DerivedDecoder } from '../model/convert/index.js';
+import type { Batching } from '../worker/scheduler.js';
 
 export interface WorkerInit {
   modelDir: string;
@@ -13,6 +14,8 @@ export interface WorkerInit {
   intraOpThreads: number;
   /** Sequences decoded concurrently by this worker. */
   maxSequences: number;
+  /** How the scheduler batches sequences of different lengths (see scheduler.ts). */
+  batching: Batching;
   /** For tests of fault handling: crash after this many steps (never set in production). */
   faultInjection?: { crashAfterSteps?: number; throwAfterSteps?: number };
 }

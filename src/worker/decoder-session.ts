@@ -20,12 +20,14 @@ interface CacheSlot {
 }
 
 /**
- * The KV cache of a batch of sequences that all hold `length` positions: the
- * tensors to feed as past (batch dimension = `batch`).
+ * The KV cache of a batch of sequences: the tensors to feed as past (batch dimension
+ * = `batch`, sequence dimension = `length`). Row b's first `pads[b]` positions are
+ * left padding (zeros, masked out); without padded batching every pad is 0.
  */
 export interface KvCache {
   length: number;
   batch: number;
+  pads: number[];
   past: Map<string, ort.Tensor>;
 }
 
@@ -130,6 +132,8 @@ export class DecoderSession {
   // One buffer of ones, wrapped (not copied) by each step's attention_mask tensor.
   private maskOnes64: BigInt64Array;
   private maskOnes32: Int32Array;
+  /** Whether mergeCaches may left-pad caches of different lengths into one batch. */
+  readonly canPad: boolean;
 
   constructor(
     readonly session: ort.InferenceSession,
@@ -137,8 +141,10 @@ export class DecoderSession {
     readonly hiddenSize: number,
     vocabSize: number,
     private readonly maxLength: number,
+    leftPadding = false,
   ) {
     this.vocabSize = vocabSize;
+    this.canPad = leftPadding && io.attentionMask !== null && io.positionIds !== null;
     this.maskOnes64 = new BigInt64Array(maxLength).fill(1n);
     this.maskOnes32 = new Int32Array(maxLength).fill(1);
   }
@@ -146,29 +152,47 @@ export class DecoderSession {
   newCache(): KvCache {
     const past = new Map<string, ort.Tensor>();
     for (const slot of this.io.cache) past.set(slot.past, emptyTensor(slot.type, slot.emptyDims));
-    return { length: 0, batch: 1, past };
+    return { length: 0, batch: 1, pads: [0], past };
   }
 
-  /** One cache holding the rows of several caches of equal length (copies once). */
+  /**
+   * One cache holding the rows of several caches (copies once). Caches of different
+   * lengths are left-padded to the longest, which only a model that honours the
+   * attention mask and position ids can take (canPad).
+   */
   mergeCaches(caches: KvCache[]): KvCache {
-    const length = caches[0].length;
-    if (caches.some((c) => c.length !== length)) throw new Error('only caches of equal length can share a batch');
+    const length = Math.max(...caches.map((c) => c.length));
+    if (!this.canPad && caches.some((c) => c.length !== length)) throw new Error('only caches of equal length can share a batch');
     const past = new Map<string, ort.Tensor>();
-    for (const slot of this.io.cache) past.set(slot.past, concatAlong(caches.map((c) => c.past.get(slot.past)!), slot.batchAxis));
-    return { length, batch: caches.reduce((n, c) => n + c.batch, 0), past };
+    for (const slot of this.io.cache) {
+      const parts = caches.map((c) => padFront(c.past.get(slot.past)!, slot.seqAxis, length - c.length));
+      past.set(slot.past, concatAlong(parts, slot.batchAxis));
+    }
+    const pads = caches.flatMap((c) => c.pads.map((p) => p + length - c.length));
+    return { length, batch: pads.length, pads, past };
   }
 
-  /** The cache restricted to the given batch rows (copies once; used when sequences leave). */
+  /**
+   * The cache restricted to the given batch rows (copies once; used when sequences
+   * leave). Padding that every remaining row shares is cut off.
+   */
   keepRows(cache: KvCache, rows: number[]): KvCache {
+    const pads = rows.map((r) => cache.pads[r]);
+    const trim = Math.min(...pads);
     const past = new Map<string, ort.Tensor>();
-    for (const slot of this.io.cache) past.set(slot.past, selectAlong(cache.past.get(slot.past)!, slot.batchAxis, rows));
-    return { length: cache.length, batch: rows.length, past };
+    for (const slot of this.io.cache) {
+      const kept = selectAlong(cache.past.get(slot.past)!, slot.batchAxis, rows);
+      past.set(slot.past, trim > 0 ? sliceFrom(kept, slot.seqAxis, trim) : kept);
+    }
+    return { length: cache.length - trim, batch: rows.length, pads: pads.map((p) => p - trim), past };
   }
 
   /**
    * Runs T positions for every row of the batch (embeds: B × T × hidden, fp32) on top
    * of the cache, advances the cache, and returns each row's last-position logits as
-   * fp32 views. Rows never interact: a row's logits are bitwise those it gets alone.
+   * fp32 views. Rows of an unpadded batch never interact: a row's logits are bitwise
+   * those it gets alone. A padded row's are equal up to float rounding (its padding
+   * is masked, but reductions over positions see a different length).
    */
   async forward(cache: KvCache, embeds: Float32Array, T: number): Promise<Float32Array[]> {
     const io = this.io;
@@ -176,21 +200,27 @@ export class DecoderSession {
     const P = cache.length;
     const total = P + T;
     if (total > this.maxLength) throw new Error(`sequence length ${total} exceeds the context length ${this.maxLength}`);
-    this.ensureMask(B * total);
+    const padded = cache.pads.some((p) => p > 0);
     const feeds: Record<string, ort.Tensor> = {};
     feeds[io.embeds] =
       io.embedsType === 'float32'
         ? new ort.Tensor('float32', embeds, [B, T, this.hiddenSize])
         : new ort.Tensor('float16', floatArrayToHalf(embeds), [B, T, this.hiddenSize]);
     if (io.attentionMask) {
-      feeds[io.attentionMask.name] =
-        io.attentionMask.type === 'int64'
-          ? new ort.Tensor('int64', this.maskOnes64.subarray(0, B * total), [B, total])
-          : new ort.Tensor('int32', this.maskOnes32.subarray(0, B * total), [B, total]);
+      const type = io.attentionMask.type;
+      if (padded) feeds[io.attentionMask.name] = intTensor(type, paddedMask(cache.pads, total), [B, total]);
+      else {
+        this.ensureMask(B * total);
+        feeds[io.attentionMask.name] =
+          type === 'int64'
+            ? new ort.Tensor('int64', this.maskOnes64.subarray(0, B * total), [B, total])
+            : new ort.Tensor('int32', this.maskOnes32.subarray(0, B * total), [B, total]);
+      }
     }
     if (io.positionIds) {
+      // A row's positions count its own tokens only, padding excluded.
       const pos = new Array<number>(B * T);
-      for (let b = 0; b < B; b++) for (let i = 0; i < T; i++) pos[b * T + i] = P + i;
+      for (let b = 0; b < B; b++) for (let i = 0; i < T; i++) pos[b * T + i] = P - cache.pads[b] + i;
       feeds[io.positionIds.name] = intTensor(io.positionIds.type, pos, [B, T]);
     }
     if (io.useCacheBranch) feeds[io.useCacheBranch] = new ort.Tensor('bool', new Uint8Array([P > 0 ? 1 : 0]), [1]);
@@ -223,6 +253,47 @@ export class DecoderSession {
 }
 
 type Data = Float32Array | Uint16Array;
+
+/** Ones, except the first pads[b] positions of row b (B × total). */
+function paddedMask(pads: number[], total: number): number[] {
+  const mask = new Array<number>(pads.length * total).fill(1);
+  pads.forEach((p, b) => mask.fill(0, b * total, b * total + p));
+  return mask;
+}
+
+/** Sizes of the blocks around `axis`: outer blocks of dims[axis] slices of `inner` elements. */
+function around(dims: readonly number[], axis: number): { outer: number; inner: number } {
+  const outer = dims.slice(0, axis).reduce((a, b) => a * b, 1);
+  const inner = dims.slice(axis + 1).reduce((a, b) => a * b, 1);
+  return { outer, inner };
+}
+
+/** `tensor` with `n` zero slices put in front along `axis` (itself when n = 0). */
+function padFront(tensor: ort.Tensor, axis: number, n: number): ort.Tensor {
+  if (n === 0) return tensor;
+  const dims = [...tensor.dims];
+  const { outer, inner } = around(dims, axis);
+  const src = tensor.data as Data;
+  const from = dims[axis] * inner;
+  const to = (dims[axis] + n) * inner;
+  const out = new (src.constructor as { new (n: number): Data })(outer * to);
+  for (let o = 0; o < outer; o++) out.set(src.subarray(o * from, (o + 1) * from), o * to + n * inner);
+  dims[axis] += n;
+  return new ort.Tensor(tensor.type as 'float32', out as Float32Array, dims);
+}
+
+/** The slices of `tensor` from index `start` on along `axis`. */
+function sliceFrom(tensor: ort.Tensor, axis: number, start: number): ort.Tensor {
+  const dims = [...tensor.dims];
+  const { outer, inner } = around(dims, axis);
+  const src = tensor.data as Data;
+  const from = dims[axis] * inner;
+  const to = (dims[axis] - start) * inner;
+  const out = new (src.constructor as { new (n: number): Data })(outer * to);
+  for (let o = 0; o < outer; o++) out.set(src.subarray(o * from + start * inner, (o + 1) * from), o * to);
+  dims[axis] -= start;
+  return new ort.Tensor(tensor.type as 'float32', out as Float32Array, dims);
+}
 
 /** Concatenates tensors of equal shape but for `axis`. */
 function concatAlong(tensors: ort.Tensor[], axis: number): ort.Tensor {

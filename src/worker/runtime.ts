@@ -31,7 +31,7 @@ export async function createRuntime(init: WorkerInit): Promise<Runtime> {
   };
   const made = await createOnDevice(parseDevice(init.device), (executionProviders) => createSession(derived, { ...base, executionProviders }));
   const io = describeIo(made.value, derived.decoderPath, derived.embedsInputName);
-  const decoder = new DecoderSession(made.value, io, derived.hiddenSize, derived.vocabSize, init.contextLength);
+  const decoder = new DecoderSession(made.value, io, derived.hiddenSize, derived.vocabSize, init.contextLength, derived.leftPadding);
 
   let embeddings: EmbeddingSource;
   if (init.table) embeddings = new SharedTableSource(init.table);

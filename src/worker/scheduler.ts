@@ -1,10 +1,13 @@
 // The worker's decode loop with continuous batching. Sequences join and leave
-// between steps. A newcomer is prefilled alone, then joins a cohort: the sequences
-// whose KV caches hold the same number of positions. A cohort runs one batched
-// forward pass per step with no padding, so every row computes exactly what it
-// would alone (ORT's kernels treat batch rows independently: verified bitwise),
-// and discrete and soft rows share the pass. Cancellation is checked between
-// steps, so a cancelled request stops within one.
+// between steps. A newcomer is prefilled alone, then joins a cohort, which runs one
+// batched forward pass per step; discrete and soft rows share the pass.
+// Batching 'exact' (default): a cohort holds the sequences whose KV caches have the
+// same number of positions, with no padding, so every row computes exactly what it
+// would alone (ORT's kernels treat batch rows independently: verified bitwise).
+// Batching 'padded': one cohort holds every sequence, shorter caches left-padded and
+// masked; one pass per step whatever the lengths, rows equal to solo runs up to
+// float rounding. Cancellation is checked between steps, so a cancelled request
+// stops within one.
 import type { GenerationEvent, GenerationRequest } from '../engine/types.js';
 import type { DecoderSession, KvCache } from './decoder-session.js';
 import { Sequence, type SequenceContext } from './sequence.js';
@@ -13,6 +16,8 @@ interface Cohort {
   members: Sequence[];
   cache: KvCache;
 }
+
+export type Batching = 'exact' | 'padded';
 
 export interface SchedulerSink {
   events(id: string, events: GenerationEvent[]): void;
@@ -32,7 +37,10 @@ export class Scheduler {
     private readonly decoder: DecoderSession,
     private readonly ctx: SequenceContext,
     private readonly sink: SchedulerSink,
-  ) {}
+    private readonly batching: Batching = 'exact',
+  ) {
+    if (batching === 'padded' && !decoder.canPad) throw new Error('this model cannot batch sequences of different lengths (padded batching)');
+  }
 
   get size(): number {
     return this.waiting.length + this.cohorts.reduce((n, c) => n + c.members.length, 0);
@@ -90,9 +98,9 @@ export class Scheduler {
     if (!done) this.join(seq, cache);
   }
 
-  /** Puts a prefilled sequence into the cohort of its length (or a new one). */
+  /** Puts a prefilled sequence into the cohort of its length (or any, padded), else a new one. */
   private join(seq: Sequence, cache: KvCache): void {
-    const cohort = this.cohorts.find((c) => c.cache.length === cache.length);
+    const cohort = this.batching === 'padded' ? this.cohorts[0] : this.cohorts.find((c) => c.cache.length === cache.length);
     if (!cohort) {
       this.cohorts.push({ members: [seq], cache });
       return;
@@ -113,7 +121,7 @@ export class Scheduler {
       const logits = await this.decoder.forward(cohort.cache, embeds, 1);
       for (let i = 0; i < members.length; i++) {
         const seq = members[i];
-        seq.length = cohort.cache.length;
+        seq.length = cohort.cache.length - cohort.cache.pads[i];
         try {
           if (await this.emit(seq, logits[i])) finished.push(seq);
         } catch (err) {

@@ -19,7 +19,7 @@ async function start(): Promise<Scheduler> {
       if (outbox.length > 0) flushEvents();
       send({ type: 'failed', id, message });
     },
-  });
+  }, init.batching);
   installFaultInjection(scheduler);
   send({ type: 'ready', device: rt.device, warning: rt.warning });
   return scheduler;

@@ -2,7 +2,7 @@
 import { loadModel, type LoadedModel } from '../../src/engine/load-model.js';
 import { workerInitFor } from '../../src/engine/pool.js';
 import { createRuntime, type Runtime } from '../../src/worker/runtime.js';
-import { Scheduler } from '../../src/worker/scheduler.js';
+import { Scheduler, type Batching } from '../../src/worker/scheduler.js';
 import type { GenerationEvent, GenerationRequest, TokenEvent } from '../../src/engine/types.js';
 
 export async function inProcess(dir: string): Promise<{ loaded: LoadedModel; rt: Runtime }> {
@@ -12,7 +12,7 @@ export async function inProcess(dir: string): Promise<{ loaded: LoadedModel; rt:
 }
 
 /** Runs requests concurrently through one scheduler and returns each one's events. */
-export function runAll(rt: Runtime, requests: GenerationRequest[]): Promise<Map<string, GenerationEvent[]>> {
+export function runAll(rt: Runtime, requests: GenerationRequest[], batching: Batching = 'exact'): Promise<Map<string, GenerationEvent[]>> {
   return new Promise((resolve, reject) => {
     const out = new Map<string, GenerationEvent[]>(requests.map((r) => [r.id, []]));
     let open = requests.length;
@@ -22,7 +22,7 @@ export function runAll(rt: Runtime, requests: GenerationRequest[]): Promise<Map<
         if (events.some((e) => e.type === 'finish') && --open === 0) resolve(out);
       },
       failed: (id, message) => reject(new Error(`${id}: ${message}`)),
-    });
+    }, batching);
     for (const r of requests) scheduler.add(r);
   });
 }

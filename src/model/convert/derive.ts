@@ -12,6 +12,7 @@ import { keepLastLogitsOnly, logitsOutputName } from './last-logits.js';
 import { tableRef, tableShape } from './embedding-table.js';
 import { writeEmbeddingSubModel } from './embedding-submodel.js';
 import { embedTokensRef } from './split-layout.js';
+import { honoursLeftPadding } from './padding.js';
 import { dtypeName, initializer, producer, tensorElemType } from './graph.js';
 import { dimsOf, hasExternalData } from './tensor-data.js';
 import { cacheLayout, defaultCacheRoot, inPlaceLayout, readManifest, sourceKey, writeFileAtomic, writeManifest } from './cache.js';
@@ -58,7 +59,7 @@ async function fromInputIds(model: ModelProto, file: string, idsName: string, ou
   return {
     derived: {
       decoderPath: out.decoder, externalDataDir, embedsInputName: EMBEDS, embedsDtype: embedding.dtype,
-      hiddenSize: embedding.dim, vocabSize: vocab || embedding.rows, logitsLastOnly, embedding,
+      hiddenSize: embedding.dim, vocabSize: vocab || embedding.rows, logitsLastOnly, leftPadding: honoursLeftPadding(graph), embedding,
     },
     files,
   };
@@ -82,7 +83,7 @@ async function fromSplitExport(model: ModelProto, file: string, out: OutputLayou
   return {
     derived: {
       decoderPath: logitsLastOnly ? out.decoder : file, externalDataDir, embedsInputName: EMBEDS, embedsDtype,
-      hiddenSize: embedding.dim, vocabSize: vocab || embedding.rows, logitsLastOnly, embedding,
+      hiddenSize: embedding.dim, vocabSize: vocab || embedding.rows, logitsLastOnly, leftPadding: honoursLeftPadding(graph), embedding,
     },
     files,
   };

@@ -36,6 +36,8 @@ export interface DerivedDecoder {
   vocabSize: number;
   /** True when the derived graph returns logits for the last position only ([B, 1, V]). */
   logitsLastOnly: boolean;
+  /** Rows of different lengths may share a batch by left padding (see padding.ts). */
+  leftPadding: boolean;
   embedding: EmbeddingTableRef | EmbeddingModelRef;
 }
 

@@ -2,6 +2,7 @@
 // the way the HTTP layer uses it: one worker pool, events consumed on the main thread.
 import { createEngine, type LoadedEngine } from '../src/engine/pool.js';
 import type { Engine, SelarMode } from '../src/engine/types.js';
+import type { Batching } from '../src/worker/scheduler.js';
 import { benchRequest } from './requests.js';
 import type { SequenceTiming } from './stats.js';
 
@@ -11,8 +12,9 @@ export interface EngineSettings {
   maxSequencesPerWorker: number;
 }
 
-export function openEngine(modelDir: string, s: EngineSettings): Promise<LoadedEngine> {
+export function openEngine(modelDir: string, s: EngineSettings, batching: Batching = 'exact'): Promise<LoadedEngine> {
   return createEngine({
+    batching,
     modelDir,
     workers: s.workers,
     threadsPerWorker: s.threadsPerWorker,

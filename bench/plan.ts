@@ -3,7 +3,10 @@
 // run near 15 minutes on a 2-core machine; --quick is a couple of minutes.
 import type { ModelRole } from './models.js';
 
-export const SYSTEMS = ['floor', 'engine:off', 'engine:selar', 'engine:soft', 'http:off', 'transformers.js'] as const;
+export const SYSTEMS = ['floor', 'engine:off', 'engine:selar', 'engine:soft', 'engine:padded', 'http:off', 'transformers.js'] as const;
+
+/** Systems that only differ from another one above concurrency 1 (padded batching = exact batching for a lone sequence). */
+const MULTI_STREAM_ONLY: readonly SystemId[] = ['engine:padded'];
 export type SystemId = (typeof SYSTEMS)[number];
 
 export interface Config {
@@ -50,6 +53,8 @@ interface Defaults {
   maxPromptTokens: number | null;
   /** Systems measured only at concurrency 1 on this model (too slow to repeat at 16). */
   singleStreamOnly: SystemId[];
+  /** Systems not measured on this model. */
+  skip: SystemId[];
   profileTokens: number;
   /** Highest concurrency the profile runs at (the plan's list is capped to it). */
   profileMaxConcurrency: number;
@@ -57,14 +62,15 @@ interface Defaults {
 
 const FULL: Record<ModelRole, Defaults> = {
   // ~3 ms a step: long sequences, many repeats, every system at every concurrency.
-  demo: { tokens: (c) => (c >= 16 ? 64 : 128), repeats: (c) => (c === 1 ? 15 : c <= 4 ? 7 : 5), maxPromptTokens: null, singleStreamOnly: [], profileTokens: 96, profileMaxConcurrency: 16 },
-  // ~100 ms a step and ~0.5 s per 32-token prefill: short prompts, fewer sequences.
-  large: { tokens: (c) => (c === 1 ? 32 : 16), repeats: (c) => (c === 1 ? 5 : 3), maxPromptTokens: 32, singleStreamOnly: ['engine:selar', 'engine:soft', 'transformers.js'], profileTokens: 24, profileMaxConcurrency: 4 },
+  demo: { tokens: (c) => (c >= 16 ? 64 : 128), repeats: (c) => (c === 1 ? 15 : c <= 4 ? 7 : 5), maxPromptTokens: null, singleStreamOnly: [], skip: [], profileTokens: 96, profileMaxConcurrency: 16 },
+  // ~100 ms a step and ~0.5 s per 32-token prefill: short prompts, fewer sequences. Its
+  // prompts are cut to one length, where padded batching is exact batching: not repeated.
+  large: { tokens: (c) => (c === 1 ? 32 : 16), repeats: (c) => (c === 1 ? 5 : 3), maxPromptTokens: 32, singleStreamOnly: ['engine:selar', 'engine:soft', 'transformers.js'], skip: ['engine:padded'], profileTokens: 24, profileMaxConcurrency: 4 },
 };
 
 const QUICK: Record<ModelRole, Defaults> = {
-  demo: { tokens: () => 32, repeats: (c) => (c === 1 ? 4 : 2), maxPromptTokens: null, singleStreamOnly: [], profileTokens: 32, profileMaxConcurrency: 4 },
-  large: { tokens: () => 8, repeats: (c) => (c === 1 ? 2 : 1), maxPromptTokens: 16, singleStreamOnly: ['engine:selar', 'engine:soft', 'transformers.js'], profileTokens: 8, profileMaxConcurrency: 1 },
+  demo: { tokens: () => 32, repeats: (c) => (c === 1 ? 4 : 2), maxPromptTokens: null, singleStreamOnly: [], skip: [], profileTokens: 32, profileMaxConcurrency: 4 },
+  large: { tokens: () => 8, repeats: (c) => (c === 1 ? 2 : 1), maxPromptTokens: 16, singleStreamOnly: ['engine:selar', 'engine:soft', 'transformers.js'], skip: ['engine:padded'], profileTokens: 8, profileMaxConcurrency: 1 },
 };
 
 export function buildPlan(opts: BenchOptions): ModelPlan[] {
@@ -74,6 +80,8 @@ export function buildPlan(opts: BenchOptions): ModelPlan[] {
     for (const system of opts.systems) {
       for (const concurrency of opts.concurrency) {
         if (concurrency > 1 && d.singleStreamOnly.includes(system)) continue;
+        if (concurrency === 1 && MULTI_STREAM_ONLY.includes(system)) continue;
+        if (d.skip.includes(system)) continue;
         configs.push({ system, concurrency, tokens: opts.tokens ?? d.tokens(concurrency) });
       }
     }

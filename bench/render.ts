@@ -10,6 +10,7 @@ const LABEL: Record<ResultRow['system'], string> = {
   'engine:off': 'engine, selar off',
   'engine:selar': 'engine, selar',
   'engine:soft': 'engine, soft (every step)',
+  'engine:padded': 'engine, selar off, padded batching',
   'http:off': 'HTTP streaming, selar off',
   'transformers.js': 'transformers.js',
 };

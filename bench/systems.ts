@@ -15,18 +15,21 @@ import { openTransformers, runTransformers, type TransformersModel } from './tra
 export interface OpenSystems {
   floor: FloorWorker | null;
   engine: LoadedEngine | null;
+  /** A second engine with --batching padded. */
+  padded: LoadedEngine | null;
   http: HttpServer | null;
   transformers: TransformersModel | null;
   skipped: Array<{ system: SystemId; reason: string }>;
 }
 
 export async function openSystems(model: BenchModel, systems: Set<SystemId>, settings: EngineSettings): Promise<OpenSystems> {
-  const open: OpenSystems = { floor: null, engine: null, http: null, transformers: null, skipped: [] };
+  const open: OpenSystems = { floor: null, engine: null, padded: null, http: null, transformers: null, skipped: [] };
   if (systems.has('floor')) {
     const derived = await deriveEmbedsDecoder(detectLayout(model.dir, 'fp32').decoderFile);
     open.floor = await FloorWorker.open(derived, { threads: settings.threadsPerWorker });
   }
-  if ([...systems].some((s) => s.startsWith('engine') || s.startsWith('http'))) open.engine = await openEngine(model.dir, settings);
+  if ([...systems].some((s) => (s.startsWith('engine') && s !== 'engine:padded') || s.startsWith('http'))) open.engine = await openEngine(model.dir, settings);
+  if (systems.has('engine:padded')) open.padded = await openEngine(model.dir, settings, 'padded');
   if (systems.has('http:off')) open.http = await startHttp(model.dir, open.engine!.engine, open.engine!.tokenizer);
   if (systems.has('transformers.js')) {
     try {
@@ -41,6 +44,7 @@ export async function openSystems(model: BenchModel, systems: Set<SystemId>, set
 export async function closeSystems(open: OpenSystems): Promise<void> {
   await open.http?.close();
   await open.engine?.engine.close();
+  await open.padded?.engine.close();
   await open.floor?.close();
   await open.transformers?.close();
 }
@@ -54,6 +58,8 @@ export function runConfig(open: OpenSystems, c: Config, prompts: number[][], flo
     case 'engine:selar':
     case 'engine:soft':
       return open.engine ? runEngine(open.engine.engine, prompts, c.concurrency, c.tokens, c.system.slice('engine:'.length) as 'off' | 'selar' | 'soft') : null;
+    case 'engine:padded':
+      return open.padded ? runEngine(open.padded.engine, prompts, c.concurrency, c.tokens, 'off') : null;
     case 'http:off':
       return open.http ? runHttp(open.http, prompts, c.concurrency, c.tokens, 'off') : null;
     case 'transformers.js':

@@ -21,6 +21,7 @@ const demo = model('demo', [
   row('floor', 16, 100, 2400),
   row('engine:off', 1, 200, 150),
   row('engine:off', 16, 20, 300),
+  row('engine:padded', 16, 30, 600),
   row('engine:selar', 1, 190, 140, 0.5),
   row('http:off', 1, 196, 140),
   row('transformers.js', 1, 50, 40),
@@ -39,6 +40,10 @@ t.test('each target is a ratio against its threshold', async (t) => {
   t.equal(gain.ratio, 2);
   t.equal(gain.pass, false);
   t.match(gain.evidence, /reaches 8\.00× batch 1/);
+  const padded = byId.get('concurrency-gain:padded')!;
+  t.equal(padded.ratio, 4);
+  t.equal(padded.pass, true);
+  t.match(padded.target, /--batching padded/);
 });
 
 t.test('a target without its rows is "not measured", never a pass', async (t) => {

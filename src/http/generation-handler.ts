@@ -32,7 +32,8 @@ async function streamReply(
   try {
     for await (const frames of generateStream(plan, ctx, signal, observer)) {
       sse.write(frames);
-      await sse.drained(signal);
+      const wait = sse.drained(signal);
+      if (wait) await wait;
     }
   } catch (err) {
     if (!sse.started) {

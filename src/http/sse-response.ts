@@ -9,15 +9,26 @@ import { SSE_PING } from '../serving/sse.js';
 export class SseResponse {
   started = false;
   private timer: NodeJS.Timeout | null = null;
+  private lastWrite = performance.now();
 
   constructor(private readonly reply: FastifyReply, private readonly pingMs: number) {
-    this.arm();
+    if (pingMs > 0) this.arm(pingMs);
   }
 
-  private arm(): void {
-    if (this.timer) clearTimeout(this.timer);
-    if (this.pingMs > 0) this.timer = setTimeout(() => this.write(SSE_PING), this.pingMs);
+  // One timer per stream, re-armed for the rest of the silence when it fires: a
+  // stream writes a frame per token, and clearing and setting a timer on each of
+  // them was measurable main-thread work.
+  private arm(delayMs: number): void {
+    this.timer = setTimeout(this.onTimer, delayMs);
   }
+
+  private readonly onTimer = (): void => {
+    const silent = performance.now() - this.lastWrite;
+    if (silent >= this.pingMs) {
+      this.write(SSE_PING);
+      this.arm(this.pingMs);
+    } else this.arm(this.pingMs - silent);
+  };
 
   private start(): void {
     this.started = true;
@@ -38,7 +49,7 @@ export class SseResponse {
     if (raw.destroyed || raw.writableEnded) return;
     if (!this.started) this.start();
     raw.write(text);
-    this.arm();
+    this.lastWrite = performance.now();
   }
 
   /**
@@ -46,9 +57,15 @@ export class SseResponse {
    * (deadline, drain). Waiting here stops pulling events, so a slow reader slows its
    * own generation instead of filling memory.
    */
-  async drained(abort: AbortSignal): Promise<void> {
+  drained(abort: AbortSignal): Promise<void> | undefined {
     const raw = this.reply.raw;
-    if (!raw.writableNeedDrain || raw.destroyed || abort.aborted) return;
+    // The common case answers synchronously: no promise per token.
+    if (!raw.writableNeedDrain || raw.destroyed || abort.aborted) return undefined;
+    return this.waitForDrain(abort);
+  }
+
+  private async waitForDrain(abort: AbortSignal): Promise<void> {
+    const raw = this.reply.raw;
     const ac = new AbortController();
     const opts = { signal: ac.signal };
     await Promise.race([once(raw, 'drain', opts), once(raw, 'close', opts), once(abort, 'abort', opts)]).catch(() => undefined);

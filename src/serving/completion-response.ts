@@ -55,16 +55,21 @@ export class CompletionChunks {
   delta(d: Delta): CompletionChunk {
     const p = this.plan.params;
     const text = fullText(d);
-    const offset = this.offsets.get(d.index) ?? 0;
-    this.offsets.set(d.index, offset + d.tokens.reduce((s, t) => s + this.renderer.render(t.id).text.length, 0));
     return this.chunk([{
       index: d.index,
       text,
-      logprobs: p.sampling.logprobs ? this.renderer.completion(d.tokens, offset) : null,
+      logprobs: p.sampling.logprobs ? this.logprobs(d) : null,
       finish_reason: d.finish?.reason ?? null,
       ...(p.returnTokenIds ? { token_ids: d.tokens.map((t) => t.id) } : {}),
       ...(p.selar.trace ? { selar_trace: d.tokens.map(traceEntry) } : {}),
     }]);
+  }
+
+  /** Legacy logprobs of a delta; text_offset continues from the choice's earlier chunks. */
+  private logprobs(d: Delta): ReturnType<TokenRenderer['completion']> {
+    const offset = this.offsets.get(d.index) ?? 0;
+    this.offsets.set(d.index, offset + d.tokens.reduce((s, t) => s + this.renderer.render(t.id).text.length, 0));
+    return this.renderer.completion(d.tokens, offset);
   }
 
   usage(choices: ChoiceState[]): CompletionChunk & { usage: Usage } {

@@ -52,6 +52,14 @@ t.test('pings while the first token is slow, and during silences', async (t) => 
   t.ok(res.body.endsWith('data: [DONE]\n\n'));
   const none = await testApp(t, { engine: { firstTokenDelayMs: 60 }, argv: ['--ping-interval-ms', '0'] });
   t.notMatch((await chat(none.app, { stream: true })).body, /: ping/, 'interval 0 disables pings');
+
+  // Between slow tokens the silence is filled; tokens that flow faster than the interval need no pings.
+  const slow = await testApp(t, { engine: { tokenDelayMs: 90 }, argv: ['--ping-interval-ms', '20'] });
+  const slowBody = (await chat(slow.app, { stream: true })).body;
+  const between = slowBody.slice(slowBody.indexOf('"Hello"'), slowBody.indexOf('" world"'));
+  t.match(between, /: ping/, 'a ping between two tokens 90 ms apart');
+  const fast = await testApp(t, { engine: { tokenDelayMs: 0 }, argv: ['--ping-interval-ms', '200'] });
+  t.notMatch((await chat(fast.app, { stream: true })).body, /: ping/, 'no ping while tokens flow');
 });
 
 t.test('the deadline ends a generation with 504, or an error frame mid-stream', async (t) => {

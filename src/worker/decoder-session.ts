@@ -149,10 +149,15 @@ export class DecoderSession {
     this.maskOnes32 = new Int32Array(maxLength).fill(1);
   }
 
-  newCache(): KvCache {
+  /** An empty cache for `batch` rows (a prefill of that many equal-length prompts). */
+  newCache(batch = 1): KvCache {
     const past = new Map<string, ort.Tensor>();
-    for (const slot of this.io.cache) past.set(slot.past, emptyTensor(slot.type, slot.emptyDims));
-    return { length: 0, batch: 1, pads: [0], past };
+    for (const slot of this.io.cache) {
+      const dims = [...slot.emptyDims];
+      dims[slot.batchAxis] = batch;
+      past.set(slot.past, emptyTensor(slot.type, dims));
+    }
+    return { length: 0, batch, pads: new Array<number>(batch).fill(0), past };
   }
 
   /**

@@ -1,6 +1,7 @@
 // The worker's decode loop with continuous batching. Sequences join and leave
-// between steps. A newcomer is prefilled alone, then joins a cohort, which runs one
-// batched forward pass per step; discrete and soft rows share the pass.
+// between steps. Newcomers are prefilled (prompts of equal length in one pass), then
+// join a cohort, which runs one batched forward pass per step; discrete and soft
+// rows share the pass.
 // Batching 'exact' (default): a cohort holds the sequences whose KV caches have the
 // same number of positions, with no padding, so every row computes exactly what it
 // would alone (ORT's kernels treat batch rows independently: verified bitwise).
@@ -48,7 +49,11 @@ export class Scheduler {
 
   add(request: GenerationRequest): void {
     this.waiting.push(new Sequence(request, this.ctx));
-    if (!this.running) void this.loop();
+    if (this.running) return;
+    // Start on the next turn of the event loop, so requests that arrive together
+    // (one batch of worker messages) are prefilled together.
+    this.running = true;
+    setImmediate(() => void this.loop());
   }
 
   cancel(id: string): void {
@@ -56,13 +61,12 @@ export class Scheduler {
   }
 
   private async loop(): Promise<void> {
-    this.running = true;
     try {
       while (this.size > 0) {
         this.dropCancelled();
         // Requests that arrive while a prefill runs are prefilled in the same round, so
         // sequences that start together reach the same length and share a cohort.
-        while (this.waiting.length > 0) for (const seq of this.waiting.splice(0)) await this.prefill(seq);
+        while (this.waiting.length > 0) await this.prefillWaiting();
         for (const cohort of [...this.cohorts]) await this.decode(cohort);
         // Let cancel/generate messages in before the next round.
         await new Promise<void>((resolve) => setImmediate(resolve));
@@ -81,32 +85,62 @@ export class Scheduler {
     this.cancelled.clear();
   }
 
-  private async prefill(seq: Sequence): Promise<void> {
-    const cache = this.decoder.newCache();
-    let done: boolean;
-    try {
-      this.beforeStep?.();
-      this.steps++;
-      const embeds = await seq.promptEmbeddings();
-      const [logits] = await this.decoder.forward(cache, embeds, seq.request.promptIds.length);
-      seq.length = cache.length;
-      done = await this.emit(seq, logits);
-    } catch (err) {
-      this.sink.failed(seq.request.id, (err as Error).message);
-      return;
+  /**
+   * Prefills the waiting sequences, one forward pass per prompt length (prompts of
+   * one length need no padding, so each row is bitwise its solo prefill), and puts
+   * those not finished by their first token into a cohort.
+   */
+  private async prefillWaiting(): Promise<void> {
+    const byLength = new Map<number, Sequence[]>();
+    for (const seq of this.waiting.splice(0)) {
+      const n = seq.request.promptIds.length;
+      byLength.set(n, [...(byLength.get(n) ?? []), seq]);
     }
-    if (!done) this.join(seq, cache);
+    for (const [T, arrivals] of byLength) {
+      // A sequence whose own input is bad (an id outside the embedding table) fails
+      // alone, before the shared pass.
+      const dim = this.ctx.embeddings.dim;
+      const group: Sequence[] = [];
+      const rows: Float32Array[] = [];
+      for (const seq of arrivals) {
+        try {
+          rows.push(await seq.promptEmbeddings());
+          group.push(seq);
+        } catch (err) {
+          this.sink.failed(seq.request.id, (err as Error).message);
+        }
+      }
+      if (group.length === 0) continue;
+      const cache = this.decoder.newCache(group.length);
+      const finished: Sequence[] = [];
+      try {
+        this.beforeStep?.();
+        this.steps++;
+        const embeds = new Float32Array(group.length * T * dim);
+        rows.forEach((r, i) => embeds.set(r, i * T * dim));
+        const logits = await this.decoder.forward(cache, embeds, T);
+        for (let i = 0; i < group.length; i++) {
+          group[i].length = cache.length;
+          if (await this.emitOrFail(group[i], logits[i])) finished.push(group[i]);
+        }
+      } catch (err) {
+        for (const seq of group) this.sink.failed(seq.request.id, (err as Error).message);
+        continue;
+      }
+      const kept = group.flatMap((seq, i) => (finished.includes(seq) ? [] : [i]));
+      if (kept.length > 0) this.join(kept.map((i) => group[i]), kept.length === group.length ? cache : this.decoder.keepRows(cache, kept));
+    }
   }
 
-  /** Puts a prefilled sequence into the cohort of its length (or any, padded), else a new one. */
-  private join(seq: Sequence, cache: KvCache): void {
+  /** Puts prefilled sequences into the cohort of their length (or any, padded), else a new one. */
+  private join(members: Sequence[], cache: KvCache): void {
     const cohort = this.batching === 'padded' ? this.cohorts[0] : this.cohorts.find((c) => c.cache.length === cache.length);
     if (!cohort) {
-      this.cohorts.push({ members: [seq], cache });
+      this.cohorts.push({ members, cache });
       return;
     }
     cohort.cache = this.decoder.mergeCaches([cohort.cache, cache]);
-    cohort.members.push(seq);
+    cohort.members.push(...members);
   }
 
   private async decode(cohort: Cohort): Promise<void> {
@@ -120,14 +154,8 @@ export class Scheduler {
       members.forEach((m, i) => embeds.set(m.nextInput, i * dim));
       const logits = await this.decoder.forward(cohort.cache, embeds, 1);
       for (let i = 0; i < members.length; i++) {
-        const seq = members[i];
-        seq.length = cohort.cache.length - cohort.cache.pads[i];
-        try {
-          if (await this.emit(seq, logits[i])) finished.push(seq);
-        } catch (err) {
-          this.sink.failed(seq.request.id, (err as Error).message);
-          finished.push(seq);
-        }
+        members[i].length = cohort.cache.length - cohort.cache.pads[i];
+        if (await this.emitOrFail(members[i], logits[i])) finished.push(members[i]);
       }
     } catch (err) {
       // The shared forward pass failed: every member of the cohort is lost.
@@ -137,11 +165,19 @@ export class Scheduler {
     this.removeMembers(cohort, finished);
   }
 
-  /** Runs the sequence's step on its logits and forwards the events; true when finished. */
-  private async emit(seq: Sequence, logits: Float32Array): Promise<boolean> {
-    const { token, finish } = await seq.step(logits);
-    this.sink.events(seq.request.id, finish ? [token, finish] : [token]);
-    return finish !== null;
+  /**
+   * Runs the sequence's step on its logits and forwards the events; true when it is
+   * done (finished, or failed on its own: one row's error never ends the others).
+   */
+  private async emitOrFail(seq: Sequence, logits: Float32Array): Promise<boolean> {
+    try {
+      const { token, finish } = await seq.step(logits);
+      this.sink.events(seq.request.id, finish ? [token, finish] : [token]);
+      return finish !== null;
+    } catch (err) {
+      this.sink.failed(seq.request.id, (err as Error).message);
+      return true;
+    }
   }
 
   private removeMembers(cohort: Cohort, leaving: Sequence[]): void {

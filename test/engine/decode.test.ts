@@ -188,15 +188,22 @@ t.test('a cohort decodes in one batched pass; members leaving and joining keep t
   }
 });
 
-t.test('requests that arrive together share one cohort from their first decode step', async (t) => {
+t.test('requests that arrive together are prefilled together and share one cohort', async (t) => {
   const { rt } = await inProcess(await llamaModel());
   const batches: number[] = [];
+  const prefills: Array<[number, number]> = [];
   const forward = rt.decoder.forward.bind(rt.decoder);
   rt.decoder.forward = async (cache, embeds, T) => {
     if (T === 1) batches.push(cache.batch);
+    else prefills.push([cache.batch, T]);
     return forward(cache, embeds, T);
   };
   const reqs = [0, 1, 2, 3].map((i) => request([20 + i, 21, 22, 23], { stop: { maxTokens: 6 } }));
   await runAll(rt, reqs);
+  t.same(prefills, [[4, 4]], 'one prefill pass of four prompts');
   t.same(batches, [4, 4, 4, 4, 4], 'five decode passes of four rows: no straggler cohort');
+
+  prefills.length = 0;
+  await runAll(rt, [request([1, 2, 3]), request([4, 5, 6, 7, 8]), request([9, 10, 11])]);
+  t.same(prefills, [[2, 3], [1, 5]], 'one prefill pass per prompt length');
 });

@@ -6,6 +6,7 @@
 // The bench rows run it in a worker thread (floor-worker.ts), as the engine runs its loop.
 import * as ort from 'onnxruntime-node';
 import { createSession, type DerivedDecoder } from '../src/model/convert/index.js';
+import { sessionOptions } from '../src/worker/session-options.js';
 import type { SequenceTiming } from './stats.js';
 
 export interface SessionSettings {
@@ -42,8 +43,8 @@ export class FloorDecoder {
   ) {}
 
   static async open(derived: DerivedDecoder, settings: SessionSettings): Promise<FloorDecoder> {
-    // The engine's worker opens its session with exactly these options (src/worker/runtime.ts).
-    const session = await createSession(derived, { intraOpNumThreads: settings.threads, interOpNumThreads: 1, graphOptimizationLevel: 'all', ...settings.extra });
+    // The engine's worker opens its session with exactly these options (src/worker/session-options.ts).
+    const session = await createSession(derived, { ...sessionOptions(settings.threads), ...settings.extra });
     const known = new Set([derived.embedsInputName, 'attention_mask', 'position_ids']);
     for (const name of session.inputNames) {
       if (!known.has(name) && !name.startsWith('past')) throw new Error(`floor: unexpected decoder input ${name}`);

@@ -82,13 +82,14 @@ interface Variant {
   spinning: boolean;
 }
 
-/** The engine's options first, then the same with spinning off, then one thread (when the engine uses more). */
+/** The engine's options first (spinning off), then the same with spinning on, then one thread (when the engine uses more). */
 export function sessionVariantList(engineThreads: number): Variant[] {
+  const threads = `${engineThreads} intra-op thread${engineThreads > 1 ? 's' : ''}`;
   const list: Variant[] = [
-    { name: `engine options (${engineThreads} intra-op thread${engineThreads > 1 ? 's' : ''}, spinning on)`, threads: engineThreads, spinning: true },
-    { name: `${engineThreads} intra-op thread${engineThreads > 1 ? 's' : ''}, spinning off`, threads: engineThreads, spinning: false },
+    { name: `engine options (${threads}, spinning off)`, threads: engineThreads, spinning: false },
+    { name: `${threads}, spinning on`, threads: engineThreads, spinning: true },
   ];
-  if (engineThreads > 1) list.push({ name: '1 intra-op thread', threads: 1, spinning: true });
+  if (engineThreads > 1) list.push({ name: '1 intra-op thread', threads: 1, spinning: false });
   return list;
 }
 
@@ -97,9 +98,8 @@ export async function sessionVariants(derived: DerivedDecoder, engineThreads: nu
   const variants = sessionVariantList(engineThreads);
   const floors = [];
   for (const v of variants) {
-    // Session config entries go under `extra`; the binding flattens them to "session.intra_op.allow_spinning".
-    const options = v.spinning ? {} : { extra: { session: { intra_op: { allow_spinning: '0' } } } };
-    floors.push(await FloorDecoder.open(derived, { threads: v.threads, extra: options }));
+    // `extra` replaces the engine's: an empty one leaves ORT's default, spinning on.
+    floors.push(await FloorDecoder.open(derived, { threads: v.threads, extra: v.spinning ? { extra: {} } : {} }));
   }
   const tps: number[][] = variants.map(() => []);
   try {

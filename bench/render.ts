@@ -70,7 +70,7 @@ export function renderMarkdown(results: BenchResults, profileMarkdown = ''): str
       (start.busiest.length ? ` Busiest processes at start: ${start.busiest.slice(0, 3).map((b) => `\`${b}\``).join(', ')}.` : ''),
     '',
     `Engine: ${results.engineSettings.workers} worker × ${results.engineSettings.threadsPerWorker} intra-op threads, up to ${results.engineSettings.maxSequencesPerWorker} sequences per worker; ` +
-      'every system uses the same session options (intra-op threads, 1 inter-op thread, all graph optimisations), greedy decoding, eos ignored, exactly the listed tokens per sequence. ' +
+      'every system uses the same session options (src/worker/session-options.ts: intra-op threads, 1 inter-op thread, all graph optimisations, idle threads not spinning), greedy decoding, eos ignored, exactly the listed tokens per sequence. ' +
       'After a warm-up, each round runs every system at one concurrency back to back (the order rotates each round); each figure is the median over the runs, and each ratio the median of per-round ratios, so load that drifts over minutes cancels.',
     '',
     'Columns: *decode tok/s per stream* = tokens after the first ÷ time from first to last token (summed over the sequences of the run); ' +

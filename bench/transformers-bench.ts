@@ -3,6 +3,7 @@
 // so that eos cannot end a sequence early, same prompt ids as the other systems.
 import path from 'node:path';
 import { AutoModelForCausalLM, BaseStreamer, env, Tensor, type PreTrainedModel, type TextStreamer } from '@huggingface/transformers';
+import { sessionOptions } from '../src/worker/session-options.js';
 import type { SequenceTiming } from './stats.js';
 
 /** Records when each generated token reaches the streamer (the first put() is the prompt). */
@@ -32,7 +33,7 @@ export async function openTransformers(modelDir: string, threads: number, extern
     device: 'cpu',
     use_external_data_format: externalData,
     // The same session options the engine's workers use.
-    session_options: { intraOpNumThreads: threads, interOpNumThreads: 1, graphOptimizationLevel: 'all' },
+    session_options: sessionOptions(threads),
   });
   return {
     model,

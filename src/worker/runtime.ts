@@ -9,6 +9,7 @@ import { DecoderSession, describeIo } from './decoder-session.js';
 import { SharedTableSource, SubModelSource, type EmbeddingSource } from './embeddings.js';
 import { createOnDevice, parseDevice } from './execution-providers.js';
 import { mathTokenIds } from './math-ids.js';
+import { sessionOptions } from './session-options.js';
 import type { SequenceContext } from './sequence.js';
 
 export interface Runtime {
@@ -20,15 +21,7 @@ export interface Runtime {
 
 export async function createRuntime(init: WorkerInit): Promise<Runtime> {
   const { derived } = init;
-  const base: ort.InferenceSession.SessionOptions = {
-    intraOpNumThreads: init.intraOpThreads,
-    interOpNumThreads: 1,
-    graphOptimizationLevel: 'all',
-    // Idle intra-op threads spin by default: on a machine whose cores are shared (other
-    // workers, the HTTP thread, other processes) that burns the cores the next step
-    // needs. Measured by the benchmark: 1.2× on the demo model, up to 1.9× under load.
-    extra: { session: { intra_op: { allow_spinning: '0' } } },
-  };
+  const base = sessionOptions(init.intraOpThreads);
   const made = await createOnDevice(parseDevice(init.device), (executionProviders) => createSession(derived, { ...base, executionProviders }));
   const io = describeIo(made.value, derived.decoderPath, derived.embedsInputName);
   const decoder = new DecoderSession(made.value, io, derived.hiddenSize, derived.vocabSize, init.contextLength, derived.leftPadding);

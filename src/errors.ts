@@ -19,6 +19,11 @@ export const errorCatalogue = {
 
 export type ErrorCode = keyof typeof errorCatalogue;
 
+/** A client-supplied value as error messages and logs quote it: cut to `max` characters. */
+export function excerpt(value: string, max = 128): string {
+  return value.length <= max ? value : `${value.slice(0, max)}… (${value.length} characters)`;
+}
+
 export class SelarError extends Error {
   readonly code: ErrorCode;
   readonly param: string | null;

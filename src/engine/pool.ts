@@ -224,12 +224,15 @@ export class WorkerPool implements Engine {
   stats(): EngineStats {
     let running = 0;
     let ready = 0;
+    let failed = 0;
     for (const w of this.workers) {
       if (!w) continue;
       running += w.jobs.size;
       if (w.ready) ready++;
+      // An exited worker still in its slot was not replaced (or its replacement failed).
+      if (w.exited) failed++;
     }
-    return { workers: this.workers.length, readyWorkers: ready, queued: this.queue.length, running, queueCapacity: this.queueSize };
+    return { workers: this.workers.length, readyWorkers: ready, failedWorkers: failed, queued: this.queue.length, running, queueCapacity: this.queueSize };
   }
 
   async close(): Promise<void> {

@@ -121,6 +121,8 @@ export interface ModelInfo {
 export interface EngineStats {
   workers: number;
   readyWorkers: number;
+  /** Workers that died and whose replacement could not load the model: capacity lost for good. */
+  failedWorkers: number;
   queued: number;
   running: number;
   queueCapacity: number;

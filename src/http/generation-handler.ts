@@ -3,7 +3,7 @@
 // SSE, and record metrics and logs. The endpoint-specific parts are the plan function
 // and the schemas in the route files.
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { SelarError } from '../errors.js';
+import { excerpt, SelarError } from '../errors.js';
 import type { ServingContext } from '../serving/context.js';
 import type { GenerationPlan } from '../serving/plan.js';
 import { generateResponse, generateStream, type GenerationObserver } from '../serving/run-generation.js';
@@ -19,6 +19,9 @@ export interface GenerationDeps {
   lifecycle: Lifecycle;
   metrics: ServerMetrics;
 }
+
+/** The `user` field as logged: any length is accepted, a log line carries at most 128 characters of it. */
+const logged = (user: string | null | undefined) => (user == null ? undefined : excerpt(user));
 
 /** Abort reasons that mean nobody is listening any more, so nothing is sent. */
 const goneReasons = new WeakSet<object>();
@@ -60,7 +63,7 @@ export function generationHandler<B>(endpoint: 'chat' | 'completions', planOf: (
     const promptTokens = plan.prompts.reduce((s, p) => s + p.length, 0);
     req.log.info({
       endpoint, id: plan.id, n: plan.params.n, stream: plan.params.stream, promptTokens,
-      maxTokens: plan.sequences.map((s) => s.stop.maxTokens), user: (req.body as { user?: string | null }).user ?? undefined,
+      maxTokens: plan.sequences.map((s) => s.stop.maxTokens), user: logged((req.body as { user?: string | null }).user),
       ...(ctx.config.logPrompts ? { prompt: plan.promptText } : {}),
     }, 'generation started');
 

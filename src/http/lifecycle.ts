@@ -32,6 +32,13 @@ export class Lifecycle {
     return !(readyWorkers < workers);
   }
 
+  /** Why /ready is 503: draining, the first load still running or failed, or lost workers (loading while a replacement loads, failed once it could not). */
+  notReadyReason(): 'loading' | 'draining' | 'failed' {
+    if (this.draining) return 'draining';
+    if (this.engineState !== 'ready') return this.engineState;
+    return this.engine.stats().failedWorkers > 0 ? 'failed' : 'loading';
+  }
+
   get inFlight(): number {
     return this.active.size;
   }
@@ -70,8 +77,7 @@ export function registerHealthRoutes(app: FastifyInstance, lifecycle: Lifecycle)
   app.get('/ready', { schema: schema('readiness: 200 once the model is loaded and the server is not draining') }, async (_req, reply) => {
     if (lifecycle.ready) return { status: 'ready' as const };
     reply.code(503);
-    // Loaded once, but a replacement worker is still loading: report it as loading.
-    return { status: lifecycle.draining ? ('draining' as const) : lifecycle.engineState === 'ready' ? ('loading' as const) : lifecycle.engineState };
+    return { status: lifecycle.notReadyReason() };
   });
   app.addHook('onRequest', async (req) => {
     if (lifecycle.draining && !OPEN_WHILE_DRAINING.has(req.url.split('?')[0])) {

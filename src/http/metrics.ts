@@ -25,6 +25,7 @@ export class ServerMetrics {
     this.registry.add(new Gauge('selar_running_requests', 'sequences being decoded', () => engine.stats().running));
     this.registry.add(new Gauge('selar_queue_capacity', 'bounded queue size', () => engine.stats().queueCapacity));
     this.registry.add(new Gauge('selar_workers_ready', 'workers with the model loaded', () => engine.stats().readyWorkers));
+    this.registry.add(new Gauge('selar_workers_failed', 'workers lost for good (died, and the replacement could not load the model)', () => engine.stats().failedWorkers));
   }
 
   /** Feeds token timing and counts of one generation request (all of its choices). */

@@ -1,7 +1,7 @@
 // GET /v1/models and GET /v1/models/{id}.
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
-import { SelarError } from '../errors.js';
+import { excerpt, SelarError } from '../errors.js';
 import { ErrorResponse } from '../protocol/common.js';
 import { Model, ModelList } from '../protocol/models.js';
 import type { ServingContext } from '../serving/context.js';
@@ -14,7 +14,7 @@ export function registerModelRoutes(app: FastifyInstance, ctx: ServingContext): 
     schema: { tags: ['openai'], summary: 'the served model', security, response: { 200: ModelList } },
   }, async () => ({ object: 'list' as const, data: [model()] }));
   const byId = (id: string): Model => {
-    if (id !== ctx.model.id) throw new SelarError('model_not_found', `The model '${id}' does not exist`, 'model');
+    if (id !== ctx.model.id) throw new SelarError('model_not_found', `The model '${excerpt(id)}' does not exist`, 'model');
     return model();
   };
   app.get<{ Params: { id: string } }>('/v1/models/:id', {

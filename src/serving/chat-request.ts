@@ -1,6 +1,6 @@
 // /v1/chat/completions request → GenerationPlan: messages through the model's chat
 // template, then the shared parameter resolution.
-import { SelarError } from '../errors.js';
+import { excerpt, SelarError } from '../errors.js';
 import type { ChatMessage as TemplateMessage } from '../model/tokenizer.js';
 import type { ChatCompletionRequest, ChatMessage } from '../protocol/chat.js';
 import type { ServingContext } from './context.js';
@@ -12,7 +12,7 @@ const reservedKwargs = ['messages', 'add_generation_prompt', 'bos_token', 'eos_t
 
 export function checkModel(model: string, ctx: ServingContext): void {
   if (model !== ctx.model.id) {
-    throw new SelarError('model_not_found', `The model '${model}' does not exist; this server serves '${ctx.model.id}'`, 'model');
+    throw new SelarError('model_not_found', `The model '${excerpt(model)}' does not exist; this server serves '${ctx.model.id}'`, 'model');
   }
 }
 

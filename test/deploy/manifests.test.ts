@@ -124,7 +124,7 @@ t.test('kubernetes', async (t) => {
     const labels = obj.spec.template.metadata.labels;
     t.ok(Object.entries(service.spec.selector).every(([k, v]) => labels[k] === v), `the Service selects ${obj.metadata.name}'s pods`);
   }
-  const fakeEngine = { stats: () => ({ queued: 0, running: 0, queueCapacity: 1, readyWorkers: 1 }) } as unknown as Engine;
+  const fakeEngine = { stats: () => ({ queued: 0, running: 0, queueCapacity: 1, readyWorkers: 1, failedWorkers: 0 }) } as unknown as Engine;
   const exported = new ServerMetrics(fakeEngine).registry.render();
   for (const { file, obj } of docs.filter((d) => d.obj.kind === 'HorizontalPodAutoscaler')) {
     t.ok(deployments.some((d) => d.obj.metadata.name === obj.spec.scaleTargetRef.name), `${file}: targets a Deployment defined here`);

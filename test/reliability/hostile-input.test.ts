@@ -165,3 +165,17 @@ t.test('every field of both endpoints rejects values of the wrong type, naming t
   }
   t.ok(rejected > 250, `${rejected} wrong-typed values rejected`);
 });
+
+t.test('a huge model id is quoted, not echoed back whole', async (t) => {
+  const { app } = await fakeApp(t);
+  const id = 'm'.repeat(1 << 20);
+  for (const res of [
+    await send(app, { name: 'chat', body: chat('').replace('"tiny"', JSON.stringify(id)) }),
+    await app.inject({ method: 'GET', url: `/v1/models/${id.slice(0, 50_000)}` }),
+  ]) {
+    t.equal(res.statusCode, 404);
+    const message = res.json().error.message as string;
+    t.ok(message.length < 400, `message of ${message.length} characters`);
+    t.match(message, /m{128}… \(\d+ characters\)/);
+  }
+});

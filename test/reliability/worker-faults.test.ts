@@ -88,4 +88,7 @@ t.test('a dead worker whose replacement cannot load: requests fail fast instead 
   expectOpenAIError(t, res, { status: 500, code: 'worker_failed' }, `a request with no worker left (${ms} ms)`);
   t.ok(ms < 2000, `answered in ${ms} ms, not held until the deadline`);
   t.same([engine.stats().readyWorkers, engine.stats().queued, engine.stats().running], [0, 0, 0], 'nothing waits in the queue');
+  const ready = await app.inject({ url: '/ready' });
+  t.same([ready.statusCode, ready.json()], [503, { status: 'failed' }], '/ready says failed, not loading');
+  t.match((await app.inject({ url: '/metrics' })).body, /selar_workers_failed 1/);
 });

@@ -61,7 +61,7 @@ export class FakeEngine implements Engine {
   }
 
   stats(): EngineStats {
-    return { workers: 1, readyWorkers: 1, queued: 0, running: this.running, queueCapacity: 4 };
+    return { workers: 1, readyWorkers: 1, failedWorkers: 0, queued: 0, running: this.running, queueCapacity: 4 };
   }
 
   async close(): Promise<void> {

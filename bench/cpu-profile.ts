@@ -44,7 +44,7 @@ export function categorise(frame: CpuProfileNode['callFrame']): string {
 }
 
 /** Self time per category of the samples taken between startUs and endUs. */
-export function summariseCpuProfile(profile: CpuProfile, startUs: number, endUs: number): Map<string, number> {
+export function summariseCpuProfile(profile: CpuProfile, startUs: number, endUs: number, categoryOf: (frame: CpuProfileNode['callFrame']) => string = categorise): Map<string, number> {
   const byId = new Map(profile.nodes.map((n) => [n.id, n]));
   const out = new Map<string, number>();
   let t = profile.startTime;
@@ -53,7 +53,7 @@ export function summariseCpuProfile(profile: CpuProfile, startUs: number, endUs:
     const next = i + 1 < profile.timeDeltas.length ? profile.timeDeltas[i + 1] : 0;
     if (t < startUs || t > endUs) continue;
     // A sample stands for the time until the next one.
-    const category = categorise(byId.get(profile.samples[i])!.callFrame);
+    const category = categoryOf(byId.get(profile.samples[i])!.callFrame);
     out.set(category, (out.get(category) ?? 0) + next);
   }
   return out;

@@ -1,5 +1,6 @@
 // The profile section of bench/results.md: per-token cost of each part of the loop,
 // and the loop alone set against the floor and the engine behind its pool.
+import { MAIN_THREAD_CATEGORIES, mainThreadUsPerToken } from './main-thread-profile.js';
 import type { ModelProfile } from './profile.js';
 import { findRow, type ModelResult } from './results.js';
 
@@ -46,6 +47,22 @@ export function renderProfile(profiles: ModelProfile[], models: ModelResult[], m
       const get = (name: string) => c.categories.find((x) => x.category === name)?.msPerToken ?? 0;
       const rest = c.msPerToken - cats.reduce((sum, name) => sum + get(name), 0);
       out.push(`| ${p.model} | ${c.concurrency} | ${f(c.msPerToken)} | ${cats.map((name) => f(get(name))).join(' | ')} | ${f(rest)} |`);
+    }
+  }
+  const mainRows = profiles.flatMap((p) => (p.mainThread ?? []).map((m) => ({ model: p.model, m })));
+  if (mainRows.length) {
+    out.push(
+      '',
+      "V8's CPU profiler on the main thread (in-process, around HTTP-streaming and engine-alone runs; the HTTP clients run in a worker thread, so this is server work only). *µs/token* is the unprofiled bench row's main-thread busy time per generated token (event-loop utilisation × wall time ÷ tokens); the other columns share it out by the profile's self-time samples:",
+      '',
+      `| model | system | conc. | main thread µs/token | ${MAIN_THREAD_CATEGORIES.join(' | ')} | everything else |`,
+      `| --- | --- | ---: | ---: | ${MAIN_THREAD_CATEGORIES.map(() => '---:').join(' | ')} | ---: |`,
+    );
+    for (const { model, m } of mainRows) {
+      const us = mainThreadUsPerToken(findRow(models.find((x) => x.model.name === model), m.system, m.concurrency));
+      const get = (name: string) => (m.categories.find((x) => x.category === name)?.share ?? 0) * us;
+      const rest = us - MAIN_THREAD_CATEGORIES.reduce((sum, name) => sum + get(name), 0);
+      out.push(`| ${model} | ${m.system} | ${m.concurrency} | ${f(us, 1)} | ${MAIN_THREAD_CATEGORIES.map((name) => f(get(name), 1)).join(' | ')} | ${f(rest, 1)} |`);
     }
   }
   out.push(

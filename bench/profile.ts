@@ -24,6 +24,7 @@ import { benchRequest } from './requests.js';
 import { median } from './stats.js';
 import { medianBreakdown, type LoopBreakdown } from './breakdown.js';
 import { callInWorker } from './in-worker.js';
+import type { MainThreadBreakdown } from './main-thread-profile.js';
 import type { WorkerCpuBreakdown } from './cpu-profile.js';
 
 export interface ModelProfile {
@@ -47,6 +48,8 @@ export interface ModelProfile {
   variants: SessionVariant[];
   /** V8's profiler on the engine's decode worker (cpu-profile.ts), added by the bench after this profile. */
   cpu?: WorkerCpuBreakdown[];
+  /** V8's profiler on the main thread around HTTP and engine-alone runs (main-thread-profile.ts). */
+  mainThread?: MainThreadBreakdown[];
 }
 
 interface Acc {

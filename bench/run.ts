@@ -13,7 +13,8 @@ import { promptIds } from './prompts.js';
 import { renderMarkdown } from './render.js';
 import type { BenchResults, ModelResult, ResultRow } from './results.js';
 import { median, runMetrics, summarise, type RunMetrics } from './stats.js';
-import { closeSystems, openSystems, runConfig } from './systems.js';
+import { closeSystems, openSystems, runConfig, type OpenSystems } from './systems.js';
+import { profileMainThread, type MainThreadBreakdown } from './main-thread-profile.js';
 import { checkTargets } from './targets.js';
 import { profileModelInWorker, type ModelProfile } from './profile.js';
 import { renderProfile } from './profile-render.js';
@@ -33,6 +34,7 @@ async function benchModel(plan: ModelPlan, opts: BenchOptions, settings: BenchRe
   log(`\n== ${model.name}: prompts of ${prompts.map((p) => p.length).join(', ')} tokens; ${plan.configs.length} configurations, up to ${rounds} repeats`);
   const systems = await openSystems(model, new Set(plan.configs.map((c) => c.system)), settings);
   const runs = new Map<Config, RunMetrics[]>(plan.configs.map((c) => [c, []]));
+  let mainThread: MainThreadBreakdown[] = [];
   const configs = plan.configs.filter((c) => !systems.skipped.some((s) => s.system === c.system));
   try {
     // Warm-up: JIT, allocator and ORT's first-run costs, untimed. A short run suffices
@@ -62,12 +64,14 @@ async function benchModel(plan: ModelPlan, opts: BenchOptions, settings: BenchRe
         }
       }
     }
+    if (opts.profile) mainThread = await profileMainThreadRows(systems, configs, prompts, floorPromptLength);
   } finally {
     await closeSystems(systems);
   }
   const rows: ResultRow[] = configs.map((c) => ({ system: c.system, concurrency: c.concurrency, tokens: c.tokens, summary: summarise(runs.get(c)!, c.concurrency), runs: runs.get(c)! }));
   const profile = opts.profile ? await profileModelInWorker(model, prompts, plan.profile, settings.threadsPerWorker) : null;
   if (profile) {
+    profile.mainThread = mainThread;
     log(`  profiling ${model.name}: V8's CPU profiler on the engine's decode worker`);
     const cpu = plan.role === 'large' ? { tokens: 24, rounds: 2 } : { tokens: 128, rounds: 3 };
     profile.cpu = plan.profile.concurrency.map((c) =>
@@ -85,6 +89,18 @@ async function benchModel(plan: ModelPlan, opts: BenchOptions, settings: BenchRe
     },
     profile,
   };
+}
+
+/** The main thread per token for HTTP streaming and the engine alone, at the lowest and highest concurrency measured. */
+async function profileMainThreadRows(systems: OpenSystems, configs: Config[], prompts: number[][], floorPromptLength: number): Promise<MainThreadBreakdown[]> {
+  const levels = [...new Set(configs.filter((c) => c.system === 'http:off').map((c) => c.concurrency))];
+  const picked = configs.filter((c) => (c.system === 'http:off' || c.system === 'engine:off') && (c.concurrency === Math.min(...levels) || c.concurrency === Math.max(...levels)));
+  const out: MainThreadBreakdown[] = [];
+  for (const c of picked) {
+    log(`  profiling the main thread: ${label(c)}`);
+    out.push(await profileMainThread(c.system, c.concurrency, c.concurrency === 1 ? 3 : 2, () => runConfig(systems, c, prompts, floorPromptLength)!));
+  }
+  return out;
 }
 
 /** With --merge: the models (and their profiles) of the previous results that this run does not measure. */

@@ -4,6 +4,7 @@
 import { findRow, headline, rowRatio, type ModelResult, type ResultRow, type TargetCheck } from './results.js';
 import { overheadMsPerToken, pairedRatio } from './stats.js';
 import type { ModelProfile } from './profile.js';
+import { mainThreadUsPerToken } from './main-thread-profile.js';
 
 const fmt = (x: number, digits = 1) => (Number.isFinite(x) ? x.toFixed(digits) : 'n/a');
 const ms = (tps: number) => fmt(1000 / tps, 2);
@@ -93,7 +94,20 @@ function selarVsOff(models: ModelResult[], profileOf: (m: ModelResult) => ModelP
   });
 }
 
-function httpVsEngine(models: ModelResult[]): TargetCheck[] {
+/** The server's main-thread CPU per token, HTTP against the engine alone, from the main-thread profile. */
+function mainThreadNote(m: ModelResult, h: ResultRow, e: ResultRow, profile: ModelProfile | undefined): string {
+  const hUs = mainThreadUsPerToken(h);
+  const eUs = mainThreadUsPerToken(e);
+  const shares = profile?.mainThread?.find((p) => p.system === 'http:off' && p.concurrency === h.concurrency);
+  const part = (name: string) => `${name} ${fmt((shares?.categories.find((c) => c.category === name)?.share ?? 0) * hUs, 0)} µs`;
+  return (
+    `; main thread per token: HTTP ${fmt(hUs, 0)} µs vs engine alone ${fmt(eUs, 0)} µs` +
+    (shares ? ` (profile of the HTTP run: ${part('socket write syscalls')}, ${part('Node HTTP and streams')}, ${part('SSE framing and responses (src/serving)')})` : '') +
+    `; on ${m.model.name} the machine's cores are shared by the decode worker's intra-op threads and this thread`
+  );
+}
+
+function httpVsEngine(models: ModelResult[], profileOf: (m: ModelResult) => ModelProfile | undefined): TargetCheck[] {
   return models.flatMap((m) =>
     m.rows
       .filter((r) => r.system === 'http:off')
@@ -108,7 +122,8 @@ function httpVsEngine(models: ModelResult[]): TargetCheck[] {
             0.95,
             rowRatio(h, e),
             `${what}: HTTP ${fmt(headline(h))} vs engine ${fmt(headline(e))}; TTFT ${fmt(h.summary.ttftMs)} vs ${fmt(e.summary.ttftMs)} ms; ` +
-              `main thread busy ${fmt(h.summary.mainThreadBusy * 100, 0)}% vs ${fmt(e.summary.mainThreadBusy * 100, 0)}% (${spreads(h, e)})`,
+              `main thread busy ${fmt(h.summary.mainThreadBusy * 100, 0)}% vs ${fmt(e.summary.mainThreadBusy * 100, 0)}% (${spreads(h, e)})` +
+              mainThreadNote(m, h, e, profileOf(m)),
           ),
         ];
       }),
@@ -160,5 +175,5 @@ export function checkTargets(models: ModelResult[], profiles: ModelProfile[] = [
   const demo = models.find((m) => m.model.role === 'demo');
   const large = models.find((m) => m.model.role === 'large');
   const profileOf = (m: ModelResult | undefined): ModelProfile | undefined => profiles.find((p) => p.model === m?.model.name);
-  return [engineVsFloor(large, profileOf(large)), engineVsTransformers(demo, profileOf(demo)), ...selarVsOff(models, profileOf), ...httpVsEngine(models), ...concurrencyGain(demo, profileOf(demo))];
+  return [engineVsFloor(large, profileOf(large)), engineVsTransformers(demo, profileOf(demo)), ...selarVsOff(models, profileOf), ...httpVsEngine(models, profileOf), ...concurrencyGain(demo, profileOf(demo))];
 }

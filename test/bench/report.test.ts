@@ -123,3 +123,10 @@ t.test('engine-vs-floor cites what the decode worker spends outside session.run'
   const check = checkTargets([demo, large], [profile]).find((c) => c.id === 'engine-vs-floor')!;
   t.match(check.evidence, /2\.00 of 100\.00 ms\/token outside session\.run \(2\.0%: postMessage 1\.00, GC 0\.50/);
 });
+
+t.test('http-vs-engine cites the main-thread profile', async (t) => {
+  // Rows: HTTP 140 tok/s at 50% busy = 3571 µs/token; engine 150 tok/s at 50% busy = 3333 µs/token.
+  const profile = { model: 'demo-model', loops: [], mainThread: [{ system: 'http:off', concurrency: 1, tokens: 100, categories: [{ category: 'socket write syscalls', share: 0.5 }] }] } as unknown as ModelProfile;
+  const check = checkTargets([demo], [profile]).find((c) => c.id === 'http-vs-engine:demo:c1')!;
+  t.match(check.evidence, /main thread per token: HTTP 3571 µs vs engine alone 3333 µs \(profile of the HTTP run: socket write syscalls 1786 µs, Node HTTP and streams 0 µs/);
+});

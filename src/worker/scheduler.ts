@@ -94,7 +94,9 @@ export class Scheduler {
     const byLength = new Map<number, Sequence[]>();
     for (const seq of this.waiting.splice(0)) {
       const n = seq.request.promptIds.length;
-      byLength.set(n, [...(byLength.get(n) ?? []), seq]);
+      const same = byLength.get(n);
+      if (same) same.push(seq);
+      else byLength.set(n, [seq]);
     }
     for (const [T, arrivals] of byLength) {
       // A sequence whose own input is bad (an id outside the embedding table) fails

@@ -54,7 +54,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
     systems: [...new Set(systems)],
     tokens: positive(values.tokens, 'tokens'),
     repeats: positive(values.repeats, 'repeats'),
-    workers: positive(values.workers, 'workers') ?? 1,
+    workers: positive(values.workers, 'workers'),
     threads: positive(values.threads, 'threads'),
     quick: values.quick ?? false,
     profile: !(values['no-profile'] ?? false),

@@ -33,9 +33,9 @@ export interface BenchOptions {
   /** Overrides every model's tokens per sequence. */
   tokens: number | null;
   repeats: number | null;
-  /** Engine decode workers (default 1: one session, like the floor). */
-  workers: number;
-  /** Intra-op threads of every session (default: the cores divided among the workers). */
+  /** Engine decode workers (default: the server's choice for the model, defaultParallelism). */
+  workers: number | null;
+  /** Intra-op threads of every session (default: the server's choice for the model). */
   threads: number | null;
   quick: boolean;
   profile: boolean;

@@ -3,6 +3,7 @@
 import { findRow, headline, rowRatio, type BenchResults, type ModelResult, type ResultRow } from './results.js';
 import { overheadMsPerToken } from './stats.js';
 
+const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
 const fmt = (x: number, digits = 1) => (Number.isFinite(x) ? x.toFixed(digits) : '–');
 
 const LABEL: Record<ResultRow['system'], string> = {
@@ -69,8 +70,7 @@ export function renderMarkdown(results: BenchResults, profileMarkdown = ''): str
       ` — on ${mf.cores} cores anything above ~${mf.cores - 1} means other processes shared the CPU and absolute numbers are low; compare ratios.` +
       (start.busiest.length ? ` Busiest processes at start: ${start.busiest.slice(0, 3).map((b) => `\`${b}\``).join(', ')}.` : ''),
     '',
-    `Engine: ${results.engineSettings.workers} worker × ${results.engineSettings.threadsPerWorker} intra-op threads, up to ${results.engineSettings.maxSequencesPerWorker} sequences per worker; ` +
-      'every system uses the same session options (src/worker/session-options.ts: intra-op threads, 1 inter-op thread, all graph optimisations, idle threads not spinning), greedy decoding, eos ignored, exactly the listed tokens per sequence. ' +
+    'Every system uses the same session options (src/worker/session-options.ts: intra-op threads, 1 inter-op thread, all graph optimisations, idle threads not spinning), greedy decoding, eos ignored, exactly the listed tokens per sequence. ' +
       'After a warm-up, each round runs every system at one concurrency back to back (the order rotates each round); each figure is the median over the runs, and each ratio the median of per-round ratios, so load that drifts over minutes cancels.',
     '',
     'Columns: *decode tok/s per stream* = tokens after the first ÷ time from first to last token (summed over the sequences of the run); ' +
@@ -87,7 +87,9 @@ export function renderMarkdown(results: BenchResults, profileMarkdown = ''): str
       `${m.model.origin}. hidden ${m.model.shape.hidden}, ${m.model.shape.layers} layers, ${m.model.shape.heads} heads / ${m.model.shape.kvHeads} KV heads, ` +
         `intermediate ${m.model.shape.intermediate}, vocabulary ${m.model.shape.vocab}; prompts of ${m.promptTokens.join(', ')} tokens. ` +
         `Measured ${m.measured.startedAt.slice(11, 16)}–${m.measured.finishedAt.slice(11, 16)} UTC at commit ${m.measured.source.commit}, ` +
-        `load average ${m.measured.load.start.loadAverage[0]} → ${m.measured.load.end.loadAverage[0]}.`,
+        `load average ${m.measured.load.start.loadAverage[0]} → ${m.measured.load.end.loadAverage[0]}. ` +
+        `Engine: ${plural(m.engine.workers, 'worker')} × ${plural(m.engine.threadsPerWorker, 'intra-op thread')}, up to ${m.engine.maxSequencesPerWorker} sequences per worker` +
+        `${results.options.workers === null && results.options.threads === null ? " (the server's default for this model)" : ''}; the floor and transformers.js run one session with the same threads.`,
       '',
       modelTable(m),
     );

@@ -1,6 +1,7 @@
 // The shape of bench/results.json, and the look-ups the report and the target
 // checks make on it.
 import type { LoadSnapshot, MachineFacts, SourceState } from './machine.js';
+import type { EngineSettings } from './engine-bench.js';
 import type { BenchModel } from './models.js';
 import type { ModelProfile } from './profile.js';
 import type { BenchOptions, SystemId } from './plan.js';
@@ -21,6 +22,8 @@ export interface ModelResult {
   rows: ResultRow[];
   /** Systems that could not run on this model, and why. */
   skipped: Array<{ system: SystemId; reason: string }>;
+  /** How the engine ran this model (the server's defaults for it unless --workers/--threads); the floor and transformers.js use the same threads. */
+  engine: EngineSettings;
   /** When and under which load this model was measured (models can come from different runs with --merge). */
   measured: { startedAt: string; finishedAt: string; load: { start: LoadSnapshot; end: LoadSnapshot }; source: SourceState };
 }
@@ -46,7 +49,6 @@ export interface BenchResults {
   /** The checkout measured: other engineers change src/ while the bench runs. */
   source: SourceState;
   load: { start: LoadSnapshot; end: LoadSnapshot };
-  engineSettings: { workers: number; threadsPerWorker: number; maxSequencesPerWorker: number };
   models: ModelResult[];
   targets: TargetCheck[];
   profile: { models: ModelProfile[]; messageRoundTripUs: number } | null;

@@ -2,7 +2,6 @@
 // transformers.js on the same models and prompts, interleaved and repeated, then
 // bench/results.json and bench/results.md. See bench/README.md for what each row means.
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { parseBenchArgs, USAGE } from './args.js';
@@ -19,15 +18,20 @@ import { checkTargets } from './targets.js';
 import { profileModelInWorker, type ModelProfile } from './profile.js';
 import { renderProfile } from './profile-render.js';
 import { messageRoundTripUs } from './messaging.js';
+import { defaultParallelism } from '../src/engine/pool.js';
+import type { EngineSettings } from './engine-bench.js';
 import { workerCpuProfile } from './cpu-profile.js';
 
 const log = (s: string) => process.stderr.write(`${s}\n`);
 const label = (c: Config) => `${c.system} c=${c.concurrency} (${c.tokens} tok)`;
 
-async function benchModel(plan: ModelPlan, opts: BenchOptions, settings: BenchResults['engineSettings']): Promise<{ result: ModelResult; profile: ModelProfile | null }> {
+async function benchModel(plan: ModelPlan, opts: BenchOptions): Promise<{ result: ModelResult; profile: ModelProfile | null }> {
   const startedAt = new Date().toISOString();
   const loadStart = loadSnapshot();
   const model = await prepareModel(plan.role, log);
+  // The server's own choice for this model unless the command line overrides it.
+  const parallel = defaultParallelism(model.shape.hidden, { workers: opts.workers ?? undefined, threadsPerWorker: opts.threads ?? undefined });
+  const settings: EngineSettings = { workers: parallel.workers, threadsPerWorker: parallel.threads, maxSequencesPerWorker: Math.max(...opts.concurrency) };
   const prompts = promptIds(model.dir, 4).map((p) => (plan.maxPromptTokens ? p.slice(-plan.maxPromptTokens) : p));
   const floorPromptLength = Math.round(median(prompts.map((p) => p.length)));
   const rounds = Math.max(...Object.values(plan.repeats));
@@ -85,6 +89,7 @@ async function benchModel(plan: ModelPlan, opts: BenchOptions, settings: BenchRe
       repeats: plan.repeats,
       rows,
       skipped: systems.skipped,
+      engine: settings,
       measured: { startedAt, finishedAt: new Date().toISOString(), load: { start: loadStart, end: loadSnapshot() }, source: sourceState() },
     },
     profile,
@@ -134,12 +139,9 @@ async function main(): Promise<void> {
   const loadStart = loadSnapshot();
   const source = sourceState();
   log(`load average at start: ${loadStart.loadAverage.join(' / ')}`);
-  // The engine's own default: the cores divided among the workers (src/engine/pool.ts).
-  const threads = opts.threads ?? Math.max(1, Math.floor(os.availableParallelism() / opts.workers));
-  const settings = { workers: opts.workers, threadsPerWorker: threads, maxSequencesPerWorker: Math.max(...opts.concurrency) };
   const { models, profiles } = opts.merge ? keptFromPrevious(path.join(opts.outDir, 'results.json'), opts) : { models: [], profiles: [] };
   for (const plan of buildPlan(opts)) {
-    const { result, profile } = await benchModel(plan, opts, settings);
+    const { result, profile } = await benchModel(plan, opts);
     models.push(result);
     if (profile) profiles.push(profile);
   }
@@ -155,7 +157,6 @@ async function main(): Promise<void> {
     machine: machineFacts(),
     source,
     load: { start: loadStart, end: loadSnapshot() },
-    engineSettings: settings,
     models,
     targets: [],
     profile: opts.profile ? { models: profiles, messageRoundTripUs: await messageRoundTripUs() } : null,

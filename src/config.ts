@@ -2,7 +2,6 @@
 // environment variables, then the schema defaults, validated and frozen. Flag and
 // variable names are derived from the property names (queueSize → --queue-size,
 // SELAR_QUEUE_SIZE) so the three can never drift apart.
-import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
@@ -15,8 +14,6 @@ import type { EngineOptions } from './engine/pool.js';
 /** The demo model shipped in the repository (models/selar-demo), served when no --model is given. */
 export const BUNDLED_MODEL = fileURLToPath(new URL('../models/selar-demo', import.meta.url));
 
-/** One worker per two cores: each onnxruntime session also uses intra-op threads. */
-const defaultWorkers = Math.max(1, Math.floor(os.availableParallelism() / 2));
 const Ms = (def: number, description: string) => Type.Integer({ minimum: 0, default: def, description });
 
 export const ConfigSchema = Type.Object({
@@ -24,8 +21,9 @@ export const ConfigSchema = Type.Object({
   modelId: Type.String({ default: '', description: 'model id clients must send (default: the model folder name)' }),
   host: Type.String({ minLength: 1, default: '127.0.0.1', description: 'address to listen on (0.0.0.0 for all interfaces)' }),
   port: Type.Integer({ minimum: 0, maximum: 65535, default: 8000, description: 'TCP port (0 = any free port)' }),
-  workers: Type.Integer({ minimum: 1, default: defaultWorkers, description: 'worker threads, each with its own session (default: half the CPU cores)' }),
-  threadsPerWorker: Type.Integer({ minimum: 0, default: 0, description: 'intra-op threads per worker (0 = cores / workers)' }),
+  cpus: Type.Integer({ minimum: 0, default: 0, description: 'CPU cores to plan workers and threads for (0 = every core the machine reports; in a container, set its CPU limit)' }),
+  workers: Type.Integer({ minimum: 0, default: 0, description: 'worker threads, each with its own session (0 = automatic: one per core for models with hidden size < 512, else one per two cores)' }),
+  threadsPerWorker: Type.Integer({ minimum: 0, default: 0, description: 'intra-op threads per worker (0 = automatic: 1 for models with hidden size < 512, else cores / workers)' }),
   maxSequencesPerWorker: Type.Integer({ minimum: 1, default: 8, description: 'sequences each worker decodes concurrently' }),
   batching: StringEnum(['exact', 'padded'] as const, { description: 'exact: only sequences of equal length share a forward pass (each answer bitwise as if alone); padded: all do, left-padded (more throughput with mixed lengths; equal up to float rounding)' }),
   queueSize: Type.Integer({ minimum: 1, default: 64, description: 'sequences waiting for a worker before requests get 429' }),
@@ -141,7 +139,7 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv = pro
 export function configTable(): string {
   const rows = keys.map((k) => {
     const def = defaultOf(k);
-    const shown = k === 'workers' ? 'half the cores' : k === 'model' ? '`models/selar-demo` (bundled)' : Array.isArray(def) ? '(empty)' : def === undefined ? '(required)' : def === '' ? '(none)' : String(def);
+    const shown = k === 'model' ? '`models/selar-demo` (bundled)' : Array.isArray(def) ? '(empty)' : def === undefined ? '(required)' : def === '' ? '(none)' : String(def);
     return `| \`--${flagName(k)}\` | \`${envName(k)}\` | ${shown} | ${props[k].description ?? ''} |`;
   });
   return ['| flag | environment variable | default | meaning |', '| --- | --- | --- | --- |', ...rows].join('\n');
@@ -152,7 +150,8 @@ export function engineOptions(config: Config): EngineOptions {
   return {
     modelDir: config.model,
     modelId: config.modelId === '' ? undefined : config.modelId,
-    workers: config.workers,
+    cpus: config.cpus === 0 ? undefined : config.cpus,
+    workers: config.workers === 0 ? undefined : config.workers,
     threadsPerWorker: config.threadsPerWorker === 0 ? undefined : config.threadsPerWorker,
     maxSequencesPerWorker: config.maxSequencesPerWorker,
     batching: config.batching,

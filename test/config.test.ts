@@ -12,7 +12,7 @@ t.test('defaults', async (t) => {
     selarMode: 'selar', selarTopK: 3, selarEntropyThreshold: 0.5, selarContrastiveWeight: 1, selarDiscreteTokens: 'math', selarScope: 'all',
     apiKeys: [], corsOrigins: [], logLevel: 'info', logPrompts: false, pingIntervalMs: 10000, deadlineMs: 600000,
   });
-  t.ok(c.workers >= 1);
+  t.same([c.workers, c.threadsPerWorker], [0, 0], 'workers and threads chosen per model (defaultParallelism)');
   t.ok(Object.isFrozen(c));
   t.ok(Object.isFrozen(c.apiKeys));
 });
@@ -37,7 +37,7 @@ t.test('invalid values name the flag and variable', async (t) => {
     [['--model', 'm', '--selar-mode', 'latent'], /--selar-mode \/ SELAR_SELAR_MODE: expected one of/],
     [['--model', 'm', '--selar-top-k', '1'], /--selar-top-k/],
     [['--model', 'm', '--temperature', '3'], /--temperature/],
-    [['--model', 'm', '--workers', '0'], /--workers/],
+    [['--model', 'm', '--workers', '-1'], /--workers/],
     [['--model', 'm', '--no-such-flag'], /Unknown option '--no-such-flag'/],
     [['--model', 'm', '--headers-timeout-ms', '9000', '--request-timeout-ms', '100'], /must not exceed/],
   ];
@@ -59,4 +59,10 @@ t.test('without --model the bundled demo model is served', async (t) => {
   const { BUNDLED_MODEL } = await import('../src/config.js');
   t.equal(loadConfig([], {}).model, BUNDLED_MODEL);
   t.match(BUNDLED_MODEL, /models\/selar-demo$/);
+});
+
+t.test('workers, threads and the core count reach the engine only when set', async (t) => {
+  const { engineOptions } = await import('../src/config.js');
+  t.match(engineOptions(loadConfig(['--model', 'm'], {})), { workers: undefined, threadsPerWorker: undefined, cpus: undefined });
+  t.match(engineOptions(loadConfig(['--model', 'm', '--cpus', '4', '--workers', '2'], {})), { workers: 2, threadsPerWorker: undefined, cpus: 4 });
 });

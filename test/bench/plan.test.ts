@@ -11,7 +11,7 @@ t.test('defaults: both models, concurrency 1/4/16, every system, profile on', as
   t.equal(o.profile, true);
   t.equal(o.merge, false);
   t.equal(o.tokens, null);
-  t.equal(o.workers, 1);
+  t.equal(o.workers, null);
   t.equal(o.threads, null);
 });
 

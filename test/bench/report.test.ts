@@ -13,7 +13,8 @@ function model(role: 'demo' | 'large', rows: ResultRow[]): ModelResult {
   const shape = { hidden: 256, layers: 4, heads: 4, kvHeads: 2, intermediate: 704, vocab: 512 };
   const snap = { at: '2026-01-01T09:00:00Z', loadAverage: [1.5, 1, 1] as [number, number, number], busiest: [] };
   const measured = { startedAt: '2026-01-01T09:00:00.000Z', finishedAt: '2026-01-01T09:05:00.000Z', load: { start: snap, end: snap }, source: { commit: 'abc1234', dirtySrc: [] } };
-  return { model: { role, name: `${role}-model`, origin: 'test', shape }, promptTokens: [10, 12], repeats: { 1: 3, 16: 3 }, rows, skipped: [], measured };
+  const engine = { workers: 2, threadsPerWorker: 1, maxSequencesPerWorker: 16 };
+  return { model: { role, name: `${role}-model`, origin: 'test', shape }, promptTokens: [10, 12], repeats: { 1: 3, 16: 3 }, rows, skipped: [], engine, measured };
 }
 
 const demo = model('demo', [
@@ -69,11 +70,10 @@ t.test('the markdown carries machine facts, load, one table per model and the ta
     startedAt: '2026-01-01T00:00:00.000Z',
     finishedAt: '2026-01-01T00:10:00.000Z',
     durationS: 600,
-    options: { models: ['demo', 'large'], concurrency: [1, 16], systems: [], tokens: null, repeats: null, workers: 1, threads: null, quick: false, profile: false, merge: false, render: false },
+    options: { models: ['demo', 'large'], concurrency: [1, 16], systems: [], tokens: null, repeats: null, workers: null, threads: null, quick: false, profile: false, merge: false, render: false },
     machine: { cpuModel: 'Test CPU', cores: 2, memoryGiB: 8, os: 'Linux', node: 'v20', onnxruntimeNode: '1.30.0', transformersJs: '4.3.2', transformersOnnxruntimeNode: '1.30.0' },
     source: { commit: 'abc1234', dirtySrc: [' M src/worker/scheduler.ts'] },
     load: { start: snapshot, end: snapshot },
-    engineSettings: { workers: 1, threadsPerWorker: 2, maxSequencesPerWorker: 16 },
     models: [demo, large],
     targets: checkTargets([demo, large]),
     profile: null,
@@ -89,6 +89,7 @@ t.test('the markdown carries machine facts, load, one table per model and the ta
   t.match(md, /commit abc1234 plus uncommitted changes to 1 file\(s\) under src\/ \(`src\/worker\/scheduler\.ts`\)/);
   t.match(md, /\*\*missed\*\*/);
   t.match(md, /Measured 09:00–09:05 UTC at commit abc1234, load average 1\.5 → 1\.5\./);
+  t.match(md, /Engine: 2 workers × 1 intra-op thread, up to 16 sequences per worker/);
 });
 
 t.test('the concurrency target cites how many rows the scheduler batched in the profile', async (t) => {

@@ -5,7 +5,7 @@ import path from 'node:path';
 import t from 'tap';
 import { llamaModel } from '../support/models.js';
 import { request } from '../support/requests.js';
-import { createEngine } from '../../src/engine/pool.js';
+import { createEngine, defaultParallelism } from '../../src/engine/pool.js';
 import { ModelLoadError, SelarError } from '../../src/errors.js';
 import type { Engine, GenerationEvent, GenerationRequest } from '../../src/engine/types.js';
 
@@ -96,4 +96,14 @@ t.test('a tokenizer whose vocabulary does not fit the model is refused', async (
   t.teardown(() => fs.rmSync(tmp, { recursive: true, force: true }));
   const big = await llamaModel({ vocab: 5000 });
   await t.rejects(createEngine({ modelDir: big }), { message: /tokenizer vocabulary .* does not match/ });
+});
+
+t.test('workers and threads per worker follow the model size unless configured', async (t) => {
+  t.same(defaultParallelism(192, {}, 2), { workers: 2, threads: 1 }, 'small model on 2 cores: two single-thread workers');
+  t.same(defaultParallelism(192, {}, 8), { workers: 8, threads: 1 });
+  t.same(defaultParallelism(1024, {}, 2), { workers: 1, threads: 2 }, 'large model on 2 cores: one worker, both cores');
+  t.same(defaultParallelism(4096, {}, 16), { workers: 8, threads: 2 });
+  t.same(defaultParallelism(1024, { workers: 4 }, 16), { workers: 4, threads: 4 }, 'threads share out the cores among configured workers');
+  t.same(defaultParallelism(192, { workers: 1, threadsPerWorker: 3 }, 2), { workers: 1, threads: 3 }, 'explicit values win');
+  t.same(defaultParallelism(4096, {}, 1), { workers: 1, threads: 1 }, 'never zero');
 });

@@ -6,6 +6,7 @@
 import * as ort from 'onnxruntime-node';
 import { ModelLoadError } from '../errors.js';
 import { floatArrayToHalf, halfArrayToFloat } from '../util/half.js';
+import { concatAlong, padFront, selectAlong, sliceFrom } from './tensor-ops.js';
 
 type TensorMeta = { name: string; type: ort.Tensor.Type; shape: ReadonlyArray<number | string> };
 
@@ -257,84 +258,9 @@ export class DecoderSession {
   }
 }
 
-type Data = Float32Array | Uint16Array;
-
 /** Ones, except the first pads[b] positions of row b (B × total). */
 function paddedMask(pads: number[], total: number): number[] {
   const mask = new Array<number>(pads.length * total).fill(1);
   pads.forEach((p, b) => mask.fill(0, b * total, b * total + p));
   return mask;
-}
-
-/** Sizes of the blocks around `axis`: outer blocks of dims[axis] slices of `inner` elements. */
-function around(dims: readonly number[], axis: number): { outer: number; inner: number } {
-  const outer = dims.slice(0, axis).reduce((a, b) => a * b, 1);
-  const inner = dims.slice(axis + 1).reduce((a, b) => a * b, 1);
-  return { outer, inner };
-}
-
-/** `tensor` with `n` zero slices put in front along `axis` (itself when n = 0). */
-function padFront(tensor: ort.Tensor, axis: number, n: number): ort.Tensor {
-  if (n === 0) return tensor;
-  const dims = [...tensor.dims];
-  const { outer, inner } = around(dims, axis);
-  const src = tensor.data as Data;
-  const from = dims[axis] * inner;
-  const to = (dims[axis] + n) * inner;
-  const out = new (src.constructor as { new (n: number): Data })(outer * to);
-  for (let o = 0; o < outer; o++) out.set(src.subarray(o * from, (o + 1) * from), o * to + n * inner);
-  dims[axis] += n;
-  return new ort.Tensor(tensor.type as 'float32', out as Float32Array, dims);
-}
-
-/** The slices of `tensor` from index `start` on along `axis`. */
-function sliceFrom(tensor: ort.Tensor, axis: number, start: number): ort.Tensor {
-  const dims = [...tensor.dims];
-  const { outer, inner } = around(dims, axis);
-  const src = tensor.data as Data;
-  const from = dims[axis] * inner;
-  const to = (dims[axis] - start) * inner;
-  const out = new (src.constructor as { new (n: number): Data })(outer * to);
-  for (let o = 0; o < outer; o++) out.set(src.subarray(o * from + start * inner, (o + 1) * from), o * to);
-  dims[axis] -= start;
-  return new ort.Tensor(tensor.type as 'float32', out as Float32Array, dims);
-}
-
-/** Concatenates tensors of equal shape but for `axis`. */
-function concatAlong(tensors: ort.Tensor[], axis: number): ort.Tensor {
-  if (tensors.length === 1) return tensors[0];
-  const dims = [...tensors[0].dims];
-  const outer = dims.slice(0, axis).reduce((a, b) => a * b, 1);
-  const chunks = tensors.map((t) => (t.data as Data).length / outer);
-  dims[axis] = tensors.reduce((n, t) => n + t.dims[axis], 0);
-  const first = tensors[0].data as Data;
-  const out = new (first.constructor as { new (n: number): Data })(chunks.reduce((a, b) => a + b, 0) * outer);
-  let offset = 0;
-  for (let o = 0; o < outer; o++) {
-    tensors.forEach((t, i) => {
-      const src = t.data as Data;
-      out.set(src.subarray(o * chunks[i], (o + 1) * chunks[i]), offset);
-      offset += chunks[i];
-    });
-  }
-  return new ort.Tensor(tensors[0].type as 'float32', out as Float32Array, dims);
-}
-
-/** The slices of `tensor` at the given indices of `axis`. */
-function selectAlong(tensor: ort.Tensor, axis: number, indices: number[]): ort.Tensor {
-  const dims = [...tensor.dims];
-  const outer = dims.slice(0, axis).reduce((a, b) => a * b, 1);
-  const src = tensor.data as Data;
-  const inner = src.length / outer / dims[axis];
-  const out = new (src.constructor as { new (n: number): Data })(outer * indices.length * inner);
-  let offset = 0;
-  for (let o = 0; o < outer; o++) {
-    for (const idx of indices) {
-      const start = (o * dims[axis] + idx) * inner;
-      out.set(src.subarray(start, start + inner), offset);
-      offset += inner;
-    }
-  }
-  dims[axis] = indices.length;
-  return new ort.Tensor(tensor.type as 'float32', out as Float32Array, dims);
 }

@@ -1,6 +1,6 @@
 // What a benchmark run measures: per model, which systems at which concurrencies,
 // how many tokens per sequence and how many timed repeats. The defaults keep a full
-// run near 15 minutes on a 2-core machine; --quick is a couple of minutes.
+// run near 4 minutes on a 2-core machine; --quick about one.
 import type { ModelRole } from './models.js';
 
 export const SYSTEMS = ['floor', 'engine:off', 'engine:selar', 'engine:soft', 'engine:padded', 'http:off', 'transformers.js'] as const;

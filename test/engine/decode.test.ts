@@ -7,6 +7,7 @@ import { inProcess, runAll, tokens } from '../support/runtime.js';
 import { argmax } from '../../src/sampling/topk.js';
 import { createTopKMix, softEmbedding, topKMix } from '../../src/sampling/selar.js';
 import { DistributionScratch, filteredProbs } from '../../src/sampling/distribution.js';
+import { Scheduler } from '../../src/worker/scheduler.js';
 
 t.test('greedy with the KV cache equals re-running the full sequence without it', async (t) => {
   const { rt } = await inProcess(await llamaModel());
@@ -206,4 +207,33 @@ t.test('requests that arrive together are prefilled together and share one cohor
   prefills.length = 0;
   await runAll(rt, [request([1, 2, 3]), request([4, 5, 6, 7, 8]), request([9, 10, 11])]);
   t.same(prefills, [[2, 3], [1, 5]], 'one prefill pass per prompt length');
+});
+
+t.test('when prefills are slow, an idle scheduler waits briefly so a burst of requests shares one', async (t) => {
+  const { rt } = await inProcess(await llamaModel());
+  const prefills: number[] = [];
+  const forward = rt.decoder.forward.bind(rt.decoder);
+  rt.decoder.forward = async (cache, embeds, T) => {
+    if (T > 1) {
+      prefills.push(cache.batch);
+      await new Promise((r) => setTimeout(r, 500)); // a large model's prefill
+    }
+    return forward(cache, embeds, T);
+  };
+  let finished = 0;
+  let onFinish = () => {};
+  const scheduler = new Scheduler(rt.decoder, rt.ctx, {
+    events: (_id, events) => { if (events.some((e) => e.type === 'finish')) { finished++; onFinish(); } },
+    failed: (id, message) => t.fail(`${id}: ${message}`),
+  });
+  const finishedAll = (n: number) => new Promise<void>((resolve) => { onFinish = () => { if (finished === n) resolve(); }; });
+  scheduler.add(request([1, 2, 3], { stop: { maxTokens: 2 } })); // learns that a prefill takes ~500 ms
+  await finishedAll(1);
+  await new Promise((r) => setTimeout(r, 20)); // the loop goes idle
+  // A burst spread over 8 ms: with a 500 ms prefill the scheduler waits up to 10 ms.
+  scheduler.add(request([4, 5, 6], { stop: { maxTokens: 2 } }));
+  await new Promise((r) => setTimeout(r, 8));
+  scheduler.add(request([7, 8, 9], { stop: { maxTokens: 2 } }));
+  await finishedAll(3);
+  t.same(prefills, [1, 2], `both requests of the burst in one prefill pass (${JSON.stringify(prefills)})`);
 });

@@ -3,6 +3,7 @@
 // mid-stream) and the per-request token cap.
 import net from 'node:net';
 import t from 'tap';
+import { llamaModel } from '../support/models.js';
 import { expectOpenAIError, fakeApp, JSON_HEADERS, listen, poll, rawRequest, realApp, REAL_MODEL_ID } from './support.js';
 
 const CHAT = { model: 'tiny', messages: [{ role: 'user', content: 'Hi' }] };
@@ -55,7 +56,9 @@ t.test('slow clients: dribbled headers and bodies are cut off by the timeouts', 
 });
 
 t.test('real model: the deadline ends a generation (504, or an error frame then [DONE]) and frees its slot', async (t) => {
-  const { app, engine } = await realApp(t, { argv: ['--deadline-ms', '100'] });
+  // A model large enough that 250 tokens take well over the 100 ms deadline on any machine
+  // (the tiny test model can produce them in about that time).
+  const { app, engine } = await realApp(t, { engine: { modelDir: await llamaModel({ hidden: 256, layers: 6, intermediate: 768 }) }, argv: ['--deadline-ms', '100'] });
   const long = { model: REAL_MODEL_ID, prompt: [1, 2, 3], max_tokens: 250, ignore_eos: true, temperature: 0 };
   const plain = await app.inject({ method: 'POST', url: '/v1/completions', payload: long });
   expectOpenAIError(t, plain, { status: 504, code: 'deadline_exceeded' }, 'non-streaming');

@@ -133,8 +133,6 @@ export class DecoderSession {
   // One buffer of ones, wrapped (not copied) by each step's attention_mask tensor.
   private maskOnes64: BigInt64Array;
   private maskOnes32: Int32Array;
-  /** Whether mergeCaches may left-pad caches of different lengths into one batch. */
-  readonly canPad: boolean;
 
   constructor(
     readonly session: ort.InferenceSession,
@@ -142,10 +140,10 @@ export class DecoderSession {
     readonly hiddenSize: number,
     vocabSize: number,
     private readonly maxLength: number,
-    leftPadding = false,
+    /** Whether mergeCaches may left-pad caches of different lengths into one batch (DerivedDecoder.leftPadding). */
+    readonly canPad = false,
   ) {
     this.vocabSize = vocabSize;
-    this.canPad = leftPadding && io.attentionMask !== null && io.positionIds !== null;
     this.maskOnes64 = new BigInt64Array(maxLength).fill(1n);
     this.maskOnes32 = new Int32Array(maxLength).fill(1);
   }

@@ -127,7 +127,7 @@ export class Scheduler {
       }
       if (group.length === 0) continue;
       const cache = this.decoder.newCache(group.length);
-      const finished: Sequence[] = [];
+      const kept: number[] = [];
       try {
         this.beforeStep?.();
         this.steps++;
@@ -138,13 +138,12 @@ export class Scheduler {
         this.lastPrefillMs = performance.now() - started;
         for (let i = 0; i < group.length; i++) {
           group[i].length = cache.length;
-          if (await this.emitOrFail(group[i], logits[i])) finished.push(group[i]);
+          if (!(await this.emitOrFail(group[i], logits[i]))) kept.push(i);
         }
       } catch (err) {
         for (const seq of group) this.sink.failed(seq.request.id, (err as Error).message);
         continue;
       }
-      const kept = group.flatMap((seq, i) => (finished.includes(seq) ? [] : [i]));
       if (kept.length > 0) this.join(kept.map((i) => group[i]), kept.length === group.length ? cache : this.decoder.keepRows(cache, kept));
     }
   }

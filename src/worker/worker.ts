@@ -43,6 +43,8 @@ function queueEvents(id: string, events: GenerationEvent[]): void {
   outbox.push({ id, events });
 }
 function flushEvents(): void {
+  // Already sent early (a failure flushes what came before it).
+  if (outbox.length === 0) return;
   const batch = outbox;
   outbox = [];
   send({ type: 'events', batch });

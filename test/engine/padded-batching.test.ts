@@ -4,6 +4,7 @@
 // cannot take left padding must be refused.
 import t from 'tap';
 import { llamaModel } from '../support/models.js';
+import { maxAbsDiff } from '../modelgen/decoder-runner.js';
 import { request } from '../support/requests.js';
 import { inProcess, runAll, tokens } from '../support/runtime.js';
 import { Scheduler } from '../../src/worker/scheduler.js';
@@ -14,20 +15,16 @@ import type { Runtime } from '../../src/worker/runtime.js';
 import { createEngine } from '../../src/engine/pool.js';
 import { BUNDLED_MODEL } from '../../src/config.js';
 
-const maxAbsDiff = (a: Float32Array, b: Float32Array) => a.reduce((m, v, i) => Math.max(m, Math.abs(v - b[i])), 0);
-
-async function prefill(rt: Runtime, ids: number[]): Promise<KvCache> {
-  const cache = rt.decoder.newCache();
-  const embeds = new Float32Array(ids.length * rt.ctx.embeddings.dim);
-  await rt.ctx.embeddings.lookup(ids, embeds);
-  await rt.decoder.forward(cache, embeds, ids.length);
-  return cache;
-}
-
 async function embed(rt: Runtime, ids: number[]): Promise<Float32Array> {
   const out = new Float32Array(ids.length * rt.ctx.embeddings.dim);
   await rt.ctx.embeddings.lookup(ids, out);
   return out;
+}
+
+async function prefill(rt: Runtime, ids: number[]): Promise<KvCache> {
+  const cache = rt.decoder.newCache();
+  await rt.decoder.forward(cache, await embed(rt, ids), ids.length);
+  return cache;
 }
 
 t.test('a left-padded batch gives each row its solo logits; shared padding is trimmed', async (t) => {

@@ -12,6 +12,7 @@ import { TokenRenderer } from './logprobs.js';
 import { mergeSequences, type IndexedEvent } from './merge-sequences.js';
 import type { GenerationPlan } from './plan.js';
 import { SSE_DONE, sseData } from './sse.js';
+import { DeltaBatcher } from './stream-interval.js';
 
 /** Sees every event as it happens (metrics, logs). */
 export interface GenerationObserver {
@@ -67,16 +68,25 @@ export async function* generateStream(plan: GenerationPlan, ctx: ServingContext,
   const renderer = new TokenRenderer(ctx.tokenizer);
   const chat = plan.kind === 'chat' ? new ChatChunks(plan, ctx, renderer) : null;
   const chunks = chat ?? new CompletionChunks(plan, ctx, renderer);
+  const batcher = new DeltaBatcher(states.length, ctx.config.streamInterval);
   let started = false;
-  for await (const ev of events(plan, ctx, signal)) {
-    let out = '';
-    if (!started) {
-      started = true;
-      if (chat) for (const s of states) out += sseData(chat.role(s.index));
+  try {
+    for await (const ev of events(plan, ctx, signal)) {
+      let out = '';
+      if (!started) {
+        started = true;
+        if (chat) for (const s of states) out += sseData(chat.role(s.index));
+      }
+      const delta = apply(states, ev, observer);
+      const send = delta && batcher.add(delta);
+      if (send) out += sseData(chunks.delta(send));
+      if (out !== '') yield out;
     }
-    const delta = apply(states, ev, observer);
-    if (delta) out += sseData(chunks.delta(delta));
-    if (out !== '') yield out;
+  } catch (err) {
+    // Text the client was owed still goes out before the error frame.
+    const held = batcher.flush();
+    if (held.length > 0) yield held.map((d) => sseData(chunks.delta(d))).join('');
+    throw err;
   }
   checkFinished(states);
   let tail = '';

@@ -6,7 +6,7 @@
 import * as ort from 'onnxruntime-node';
 import { ModelLoadError } from '../errors.js';
 import { floatArrayToHalf, halfArrayToFloat } from '../util/half.js';
-import { concatAlong, padFront, selectAlong, sliceFrom } from './tensor-ops.js';
+import { alloc, concatAlong, padFront, selectAlong, sliceFrom, type Data } from './tensor-ops.js';
 
 type TensorMeta = { name: string; type: ort.Tensor.Type; shape: ReadonlyArray<number | string> };
 
@@ -30,6 +30,12 @@ export interface KvCache {
   batch: number;
   pads: number[];
   past: Map<string, ort.Tensor>;
+  /**
+   * Per cache input, the array the next step's cache is written into when presents
+   * carry new positions only: the one behind the previous step's past, so two arrays
+   * per tensor alternate and no step allocates (until a cache outgrows them).
+   */
+  spare: Map<string, Data>;
 }
 
 export interface DecoderIo {
@@ -142,6 +148,8 @@ export class DecoderSession {
     private readonly maxLength: number,
     /** Whether mergeCaches may left-pad caches of different lengths into one batch (DerivedDecoder.leftPadding). */
     readonly canPad = false,
+    /** Whether presents hold only the step's new positions, to be appended here (DerivedDecoder.presentNewOnly). */
+    private readonly presentNewOnly = false,
   ) {
     this.vocabSize = vocabSize;
     this.maskOnes64 = new BigInt64Array(maxLength).fill(1n);
@@ -156,7 +164,7 @@ export class DecoderSession {
       dims[slot.batchAxis] = batch;
       past.set(slot.past, emptyTensor(slot.type, dims));
     }
-    return { length: 0, batch, pads: new Array<number>(batch).fill(0), past };
+    return { length: 0, batch, pads: new Array<number>(batch).fill(0), past, spare: new Map() };
   }
 
   /**
@@ -173,7 +181,7 @@ export class DecoderSession {
       past.set(slot.past, concatAlong(parts, slot.batchAxis));
     }
     const pads = caches.flatMap((c) => c.pads.map((p) => p + length - c.length));
-    return { length, batch: pads.length, pads, past };
+    return { length, batch: pads.length, pads, past, spare: new Map() };
   }
 
   /**
@@ -188,7 +196,7 @@ export class DecoderSession {
       const kept = selectAlong(cache.past.get(slot.past)!, slot.batchAxis, rows);
       past.set(slot.past, trim > 0 ? sliceFrom(kept, slot.seqAxis, trim) : kept);
     }
-    return { length: cache.length - trim, batch: rows.length, pads: pads.map((p) => p - trim), past };
+    return { length: cache.length - trim, batch: rows.length, pads: pads.map((p) => p - trim), past, spare: new Map() };
   }
 
   /**
@@ -232,7 +240,7 @@ export class DecoderSession {
     for (const [name, tensor] of cache.past) feeds[name] = tensor;
 
     const out = await this.session.run(feeds);
-    for (const slot of io.cache) cache.past.set(slot.past, out[slot.present]);
+    for (const slot of io.cache) cache.past.set(slot.past, this.presentNewOnly ? this.append(cache, slot, out[slot.present], T) : out[slot.present]);
     cache.length = total;
 
     const logits = out[io.logits];
@@ -247,6 +255,32 @@ export class DecoderSession {
       rows.push(data.subarray(start, start + V));
     }
     return rows;
+  }
+
+  /**
+   * past ++ added along the sequence axis, written into the cache's spare array (grown
+   * when too small); the array behind the old past becomes the spare.
+   */
+  private append(cache: KvCache, slot: CacheSlot, added: ort.Tensor, T: number): ort.Tensor {
+    const past = cache.past.get(slot.past)!;
+    if (added.dims[slot.seqAxis] !== T) {
+      throw new Error(`present "${slot.present}" has ${added.dims[slot.seqAxis]} positions on axis ${slot.seqAxis}, expected the step's ${T}`);
+    }
+    const old = past.data as Data;
+    const need = old.length + (added.data as Data).length;
+    let into = cache.spare.get(slot.past);
+    if (!into || into.length < need) {
+      // Room for growth (at least 64 more positions, so short answers never grow it
+      // again), but never beyond the context length.
+      const perPosition = need / (past.dims[slot.seqAxis] + T);
+      into = alloc(old, Math.min(Math.max(Math.ceil(need * 1.5), need + 64 * perPosition), perPosition * this.maxLength));
+    }
+    const next = concatAlong([past, added], slot.seqAxis, into);
+    // Nothing else holds the old past once this step has read it. (Every cache array
+    // starts at offset 0 of its own buffer; anything else is simply not reused.)
+    if (old.byteOffset === 0) cache.spare.set(slot.past, new (old.constructor as { new (b: ArrayBufferLike): Data })(old.buffer));
+    else cache.spare.delete(slot.past);
+    return next;
   }
 
   private ensureMask(n: number): void {

@@ -24,7 +24,7 @@ export async function createRuntime(init: WorkerInit): Promise<Runtime> {
   const base = sessionOptions(init.intraOpThreads);
   const made = await createOnDevice(parseDevice(init.device), (executionProviders) => createSession(derived, { ...base, executionProviders }));
   const io = describeIo(made.value, derived.decoderPath, derived.embedsInputName);
-  const decoder = new DecoderSession(made.value, io, derived.hiddenSize, derived.vocabSize, init.contextLength, derived.leftPadding);
+  const decoder = new DecoderSession(made.value, io, derived.hiddenSize, derived.vocabSize, init.contextLength, derived.leftPadding, derived.presentNewOnly);
 
   let embeddings: EmbeddingSource;
   if (init.table) embeddings = new SharedTableSource(init.table);

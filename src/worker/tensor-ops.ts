@@ -4,9 +4,9 @@
 // data alike.
 import * as ort from 'onnxruntime-node';
 
-type Data = Float32Array | Uint16Array;
+export type Data = Float32Array | Uint16Array;
 
-function alloc(like: Data, n: number): Data {
+export function alloc(like: Data, n: number): Data {
   return new (like.constructor as { new (n: number): Data })(n);
 }
 
@@ -21,14 +21,18 @@ function around(dims: readonly number[], axis: number): { outer: number; inner: 
   return { outer, inner };
 }
 
-/** Concatenates tensors of equal shape but for `axis`. */
-export function concatAlong(tensors: ort.Tensor[], axis: number): ort.Tensor {
-  if (tensors.length === 1) return tensors[0];
+/**
+ * Concatenates tensors of equal shape but for `axis`, into the front of `into` when
+ * given (it must be large enough), else into a new array.
+ */
+export function concatAlong(tensors: ort.Tensor[], axis: number, into?: Data): ort.Tensor {
+  if (tensors.length === 1 && !into) return tensors[0];
   const dims = [...tensors[0].dims];
   const { outer, inner } = around(dims, axis);
   const chunks = tensors.map((t) => t.dims[axis] * inner);
   dims[axis] = tensors.reduce((n, t) => n + t.dims[axis], 0);
-  const out = alloc(tensors[0].data as Data, outer * dims[axis] * inner);
+  const size = outer * dims[axis] * inner;
+  const out = into ? into.subarray(0, size) : alloc(tensors[0].data as Data, size);
   let offset = 0;
   for (let o = 0; o < outer; o++) {
     tensors.forEach((t, i) => {

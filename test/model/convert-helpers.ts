@@ -9,6 +9,7 @@ import type { Test } from 'tap';
 import { toHalf as toHalfBits } from '../../src/util/half.js';
 import { createSession, deriveEmbedsDecoder, readEmbeddingRows } from '../../src/model/convert/index.js';
 import type { DerivedDecoder } from '../../src/model/convert/index.js';
+import { sliceFrom } from '../../src/worker/tensor-ops.js';
 
 export type Outputs = ort.InferenceSession.OnnxValueMapType;
 
@@ -107,6 +108,14 @@ export async function checkEquivalence(t: Test, modelPath: string, derived: Deri
   const a2 = await runStep(original, step, a, prompt[0].length);
   const b2 = await runStep(session, await embedsFor(derived, step), b, prompt[0].length);
   t.ok(logitsBytes(a2).every((bytes, row) => bytes.equals(logitsBytes(b2)[row])), 'decode step: logits are bit-identical');
+  // Presents: the whole cache, or (presentNewOnly) its last position along the axis that grew.
+  t.ok(presents.every((n) => {
+    const whole = a2[n] as ort.Tensor;
+    const got = b2[n] as ort.Tensor;
+    const axis = whole.dims.findIndex((d, i) => d !== got.dims[i]);
+    if (!derived.presentNewOnly) return axis < 0 && tensorBytes(whole).equals(tensorBytes(got));
+    return axis >= 0 && got.dims[axis] === 1 && tensorBytes(sliceFrom(whole, axis, whole.dims[axis] - 1)).equals(tensorBytes(got));
+  }), derived.presentNewOnly ? 'decode step: presents are the new position of the original cache' : 'decode step: KV cache is bit-identical');
   // Guard against a vacuous comparison: a different token gives different logits.
   const other = await runStep(session, await embedsFor(derived, next.map((id) => [(id + 1) % derived.embedding.rows])), b, prompt[0].length);
   t.notOk(logitsBytes(other)[0].equals(logitsBytes(b2)[0]), 'logits depend on the embedding fed');

@@ -34,6 +34,7 @@ for (const [name, extra] of variants) {
     t.equal(derived.hiddenSize, 32);
     t.equal(derived.vocabSize, gen.config.vocab_size);
     t.ok(derived.logitsLastOnly, 'logits are sliced to the last position');
+    t.ok(derived.presentNewOnly, 'presents carry the new positions only');
     t.ok(derived.decoderPath.startsWith(cacheDir), 'derived decoder lives in the cache');
     t.equal(derived.embedding.kind, 'table');
     if (derived.embedding.kind === 'table') {

@@ -13,6 +13,7 @@ import { tableRef, tableShape } from './embedding-table.js';
 import { writeEmbeddingSubModel } from './embedding-submodel.js';
 import { embedTokensRef } from './split-layout.js';
 import { honoursLeftPadding } from './padding.js';
+import { presentNewPositionsOnly } from './new-positions.js';
 import { dtypeName, initializer, producer, tensorElemType } from './graph.js';
 import { dimsOf, hasExternalData } from './tensor-data.js';
 import { cacheLayout, defaultCacheRoot, inPlaceLayout, readManifest, sourceKey, writeFileAtomic, writeManifest } from './cache.js';
@@ -34,7 +35,7 @@ function vocabSize(graph: GraphProto, file: string): number {
   return 0;
 }
 
-async function fromInputIds(model: ModelProto, file: string, idsName: string, out: OutputLayout, externalDataDir: string | null): Promise<{ derived: DerivedDecoder; files: string[] }> {
+async function fromInputIds(model: ModelProto, file: string, idsName: string, out: OutputLayout, externalDataDir: string | null, opts: DeriveOptions): Promise<{ derived: DerivedDecoder; files: string[] }> {
   const graph = model.graph;
   const analysis = analyseInputIds(graph, file, idsName);
   const lookup = analysis.lookups[0];
@@ -54,18 +55,19 @@ async function fromInputIds(model: ModelProto, file: string, idsName: string, ou
 
   rewriteInputIdsToEmbeds(model, analysis, { name: EMBEDS, elemType: embedding.dtype === 'float16' ? DataType.FLOAT16 : DataType.FLOAT, hidden: embedding.dim }, file);
   const logitsLastOnly = keepLastLogitsOnly(model);
+  const presentNewOnly = !opts.wholeCacheOutputs && presentNewPositionsOnly(graph);
   writeFileAtomic(out.decoder, encodeModel(model));
   files.push(out.decoder);
   return {
     derived: {
       decoderPath: out.decoder, externalDataDir, embedsInputName: EMBEDS, embedsDtype: embedding.dtype,
-      hiddenSize: embedding.dim, vocabSize: vocab || embedding.rows, logitsLastOnly, leftPadding: honoursLeftPadding(graph), embedding,
+      hiddenSize: embedding.dim, vocabSize: vocab || embedding.rows, logitsLastOnly, leftPadding: honoursLeftPadding(graph), presentNewOnly, embedding,
     },
     files,
   };
 }
 
-async function fromSplitExport(model: ModelProto, file: string, out: OutputLayout, externalDataDir: string | null): Promise<{ derived: DerivedDecoder; files: string[] }> {
+async function fromSplitExport(model: ModelProto, file: string, out: OutputLayout, externalDataDir: string | null, opts: DeriveOptions): Promise<{ derived: DerivedDecoder; files: string[] }> {
   const graph = model.graph;
   const input = graph.input.find((i) => i.name === EMBEDS)!;
   const embedsDtype = dtypeName(tensorElemType(input));
@@ -73,17 +75,19 @@ async function fromSplitExport(model: ModelProto, file: string, out: OutputLayou
   const vocab = vocabSize(graph, file);
   const embedding = await embedTokensRef(file, vocab);
   if (embedding.dtype !== embedsDtype) throw new ModelLoadError(`embedding model returns ${embedding.dtype} rows but the decoder takes ${embedsDtype} ${EMBEDS}`, file);
-  // The decoder needs no rewriting; a copy is written only when last-position logits can be had.
+  // The ids need no rewriting; a copy is written only when another rewrite applied.
   const logitsLastOnly = keepLastLogitsOnly(model);
+  const presentNewOnly = !opts.wholeCacheOutputs && presentNewPositionsOnly(graph);
+  const rewritten = logitsLastOnly || presentNewOnly;
   const files: string[] = [];
-  if (logitsLastOnly) {
+  if (rewritten) {
     writeFileAtomic(out.decoder, encodeModel(model));
     files.push(out.decoder);
   }
   return {
     derived: {
-      decoderPath: logitsLastOnly ? out.decoder : file, externalDataDir, embedsInputName: EMBEDS, embedsDtype,
-      hiddenSize: embedding.dim, vocabSize: vocab || embedding.rows, logitsLastOnly, leftPadding: honoursLeftPadding(graph), embedding,
+      decoderPath: rewritten ? out.decoder : file, externalDataDir, embedsInputName: EMBEDS, embedsDtype,
+      hiddenSize: embedding.dim, vocabSize: vocab || embedding.rows, logitsLastOnly, leftPadding: honoursLeftPadding(graph), presentNewOnly, embedding,
     },
     files,
   };
@@ -93,7 +97,7 @@ export async function deriveEmbedsDecoder(modelPath: string, opts: DeriveOptions
   const file = path.resolve(modelPath);
   if (!fs.existsSync(file) || !fs.statSync(file).isFile()) throw new ModelLoadError('model file not found', file);
   const idsName = opts.inputIdsName ?? 'input_ids';
-  const key = sourceKey(file, idsName);
+  const key = sourceKey(file, opts.wholeCacheOutputs ? `${idsName}/whole-cache` : idsName);
   const out = opts.inPlace ? inPlaceLayout(file) : cacheLayout(opts.cacheDir ?? defaultCacheRoot(), key);
   if (!opts.force) {
     const cached = readManifest<DerivedDecoder>(out.manifest, key);
@@ -109,8 +113,8 @@ export async function deriveEmbedsDecoder(modelPath: string, opts: DeriveOptions
   const inputs = new Set(model.graph.input.map((i) => i.name));
   let result: { derived: DerivedDecoder; files: string[] };
   try {
-    if (inputs.has(idsName)) result = await fromInputIds(model, file, idsName, out, externalDataDir);
-    else if (inputs.has(EMBEDS)) result = await fromSplitExport(model, file, out, externalDataDir);
+    if (inputs.has(idsName)) result = await fromInputIds(model, file, idsName, out, externalDataDir, opts);
+    else if (inputs.has(EMBEDS)) result = await fromSplitExport(model, file, out, externalDataDir, opts);
     else throw new ModelLoadError(`decoder has neither ${idsName} nor ${EMBEDS} among its inputs (${[...inputs].join(', ')})`, file);
     writeManifest(out.manifest, key, result.derived, result.files);
   } catch (e) {

@@ -38,6 +38,12 @@ export interface DerivedDecoder {
   logitsLastOnly: boolean;
   /** Rows of different lengths may share a batch by left padding (see padding.ts). */
   leftPadding: boolean;
+  /**
+   * True when each present output holds only the positions just computed, to be
+   * appended to the past by the caller (new-positions.ts); false when it is the whole
+   * cache, past included, as exported.
+   */
+  presentNewOnly: boolean;
   embedding: EmbeddingTableRef | EmbeddingModelRef;
 }
 
@@ -49,4 +55,6 @@ export interface DeriveOptions {
   inPlace?: boolean;
   /** Rebuild even when a matching cached result exists. */
   force?: boolean;
+  /** Keep whole-cache present outputs (the export's own form); the benchmark measures what new-positions-only buys. */
+  wholeCacheOutputs?: boolean;
 }

@@ -1,0 +1,87 @@
+// Presents that carry only the step's new positions (DerivedDecoder.presentNewOnly):
+// the decode loop appends them to cache arrays it reuses. Against the same model
+// derived with whole-cache presents (the export's own form), every logit and every
+// cache byte must be identical — through prefill, decode steps, a batch that loses a
+// row and two caches merged — and steady decoding must stop allocating a cache per step.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import t from 'tap';
+import * as ort from 'onnxruntime-node';
+import { createSession, deriveEmbedsDecoder, readEmbeddingRows, type DerivedDecoder } from '../../src/model/convert/index.js';
+import { detectLayout } from '../../src/model/layout.js';
+import { readModel } from '../../src/onnx/proto.js';
+import { DecoderSession, describeIo, type KvCache } from '../../src/worker/decoder-session.js';
+import { llamaModel } from '../support/models.js';
+
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'selar-new-positions-'));
+t.teardown(() => fs.rmSync(tmp, { recursive: true, force: true }));
+
+async function open(derived: DerivedDecoder): Promise<{ decoder: DecoderSession; embed: (ids: number[]) => Promise<Float32Array> }> {
+  const session = await createSession(derived, {});
+  const io = describeIo(session, derived.decoderPath, derived.embedsInputName);
+  const decoder = new DecoderSession(session, io, derived.hiddenSize, derived.vocabSize, 256, derived.leftPadding, derived.presentNewOnly);
+  return { decoder, embed: (ids) => readEmbeddingRows(derived.embedding, ids) };
+}
+
+const bytes = (x: ort.Tensor) => Buffer.from((x.data as Float32Array).buffer, (x.data as Float32Array).byteOffset, (x.data as Float32Array).byteLength);
+const sameCache = (a: KvCache, b: KvCache) =>
+  a.length === b.length && [...a.past.keys()].every((k) => bytes(a.past.get(k)!).equals(bytes(b.past.get(k)!)) && a.past.get(k)!.dims.join() === b.past.get(k)!.dims.join());
+const sameLogits = (a: Float32Array[], b: Float32Array[]) => a.length === b.length && a.every((row, i) => Buffer.from(row.buffer, row.byteOffset, row.byteLength).equals(Buffer.from(b[i].buffer, b[i].byteOffset, b[i].byteLength)));
+
+t.test('new-positions presents: same logits and caches as whole-cache presents, without a new cache per step', async (t) => {
+  const file = detectLayout(await llamaModel(), 'fp32').decoderFile;
+  const derivedNew = await deriveEmbedsDecoder(file, { cacheDir: tmp });
+  const derivedWhole = await deriveEmbedsDecoder(file, { cacheDir: tmp, wholeCacheOutputs: true });
+  t.equal(derivedNew.presentNewOnly, true, 'Concat(past, new) presents are rewritten');
+  t.equal(derivedWhole.presentNewOnly, false);
+  t.not(derivedNew.decoderPath, derivedWhole.decoderPath, 'the two forms are cached apart');
+  const out = readModel(derivedNew.decoderPath).graph.output.find((o) => o.name === 'present.0.key')!;
+  t.same(out.type?.tensorType?.shape?.dim?.map((d) => d.dimParam ?? Number(d.dimValue)), ['batch_size', 2, 'new_positions', 16], 'the output declares the step length');
+
+  const fresh = await open(derivedNew);
+  const whole = await open(derivedWhole);
+  const prompts = [[5, 17, 42, 99, 250, 3], [7, 8, 9, 10, 11, 12]];
+  const run = async (m: typeof fresh, cache: KvCache, ids: number[], T: number) => (await m.decoder.forward(cache, await m.embed(ids), T)).map((r) => r.slice());
+
+  const a = fresh.decoder.newCache(2);
+  const b = whole.decoder.newCache(2);
+  t.ok(sameLogits(await run(fresh, a, prompts.flat(), 6), await run(whole, b, prompts.flat(), 6)), 'prefill logits identical');
+  t.ok(sameCache(a, b), 'prefill cache identical');
+  const arrays = new Set<ArrayBufferLike>();
+  const wholeArrays = new Set<ArrayBufferLike>();
+  let same = true;
+  for (let step = 0; step < 24; step++) {
+    const ids = [(step * 7) % 300, (step * 13 + 1) % 300];
+    same &&= sameLogits(await run(fresh, a, ids, 1), await run(whole, b, ids, 1)) && sameCache(a, b);
+    arrays.add((a.past.get('past_key_values.0.key')!.data as Float32Array).buffer);
+    wholeArrays.add((b.past.get('past_key_values.0.key')!.data as Float32Array).buffer);
+  }
+  t.ok(same, '24 decode steps: logits and caches identical at every step');
+  t.equal(wholeArrays.size, 24, 'whole-cache presents: a new cache array every step');
+  t.equal(arrays.size, 2, 'new positions appended into two arrays that alternate');
+
+  // A row leaves, then a newcomer of the same length joins: still identical.
+  const a1 = fresh.decoder.keepRows(a, [1]);
+  const b1 = whole.decoder.keepRows(b, [1]);
+  t.ok(sameLogits(await run(fresh, a1, [33], 1), await run(whole, b1, [33], 1)) && sameCache(a1, b1), 'after keepRows');
+  const solo = async (m: typeof fresh) => {
+    const c = m.decoder.newCache(1);
+    await run(m, c, [1, 2, 3, 4, 5, 6, ...Array.from({ length: 25 }, (_, i) => i + 20)], 31);
+    return c;
+  };
+  const a2 = fresh.decoder.mergeCaches([a1, await solo(fresh)]);
+  const b2 = whole.decoder.mergeCaches([b1, await solo(whole)]);
+  t.ok(sameLogits(await run(fresh, a2, [60, 61], 1), await run(whole, b2, [60, 61], 1)) && sameCache(a2, b2), 'after mergeCaches');
+});
+
+t.test('a present that does not hold the step is refused, not appended', async (t) => {
+  const derived = await deriveEmbedsDecoder(detectLayout(await llamaModel(), 'fp32').decoderFile, { cacheDir: tmp, wholeCacheOutputs: true });
+  // Whole-cache presents treated as new positions: the second step returns P + 1 positions.
+  const session = await createSession(derived, {});
+  const io = describeIo(session, derived.decoderPath, derived.embedsInputName);
+  const lying = new DecoderSession(session, io, derived.hiddenSize, derived.vocabSize, 256, derived.leftPadding, true);
+  const cache = lying.newCache(1);
+  await lying.forward(cache, await readEmbeddingRows(derived.embedding, [1, 2, 3]), 3);
+  await t.rejects(lying.forward(cache, await readEmbeddingRows(derived.embedding, [4]), 1), /has 4 positions on axis 2, expected the step's 1/);
+});

@@ -1,12 +1,16 @@
 // The raw floor: the least a decode loop on onnxruntime-node can cost. It opens the
 // same derived inputs_embeds decoder the engine runs, with the same session options,
 // and does nothing but session.run with the KV cache fed back: a fixed embedding
-// vector as input, no sampling, no tokenizer, buffers allocated once. With batch B
-// it runs B sequences in one forward pass, the ceiling continuous batching can reach.
+// vector as input, no sampling, no tokenizer, buffers allocated once. Where the
+// decoder returns only the step's new positions (DerivedDecoder.presentNewOnly) the
+// floor appends them as the engine does, into two arrays per cache tensor that
+// alternate. With batch B it runs B sequences in one forward pass, the ceiling
+// continuous batching can reach.
 // The bench rows run it in a worker thread (floor-worker.ts), as the engine runs its loop.
 import * as ort from 'onnxruntime-node';
 import { createSession, type DerivedDecoder } from '../src/model/convert/index.js';
 import { sessionOptions } from '../src/worker/session-options.js';
+import { concatAlong } from '../src/worker/tensor-ops.js';
 import type { SequenceTiming } from './stats.js';
 
 export interface SessionSettings {
@@ -65,6 +69,10 @@ export class FloorDecoder {
       const dims = s.dims.map((d) => (d === -1 ? batch : d === -2 ? 0 : d));
       feeds[s.past] = new ort.Tensor('float32', new Float32Array(0), dims);
     }
+    // Two arrays per cache tensor, each big enough for the whole run.
+    const perPosition = (s: PastSlot) => s.dims.reduce((n, d) => n * (d === -1 ? batch : d === -2 ? 1 : d), 1);
+    const arrays = this.derived.presentNewOnly ? this.slots.map((s) => [0, 1].map(() => new Float32Array(perPosition(s) * maxTotal))) : [];
+    const seqAxis = (s: PastSlot) => s.dims.indexOf(-2);
     const hasMask = this.session.inputNames.includes('attention_mask');
     const hasPositions = this.session.inputNames.includes('position_ids');
 
@@ -81,7 +89,9 @@ export class FloorDecoder {
         feeds.position_ids = new ort.Tensor('int64', positions.subarray(0, batch * T), [batch, T]);
       }
       const out = await this.session.run(feeds);
-      for (const s of this.slots) feeds[s.past] = out[s.present];
+      this.slots.forEach((s, i) => {
+        feeds[s.past] = this.derived.presentNewOnly ? concatAlong([feeds[s.past], out[s.present]], seqAxis(s), arrays[i][step % 2]) : out[s.present];
+      });
       if (step === 0) firstTokenMs = performance.now();
     }
     const lastTokenMs = performance.now();

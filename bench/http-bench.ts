@@ -18,8 +18,8 @@ export interface HttpServer {
   close(): Promise<void>;
 }
 
-export async function startHttp(modelDir: string, engine: Engine, tokenizer: TextTokenizer): Promise<HttpServer> {
-  const config = loadConfig(['--model', modelDir, '--host', '127.0.0.1', '--port', '0', '--log-level', 'silent', '--ping-interval-ms', '0'], {});
+export async function startHttp(modelDir: string, engine: Engine, tokenizer: TextTokenizer, streamInterval: number): Promise<HttpServer> {
+  const config = loadConfig(['--model', modelDir, '--host', '127.0.0.1', '--port', '0', '--log-level', 'silent', '--ping-interval-ms', '0', '--stream-interval', String(streamInterval)], {});
   const app: FastifyInstance = await buildApp({ config, engine, tokenizer });
   const url = await app.listen({ host: config.host, port: config.port });
   const model = engine.model.id;

@@ -2,7 +2,8 @@
 // every kernel's duration. Per decode step: how many nodes run, kernel time by
 // operator type, ORT's framework time around the kernels (model_run − kernels), and
 // the binding's time around model_run (JS wall − model_run: feeds, output copies).
-// Plus the floor under other session options, to size what they would buy.
+// Plus the floor under other session options and with whole-cache presents, to size
+// what they would buy.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -73,6 +74,9 @@ export async function ortStepProfile(derived: DerivedDecoder, threads: number, p
 
 export interface SessionVariant {
   name: string;
+  /** Rows per forward pass. */
+  batch: number;
+  /** Decode tokens/s of all rows together. */
   decodeTps: number;
 }
 
@@ -80,35 +84,50 @@ interface Variant {
   name: string;
   threads: number;
   spinning: boolean;
+  /** The decoder derived with whole-cache presents (DeriveOptions.wholeCacheOutputs). */
+  wholeCache: boolean;
+  batch: number;
 }
 
-/** The engine's options first (spinning off), then the same with spinning on, then one thread (when the engine uses more). */
-export function sessionVariantList(engineThreads: number): Variant[] {
+/**
+ * The engine's options first (spinning off), then the same with spinning on, one thread
+ * (when the engine uses more), and whole-cache presents; whole-cache presents again at
+ * `maxBatch` rows beside the engine's options there (when the decoder has new-positions
+ * presents at all, else there is nothing to compare).
+ */
+export function sessionVariantList(engineThreads: number, maxBatch = 1, presentNewOnly = false): Variant[] {
   const threads = `${engineThreads} intra-op thread${engineThreads > 1 ? 's' : ''}`;
+  const engine = { threads: engineThreads, spinning: false, wholeCache: false };
   const list: Variant[] = [
-    { name: `engine options (${threads}, spinning off)`, threads: engineThreads, spinning: false },
-    { name: `${threads}, spinning on`, threads: engineThreads, spinning: true },
+    { name: `engine options (${threads}, spinning off)`, ...engine, batch: 1 },
+    { name: `${threads}, spinning on`, ...engine, spinning: true, batch: 1 },
   ];
-  if (engineThreads > 1) list.push({ name: '1 intra-op thread', threads: 1, spinning: false });
+  if (engineThreads > 1) list.push({ name: '1 intra-op thread', ...engine, threads: 1, batch: 1 });
+  if (!presentNewOnly) return list;
+  const whole = 'whole-cache presents (the binding copies the cache out every step)';
+  list.push({ name: whole, ...engine, wholeCache: true, batch: 1 });
+  if (maxBatch > 1) list.push({ name: 'engine options', ...engine, batch: maxBatch }, { name: whole, ...engine, wholeCache: true, batch: maxBatch });
   return list;
 }
 
-/** The floor at concurrency 1 under other session options; runs interleaved, medians. */
-export async function sessionVariants(derived: DerivedDecoder, engineThreads: number, promptLength: number, tokens: number, repeats: number): Promise<SessionVariant[]> {
-  const variants = sessionVariantList(engineThreads);
+/** The floor under other session options and cache outputs; runs interleaved, medians. */
+export async function sessionVariants(
+  derived: DerivedDecoder, wholeCache: DerivedDecoder, engineThreads: number, maxBatch: number, promptLength: number, tokens: number, repeats: number,
+): Promise<SessionVariant[]> {
+  const variants = sessionVariantList(engineThreads, maxBatch, derived.presentNewOnly);
   const floors = [];
   for (const v of variants) {
     // `extra` replaces the engine's: an empty one leaves ORT's default, spinning on.
-    floors.push(await FloorDecoder.open(derived, { threads: v.threads, extra: v.spinning ? { extra: {} } : {} }));
+    floors.push(await FloorDecoder.open(v.wholeCache ? wholeCache : derived, { threads: v.threads, extra: v.spinning ? { extra: {} } : {} }));
   }
   const tps: number[][] = variants.map(() => []);
   try {
-    for (const f of floors) await f.run(1, promptLength, tokens); // warm-up
+    for (let i = 0; i < floors.length; i++) await floors[i].run(variants[i].batch, promptLength, tokens); // warm-up
     for (let r = 0; r < repeats; r++) {
-      for (let i = 0; i < floors.length; i++) tps[i].push(runMetrics(await floors[i].run(1, promptLength, tokens)).decodeTps);
+      for (let i = 0; i < floors.length; i++) tps[i].push(runMetrics(await floors[i].run(variants[i].batch, promptLength, tokens)).decodeTps * variants[i].batch);
     }
   } finally {
     for (const f of floors) await f.close();
   }
-  return variants.map((v, i) => ({ name: v.name, decodeTps: median(tps[i]) }));
+  return variants.map((v, i) => ({ name: v.name, batch: v.batch, decodeTps: median(tps[i]) }));
 }

@@ -42,6 +42,8 @@ export interface ModelProfile {
   inputsPerStep: number;
   /** KV-cache bytes per cached position (all layers): the binding copies length × this out every step. */
   kvBytesPerPosition: number;
+  /** Whether the decoder's presents carry only each step's new positions (DerivedDecoder.presentNewOnly). */
+  presentNewOnly?: boolean;
   /** Inside session.run, from ORT's own profiler on the floor loop, at batch 1 and at the highest profiled concurrency. */
   ort: OrtStepProfile[];
   /** The floor at c=1 under other session options. */
@@ -224,14 +226,16 @@ export async function profileModel(model: BenchModel, prompts: number[][], plan:
     for (const mode of ['off', 'selar', 'soft'] as const) loops.push(await profileLoop(rt, acc, prompts, 1, plan.tokens, mode, eos, repeats));
     for (const c of plan.concurrency.filter((c) => c > 1)) loops.push(await profileLoop(rt, acc, prompts, c, plan.tokens, 'off', eos, repeats));
     for (const l of loops) log(`    ${l.mode} c=${l.concurrency}: ${l.tokensPerSecond.toFixed(1)} tok/s, ${l.rowsPerDecodePass.toFixed(2)} rows per decode pass`);
-    // Outputs the binding copies per decode step of one sequence, at the middle of the run.
+    // Outputs the binding copies per decode step of one sequence, at the middle of the
+    // run: the whole cache, or only the step's position when presents are new-only.
     const length = Math.round(median(prompts.map((p) => p.length)) + plan.tokens / 2);
     let kvFloats = 0;
     for (const m of rt.decoder.session.outputMetadata) {
       if (!m.isTensor || !m.name.startsWith('present')) continue;
       kvFloats += m.shape.reduce<number>((n, d) => n * (typeof d === 'number' && d > 0 ? d : 1), 1) * length;
     }
-    const outputBytesPerStep = (kvFloats + loaded.info.vocabSize) * 4;
+    const presentNewOnly = loaded.derived.presentNewOnly;
+    const outputBytesPerStep = ((presentNewOnly ? kvFloats / length : kvFloats) + loaded.info.vocabSize) * 4;
     const sampler = [...new Set([loaded.info.vocabSize, 151936])].map((v) => ({ vocab: v, ms: samplerMs(v) }));
     const outputCopy = copyMs(outputBytesPerStep);
     await rt.decoder.session.release();
@@ -241,7 +245,8 @@ export async function profileModel(model: BenchModel, prompts: number[][], plan:
     const promptLength = Math.round(median(prompts.map((p) => p.length)));
     const ort: OrtStepProfile[] = [];
     for (const batch of [...new Set([1, Math.max(...plan.concurrency)])]) ort.push(await ortStepProfile(derived, threads, promptLength, ORT_PROFILE_TOKENS[model.role], batch));
-    const variants = await sessionVariants(derived, threads, promptLength, VARIANT_TOKENS[model.role], model.role === 'demo' ? 5 : 3);
+    const wholeCache = await deriveEmbedsDecoder(detectLayout(model.dir, 'fp32').decoderFile, { wholeCacheOutputs: true });
+    const variants = await sessionVariants(derived, wholeCache, threads, Math.max(...plan.concurrency), promptLength, VARIANT_TOKENS[model.role], model.role === 'demo' ? 5 : 3);
     return {
       model: model.name,
       vocab: loaded.info.vocabSize,
@@ -252,6 +257,7 @@ export async function profileModel(model: BenchModel, prompts: number[][], plan:
       outputCopyMs: outputCopy,
       inputsPerStep: rt.decoder.session.inputNames.length,
       kvBytesPerPosition: kvFloats * 4 / length,
+      presentNewOnly,
       ort,
       variants,
     };

@@ -1,6 +1,7 @@
 // bench/results.md: the README table. Ratios first (they survive a noisy machine),
 // absolute numbers beside them, the load the machine was under, and the target checks.
 import { findRow, headline, rowRatio, type BenchResults, type ModelResult, type ResultRow } from './results.js';
+import { BENCH_STREAM_INTERVAL } from './plan.js';
 import { overheadMsPerToken } from './stats.js';
 
 const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
@@ -12,7 +13,9 @@ const LABEL: Record<ResultRow['system'], string> = {
   'engine:selar': 'engine, selar',
   'engine:soft': 'engine, soft (every step)',
   'engine:padded': 'engine, selar off, padded batching',
+  'http:interval': `HTTP streaming, selar off, --stream-interval ${BENCH_STREAM_INTERVAL}`,
   'http:off': 'HTTP streaming, selar off',
+  'http:padded': `HTTP streaming, selar off, padded batching, --stream-interval ${BENCH_STREAM_INTERVAL}`,
   'transformers.js': 'transformers.js',
 };
 

@@ -7,7 +7,7 @@ import { performance } from 'node:perf_hooks';
 import { parseBenchArgs, USAGE } from './args.js';
 import { loadSnapshot, machineFacts, sourceState } from './machine.js';
 import { MODELS_DIR, prepareModel } from './models.js';
-import { buildPlan, roundOrder, type BenchOptions, type Config, type ModelPlan } from './plan.js';
+import { buildPlan, roundOrder, type BenchOptions, type Config, type ModelPlan, type SystemId } from './plan.js';
 import { promptIds } from './prompts.js';
 import { renderMarkdown } from './render.js';
 import type { BenchResults, ModelResult, ResultRow } from './results.js';
@@ -99,7 +99,8 @@ async function benchModel(plan: ModelPlan, opts: BenchOptions): Promise<{ result
 /** The main thread per token for HTTP streaming and the engine alone, at the lowest and highest concurrency measured. */
 async function profileMainThreadRows(systems: OpenSystems, configs: Config[], prompts: number[][], floorPromptLength: number): Promise<MainThreadBreakdown[]> {
   const levels = [...new Set(configs.filter((c) => c.system === 'http:off').map((c) => c.concurrency))];
-  const picked = configs.filter((c) => (c.system === 'http:off' || c.system === 'engine:off') && (c.concurrency === Math.min(...levels) || c.concurrency === Math.max(...levels)));
+  const profiled = new Set<SystemId>(['http:off', 'http:interval', 'http:padded', 'engine:off']);
+  const picked = configs.filter((c) => profiled.has(c.system) && (c.concurrency === Math.min(...levels) || c.concurrency === Math.max(...levels)));
   const out: MainThreadBreakdown[] = [];
   for (const c of picked) {
     log(`  profiling the main thread: ${label(c)}`);

@@ -8,7 +8,7 @@ import { openEngine, runEngine, type EngineSettings } from './engine-bench.js';
 import { FloorWorker } from './floor-worker.js';
 import { runHttp, startHttp, type HttpServer } from './http-bench.js';
 import type { BenchModel } from './models.js';
-import type { Config, SystemId } from './plan.js';
+import { BENCH_STREAM_INTERVAL, type Config, type SystemId } from './plan.js';
 import type { SequenceTiming } from './stats.js';
 import { openTransformers, runTransformers, type TransformersModel } from './transformers-bench.js';
 
@@ -18,19 +18,25 @@ export interface OpenSystems {
   /** A second engine with --batching padded. */
   padded: LoadedEngine | null;
   http: HttpServer | null;
+  /** The same app with --stream-interval BENCH_STREAM_INTERVAL, on the same engine. */
+  httpInterval: HttpServer | null;
+  /** The app with --stream-interval BENCH_STREAM_INTERVAL on the padded-batching engine. */
+  httpPadded: HttpServer | null;
   transformers: TransformersModel | null;
   skipped: Array<{ system: SystemId; reason: string }>;
 }
 
 export async function openSystems(model: BenchModel, systems: Set<SystemId>, settings: EngineSettings): Promise<OpenSystems> {
-  const open: OpenSystems = { floor: null, engine: null, padded: null, http: null, transformers: null, skipped: [] };
+  const open: OpenSystems = { floor: null, engine: null, padded: null, http: null, httpInterval: null, httpPadded: null, transformers: null, skipped: [] };
   if (systems.has('floor')) {
     const derived = await deriveEmbedsDecoder(detectLayout(model.dir, 'fp32').decoderFile);
     open.floor = await FloorWorker.open(derived, { threads: settings.threadsPerWorker });
   }
   if ([...systems].some((s) => (s.startsWith('engine') && s !== 'engine:padded') || s.startsWith('http'))) open.engine = await openEngine(model.dir, settings);
-  if (systems.has('engine:padded')) open.padded = await openEngine(model.dir, settings, 'padded');
-  if (systems.has('http:off')) open.http = await startHttp(model.dir, open.engine!.engine, open.engine!.tokenizer);
+  if (systems.has('engine:padded') || systems.has('http:padded')) open.padded = await openEngine(model.dir, settings, 'padded');
+  if (systems.has('http:off')) open.http = await startHttp(model.dir, open.engine!.engine, open.engine!.tokenizer, 1);
+  if (systems.has('http:interval')) open.httpInterval = await startHttp(model.dir, open.engine!.engine, open.engine!.tokenizer, BENCH_STREAM_INTERVAL);
+  if (systems.has('http:padded')) open.httpPadded = await startHttp(model.dir, open.padded!.engine, open.padded!.tokenizer, BENCH_STREAM_INTERVAL);
   if (systems.has('transformers.js')) {
     try {
       open.transformers = await openTransformers(model.dir, settings.threadsPerWorker, model.externalData);
@@ -43,6 +49,8 @@ export async function openSystems(model: BenchModel, systems: Set<SystemId>, set
 
 export async function closeSystems(open: OpenSystems): Promise<void> {
   await open.http?.close();
+  await open.httpInterval?.close();
+  await open.httpPadded?.close();
   await open.engine?.engine.close();
   await open.padded?.engine.close();
   await open.floor?.close();
@@ -62,6 +70,10 @@ export function runConfig(open: OpenSystems, c: Config, prompts: number[][], flo
       return open.padded ? runEngine(open.padded.engine, prompts, c.concurrency, c.tokens, 'off') : null;
     case 'http:off':
       return open.http ? runHttp(open.http, prompts, c.concurrency, c.tokens, 'off') : null;
+    case 'http:interval':
+      return open.httpInterval ? runHttp(open.httpInterval, prompts, c.concurrency, c.tokens, 'off') : null;
+    case 'http:padded':
+      return open.httpPadded ? runHttp(open.httpPadded, prompts, c.concurrency, c.tokens, 'off') : null;
     case 'transformers.js':
       return open.transformers ? runTransformers(open.transformers, prompts, c.concurrency, c.tokens) : null;
   }

@@ -5,6 +5,7 @@ import { findRow, headline, rowRatio, type ModelResult, type ResultRow, type Tar
 import { overheadMsPerToken, pairedRatio } from './stats.js';
 import type { ModelProfile } from './profile.js';
 import { mainThreadUsPerToken } from './main-thread-profile.js';
+import { BENCH_STREAM_INTERVAL, type SystemId } from './plan.js';
 
 const fmt = (x: number, digits = 1) => (Number.isFinite(x) ? x.toFixed(digits) : 'n/a');
 const ms = (tps: number) => fmt(1000 / tps, 2);
@@ -98,7 +99,7 @@ function selarVsOff(models: ModelResult[], profileOf: (m: ModelResult) => ModelP
 function mainThreadNote(m: ModelResult, h: ResultRow, e: ResultRow, profile: ModelProfile | undefined): string {
   const hUs = mainThreadUsPerToken(h);
   const eUs = mainThreadUsPerToken(e);
-  const shares = profile?.mainThread?.find((p) => p.system === 'http:off' && p.concurrency === h.concurrency);
+  const shares = profile?.mainThread?.find((p) => p.system === h.system && p.concurrency === h.concurrency);
   const part = (name: string) => `${name} ${fmt((shares?.categories.find((c) => c.category === name)?.share ?? 0) * hUs, 0)} µs`;
   return (
     `; main thread per token: HTTP ${fmt(hUs, 0)} µs vs engine alone ${fmt(eUs, 0)} µs` +
@@ -107,18 +108,26 @@ function mainThreadNote(m: ModelResult, h: ResultRow, e: ResultRow, profile: Mod
   );
 }
 
+/** HTTP rows and the engine row each is held against (the same engine, without HTTP). */
+const HTTP_VARIANTS: Partial<Record<SystemId, { engine: SystemId; id: string; label: string }>> = {
+  'http:off': { engine: 'engine:off', id: '', label: '' },
+  'http:interval': { engine: 'engine:off', id: 'interval:', label: `, --stream-interval ${BENCH_STREAM_INTERVAL}` },
+  'http:padded': { engine: 'engine:padded', id: 'padded:', label: `, --batching padded, --stream-interval ${BENCH_STREAM_INTERVAL}` },
+};
+
 function httpVsEngine(models: ModelResult[], profileOf: (m: ModelResult) => ModelProfile | undefined): TargetCheck[] {
   return models.flatMap((m) =>
     m.rows
-      .filter((r) => r.system === 'http:off')
+      .filter((r) => r.system in HTTP_VARIANTS)
       .flatMap((h) => {
-        const e = findRow(m, 'engine:off', h.concurrency);
+        const v = HTTP_VARIANTS[h.system]!;
+        const e = findRow(m, v.engine, h.concurrency);
         if (!e) return [];
         const what = h.concurrency === 1 ? 'decode tok/s per stream' : 'aggregate tok/s';
         return [
           check(
-            `http-vs-engine:${m.model.role}:c${h.concurrency}`,
-            `HTTP streaming within 5% of the engine alone (${m.model.role} model, c=${h.concurrency})`,
+            `http-vs-engine:${v.id}${m.model.role}:c${h.concurrency}`,
+            `HTTP streaming within 5% of the engine alone (${m.model.role} model, c=${h.concurrency}${v.label})`,
             0.95,
             rowRatio(h, e),
             `${what}: HTTP ${fmt(headline(h))} vs engine ${fmt(headline(e))}; TTFT ${fmt(h.summary.ttftMs)} vs ${fmt(e.summary.ttftMs)} ms; ` +

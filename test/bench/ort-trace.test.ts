@@ -30,4 +30,7 @@ t.test('session-option variants start with the engine options and add one thread
   t.same(two.map((v) => [v.threads, v.spinning]), [[2, false], [2, true], [1, false]]);
   t.match(two[0].name, /^engine options \(2 intra-op threads, spinning off\)$/);
   t.same(sessionVariantList(1).map((v) => [v.threads, v.spinning]), [[1, false], [1, true]]);
+  const cache = sessionVariantList(1, 16, true);
+  t.same(cache.map((v) => [v.batch, v.wholeCache]), [[1, false], [1, false], [1, true], [16, false], [16, true]], 'whole-cache presents beside the engine options, at 1 and at the largest batch');
+  t.same(sessionVariantList(1, 16, false).length, 2, 'nothing to compare for a decoder whose presents are whole already');
 });

@@ -42,8 +42,10 @@ t.test('quick mode measures concurrency 1 and 4 only', async (t) => {
 
 t.test('the large model measures slow systems at concurrency 1 only; the demo model everything', async (t) => {
   const [demo, large] = buildPlan(parseBenchArgs([]));
-  t.equal(demo.configs.length, SYSTEMS.length * 3 - 1, 'every system at 1, 4, 16 but padded batching at 1');
+  t.equal(demo.configs.length, SYSTEMS.length * 3 - 3, 'every system at 1, 4, 16 but padded batching and the stream-interval rows at 1');
+  t.notOk(demo.configs.some((c) => c.system === 'http:interval' && c.concurrency === 1));
   t.notOk(large.configs.some((c) => c.system === 'engine:padded'), 'equal-length prompts: padded = exact');
+  t.notOk(large.configs.some((c) => c.system === 'http:interval'), 'an idle main thread: fewer chunks buy nothing');
   t.notOk(large.configs.some((c) => c.system === 'transformers.js' && c.concurrency > 1));
   t.ok(large.configs.some((c) => c.system === 'engine:off' && c.concurrency === 16));
   t.equal(large.maxPromptTokens, 32);

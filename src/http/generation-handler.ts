@@ -64,7 +64,7 @@ export function generationHandler<B>(endpoint: 'chat' | 'completions', planOf: (
     req.log.info({
       endpoint, id: plan.id, n: plan.params.n, stream: plan.params.stream, promptTokens,
       maxTokens: plan.sequences.map((s) => s.stop.maxTokens), user: logged((req.body as { user?: string | null }).user),
-      ...(ctx.config.logPrompts ? { prompt: plan.promptText } : {}),
+      ...(ctx.config.logPrompts ? { prompt: plan.promptText() } : {}),
     }, 'generation started');
 
     const controller = new AbortController();

@@ -30,7 +30,7 @@ export class ServerMetrics {
 
   /** Feeds token timing and counts of one generation request (all of its choices). */
   observer(endpoint: string, startedAt: number, promptTokens: number): GenerationObserver & { finishes: FinishEvent[] } {
-    this.promptTokens.inc({}, promptTokens);
+    this.promptTokens.inc(undefined, promptTokens);
     const last = new Map<number, number>();
     let first = true;
     const finishes: FinishEvent[] = [];

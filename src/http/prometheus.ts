@@ -26,14 +26,15 @@ export class Counter extends Base {
   constructor(name: string, help: string) {
     super(name, help, 'counter');
   }
-  inc(labels: Labels = {}, by = 1): void {
-    const key = labelText(labels);
-    const entry = this.values.get(key) ?? { labels, value: 0 };
-    entry.value += by;
-    this.values.set(key, entry);
+  // Unlabelled counters are bumped per generated token: no label text to build for them.
+  inc(labels?: Labels, by = 1): void {
+    const key = labels === undefined ? '' : labelText(labels);
+    const entry = this.values.get(key);
+    if (entry) entry.value += by;
+    else this.values.set(key, { labels: labels ?? {}, value: by });
   }
-  get(labels: Labels = {}): number {
-    return this.values.get(labelText(labels))?.value ?? 0;
+  get(labels?: Labels): number {
+    return this.values.get(labels === undefined ? '' : labelText(labels))?.value ?? 0;
   }
   render(): string {
     let out = this.header();
@@ -63,9 +64,7 @@ export class Histogram extends Base {
   observe(value: number): void {
     this.sum += value;
     this.count++;
-    this.buckets.forEach((le, i) => {
-      if (value <= le) this.counts[i]++;
-    });
+    for (let i = 0; i < this.buckets.length; i++) if (value <= this.buckets[i]) this.counts[i]++;
   }
   get total(): number {
     return this.count;

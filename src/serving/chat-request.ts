@@ -58,5 +58,5 @@ export function planChat(req: ChatCompletionRequest, ctx: ServingContext): Gener
   const text = renderChatPrompt(req, ctx);
   const ids = ctx.tokenizer.encode(text, false);
   if (ids.length === 0) throw new SelarError('invalid_request', 'The rendered prompt is empty', 'messages');
-  return buildPlan('chat', [ids], [text], false, params, 'messages', ctx);
+  return buildPlan('chat', [ids], () => [text], false, params, 'messages', ctx);
 }

@@ -18,8 +18,8 @@ export interface GenerationPlan {
   batched: boolean;
   /** Index = choice index; prompt p, sample i sits at p * n + i as in OpenAI's API. */
   sequences: GenerationRequest[];
-  /** Prompt text for logging (only logged when log_prompts is on). */
-  promptText: string[];
+  /** Prompt text for logging (only called when log_prompts is on: token-id prompts are decoded then). */
+  promptText: () => string[];
 }
 
 export function newResponseId(kind: GenerationPlan['kind']): string {
@@ -29,7 +29,7 @@ export function newResponseId(kind: GenerationPlan['kind']): string {
 export function buildPlan(
   kind: GenerationPlan['kind'],
   prompts: number[][],
-  promptText: string[],
+  promptText: () => string[],
   batched: boolean,
   params: ResolvedParams,
   promptParam: string,

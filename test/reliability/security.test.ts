@@ -139,4 +139,7 @@ t.test('prompt text stays out of the logs unless logPrompts is on', async (t) =>
   const on = await fakeApp(t, { logger: loud.logger, argv: ['--log-prompts'] });
   await on.app.inject({ method: 'POST', url: '/v1/chat/completions', payload: { ...CHAT, messages: [{ role: 'user', content: SECRET_TEXT }] } });
   t.ok(loud.text().includes('secret-prompt-text'), 'with --log-prompts the prompt is logged (the check above can fail)');
+  // Token-id prompts are decoded for the log only then (ids 5, 6 of the tiny vocabulary).
+  await on.app.inject({ method: 'POST', url: '/v1/completions', payload: { model: 'tiny', prompt: [5, 6], max_tokens: 1 } });
+  t.match(loud.text(), /"prompt":\["Hello world"\]/, 'a token-id prompt is logged as its text');
 });

@@ -94,7 +94,7 @@ t.test('messages: developer is system, text parts are joined, kwargs reach the t
     ],
     chat_template_kwargs: { enable_thinking: false },
   });
-  t.same(p.promptText, ['<s><|system|>ok<|user|>Hello\n!<|assistant|><think></think>']);
+  t.same(p.promptText(), ['<s><|system|>ok<|user|>Hello\n!<|assistant|><think></think>']);
   t.same(p.sequences[0].promptIds.slice(0, 3), [ID['<s>'], ID['<|system|>'], ID.ok]);
 });
 

@@ -22,8 +22,19 @@ export interface GenerationPlan {
   promptText: () => string[];
 }
 
+// Random bytes for ids are drawn 256 ids at a time: one randomBytes call per request
+// was a visible share of the main thread's per-request work.
+let idBytes = Buffer.alloc(0);
+let idOffset = 0;
+
 export function newResponseId(kind: GenerationPlan['kind']): string {
-  return `${kind === 'chat' ? 'chatcmpl' : 'cmpl'}-${randomBytes(12).toString('hex')}`;
+  if (idOffset + 12 > idBytes.length) {
+    idBytes = randomBytes(12 * 256);
+    idOffset = 0;
+  }
+  const hex = idBytes.toString('hex', idOffset, idOffset + 12);
+  idOffset += 12;
+  return `${kind === 'chat' ? 'chatcmpl' : 'cmpl'}-${hex}`;
 }
 
 export function buildPlan(

@@ -22,6 +22,18 @@ t.test('one of n rejected → 429 and the admitted sequences are aborted', async
   const res = await chat(app, { n: 2 });
   t.equal(res.statusCode, 429);
   t.ok(engine.signals[0].aborted, 'sequence 0 was cancelled');
+  // The worker pool refuses at admission, synchronously: the admitted sequence is still cancelled.
+  const sync = await testApp(t, { engine: { refuseAtAdmission: (r) => r.id.endsWith('-1'), tokenDelayMs: 5 } });
+  t.equal((await chat(sync.app, { n: 2, stream: true })).statusCode, 429);
+  t.equal(sync.engine.requests.length, 1);
+  t.ok(sync.engine.signals[0].aborted, 'sequence 0 was cancelled when sequence 1 was refused');
+});
+
+t.test('n = 1: a client that leaves cancels its sequence; a finished one is not cancelled', async (t) => {
+  const { app, engine } = await testApp(t, { engine: { tokenDelayMs: 1 } });
+  await chat(app, { stream: true });
+  await chat(app, {});
+  t.same(engine.signals.map((s) => s.aborted), [false, false], 'completed sequences are left alone');
 });
 
 t.test('a worker failure: 500 before output, error frame then [DONE] after', async (t) => {

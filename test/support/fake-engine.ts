@@ -27,6 +27,8 @@ export interface FakeEngineOptions {
   failAfter?: number;
   /** Reject every generation (or those the predicate picks) with overloaded. */
   overloaded?: boolean | ((req: GenerationRequest) => boolean);
+  /** Like overloaded, but thrown by generate() itself, as the worker pool's admission does. */
+  refuseAtAdmission?: (req: GenerationRequest) => boolean;
   /** ready() resolves when this does (default: immediately). */
   readyWhen?: Promise<void>;
 }
@@ -69,6 +71,7 @@ export class FakeEngine implements Engine {
   }
 
   generate(request: GenerationRequest, signal?: AbortSignal): AsyncIterable<GenerationEvent> {
+    if (this.opts.refuseAtAdmission?.(request)) throw new SelarError('overloaded', 'The server is busy; try again shortly');
     this.requests.push(request);
     const sig = signal ?? new AbortController().signal;
     this.signals.push(sig);

@@ -2,7 +2,7 @@
 // process (C, no JSON parsing; `--parallel`) instead of the benchmark's Node clients,
 // against the engine alone, interleaved, with the CPU each side used. It answers
 // "how much of the HTTP rows' gap is the clients sharing the machine's cores?".
-//   npx tsx bench/curl-http.ts [exact|padded] [stream interval] [tokens] [concurrency]
+//   npx tsx bench/curl-http.ts [exact|padded] [stream interval] [tokens] [concurrency] [workers]
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import { openEngine, runEngine } from './engine-bench.js';
@@ -13,7 +13,7 @@ import { defaultParallelism } from '../src/engine/pool.js';
 import { MODELS_DIR } from './models.js';
 import type { Batching } from '../src/worker/scheduler.js';
 
-const [batching = 'padded', interval = '8', tokensArg = '256', concArg = '16'] = process.argv.slice(2);
+const [batching = 'padded', interval = '8', tokensArg = '256', concArg = '16', workersArg = ''] = process.argv.slice(2);
 if (batching !== 'exact' && batching !== 'padded') throw new Error('batching: exact or padded');
 const tokens = Number(tokensArg);
 const conc = Number(concArg);
@@ -39,7 +39,7 @@ function cpuPerToken(before: Map<number, number>, after: Map<number, number>, n:
   return { main: (main * 1000) / n, process: (all * 1000) / n };
 }
 
-const { workers, threads } = defaultParallelism(192, {}, 2);
+const { workers, threads } = defaultParallelism(192, workersArg ? { workers: Number(workersArg) } : {}, 2);
 const loaded = await openEngine(dir, { workers, threadsPerWorker: threads, maxSequencesPerWorker: 16 }, batching as Batching);
 const http = await startHttp(dir, loaded.engine, loaded.tokenizer, Number(interval));
 const prompts = promptIds(dir, 4);
@@ -87,7 +87,7 @@ for (let r = 0; r < 7; r++) {
 }
 const m = (k: keyof (typeof rows)[number]) => median(rows.map((x) => x[k]));
 console.log(
-  `${batching} batching, --stream-interval ${interval}, c=${conc}, ${tokens} tokens: engine ${m('engine').toFixed(0)} tok/s, HTTP read by curl ${m('http').toFixed(0)} tok/s, ` +
+  `${workers} worker(s) × ${threads} thread(s), ${batching} batching, --stream-interval ${interval}, c=${conc}, ${tokens} tokens: engine ${m('engine').toFixed(0)} tok/s, HTTP read by curl ${m('http').toFixed(0)} tok/s, ` +
     `ratio ${m('ratio').toFixed(3)} (median of ${rows.length} paired runs)\n` +
     `CPU µs per token: engine alone — main thread ${m('engineMain').toFixed(0)}, whole process ${m('engineProcess').toFixed(0)}; ` +
     `HTTP — main thread ${m('httpMain').toFixed(0)}, whole process ${m('httpProcess').toFixed(0)}, curl ${m('curl').toFixed(0)}`,

@@ -15,7 +15,7 @@ import { FakeEngine, type FakeEngineOptions } from '../support/fake-engine.js';
 import { llamaModel } from '../support/models.js';
 import { tinyTokenizer } from '../support/tiny-tokenizer.js';
 
-export interface Reply { statusCode: number; headers: Record<string, string | string[] | undefined>; body: string }
+export interface Reply { statusCode: number; headers: Record<string, string | string[] | number | undefined>; body: string }
 
 /** Things no response may carry: source paths, dependency paths, stack frames. */
 export const LEAKS: Array<[string, RegExp]> = [

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
-// The whole test suite, as the README and CI run it: build, typecheck, tap, then one
-// plain summary line ("N passed, N failed") so a run that executed nothing is visible.
+// The whole test suite, as the README and CI run it: build (which type-checks the
+// sources), a type check of the tests, benchmark and tools, tap, then one plain
+// summary line ("N passed, N failed") so a run that executed nothing is visible.
 import { spawnSync } from 'node:child_process';
 
 function run(cmd, args, opts = {}) {
@@ -10,6 +11,12 @@ function run(cmd, args, opts = {}) {
 
 const build = spawnSync('npm', ['run', 'build', '--silent'], { stdio: 'inherit' });
 if (build.status !== 0) {
+  console.log('0 passed, 1 failed');
+  process.exit(1);
+}
+// tap runs the tests untyped; the tests, benchmark and tools are type-checked here.
+const typecheck = spawnSync('npx', ['tsc', '-p', 'tsconfig.test.json'], { stdio: 'inherit' });
+if (typecheck.status !== 0) {
   console.log('0 passed, 1 failed');
   process.exit(1);
 }

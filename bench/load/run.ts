@@ -15,7 +15,7 @@ const { values } = parseArgs({
 });
 const opts = { ...DEFAULTS } as LoadOptions;
 for (const k of Object.keys(DEFAULTS) as Array<keyof LoadOptions>) {
-  const v = values[flag(k)];
+  const v = (values as Record<string, string | undefined>)[flag(k)];
   if (v === undefined) continue;
   const n = Number(v);
   if (!Number.isFinite(n) || n < 0) throw new Error(`--${flag(k)}: expected a non-negative number, got ${v}`);

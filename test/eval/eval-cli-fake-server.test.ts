@@ -178,8 +178,9 @@ t.test('--ablation: random copies the soft rate selar produced at each τ; hot a
   t.ok(hot.every((b) => typeof b.seed === 'number'));
   t.equal(bodies.filter((b) => b.selar.entropy === 'full').length, 6, 'selar-full at each τ');
   // Every random request came after every selar request it depends on.
-  const lastSelar = server.requests.map((r) => r.body).findLastIndex((b) => b.selar.mode === 'selar' && !b.selar.entropy);
-  const firstRandom = server.requests.map((r) => r.body).findIndex((b) => b.selar.mode === 'random');
+  const requestBodies = server.requests.map((r) => r.body);
+  const lastSelar = requestBodies.reduce((last, b, i) => (b.selar.mode === 'selar' && !b.selar.entropy ? i : last), -1);
+  const firstRandom = requestBodies.findIndex((b) => b.selar.mode === 'random');
   t.ok(firstRandom > lastSelar);
   const summary = JSON.parse(fs.readFileSync(path.join(out, 'summary.json'), 'utf8')) as EvalSummary;
   t.same(summary.metrics.map((m) => m.config), ['off-greedy', 'off-sampled', 'soft', 'selar@0.3', 'selar@0.7', 'random@0.3', 'random@0.7', 'hot@0.3', 'hot@0.7', 'selar-full@0.3', 'selar-full@0.7']);

@@ -83,7 +83,7 @@ t.test('ablation modes: random needs soft_rate, hot takes hot_temperature, entro
   t.match(plan({ selar: { mode: 'hot' } }, { argv: ['--selar-hot-temperature', '1.2'] }).sequences[0].selar, { hotTemperature: 1.2 });
   t.match(plan({ selar: { entropy: 'full' } }).sequences[0].selar, { entropy: 'full' });
   t.match(plan({}, { argv: ['--selar-entropy', 'full'] }).sequences[0].selar, { entropy: 'full' });
-  t.throws(() => plan({ selar: { mode: 'random' } }), { param: 'selar.soft_rate' });
+  t.throws(() => plan({ selar: { mode: 'random' } }), { name: 'SelarError', param: 'selar.soft_rate' });
 });
 
 t.test('messages: developer is system, text parts are joined, kwargs reach the template', async (t) => {

@@ -26,7 +26,7 @@ t.test('cuda without a usable provider fails; auto falls back to cpu', async (t)
     cudaWorks = false;
   }
   if (cudaWorks) {
-    t.skip('this machine has a working CUDA provider');
+    t.skip('this machine has a working CUDA provider', () => {});
     return;
   }
   await t.rejects(createOnDevice(parseDevice('cuda'), create), { message: /CUDA execution provider unavailable for device cuda:0.*ONNXRUNTIME_NODE_INSTALL=cuda12/s });

@@ -3,7 +3,7 @@
 // the ChatML text the model was trained on.
 // usage: npx tsx tools/demo-model/check_tokenizer.ts MODEL_DIR SAMPLES.json
 import fs from 'node:fs';
-import { TextTokenizer } from '../../src/model/tokenizer.ts';
+import { TextTokenizer } from '../../src/model/tokenizer.js';
 
 const [dir, samplesFile] = process.argv.slice(2);
 const tok = TextTokenizer.load(dir);

@@ -85,3 +85,21 @@ t.test('a present that does not hold the step is refused, not appended', async (
   await lying.forward(cache, await readEmbeddingRows(derived.embedding, [1, 2, 3]), 3);
   await t.rejects(lying.forward(cache, await readEmbeddingRows(derived.embedding, [4]), 1), /has 4 positions on axis 2, expected the step's 1/);
 });
+
+t.test('fp16 caches: appended the same way, bitwise equal to whole-cache presents', async (t) => {
+  const file = detectLayout(await llamaModel({ dtype: 'float16' }), 'auto').decoderFile;
+  const fresh = await open(await deriveEmbedsDecoder(file, { cacheDir: tmp }));
+  const whole = await open(await deriveEmbedsDecoder(file, { cacheDir: tmp, wholeCacheOutputs: true }));
+  t.equal(fresh.decoder.io.cache[0].type, 'float16');
+  const a = fresh.decoder.newCache(1);
+  const b = whole.decoder.newCache(1);
+  let same = true;
+  for (let step = 0; step < 12; step++) {
+    const ids = step === 0 ? [3, 4, 5, 6] : [(step * 11) % 300];
+    const la = await fresh.decoder.forward(a, await fresh.embed(ids), ids.length);
+    const lb = await whole.decoder.forward(b, await whole.embed(ids), ids.length);
+    same &&= sameLogits(la, lb) && sameCache(a, b);
+  }
+  t.ok(same, 'prefill and 11 steps identical, logits and Uint16 caches');
+  t.ok(a.past.get('past_key_values.0.key')!.data instanceof Uint16Array);
+});

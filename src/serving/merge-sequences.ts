@@ -17,7 +17,7 @@ export async function* mergeSequences(engine: Engine, sequences: GenerationReque
   const forward = () => own.abort(signal.reason);
   if (signal.aborted) own.abort(signal.reason);
   else signal.addEventListener('abort', forward, { once: true });
-  /** Every sequence finished or failed by itself: nothing left to cancel. */
+  /** Every sequence ran to its end: nothing left to cancel. */
   let settled = false;
   const pending = new Map<number, Promise<Step>>();
   const iterators: Array<AsyncIterator<GenerationEvent>> = [];
@@ -27,38 +27,26 @@ export async function* mergeSequences(engine: Engine, sequences: GenerationReque
     for (const seq of sequences) iterators.push(engine.generate(seq, own.signal)[Symbol.asyncIterator]());
     if (iterators.length === 1) {
       // n = 1, nearly every request: no race, one promise per event fewer.
-      for (;;) {
-        let result: IteratorResult<GenerationEvent>;
-        try {
-          result = await iterators[0].next();
-        } catch (err) {
-          settled = true;
-          throw err;
-        }
+      for (let r = await iterators[0].next(); !r.done; r = await iterators[0].next()) yield { index: 0, event: r.value };
+    } else {
+      const arm = (index: number) => pending.set(index, iterators[index].next().then((result) => ({ index, result })));
+      iterators.forEach((_, i) => arm(i));
+      while (pending.size > 0) {
+        const { index, result } = await Promise.race(pending.values());
         if (result.done) {
-          settled = true;
-          return;
+          pending.delete(index);
+          continue;
         }
-        yield { index: 0, event: result.value };
+        arm(index);
+        yield { index, event: result.value };
       }
-    }
-    const arm = (index: number) => pending.set(index, iterators[index].next().then((result) => ({ index, result })));
-    iterators.forEach((_, i) => arm(i));
-    while (pending.size > 0) {
-      const { index, result } = await Promise.race(pending.values());
-      if (result.done) {
-        pending.delete(index);
-        continue;
-      }
-      arm(index);
-      yield { index, event: result.value };
     }
     settled = true;
   } finally {
     signal.removeEventListener('abort', forward);
-    // Leaving early (a sibling failed, the client is gone, the consumer stopped):
-    // cancel and release the sequences still running. Their pending next() promises
-    // may reject; nobody awaits them.
+    // Leaving early (a sequence failed, the client is gone, the consumer stopped):
+    // cancel and release the sequences still running (cancelling one that already
+    // ended is a no-op). Their pending next() promises may reject; nobody awaits them.
     if (!settled) own.abort(new SelarError('cancelled', 'the request ended before all of its sequences'));
     for (const [index, p] of pending) {
       p.catch(() => undefined);

@@ -1,7 +1,6 @@
 // Everything a decode loop needs, built from a WorkerInit: the decoder session on
 // the chosen device, the embedding source and the per-model sequence context.
 // Used by the worker thread and, in-process, by tests.
-import type * as ort from 'onnxruntime-node';
 import type { WorkerInit } from '../engine/protocol.js';
 import { createSession } from '../model/convert/index.js';
 import { TextTokenizer } from '../model/tokenizer.js';

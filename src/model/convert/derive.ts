@@ -35,6 +35,16 @@ function vocabSize(graph: GraphProto, file: string): number {
   return 0;
 }
 
+/**
+ * The rewrites and facts both derivation paths share, once the decoder takes
+ * inputs_embeds: last-position logits, new-positions presents, left padding.
+ */
+function finishDecoder(model: ModelProto, opts: DeriveOptions): Pick<DerivedDecoder, 'logitsLastOnly' | 'presentNewOnly' | 'leftPadding'> {
+  const logitsLastOnly = keepLastLogitsOnly(model);
+  const presentNewOnly = !opts.wholeCacheOutputs && presentNewPositionsOnly(model.graph);
+  return { logitsLastOnly, presentNewOnly, leftPadding: honoursLeftPadding(model.graph) };
+}
+
 async function fromInputIds(model: ModelProto, file: string, idsName: string, out: OutputLayout, externalDataDir: string | null, opts: DeriveOptions): Promise<{ derived: DerivedDecoder; files: string[] }> {
   const graph = model.graph;
   const analysis = analyseInputIds(graph, file, idsName);
@@ -54,14 +64,13 @@ async function fromInputIds(model: ModelProto, file: string, idsName: string, ou
   if (embedding.kind === 'model') files.push(out.embeddingModel);
 
   rewriteInputIdsToEmbeds(model, analysis, { name: EMBEDS, elemType: embedding.dtype === 'float16' ? DataType.FLOAT16 : DataType.FLOAT, hidden: embedding.dim }, file);
-  const logitsLastOnly = keepLastLogitsOnly(model);
-  const presentNewOnly = !opts.wholeCacheOutputs && presentNewPositionsOnly(graph);
+  const finished = finishDecoder(model, opts);
   writeFileAtomic(out.decoder, encodeModel(model));
   files.push(out.decoder);
   return {
     derived: {
       decoderPath: out.decoder, externalDataDir, embedsInputName: EMBEDS, embedsDtype: embedding.dtype,
-      hiddenSize: embedding.dim, vocabSize: vocab || embedding.rows, logitsLastOnly, leftPadding: honoursLeftPadding(graph), presentNewOnly, embedding,
+      hiddenSize: embedding.dim, vocabSize: vocab || embedding.rows, ...finished, embedding,
     },
     files,
   };
@@ -76,9 +85,8 @@ async function fromSplitExport(model: ModelProto, file: string, out: OutputLayou
   const embedding = await embedTokensRef(file, vocab);
   if (embedding.dtype !== embedsDtype) throw new ModelLoadError(`embedding model returns ${embedding.dtype} rows but the decoder takes ${embedsDtype} ${EMBEDS}`, file);
   // The ids need no rewriting; a copy is written only when another rewrite applied.
-  const logitsLastOnly = keepLastLogitsOnly(model);
-  const presentNewOnly = !opts.wholeCacheOutputs && presentNewPositionsOnly(graph);
-  const rewritten = logitsLastOnly || presentNewOnly;
+  const finished = finishDecoder(model, opts);
+  const rewritten = finished.logitsLastOnly || finished.presentNewOnly;
   const files: string[] = [];
   if (rewritten) {
     writeFileAtomic(out.decoder, encodeModel(model));
@@ -87,7 +95,7 @@ async function fromSplitExport(model: ModelProto, file: string, out: OutputLayou
   return {
     derived: {
       decoderPath: rewritten ? out.decoder : file, externalDataDir, embedsInputName: EMBEDS, embedsDtype,
-      hiddenSize: embedding.dim, vocabSize: vocab || embedding.rows, logitsLastOnly, leftPadding: honoursLeftPadding(graph), presentNewOnly, embedding,
+      hiddenSize: embedding.dim, vocabSize: vocab || embedding.rows, ...finished, embedding,
     },
     files,
   };

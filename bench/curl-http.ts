@@ -10,6 +10,7 @@ import { startHttp } from './http-bench.js';
 import { promptIds } from './prompts.js';
 import { median } from './stats.js';
 import { defaultParallelism } from '../src/engine/pool.js';
+import { prepareModel } from './models.js';
 import { MODELS_DIR } from './models.js';
 import type { Batching } from '../src/worker/scheduler.js';
 
@@ -17,7 +18,6 @@ const [batching = 'padded', interval = '8', tokensArg = '256', concArg = '16', w
 if (batching !== 'exact' && batching !== 'padded') throw new Error('batching: exact or padded');
 const tokens = Number(tokensArg);
 const conc = Number(concArg);
-const dir = 'models/selar-demo';
 
 /** CPU ms of every thread of this process, by thread id. */
 function threadCpu(): Map<number, number> {
@@ -39,10 +39,12 @@ function cpuPerToken(before: Map<number, number>, after: Map<number, number>, n:
   return { main: (main * 1000) / n, process: (all * 1000) / n };
 }
 
-const { workers, threads } = defaultParallelism(192, workersArg ? { workers: Number(workersArg) } : {}, 2);
-const loaded = await openEngine(dir, { workers, threadsPerWorker: threads, maxSequencesPerWorker: 16 }, batching as Batching);
-const http = await startHttp(dir, loaded.engine, loaded.tokenizer, Number(interval));
-const prompts = promptIds(dir, 4);
+// The demo model with the workers and threads the server would pick on this machine.
+const model = await prepareModel('demo', console.error);
+const { workers, threads } = defaultParallelism(model.shape.hidden, workersArg ? { workers: Number(workersArg) } : {});
+const loaded = await openEngine(model.dir, { workers, threadsPerWorker: threads, maxSequencesPerWorker: 16 }, batching as Batching);
+const http = await startHttp(model.dir, loaded.engine, loaded.tokenizer, Number(interval));
+const prompts = promptIds(model.dir, 4);
 
 /** One curl process streaming `conc` completions in parallel; resolves with its wall ms and its own CPU ms. */
 function curlRun(): Promise<{ wallMs: number; cpuMs: number }> {

@@ -32,7 +32,9 @@ export async function openSystems(model: BenchModel, systems: Set<SystemId>, set
     const derived = await deriveEmbedsDecoder(detectLayout(model.dir, 'fp32').decoderFile);
     open.floor = await FloorWorker.open(derived, { threads: settings.threadsPerWorker });
   }
-  if ([...systems].some((s) => (s.startsWith('engine') && s !== 'engine:padded') || s.startsWith('http'))) open.engine = await openEngine(model.dir, settings);
+  // The exact-batching engine serves its own rows and the HTTP rows on it; the padded one its own.
+  const onExact: SystemId[] = ['engine:off', 'engine:selar', 'engine:soft', 'http:off', 'http:interval'];
+  if (onExact.some((s) => systems.has(s))) open.engine = await openEngine(model.dir, settings);
   if (systems.has('engine:padded') || systems.has('http:padded')) open.padded = await openEngine(model.dir, settings, 'padded');
   if (systems.has('http:off')) open.http = await startHttp(model.dir, open.engine!.engine, open.engine!.tokenizer, 1);
   if (systems.has('http:interval')) open.httpInterval = await startHttp(model.dir, open.engine!.engine, open.engine!.tokenizer, BENCH_STREAM_INTERVAL);

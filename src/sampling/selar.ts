@@ -1,5 +1,5 @@
 // SeLaR: the normalised top-k entropy gate and the contrastive soft embedding.
-// Pure functions over typed arrays; see ../shared/docs/api.md "Semantics" 3–4.
+// Pure functions over typed arrays; see docs/api.md "Semantics" 3–4.
 import { topK } from './topk.js';
 
 /** The top-k candidates of p, renormalised, and their normalised entropy. */

@@ -1,6 +1,6 @@
 // Forced-discrete ids for selar.discrete_tokens = "math": the union of the ids of
 // every symbol in math-symbols.json, encoded with the model's tokenizer without
-// special tokens (api.md semantics 5).
+// special tokens (docs/api.md, Semantics 5).
 import fs from 'node:fs';
 
 const symbolsFile = new URL('../../assets/math-symbols.json', import.meta.url);

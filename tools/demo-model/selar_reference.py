@@ -1,7 +1,7 @@
 """An independent SeLaR reference in PyTorch (fp32), for checking the engine token for token.
 
 Reads prompts (token ids) and decoding configurations from a JSON file, decodes each
-greedily with SeLaR exactly as ../../../shared/docs/api.md states it — written from
+greedily with SeLaR exactly as docs/api.md states it — written from
 the text, not from the TypeScript engine — and writes the trajectories as JSON:
 
     softmax(logits) = p; visible token = argmax; q = top-k of p renormalised;

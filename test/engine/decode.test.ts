@@ -5,7 +5,8 @@ import { echoModel, llamaModel } from '../support/models.js';
 import { request } from '../support/requests.js';
 import { inProcess, runAll, tokens } from '../support/runtime.js';
 import { argmax } from '../../src/sampling/topk.js';
-import { createTopKMix, softEmbedding, topKMix } from '../../src/sampling/selar.js';
+import { createTopKMix, topKMix } from '../../src/sampling/topk-mix.js';
+import { softEmbedding } from '../../src/sampling/latent/contrastive-mix.js';
 import { DistributionScratch, filteredProbs } from '../../src/sampling/distribution.js';
 import { Scheduler } from '../../src/worker/scheduler.js';
 

@@ -45,8 +45,6 @@ export class Sequence {
   private hotTokens = 0;
   private reasoningTokens = 0;
   private inThink: boolean;
-  /** Positions in the KV cache after the last forward pass. */
-  length = 0;
 
   constructor(request: GenerationRequest, ctx: SequenceContext) {
     this.request = request;
@@ -68,8 +66,11 @@ export class Sequence {
     return out;
   }
 
-  /** Consumes the logits of the last position and prepares nextInput. */
-  async step(logits: Float32Array): Promise<StepOutcome> {
+  /**
+   * Consumes the logits of the last position and prepares nextInput. `positions`: how
+   * many positions of the KV cache the sequence holds after the pass that made them.
+   */
+  async step(logits: Float32Array, positions: number): Promise<StepOutcome> {
     const { stop } = this.request;
     const d = this.sampler.distribution(logits, this.generated < stop.minTokens ? stop.eosTokenIds : []);
     const redraw = this.latent.redrawTemperature(d, this.inThink);
@@ -79,7 +80,7 @@ export class Sequence {
     if (redraw !== null) this.hotTokens++;
 
     const { isTag, reasoning } = this.trackThinking(token);
-    const { text, reason, cutByStopString } = this.visibleText(token, isTag);
+    const { text, reason, cutByStopString } = this.visibleText(token, isTag, positions);
     const soft = reason === null ? await this.prepareNextInput(d, token) : false;
 
     const event: TokenEvent = { type: 'token', id: token, text, entropy: d.entropy, soft, reasoning };
@@ -103,7 +104,7 @@ export class Sequence {
   }
 
   /** The text this token releases and whether the sequence ends here. */
-  private visibleText(token: number, isTag: boolean): VisibleText {
+  private visibleText(token: number, isTag: boolean, positions: number): VisibleText {
     const { stop } = this.request;
     // eos is masked until min_tokens, so reaching it here always ends the sequence.
     let reason: FinishReason | null = null;
@@ -122,8 +123,8 @@ export class Sequence {
       // Reasoning and answer are split at the tags: release held text on this side.
       text = this.releaseHeld();
     }
-    // The next forward pass would hold length + 1 positions.
-    const full = this.generated >= stop.maxTokens || this.length + 1 > this.ctx.contextLength;
+    // The next forward pass would hold positions + 1.
+    const full = this.generated >= stop.maxTokens || positions + 1 > this.ctx.contextLength;
     if (reason === null && full) reason = 'length';
     return { text, reason, cutByStopString };
   }

@@ -9,7 +9,7 @@ import { openEngine, runEngine } from './engine-bench.js';
 import { startHttp } from './http-bench.js';
 import { promptIds } from './prompts.js';
 import { median } from './stats.js';
-import { defaultParallelism } from '../src/engine/pool.js';
+import { defaultParallelism } from '../src/engine/parallelism.js';
 import { prepareModel } from './models.js';
 import { MODELS_DIR } from './models.js';
 import type { Batching } from '../src/worker/scheduler.js';

@@ -1,6 +1,6 @@
 // selar-server's engine through its public API (createEngine → engine.generate),
 // the way the HTTP layer uses it: one worker pool, events consumed on the main thread.
-import { createEngine, type LoadedEngine } from '../src/engine/pool.js';
+import { createEngine, type LoadedEngine } from '../src/engine/create-engine.js';
 import type { Engine, SelarMode } from '../src/engine/types.js';
 import type { Batching } from '../src/worker/scheduler.js';
 import { benchRequest } from './requests.js';

@@ -4,7 +4,7 @@
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { engineOptions, loadConfig } from '../config.js';
-import { createEngine } from '../engine/pool.js';
+import { createEngine } from '../engine/create-engine.js';
 import { ChatCompletionRequest, type ChatCompletion } from '../protocol/chat.js';
 import { CompletionRequest, type Completion } from '../protocol/completions.js';
 import { planChat } from '../serving/chat-request.js';

@@ -5,7 +5,8 @@ import path from 'node:path';
 import t from 'tap';
 import { llamaModel } from '../support/models.js';
 import { request } from '../support/requests.js';
-import { createEngine, defaultParallelism } from '../../src/engine/pool.js';
+import { createEngine } from '../../src/engine/create-engine.js';
+import { defaultParallelism } from '../../src/engine/parallelism.js';
 import { ModelLoadError, SelarError } from '../../src/errors.js';
 import type { Engine, GenerationEvent, GenerationRequest } from '../../src/engine/types.js';
 

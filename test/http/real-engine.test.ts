@@ -4,7 +4,7 @@
 import t from 'tap';
 import { buildApp } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
-import { createEngine } from '../../src/engine/pool.js';
+import { createEngine } from '../../src/engine/create-engine.js';
 import { CompletionRequest } from '../../src/protocol/completions.js';
 import { planCompletion } from '../../src/serving/completion-request.js';
 import { servingContext } from '../../src/serving/context.js';

@@ -1,6 +1,6 @@
 // The decode loop in-process (no worker thread), for tests that need to look inside.
 import { loadModel, type LoadedModel } from '../../src/engine/load-model.js';
-import { workerInitFor } from '../../src/engine/pool.js';
+import { workerInitFor } from '../../src/engine/create-engine.js';
 import { createRuntime, type Runtime } from '../../src/worker/runtime.js';
 import { Scheduler, type Batching } from '../../src/worker/scheduler.js';
 import type { GenerationEvent, GenerationRequest, TokenEvent } from '../../src/engine/types.js';

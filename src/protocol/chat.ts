@@ -1,26 +1,9 @@
 // /v1/chat/completions: request, response and stream-chunk schemas.
 import { Type, type Static } from '@sinclair/typebox';
 import {
-  FinishReason, Nullable, OptionalNullable, PromptTokenIds, SelarTraceEntry, StringEnum, Usage, samplingFields,
+  FinishReason, Nullable, OptionalNullable, PromptTokenIds, SelarTraceEntry, Usage, samplingFields,
 } from './common.js';
-
-export const TextContentPart = Type.Object(
-  { type: Type.Literal('text'), text: Type.String() },
-  { additionalProperties: false },
-);
-
-const MessageContent = Type.Union([Type.String(), Type.Array(TextContentPart, { minItems: 1 })]);
-
-export const ChatMessage = Type.Object(
-  {
-    role: StringEnum(['system', 'developer', 'user', 'assistant'] as const, { description: '"developer" is treated as "system"' }),
-    content: MessageContent,
-    name: Type.Optional(Type.String()),
-    reasoning_content: OptionalNullable(Type.String({ description: 'extension: earlier reasoning of an assistant turn, passed to the template' })),
-  },
-  { additionalProperties: false },
-);
-export type ChatMessage = Static<typeof ChatMessage>;
+import { ChatMessage } from './messages.js';
 
 export const ChatCompletionRequest = Type.Object(
   {

@@ -1,8 +1,8 @@
 // /v1/chat/completions request → GenerationPlan: messages through the model's chat
 // template, then the shared parameter resolution.
 import { excerpt, SelarError } from '../errors.js';
-import type { ChatMessage as TemplateMessage } from '../model/tokenizer.js';
-import type { ChatCompletionRequest, ChatMessage } from '../protocol/chat.js';
+import type { ChatCompletionRequest } from '../protocol/chat.js';
+import { toTemplateMessages } from './chat-messages.js';
 import type { ServingContext } from './context.js';
 import { buildPlan, type GenerationPlan } from './plan.js';
 import { resolveParams } from './resolve-params.js';
@@ -16,15 +16,6 @@ export function checkModel(model: string, ctx: ServingContext): void {
   }
 }
 
-function toTemplateMessage(m: ChatMessage): TemplateMessage {
-  // Text parts are joined with newlines, as vLLM does for string-content templates.
-  const content = typeof m.content === 'string' ? m.content : m.content.map((p) => p.text).join('\n');
-  const out: TemplateMessage = { role: m.role === 'developer' ? 'system' : m.role, content };
-  if (m.name !== undefined) out.name = m.name;
-  if (m.reasoning_content != null) out.reasoning_content = m.reasoning_content;
-  return out;
-}
-
 export function renderChatPrompt(req: ChatCompletionRequest, ctx: ServingContext): string {
   const kwargs = req.chat_template_kwargs ?? {};
   for (const key of reservedKwargs) {
@@ -36,7 +27,7 @@ export function renderChatPrompt(req: ChatCompletionRequest, ctx: ServingContext
     throw new SelarError('invalid_request', 'This model has no chat template; use /v1/completions', 'messages');
   }
   try {
-    return ctx.tokenizer.applyChatTemplate(req.messages.map(toTemplateMessage), true, kwargs);
+    return ctx.tokenizer.applyChatTemplate(toTemplateMessages(req.messages), true, kwargs);
   } catch (err) {
     // Templates reject conversations with raise_exception (e.g. roles that do not alternate).
     throw new SelarError('invalid_request', `The chat template rejected the messages: ${(err as Error).message}`, 'messages');

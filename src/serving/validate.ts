@@ -6,24 +6,25 @@ import { TypeCompiler, type TypeCheck } from '@sinclair/typebox/compiler';
 import { ValueErrorType, type ValueError } from '@sinclair/typebox/errors';
 import { SelarError } from '../errors.js';
 
-/** OpenAI parameters we know and deliberately do not implement, with the reason. */
+/**
+ * OpenAI parameters we know and accept only in part (or not at all), with the reason.
+ * Any error inside one of these fields is reported with this message.
+ */
 const unsupported: Record<string, string> = {
+  // They would change the result silently: audio out, web search, fill-in-the-middle.
+  audio: 'audio output is not supported',
+  modalities: 'only text output is supported (modalities ["text"])',
+  web_search_options: 'web search is not supported',
+  suffix: 'suffix is not supported',
+  chat_template: 'a chat template per request is not accepted (as in vLLM by default); the model\'s own template is used',
+  // ── Tool calling and structured outputs ──
   tools: 'tool calling is not supported by this server',
-  tool_choice: 'tool calling is not supported by this server',
-  parallel_tool_calls: 'tool calling is not supported by this server',
+  tool_choice: 'tool calling is not supported by this server (only tool_choice "none")',
   functions: 'function calling is not supported by this server',
   function_call: 'function calling is not supported by this server',
   response_format: "only response_format {\"type\": \"text\"} is supported",
-  echo: 'echo is not supported (only echo=false)',
-  suffix: 'suffix is not supported',
-  audio: 'audio output is not supported',
-  modalities: 'only text output is supported',
-  prediction: 'predicted outputs are not supported',
-  web_search_options: 'web search is not supported',
+  // ── Decoding controls the decode worker implements ──
   reasoning_effort: 'reasoning_effort is not supported; use chat_template_kwargs',
-  store: 'stored completions are not supported',
-  metadata: 'stored completions are not supported',
-  service_tier: 'service tiers are not supported',
 };
 
 /** `/messages/0/content` → `messages[0].content`; with the value, numeric object keys stay `.5`. */

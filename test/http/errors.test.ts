@@ -57,7 +57,7 @@ const chatCases: Case[] = [
   ['top_logprobs without logprobs', { top_logprobs: 2 }, 400, 'top_logprobs'],
   ['top_logprobs above 20', { logprobs: true, top_logprobs: 21 }, 400, 'top_logprobs'],
   ['stream_options without stream', { stream_options: { include_usage: true } }, 400, 'stream_options'],
-  ['unknown stream_options field', { stream: true, stream_options: { include_obfuscation: true } }, 400, 'stream_options.include_obfuscation'],
+  ['unknown stream_options field', { stream: true, stream_options: { include_usages: true } }, 400, 'stream_options.include_usages'],
   ['ignore_eos type', { ignore_eos: 1 }, 400, 'ignore_eos'],
   ['chat_template_kwargs overriding messages', { chat_template_kwargs: { messages: [] } }, 400, 'chat_template_kwargs.messages'],
   ['unknown model', { model: 'gpt-4o' }, 404, 'model', 'model_not_found'],
@@ -67,7 +67,7 @@ const chatCases: Case[] = [
 ];
 
 const completionCases: Case[] = [
-  ['echo', { echo: true }, 400, 'echo'],
+  ['echo with logprobs', { echo: true, logprobs: 1 }, 400, 'echo'],
   ['suffix', { suffix: 'x' }, 400, 'suffix'],
   ['best_of other than n', { best_of: 2 }, 400, 'best_of'],
   ['prompt id out of vocabulary', { prompt: [1, 99] }, 400, 'prompt'],

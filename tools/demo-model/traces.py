@@ -19,6 +19,21 @@ class Retry(Exception):
     """The drawn numbers do not fit (non-integer, negative or too large): draw again."""
 
 
+def apply_op(a, op, b):
+    """a op b for + - * and exact division (an inexact one raises Retry)."""
+    if op == "+":
+        return a + b
+    if op == "-":
+        return a - b
+    if op == "*":
+        return a * b
+    if op == "/" and b and a % b == 0:
+        return a // b
+    if op == "/":
+        raise Retry
+    raise ValueError(op)
+
+
 @dataclass
 class Step:
     a: int
@@ -36,18 +51,7 @@ class Chain:
     max_result: int = MAX_RESULT
 
     def op(self, a, op, b, label="", deps=()):
-        if op == "+":
-            r = a + b
-        elif op == "-":
-            r = a - b
-        elif op == "*":
-            r = a * b
-        elif op == "/":
-            if b == 0 or a % b:
-                raise Retry
-            r = a // b
-        else:
-            raise ValueError(op)
+        r = apply_op(a, op, b)
         if not 0 <= r <= self.max_result or (op in "-/" and r == 0):
             raise Retry
         self.steps.append(Step(a, op, b, r, label, tuple(deps)))

@@ -14,7 +14,6 @@ accuracy on slices of the held-out sets every --eval-every steps.
 import argparse
 import json
 import os
-import random
 import signal
 import time
 
@@ -22,37 +21,15 @@ import torch
 import torch.nn.functional as F
 
 from bpe_tokenizer import ByteBPE
-from chat_format import EOT, IM_END, SYSTEM_PROMPTS, render_messages, training_text
+from chat_format import EOT, IM_END, render_messages
 from dataset import held_out_questions, sample_stream
 from evaluate import extract_answer
 from greedy import greedy_generate
 from llama_model import ModelConfig, TinyLlama
-from train import collate, lr_at
+from train import batches, lr_at
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 EVAL_DIR = os.path.join(HERE, "../../data/eval")
-SYSTEM_PROB = 0.15
-
-
-def batches(tok, seed, batch_size, held_out):
-    rng = random.Random(seed + 1)
-    stream = sample_stream(seed)
-    pad = tok.special_ids[EOT]
-    while True:
-        rows = []
-        while len(rows) < 4 * batch_size:
-            s = next(stream)
-            if s.question in held_out:
-                continue
-            system = rng.choice(SYSTEM_PROMPTS) if rng.random() < SYSTEM_PROB else None
-            prompt, completion = training_text(s, system)
-            a, b = tok.encode(prompt), tok.encode(completion)
-            rows.append((a + b, [0] * len(a) + [1] * len(b)))
-        rows.sort(key=lambda r: len(r[0]))
-        groups = [rows[i * batch_size:(i + 1) * batch_size] for i in range(4)]
-        rng.shuffle(groups)
-        for g in groups:
-            yield collate(g, pad)
 
 
 def grow(tok, gen1_path):
@@ -83,7 +60,10 @@ def save(path, model, opt, step, meta):
     opt_state["state"] = {i: {k: (v.to(torch.bfloat16) if k in ("exp_avg", "exp_avg_sq") else v) for k, v in s.items()}
                           for i, s in opt_state["state"].items()}
     tmp = path + ".tmp"
-    torch.save({"config": model.config.to_dict(), "state": model.state_dict(), "opt": opt_state, "step": step,
+    cpu = lambda v: v.cpu() if torch.is_tensor(v) else v  # noqa: E731
+    opt_state["state"] = {i: {k: cpu(v) for k, v in s.items()} for i, s in opt_state["state"].items()}
+    state = {k: v.cpu() for k, v in model.state_dict().items()}
+    torch.save({"config": model.config.to_dict(), "state": state, "opt": opt_state, "step": step,
                 "meta": meta}, tmp)
     os.replace(tmp, path)
 
@@ -96,8 +76,10 @@ def load_opt(opt, saved):
 
 
 @torch.no_grad()
-def quick_eval(model, tok, per_depth):
-    """Greedy accuracy on the first per_depth problems of each depth of the held-out sets."""
+def quick_eval(train_model, tok, per_depth):
+    """Greedy accuracy on the first per_depth problems of each depth of the held-out sets (on the CPU)."""
+    model = TinyLlama(train_model.config)
+    model.load_state_dict({k: v.cpu() for k, v in train_model.state_dict().items()})
     model.eval()
     res = {}
     for name in ("heldout-plain", "heldout-stories", "handwritten"):
@@ -117,7 +99,6 @@ def quick_eval(model, tok, per_depth):
             outs = greedy_generate(model, prompts, tok.special_ids[IM_END], tok.special_ids[EOT], 160)
             ok += sum(extract_answer(tok.decode(o)) == int(r["answer"].split("####")[-1]) for r, o in zip(chunk, outs))
         res[name] = round(ok / len(recs), 3)
-    model.train()
     return res
 
 
@@ -145,6 +126,7 @@ def main():
     ap.add_argument("--eval-every", type=int, default=500)
     ap.add_argument("--eval-per-depth", type=int, default=10)
     ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument("--device", default="cpu", help="cuda where a GPU is available; checkpoints stay CPU tensors")
     a = ap.parse_args()
     torch.set_num_threads(a.threads)
     os.makedirs(os.path.dirname(os.path.abspath(a.ckpt)), exist_ok=True)
@@ -161,6 +143,7 @@ def main():
     else:
         raise SystemExit(f"{a.ckpt} does not exist: pass --grow-from for the first run")
     assert model.config.vocab_size == tok.vocab_size, "tokenizer and checkpoint disagree"
+    model.to(a.device)
     opt = make_optimizer(model, a.lr)
     if resumed and "opt" in ck:
         load_opt(opt, ck["opt"])
@@ -171,7 +154,7 @@ def main():
     print(f"{'resumed' if resumed else 'grown'} at step {step}, data seed {data_seed}, "
           f"params {sum(p.numel() for p in model.parameters())}", json.dumps(meta), flush=True)
     held_out = held_out_questions(EVAL_DIR)
-    data = batches(tok, data_seed, a.batch, held_out)
+    data = batches(tok, data_seed, a.batch, held_out, sample_stream(data_seed))
     stop = {"now": False}
 
     def on_signal(signum, frame):
@@ -185,12 +168,12 @@ def main():
         end = min(end, a.stop_at)
     model.train()
     while step < end and not stop["now"]:
-        ids, weight = next(data)
+        ids, weight = (t.to(a.device) for t in next(data))
         lr = lr_at(step, a.lr, a.warmup, a.decay_start, a.decay_steps)
         for g in opt.param_groups:
             g["lr"] = lr
         mask = torch.ones_like(ids)
-        pos = torch.arange(ids.shape[1]).unsqueeze(0).expand_as(ids)
+        pos = torch.arange(ids.shape[1], device=ids.device).unsqueeze(0).expand_as(ids)
         logits, _ = model(ids[:, :-1], mask[:, :-1], pos[:, :-1])
         w = weight[:, 1:].reshape(-1)
         ce = F.cross_entropy(logits.reshape(-1, model.config.vocab_size), ids[:, 1:].reshape(-1), reduction="none")

@@ -2,7 +2,7 @@
 // the way the HTTP layer uses it: one worker pool, events consumed on the main thread.
 import { createEngine, type LoadedEngine } from '../src/engine/create-engine.js';
 import type { Engine, SelarMode } from '../src/engine/types.js';
-import type { Batching } from '../src/worker/scheduler.js';
+import type { Batching } from '../src/engine/types.js';
 import { benchRequest } from './requests.js';
 import type { SequenceTiming } from './stats.js';
 

@@ -19,7 +19,7 @@ import { Lifecycle, registerHealthRoutes } from './http/lifecycle.js';
 import { ServerMetrics, registerMetricsRoute } from './http/metrics.js';
 import { registerModelRoutes } from './http/models-route.js';
 import { servingContext } from './serving/context.js';
-import { validator } from './serving/validate.js';
+import { validator } from './protocol/validate.js';
 import { toOpenAIError } from './serving/openai-error.js';
 import { SelarError } from './errors.js';
 import playground from './playground/plugin.js';

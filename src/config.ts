@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import { StringEnum } from './protocol/common.js';
-import { validator } from './serving/validate.js';
+import { validator } from './protocol/validate.js';
 import { SelarError } from './errors.js';
 import { SUPPORTED_DTYPES } from './model/layout.js';
 import { ENGINE_DEFAULTS, type EngineOptions } from './engine/options.js';

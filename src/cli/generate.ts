@@ -11,7 +11,7 @@ import { planChat } from '../serving/chat-request.js';
 import { planCompletion } from '../serving/completion-request.js';
 import { servingContext } from '../serving/context.js';
 import { generateResponse } from '../serving/run-generation.js';
-import { validator } from '../serving/validate.js';
+import { validator } from '../protocol/validate.js';
 
 const HELP = `usage: selar generate --model DIR (--prompt TEXT | --prompt-ids 1,2,3 | --messages JSON) [options]
 

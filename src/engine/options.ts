@@ -2,7 +2,7 @@
 // source of these defaults (the server's configuration schema takes its own from here).
 import type { Logger } from 'pino';
 import type { WorkerInit } from './protocol.js';
-import type { Batching } from '../worker/scheduler.js';
+import type { Batching } from './types.js';
 
 export const ENGINE_DEFAULTS = {
   queueSize: 64,

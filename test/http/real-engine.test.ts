@@ -8,7 +8,7 @@ import { createEngine } from '../../src/engine/create-engine.js';
 import { CompletionRequest } from '../../src/protocol/completions.js';
 import { planCompletion } from '../../src/serving/completion-request.js';
 import { servingContext } from '../../src/serving/context.js';
-import { validator } from '../../src/serving/validate.js';
+import { validator } from '../../src/protocol/validate.js';
 import { llamaModel } from '../support/models.js';
 import { complete, sseData } from './helpers.js';
 

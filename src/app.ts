@@ -1,6 +1,6 @@
 // Builds the Fastify app without listening (tests inject into it; server.ts listens).
 // Order matters: docs first (they must see every route), then the hooks in the order
-// they should run (request id, CORS, draining, auth), then the routes.
+// they should run (request id, CORS, the drain gate, auth), then the routes.
 import { randomBytes } from 'node:crypto';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply } from 'fastify';
 import pino from 'pino';
@@ -15,7 +15,7 @@ import { installCors } from './http/cors.js';
 import { registerDocs } from './http/docs.js';
 import { installErrorHandling } from './http/errors.js';
 import { installStrictJson } from './http/json-body.js';
-import { Lifecycle, registerHealthRoutes } from './http/lifecycle.js';
+import { installDrainGate, Lifecycle, registerHealthRoutes } from './http/lifecycle.js';
 import { ServerMetrics, registerMetricsRoute } from './http/metrics.js';
 import { registerModelRoutes } from './http/models-route.js';
 import { servingContext } from './serving/context.js';
@@ -82,9 +82,10 @@ export async function buildApp({ config, engine, tokenizer, logger }: AppOptions
     reply.header('x-request-id', req.id);
   });
   installCors(app, config.corsOrigins);
-  registerHealthRoutes(app, lifecycle);
+  installDrainGate(app, lifecycle);
   installAuth(app, config.apiKeys);
   installErrorHandling(app, config.retryAfterS, metrics);
+  registerHealthRoutes(app, lifecycle);
   registerMetricsRoute(app, metrics);
   registerModelRoutes(app, ctx);
   const deps = { ctx, lifecycle, metrics };

@@ -7,7 +7,7 @@ import { parseArgs } from 'node:util';
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import { StringEnum } from './protocol/common.js';
 import { validator } from './protocol/validate.js';
-import { SelarError } from './errors.js';
+import { ConfigError, SelarError } from './errors.js';
 import { SUPPORTED_DTYPES } from './model/layout.js';
 import { ENGINE_DEFAULTS, type EngineOptions } from './engine/options.js';
 
@@ -73,10 +73,6 @@ const enumDefaults = {
 
 export type Config = Readonly<Static<typeof ConfigSchema>>;
 export type ConfigKey = keyof Static<typeof ConfigSchema>;
-
-export class ConfigError extends Error {
-  override name = 'ConfigError';
-}
 
 export const flagName = (key: string) => key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
 export const envName = (key: string) => `SELAR_${key.replace(/[A-Z]/g, (c) => `_${c}`).toUpperCase()}`;

@@ -1,6 +1,7 @@
 // `selar serve`: configuration → engine → HTTP server → signal handlers.
 import pino from 'pino';
-import { ConfigError, configTable, engineOptions, loadConfig } from '../config.js';
+import { configTable, engineOptions, loadConfig } from '../config.js';
+import { ConfigError } from '../errors.js';
 import { createEngine } from '../engine/create-engine.js';
 import { installSignalHandlers, startServer } from '../server.js';
 

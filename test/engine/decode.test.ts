@@ -7,7 +7,8 @@ import { inProcess, runAll, runRecorded, tokens, type RecordedRun } from '../sup
 import type { Runtime } from '../../src/worker/runtime.js';
 import type { GenerationRequest, TokenEvent } from '../../src/engine/types.js';
 import { argmax } from '../../src/sampling/topk.js';
-import { createTopKMix, softEmbedding, topKMix } from '../../src/sampling/selar.js';
+import { createTopKMix, topKMix } from '../../src/sampling/topk-mix.js';
+import { softEmbedding } from '../../src/sampling/latent/contrastive-mix.js';
 import { DistributionScratch, filteredProbs } from '../../src/sampling/distribution.js';
 import { Scheduler } from '../../src/worker/scheduler.js';
 
@@ -31,7 +32,7 @@ t.test('greedy with the KV cache equals re-running the full sequence without it'
     for (let step = 0; step < cached.length; step++) {
       const all = new Float32Array(inputs.length * dim);
       inputs.forEach((row, i) => all.set(row, i * dim));
-      const [logits] = await rt.decoder.forward(rt.decoder.newCache(), all, inputs.length);
+      const { logits: [logits] } = await rt.decoder.forward(rt.decoder.newCache(), all, inputs.length);
       const token = argmax(logits);
       reference.push(token);
       topKMix(filteredProbs(logits, { temperature: 1, topK: 0, topP: 1, minP: 0 }, scratch), mix);
@@ -59,9 +60,9 @@ t.test('a soft step feeds exactly e + w·H·(e − E[top1]) to the model', async
   const seen: Float32Array[] = [];
   rt.decoder.forward = async (cache, embeds, T) => {
     fed.push(embeds.slice((T - 1) * hidden));
-    const logits = await forward(cache, embeds, T);
-    seen.push(logits[0].slice());
-    return logits;
+    const result = await forward(cache, embeds, T);
+    seen.push(result.logits[0].slice());
+    return result;
   };
   const events = tokens((await runAll(rt, [req])).get(req.id)!);
   t.equal(events.length, 2);

@@ -18,6 +18,7 @@ import { installStrictJson } from './http/json-body.js';
 import { installDrainGate, Lifecycle, registerHealthRoutes } from './http/lifecycle.js';
 import { ServerMetrics, registerMetricsRoute } from './http/metrics.js';
 import { registerModelRoutes } from './http/models-route.js';
+import { registerTokenizeRoutes } from './http/tokenize-route.js';
 import { servingContext } from './serving/context.js';
 import { validator } from './protocol/validate.js';
 import { toOpenAIError } from './serving/openai-error.js';
@@ -88,6 +89,7 @@ export async function buildApp({ config, engine, tokenizer, logger }: AppOptions
   registerHealthRoutes(app, lifecycle);
   registerMetricsRoute(app, metrics);
   registerModelRoutes(app, ctx);
+  registerTokenizeRoutes(app, ctx);
   const deps = { ctx, lifecycle, metrics };
   registerChatRoute(app, deps);
   registerCompletionsRoute(app, deps);

@@ -58,6 +58,10 @@ export interface StopParams {
   ignoreEos: boolean;
   maxTokens: number;
   minTokens: number;
+  /** stop_token_ids: end the sequence like eos (also under ignoreEos); masked before minTokens. */
+  tokenIds: number[];
+  /** include_stop_str_in_output: the matched stop string, or the stop token's text, stays in the output. */
+  includeInOutput: boolean;
 }
 
 export interface GenerationRequest {
@@ -67,6 +71,8 @@ export interface GenerationRequest {
   sampling: SamplingParams;
   stop: StopParams;
   selar: SelarParams;
+  /** skip_special_tokens: special tokens are left out of the text (the think tags always are). */
+  skipSpecialTokens: boolean;
 }
 
 export type FinishReason = 'stop' | 'length';

@@ -45,8 +45,8 @@ export class Sequence {
     this.ctx = ctx;
     const seed = request.sampling.seed ?? randomSeed();
     this.sampler = new SequenceSampler(request.sampling, request.selar, ctx.vocabSize, request.promptIds, seed);
-    this.detok = new IncrementalDetokenizer(ctx.tokenizer);
-    this.stop = new StopMatcher(request.stop.strings);
+    this.detok = new IncrementalDetokenizer(ctx.tokenizer, request.skipSpecialTokens);
+    this.stop = new StopMatcher(request.stop.strings, request.stop.includeInOutput);
     this.nextInput = new Float32Array(ctx.embeddings.dim);
     this.mixRows = new Float32Array(request.selar.topK * ctx.embeddings.dim);
     this.inThink = ctx.thinkIds ? lastThinkOpen(request.promptIds, ctx.thinkIds) : false;
@@ -64,7 +64,7 @@ export class Sequence {
   async step(logits: Float32Array): Promise<StepOutcome> {
     const { stop, selar } = this.request;
     const eos = stop.eosTokenIds;
-    const banned = this.generated < stop.minTokens ? eos : [];
+    const banned = this.generated < stop.minTokens ? [...eos, ...stop.tokenIds] : [];
     const r = this.sampler.sample(logits, banned, selar.scope === 'all' || this.inThink);
     const token = r.token;
     this.generated++;
@@ -77,13 +77,14 @@ export class Sequence {
     if (think && token === think.close) this.inThink = false;
     if (reasoning) this.reasoningTokens++;
 
-    // eos is masked until min_tokens, so reaching it here always ends the sequence.
+    // eos and stop_token_ids are masked until min_tokens, so reaching one here ends the sequence.
     let reason: FinishReason | null = null;
     let cutByStopString = false;
-    if (!stop.ignoreEos && eos.includes(token)) reason = 'stop';
+    if ((!stop.ignoreEos && eos.includes(token)) || stop.tokenIds.includes(token)) reason = 'stop';
 
     let text = '';
-    if (reason === null && !isTag) {
+    // A stop token's own text is output only with include_stop_str_in_output (as in vLLM).
+    if ((reason === null || stop.includeInOutput) && !isTag) {
       const scan = this.stop.push(this.detok.push(token));
       text = scan.text;
       if (scan.stopped) {

@@ -1,0 +1,50 @@
+// vLLM's decode-side extras: validation and their resolved form in the GenerationRequest.
+import t from 'tap';
+import { loadConfig } from '../../src/config.js';
+import type { ModelInfo } from '../../src/engine/types.js';
+import { ChatCompletionRequest } from '../../src/protocol/chat.js';
+import { CompletionRequest } from '../../src/protocol/completions.js';
+import { planChat } from '../../src/serving/chat-request.js';
+import { planCompletion } from '../../src/serving/completion-request.js';
+import { servingContext } from '../../src/serving/context.js';
+import { validator } from '../../src/serving/validate.js';
+import { FakeEngine } from '../support/fake-engine.js';
+import { tinyTokenizer } from '../support/tiny-tokenizer.js';
+
+function context(model: Partial<ModelInfo> = {}) {
+  return servingContext(loadConfig(['--model', 'm'], {}), new FakeEngine({ model }), tinyTokenizer());
+}
+
+function chatPlan(body: Record<string, unknown>, model: Partial<ModelInfo> = {}) {
+  const req = validator(ChatCompletionRequest).parse({ model: 'tiny', messages: [{ role: 'user', content: 'Hi' }], ...body });
+  return planChat(req, context(model));
+}
+
+function completionPlan(body: Record<string, unknown>, model: Partial<ModelInfo> = {}) {
+  const req = validator(CompletionRequest).parse({ model: 'tiny', prompt: 'Hello', ...body });
+  return planCompletion(req, context(model));
+}
+
+/** The SelarError a plan throws (validation included), as { param, message }. */
+function rejection(make: () => unknown): { param: string | null; message: string } | null {
+  try {
+    make();
+    return null;
+  } catch (err) {
+    return { param: (err as { param: string | null }).param, message: (err as Error).message };
+  }
+}
+
+t.test('stop tokens and detokenisation fields reach the request', async (t) => {
+  for (const make of [chatPlan, completionPlan]) {
+    const s = make({ stop_token_ids: [7, 9], include_stop_str_in_output: true, skip_special_tokens: false, spaces_between_special_tokens: false }).sequences[0];
+    t.same(s.stop.tokenIds, [7, 9]);
+    t.equal(s.stop.includeInOutput, true);
+    t.equal(s.skipSpecialTokens, false);
+    const d = make({}).sequences[0];
+    t.same([d.stop.tokenIds, d.stop.includeInOutput, d.skipSpecialTokens], [[], false, true], 'defaults');
+  }
+  t.match(rejection(() => chatPlan({ stop_token_ids: [3, 16] })), { param: 'stop_token_ids[1]', message: /not in the vocabulary/ });
+  t.match(rejection(() => chatPlan({ stop_token_ids: [-1] })), { param: 'stop_token_ids[0]' });
+  t.match(rejection(() => chatPlan({ skip_special_tokens: 'no' })), { param: 'skip_special_tokens' });
+});

@@ -20,5 +20,6 @@ export function benchRequest(promptIds: number[], maxTokens: number, mode: Selar
       entropy: 'topk', softRate: 0, hotTemperature: 1.5,
     },
     skipSpecialTokens: true,
+    priority: 0,
   };
 }

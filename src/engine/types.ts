@@ -73,6 +73,8 @@ export interface GenerationRequest {
   selar: SelarParams;
   /** skip_special_tokens: special tokens are left out of the text (the think tags always are). */
   skipSpecialTokens: boolean;
+  /** Admission order while every slot is busy: lower first, FCFS within a value (vLLM's priority). */
+  priority: number;
 }
 
 export type FinishReason = 'stop' | 'length';

@@ -17,4 +17,8 @@ export const decodeExtraFields = {
   spaces_between_special_tokens: OptionalNullable(Type.Boolean({
     description: 'extension (vLLM): accepted; no effect with tokenizer.json tokenizers, as in vLLM',
   })),
+  priority: OptionalNullable(Type.Integer({
+    minimum: -(2 ** 31), maximum: 2 ** 31 - 1,
+    description: 'extension (vLLM): while every decode slot is busy, lower values are admitted first (FCFS within a value)',
+  })),
 };

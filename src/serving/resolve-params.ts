@@ -22,6 +22,7 @@ export interface ResolvedParams {
   stopTokenIds: number[];
   includeStopStr: boolean;
   skipSpecialTokens: boolean;
+  priority: number;
   ignoreEos: boolean;
   minTokens: number;
   /** Explicitly requested max tokens, or null for the default (which depends on the prompt). */
@@ -118,6 +119,7 @@ export function resolveParams(req: Fields, logprobs: LogprobsRequest, maxTokens:
     stopTokenIds: checkTokenIds(req.stop_token_ids ?? [], 'stop_token_ids', ctx),
     includeStopStr: req.include_stop_str_in_output ?? false,
     skipSpecialTokens: req.skip_special_tokens ?? true,
+    priority: req.priority ?? 0,
     ignoreEos: req.ignore_eos ?? false,
     minTokens,
     requestedMaxTokens: maxTokens.value,
@@ -170,5 +172,6 @@ export function sequenceRequest(id: string, promptIds: number[], p: ResolvedPara
   return {
     id, promptIds, sampling: { ...p.sampling, seed: deriveSeed(p.sampling.seed, i) }, stop, selar: p.selar,
     skipSpecialTokens: p.skipSpecialTokens,
+    priority: p.priority,
   };
 }

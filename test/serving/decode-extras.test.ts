@@ -48,3 +48,9 @@ t.test('stop tokens and detokenisation fields reach the request', async (t) => {
   t.match(rejection(() => chatPlan({ stop_token_ids: [-1] })), { param: 'stop_token_ids[0]' });
   t.match(rejection(() => chatPlan({ skip_special_tokens: 'no' })), { param: 'skip_special_tokens' });
 });
+
+t.test('priority reaches every sequence of the request', async (t) => {
+  t.same(chatPlan({ priority: -3, n: 2 }).sequences.map((s) => s.priority), [-3, -3]);
+  t.equal(completionPlan({}).sequences[0].priority, 0, 'default 0');
+  t.match(rejection(() => completionPlan({ priority: 1.5 })), { param: 'priority' });
+});

@@ -7,6 +7,7 @@ export function request(
   promptIds: number[],
   over: { sampling?: Partial<SamplingParams>; stop?: Partial<StopParams>; selar?: Partial<SelarParams>; id?: string;
     skipSpecialTokens?: boolean;
+    priority?: number;
   } = {},
 ): GenerationRequest {
   return {
@@ -24,5 +25,6 @@ export function request(
       entropy: 'topk', softRate: 0.2, hotTemperature: 1.5, ...over.selar,
     },
     skipSpecialTokens: over.skipSpecialTokens ?? true,
+    priority: over.priority ?? 0,
   };
 }

@@ -75,11 +75,16 @@ export interface GenerationRequest {
   skipSpecialTokens: boolean;
   /** Admission order while every slot is busy: lower first, FCFS within a value (vLLM's priority). */
   priority: number;
+  /** Logprobs of the prompt's tokens with this many alternatives each (prompt_logprobs, echo); null: none. */
+  promptLogprobs: number | null;
 }
 
 export type FinishReason = 'stop' | 'length';
 
 export interface TopLogprob { id: number; logprob: number }
+
+/** One prompt token's log-probability given the tokens before it; rank 1 = the most probable. */
+export interface PromptLogprob { id: number; logprob: number; rank: number; top: TopLogprob[] }
 
 /** One generated token, with the text it made visible (possibly empty while held back). */
 export interface TokenEvent {
@@ -97,6 +102,8 @@ export interface TokenEvent {
   reasoning: boolean;
   logprob?: number;
   topLogprobs?: TopLogprob[];
+  /** On the first token of a request that asked: one entry per prompt token, the first null. */
+  promptLogprobs?: Array<PromptLogprob | null>;
 }
 
 export interface FinishEvent {
@@ -120,6 +127,8 @@ export interface ModelInfo {
   vocabSize: number;
   hiddenSize: number;
   eosTokenIds: number[];
+  /** The decoder can return every prompt position's logits (prompt_logprobs, echo with logprobs). */
+  promptLogits: boolean;
   /** ids of <think> and </think> when the tokenizer has them. */
   thinkTokenIds: { open: number; close: number } | null;
   /** Generation defaults from generation_config.json. */

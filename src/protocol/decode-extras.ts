@@ -21,4 +21,19 @@ export const decodeExtraFields = {
     minimum: -(2 ** 31), maximum: 2 ** 31 - 1,
     description: 'extension (vLLM): while every decode slot is busy, lower values are admitted first (FCFS within a value)',
   })),
+  prompt_logprobs: OptionalNullable(Type.Integer({
+    minimum: 0, maximum: 20,
+    description: 'extension (vLLM): logprobs of the prompt tokens, with this many alternatives each',
+  })),
 };
+
+const PromptTokenLogprob = Type.Object({
+  logprob: Type.Number(),
+  rank: Type.Integer({ minimum: 1 }),
+  decoded_token: Type.String(),
+});
+
+/** vLLM's prompt_logprobs: per prompt token (the first null), token id → its logprob entry. */
+export const PromptLogprobs = Type.Array(Type.Union([Type.Null(), Type.Record(Type.String(), PromptTokenLogprob)]), {
+  description: 'with prompt_logprobs: one entry per prompt token (the first null), token id → logprob, rank, text',
+});

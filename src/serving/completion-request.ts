@@ -5,6 +5,7 @@ import type { CompletionRequest } from '../protocol/completions.js';
 import { checkModel } from './chat-request.js';
 import type { ServingContext } from './context.js';
 import { buildPlan, type GenerationPlan } from './plan.js';
+import { promptLogprobsRequest } from './prompt-logprobs.js';
 import { resolveParams } from './resolve-params.js';
 
 type Prompt = CompletionRequest['prompt'];
@@ -41,6 +42,8 @@ export function planCompletion(req: CompletionRequest, ctx: ServingContext): Gen
   }
   const topLogprobs = req.logprobs ?? null;
   const params = resolveParams(req, { logprobs: topLogprobs !== null, topLogprobs: topLogprobs ?? 0 }, { value: req.max_tokens ?? null, param: 'max_tokens' }, ctx);
+  params.echo = req.echo ?? false;
+  if (params.echo) params.enginePromptLogprobs = promptLogprobsRequest(params.promptLogprobs, topLogprobs, ctx);
   const { ids, text, batched } = tokenizePrompts(req.prompt, ctx);
   return buildPlan('completion', ids, text, batched, params, 'prompt', ctx);
 }

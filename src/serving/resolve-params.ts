@@ -6,6 +6,7 @@ import { SelarError } from '../errors.js';
 import type { GenerationRequest, SamplingParams, SelarParams, StopParams } from '../engine/types.js';
 import type { samplingFields } from '../protocol/common.js';
 import type { ServingContext } from './context.js';
+import { promptLogprobsRequest } from './prompt-logprobs.js';
 
 type Fields = { [K in keyof typeof samplingFields]?: Static<(typeof samplingFields)[K]> };
 
@@ -23,6 +24,12 @@ export interface ResolvedParams {
   includeStopStr: boolean;
   skipSpecialTokens: boolean;
   priority: number;
+  /** prompt_logprobs as requested (vLLM's output field), or null. */
+  promptLogprobs: number | null;
+  /** completions' echo: text (and logprobs) start with the prompt. */
+  echo: boolean;
+  /** Alternatives per prompt token the engine computes (prompt_logprobs or echo with logprobs), or null. */
+  enginePromptLogprobs: number | null;
   ignoreEos: boolean;
   minTokens: number;
   /** Explicitly requested max tokens, or null for the default (which depends on the prompt). */
@@ -120,6 +127,9 @@ export function resolveParams(req: Fields, logprobs: LogprobsRequest, maxTokens:
     includeStopStr: req.include_stop_str_in_output ?? false,
     skipSpecialTokens: req.skip_special_tokens ?? true,
     priority: req.priority ?? 0,
+    promptLogprobs: req.prompt_logprobs ?? null,
+    echo: false,
+    enginePromptLogprobs: promptLogprobsRequest(req.prompt_logprobs ?? null, null, ctx),
     ignoreEos: req.ignore_eos ?? false,
     minTokens,
     requestedMaxTokens: maxTokens.value,
@@ -173,5 +183,6 @@ export function sequenceRequest(id: string, promptIds: number[], p: ResolvedPara
     id, promptIds, sampling: { ...p.sampling, seed: deriveSeed(p.sampling.seed, i) }, stop, selar: p.selar,
     skipSpecialTokens: p.skipSpecialTokens,
     priority: p.priority,
+    promptLogprobs: p.enginePromptLogprobs,
   };
 }

@@ -2,10 +2,11 @@
 // decide (per sequence) whether the next forward pass gets a soft embedding, turn the
 // token into safe text, and detect the end. No ONNX Runtime here: the scheduler
 // runs the forward passes and hands this class the logits.
-import type { FinishEvent, FinishReason, GenerationRequest, TokenEvent } from '../engine/types.js';
+import type { FinishEvent, FinishReason, GenerationRequest, PromptLogprob, TokenEvent } from '../engine/types.js';
 import { SequenceSampler } from '../sampling/sampler.js';
 import { softEmbedding, softGate } from '../sampling/selar.js';
 import { randomSeed } from '../sampling/rng.js';
+import { promptLogprobs } from '../sampling/prompt-logprobs.js';
 import { IncrementalDetokenizer, type Decoder } from './detokenizer.js';
 import { StopMatcher } from './stop-matcher.js';
 import type { EmbeddingSource } from './embeddings.js';
@@ -37,6 +38,7 @@ export class Sequence {
   private hotTokens = 0;
   private reasoningTokens = 0;
   private inThink: boolean;
+  private promptEntries: Array<PromptLogprob | null> | null = null;
   /** Positions in the KV cache after the last forward pass. */
   length = 0;
 
@@ -58,6 +60,12 @@ export class Sequence {
     const out = new Float32Array(ids.length * this.ctx.embeddings.dim);
     await this.ctx.embeddings.lookup(ids, out);
     return out;
+  }
+
+  /** From the prefill's logits of every prompt position: the prompt logprobs the first token event carries. */
+  recordPromptLogprobs(all: Float32Array): void {
+    const k = this.request.promptLogprobs ?? 0;
+    this.promptEntries = promptLogprobs(all, this.ctx.vocabSize, this.request.promptIds, k);
   }
 
   /** Consumes the logits of the last position and prepares nextInput. */
@@ -122,6 +130,10 @@ export class Sequence {
     if (r.logprob !== undefined) {
       event.logprob = r.logprob;
       event.topLogprobs = r.topLogprobs;
+    }
+    if (this.promptEntries) {
+      event.promptLogprobs = this.promptEntries;
+      this.promptEntries = null;
     }
     return { token: event, finish: reason ? this.finish(reason, cutByStopString) : null };
   }

@@ -54,3 +54,12 @@ t.test('priority reaches every sequence of the request', async (t) => {
   t.equal(completionPlan({}).sequences[0].priority, 0, 'default 0');
   t.match(rejection(() => completionPlan({ priority: 1.5 })), { param: 'priority' });
 });
+
+t.test('prompt_logprobs and echo: what the engine computes', async (t) => {
+  t.equal(chatPlan({ prompt_logprobs: 4, n: 2 }).sequences[1].promptLogprobs, 4);
+  t.equal(completionPlan({ echo: true, logprobs: 3 }).sequences[0].promptLogprobs, 3, 'echo with logprobs');
+  t.equal(completionPlan({ echo: true, logprobs: 3, prompt_logprobs: 5 }).sequences[0].promptLogprobs, 5, 'the larger count');
+  t.equal(completionPlan({ echo: true }).sequences[0].promptLogprobs, null);
+  t.equal(completionPlan({ logprobs: 2 }).sequences[0].promptLogprobs, null);
+  t.match(rejection(() => chatPlan({ prompt_logprobs: 21 })), { param: 'prompt_logprobs' });
+});

@@ -8,6 +8,7 @@ export function request(
   over: { sampling?: Partial<SamplingParams>; stop?: Partial<StopParams>; selar?: Partial<SelarParams>; id?: string;
     skipSpecialTokens?: boolean;
     priority?: number;
+    promptLogprobs?: number | null;
   } = {},
 ): GenerationRequest {
   return {
@@ -26,5 +27,6 @@ export function request(
     },
     skipSpecialTokens: over.skipSpecialTokens ?? true,
     priority: over.priority ?? 0,
+    promptLogprobs: over.promptLogprobs ?? null,
   };
 }

@@ -39,6 +39,7 @@ export async function loadModel(dir: string, opts: { dtype: string; modelId?: st
     promptLogits: !derived.logitsLastOnly || derived.logitsToKeepInput !== null,
     thinkTokenIds: tokenizer.thinkIds,
     generationDefaults: Object.fromEntries(Object.entries(layout.generationDefaults).filter(([, v]) => v !== undefined)),
+    selarDefaults: layout.selarDefaults,
   };
   return { dir: layout.dir, layout, tokenizer, derived, table, info };
 }

@@ -25,7 +25,7 @@ t.test('prompt logprobs equal the log-softmax of each prefix, and decoding is un
   for (let i = 1; i < prompt.length; i++) {
     const rows = new Float32Array(i * dim);
     await rt.ctx.embeddings.lookup(prompt.slice(0, i), rows);
-    const [logits] = await rt.decoder.forward(rt.decoder.newCache(), rows, i);
+    const { logits: [logits] } = await rt.decoder.forward(rt.decoder.newCache(), rows, i);
     const lse = logSumExp(logits);
     const e = entries[i]!;
     t.equal(e.id, prompt[i]);

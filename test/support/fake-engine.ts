@@ -42,6 +42,7 @@ export const TINY_MODEL: ModelInfo = {
   promptLogits: true,
   thinkTokenIds: null,
   generationDefaults: {},
+  selarDefaults: {},
 };
 
 export class FakeEngine implements Engine {

@@ -1,6 +1,7 @@
 // The engine's vocabulary: a fully-resolved generation request and the events it
 // produces. Everything downstream of validation speaks only these types; the
 // worker protocol and the HTTP layer both build on them.
+import type { GrammarSpec } from '../grammar/spec.js';
 
 /**
  * selar: entropy-gated soft steps; soft: every step soft; off: plain decoding.
@@ -67,6 +68,8 @@ export interface GenerationRequest {
   sampling: SamplingParams;
   stop: StopParams;
   selar: SelarParams;
+  /** Structured output: the grammar the visible tokens must follow (docs/api.md, "Structured outputs"). */
+  grammar?: GrammarSpec | null;
 }
 
 export type FinishReason = 'stop' | 'length';

@@ -2,6 +2,7 @@
 // SeLaR mix. Pure over typed arrays (no ONNX Runtime), reusing its buffers every step.
 import type { SamplingParams, SelarParams } from '../engine/types.js';
 import { applyLogitBias, applyPenalties, suppress, TokenHistory } from './penalties.js';
+import { applyAllowedMask } from './token-mask.js';
 import { DistributionScratch, filteredProbs, sampleFrom } from './distribution.js';
 import { argmax } from './topk.js';
 import { createTopKMix, fullEntropy, topKMix, topKMixFromLogits, type TopKMix } from './selar.js';
@@ -52,13 +53,16 @@ export class SequenceSampler {
   /**
    * Chooses the next token from the last position's logits (modified in place).
    * `banned` ids are masked first (eos before min_tokens). `inScope` says whether a
-   * gated step is allowed here (hot mode resamples only in scope).
+   * gated step is allowed here (hot mode resamples only in scope). `allowed` is a
+   * grammar's bitmask: applied after penalties, so the distribution, the gate's
+   * entropy and the soft mix all see only allowed tokens.
    */
-  sample(logits: Float32Array, banned: readonly number[] = [], inScope = true): SampleResult {
+  sample(logits: Float32Array, banned: readonly number[] = [], inScope = true, allowed: Int32Array | null = null): SampleResult {
     const s = this.params;
     if (banned.length) suppress(logits, banned);
     if (s.logitBias.length) applyLogitBias(logits, s.logitBias);
     applyPenalties(logits, this.history, s);
+    if (allowed) applyAllowedMask(logits, allowed);
 
     const greedy = s.temperature === 0;
     const filters = { temperature: greedy ? 1 : s.temperature, topK: s.topK, topP: s.topP, minP: s.minP };

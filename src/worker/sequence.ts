@@ -9,6 +9,8 @@ import { randomSeed } from '../sampling/rng.js';
 import { IncrementalDetokenizer, type Decoder } from './detokenizer.js';
 import { StopMatcher } from './stop-matcher.js';
 import type { EmbeddingSource } from './embeddings.js';
+import type { GrammarCache } from '../grammar/compiler.js';
+import { GrammarConstraint } from '../grammar/constraint.js';
 
 /** What a sequence needs from the model, shared by all sequences of a worker. */
 export interface SequenceContext {
@@ -19,6 +21,8 @@ export interface SequenceContext {
   /** ids that always stay discrete under discrete_tokens: "math". */
   mathIds: ReadonlySet<number>;
   thinkIds: { open: number; close: number } | null;
+  /** Compiles structured-output grammars for this model's vocabulary (null: none requested yet). */
+  grammars: GrammarCache | null;
 }
 
 export type StepOutcome = { token: TokenEvent; finish: FinishEvent | null };
@@ -37,6 +41,8 @@ export class Sequence {
   private hotTokens = 0;
   private reasoningTokens = 0;
   private inThink: boolean;
+  private grammar: GrammarConstraint | null = null;
+  private released = false;
   /** Positions in the KV cache after the last forward pass. */
   length = 0;
 
@@ -52,6 +58,24 @@ export class Sequence {
     this.inThink = ctx.thinkIds ? lastThinkOpen(request.promptIds, ctx.thinkIds) : false;
   }
 
+  /** Compiles (or takes from the cache) the request's grammar; call before the first step. */
+  async prepare(): Promise<void> {
+    const spec = this.request.grammar;
+    if (!spec) return;
+    if (!this.ctx.grammars) throw new Error('this worker has no grammar compiler');
+    const matcher = await this.ctx.grammars.matcher(spec, this.request.stop.eosTokenIds);
+    // Cancelled while its grammar compiled.
+    if (this.released) matcher.dispose();
+    else this.grammar = new GrammarConstraint(matcher, this.ctx.thinkIds?.open ?? null);
+  }
+
+  /** Frees the grammar's matcher (XGrammar's WebAssembly memory is not garbage-collected). */
+  release(): void {
+    this.released = true;
+    this.grammar?.dispose();
+    this.grammar = null;
+  }
+
   /** Embeddings of the prompt, T × hidden, for the prefill pass. */
   async promptEmbeddings(): Promise<Float32Array> {
     const ids = this.request.promptIds;
@@ -64,9 +88,13 @@ export class Sequence {
   async step(logits: Float32Array): Promise<StepOutcome> {
     const { stop, selar } = this.request;
     const eos = stop.eosTokenIds;
-    const banned = this.generated < stop.minTokens ? eos : [];
-    const r = this.sampler.sample(logits, banned, selar.scope === 'all' || this.inThink);
+    // The grammar waits while the model thinks; once it runs, it alone decides when the end may come.
+    const grammar = this.inThink ? null : this.grammar;
+    const banned = this.generated < stop.minTokens && !grammar ? eos : [];
+    const allowed = grammar ? await grammar.allowed() : null;
+    const r = this.sampler.sample(logits, banned, selar.scope === 'all' || this.inThink, allowed);
     const token = r.token;
+    if (grammar && !grammar.accept(token)) throw new Error(`the grammar rejected token ${token}, which its mask allowed`);
     this.generated++;
     if (r.hot) this.hotTokens++;
 
@@ -80,7 +108,7 @@ export class Sequence {
     // eos is masked until min_tokens, so reaching it here always ends the sequence.
     let reason: FinishReason | null = null;
     let cutByStopString = false;
-    if (!stop.ignoreEos && eos.includes(token)) reason = 'stop';
+    if ((!stop.ignoreEos && eos.includes(token)) || grammar?.terminated) reason = 'stop';
 
     let text = '';
     if (reason === null && !isTag) {

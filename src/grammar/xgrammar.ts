@@ -1,10 +1,15 @@
 // The one place that loads XGrammar (@mlc-ai/web-xgrammar, its WebAssembly build).
-// The package is a UMD bundle inside an ES-module package: under Node it needs the
-// CommonJS globals `require` and `__filename` while it loads, then registers itself on
-// globalThis.xgrammar. Its C++ errors abort the call and print the reason through the
-// console.error it captured at start-up: we route that output here, so a failed
-// compile becomes an error carrying XGrammar's own reason.
+// The package is a UMD bundle inside an ES-module package: imported, it needs the
+// CommonJS globals `require` and `__filename`, and where it registers itself depends on
+// the loader (under tsx, in a worker thread, it lands nowhere reachable). So it is run
+// here as the CommonJS module it also is, with those names passed in, and nothing global
+// is touched. Its C++ errors abort the call and print the reason through the
+// console.error it captured at start-up: we route that output here, so a failed compile
+// becomes an error carrying XGrammar's own reason.
+import fs from 'node:fs';
 import { createRequire } from 'node:module';
+import path from 'node:path';
+import vm from 'node:vm';
 import type * as XG from '@mlc-ai/web-xgrammar';
 
 export type XGrammar = typeof XG;
@@ -23,27 +28,31 @@ let loading: Promise<XGrammar> | null = null;
 let captured: string[] | null = null;
 
 async function load(): Promise<XGrammar> {
-  const g = globalThis as Record<string, unknown>;
   const file = createRequire(import.meta.url).resolve('@mlc-ai/web-xgrammar');
-  const saved = { require: g.require, __filename: g.__filename, consoleError: console.error };
-  g.require = createRequire(file);
-  g.__filename = file;
+  // Its one dynamic import (of Node's 'module') becomes a require: a dynamic import in
+  // code run by vm needs an experimental flag.
+  const source = fs.readFileSync(file, 'utf8');
+  const DYNAMIC = "await import('module')";
+  if (source.split(DYNAMIC).length !== 2) throw new Error(`@mlc-ai/web-xgrammar: expected one ${DYNAMIC} in ${file}`);
+  const wrapped = `(function (exports, require, module, __filename, __dirname) {${source.replace(DYNAMIC, "require('module')")}\n})`;
+  const options = { filename: file };
+  const run = vm.runInThisContext(wrapped, options) as (...args: unknown[]) => void;
+  const module = { exports: {} as Partial<XGrammar> };
+  run.call(module.exports, module.exports, createRequire(file), module, file, path.dirname(file));
+  const xg = module.exports as XGrammar;
+  if (!xg.Grammar) throw new Error('@mlc-ai/web-xgrammar did not export Grammar');
+  const consoleError = console.error;
   // The module binds console.error when it first initialises (on the first call below).
   console.error = (...args: unknown[]) => {
     if (captured) captured.push(args.map(String).join(' '));
-    else saved.consoleError(...args);
+    else consoleError(...args);
   };
   try {
-    await import(file);
-    const xg = g.xgrammar as XGrammar | undefined;
-    if (!xg?.Grammar) throw new Error('@mlc-ai/web-xgrammar did not register globalThis.xgrammar');
     (await xg.Grammar.builtinJSONGrammar()).dispose();
-    return xg;
   } finally {
-    g.require = saved.require;
-    g.__filename = saved.__filename;
-    console.error = saved.consoleError;
+    console.error = consoleError;
   }
+  return xg;
 }
 
 export function loadXGrammar(): Promise<XGrammar> {

@@ -3,6 +3,7 @@ import { Type, type Static } from '@sinclair/typebox';
 import {
   FinishReason, Nullable, OptionalNullable, PromptTokenIds, SelarTraceEntry, StringEnum, Usage, samplingFields,
 } from './common.js';
+import { structuredOutputFields } from './structured-outputs.js';
 
 export const TextContentPart = Type.Object(
   { type: Type.Literal('text'), text: Type.String() },
@@ -30,7 +31,7 @@ export const ChatCompletionRequest = Type.Object(
     max_completion_tokens: OptionalNullable(Type.Integer({ minimum: 1 })),
     logprobs: OptionalNullable(Type.Boolean()),
     top_logprobs: OptionalNullable(Type.Integer({ minimum: 0, maximum: 20 })),
-    response_format: OptionalNullable(Type.Object({ type: Type.Literal('text') }, { additionalProperties: false })),
+    ...structuredOutputFields,
     chat_template_kwargs: OptionalNullable(Type.Record(Type.String(), Type.Unknown(), { description: 'extension: extra variables for the chat template, e.g. {"enable_thinking": false}' })),
   },
   { additionalProperties: false },

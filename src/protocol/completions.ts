@@ -1,6 +1,7 @@
 // /v1/completions (legacy): request, response and stream-chunk schemas.
 import { Type, type Static } from '@sinclair/typebox';
 import { FinishReason, Nullable, OptionalNullable, PromptTokenIds, SelarTraceEntry, Usage, samplingFields } from './common.js';
+import { structuredOutputFields } from './structured-outputs.js';
 
 const TokenIds = Type.Array(Type.Integer({ minimum: 0 }), { minItems: 1 });
 
@@ -14,6 +15,7 @@ export const CompletionRequest = Type.Object(
       Type.Array(TokenIds, { minItems: 1 }),
     ], { description: 'a string, a batch of strings, token ids, or a batch of token id lists' }),
     ...samplingFields,
+    ...structuredOutputFields,
     logprobs: OptionalNullable(Type.Integer({ minimum: 0, maximum: 20, description: 'number of alternatives per token' })),
     // Accepted only with their no-op values so that clients which always send them work;
     // any other value is rejected rather than silently ignored.

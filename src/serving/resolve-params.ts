@@ -5,9 +5,12 @@ import type { Static } from '@sinclair/typebox';
 import { SelarError } from '../errors.js';
 import type { GenerationRequest, SamplingParams, SelarParams, StopParams } from '../engine/types.js';
 import type { samplingFields } from '../protocol/common.js';
+import type { structuredOutputFields } from '../protocol/structured-outputs.js';
+import { resolveGrammar, type GrammarRequest } from './structured-output.js';
 import type { ServingContext } from './context.js';
 
-type Fields = { [K in keyof typeof samplingFields]?: Static<(typeof samplingFields)[K]> };
+type AllFields = typeof samplingFields & typeof structuredOutputFields;
+type Fields = { [K in keyof AllFields]?: Static<AllFields[K]> };
 
 export interface LogprobsRequest { logprobs: boolean; topLogprobs: number }
 
@@ -25,6 +28,8 @@ export interface ResolvedParams {
   requestedMaxTokens: number | null;
   maxTokensParam: string;
   selar: SelarParams;
+  /** Structured output: the grammar every sequence follows. */
+  grammar: GrammarRequest | null;
 }
 
 const nn = <T>(v: T | null | undefined): T | undefined => (v === null ? undefined : v);
@@ -108,6 +113,7 @@ export function resolveParams(req: Fields, logprobs: LogprobsRequest, maxTokens:
     requestedMaxTokens: maxTokens.value,
     maxTokensParam: maxTokens.param,
     selar: resolveSelar(req.selar, ctx),
+    grammar: resolveGrammar(req),
   };
 }
 
@@ -150,5 +156,7 @@ export function resolveStop(p: ResolvedParams, promptLength: number, promptParam
 }
 
 export function sequenceRequest(id: string, promptIds: number[], p: ResolvedParams, stop: StopParams, i: number): GenerationRequest {
-  return { id, promptIds, sampling: { ...p.sampling, seed: deriveSeed(p.sampling.seed, i) }, stop, selar: p.selar };
+  const request: GenerationRequest = { id, promptIds, sampling: { ...p.sampling, seed: deriveSeed(p.sampling.seed, i) }, stop, selar: p.selar };
+  if (p.grammar) request.grammar = p.grammar.spec;
+  return request;
 }

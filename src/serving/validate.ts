@@ -13,7 +13,6 @@ const unsupported: Record<string, string> = {
   parallel_tool_calls: 'tool calling is not supported by this server',
   functions: 'function calling is not supported by this server',
   function_call: 'function calling is not supported by this server',
-  response_format: "only response_format {\"type\": \"text\"} is supported",
   echo: 'echo is not supported (only echo=false)',
   suffix: 'suffix is not supported',
   audio: 'audio output is not supported',

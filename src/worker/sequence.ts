@@ -88,9 +88,10 @@ export class Sequence {
   async step(logits: Float32Array): Promise<StepOutcome> {
     const { stop, selar } = this.request;
     const eos = stop.eosTokenIds;
-    // The grammar waits while the model thinks; once it runs, it alone decides when the end may come.
+    // The grammar waits while the model thinks (and the end may not come before the answer);
+    // once it runs, it alone decides when the end may come.
     const grammar = this.inThink ? null : this.grammar;
-    const banned = this.generated < stop.minTokens && !grammar ? eos : [];
+    const banned = (this.generated < stop.minTokens && !grammar) || (this.grammar && this.inThink) ? eos : [];
     const allowed = grammar ? await grammar.allowed() : null;
     const r = this.sampler.sample(logits, banned, selar.scope === 'all' || this.inThink, allowed);
     const token = r.token;

@@ -64,9 +64,13 @@ export class Sequence {
     if (!spec) return;
     if (!this.ctx.grammars) throw new Error('this worker has no grammar compiler');
     const matcher = await this.ctx.grammars.matcher(spec, this.request.stop.eosTokenIds);
+    // A prompt that already closed a thinking section (thinking switched off) leaves no
+    // room to open one; a prompt without think tags lets the model start by thinking.
+    const think = this.ctx.thinkIds;
+    const mayOpenThink = think !== null && !this.request.promptIds.includes(think.close) && !this.inThink;
     // Cancelled while its grammar compiled.
     if (this.released) matcher.dispose();
-    else this.grammar = new GrammarConstraint(matcher, this.ctx.thinkIds?.open ?? null);
+    else this.grammar = new GrammarConstraint(matcher, mayOpenThink ? think.open : null);
   }
 
   /** Frees the grammar's matcher (XGrammar's WebAssembly memory is not garbage-collected). */

@@ -78,3 +78,31 @@ for (const [label, dir] of [['demo model', DEMO], ['generated Llama', null]] as 
     } else t.match(content, /^\{/, 'json_object cut by max_tokens still starts an object');
   });
 }
+
+t.test("vLLM's and llama.cpp's constraint fields on a generated Llama", async (t) => {
+  const { app, model } = await serve(t, await llamaModel());
+  const validPerson = ajv.compile(PERSON);
+  const base = { model, prompt: 'Answer:', max_tokens: 80, temperature: 0.8, seed: 7 };
+  const text = async (body: Record<string, unknown>) => {
+    const res = await post(app, '/v1/completions', { ...base, ...body });
+    t.equal(res.statusCode, 200, res.body);
+    t.equal(res.json().choices[0].finish_reason, 'stop');
+    return res.json().choices[0].text as string;
+  };
+  t.match(await text({ structured_outputs: { regex: '[a-f]{3}-[0-9]{2,4}' } }), /^[a-f]{3}-[0-9]{2,4}$/, 'structured_outputs.regex');
+  t.match(await text({ guided_regex: '(yes|no), [0-9]+\\.' }), /^(yes|no), [0-9]+\.$/, 'guided_regex');
+  t.ok(['alpha', 'beta', 'gamma delta'].includes(await text({ structured_outputs: { choice: ['alpha', 'beta', 'gamma delta'] } })), 'choice');
+  t.ok(['up', 'down'].includes(await text({ guided_choice: ['up', 'down'] })), 'guided_choice');
+  const ebnf = 'root ::= answer " " digit digit\nanswer ::= "yes" | "no"\ndigit ::= [0-9]';
+  t.match(await text({ structured_outputs: { grammar: ebnf } }), /^(yes|no) [0-9]{2}$/, 'structured_outputs.grammar');
+  t.match(await text({ guided_grammar: ebnf }), /^(yes|no) [0-9]{2}$/, 'guided_grammar');
+  t.match(await text({ grammar: 'root ::= "x" [a-c]+ "!"' }), /^x[a-c]+!$/, "llama.cpp's grammar");
+  t.ok(validPerson(JSON.parse(await text({ json_schema: PERSON }))), "llama.cpp's json_schema");
+  t.ok(validPerson(JSON.parse(await text({ guided_json: PERSON }))), 'guided_json');
+  t.ok(validPerson(JSON.parse(await text({ structured_outputs: { json: JSON.stringify(PERSON) } }))), 'structured_outputs.json as text');
+  const chat = await post(app, '/v1/chat/completions', {
+    model, messages: [{ role: 'user', content: 'Pick' }], guided_choice: ['left', 'right'], n: 3, temperature: 1, seed: 2,
+    chat_template_kwargs: { enable_thinking: false },
+  });
+  for (const c of chat.json().choices) t.ok(['left', 'right'].includes(c.message.content), `chat n=3: ${JSON.stringify(c)}`);
+});

@@ -2,6 +2,7 @@
 // produces. Everything downstream of validation speaks only these types; the
 // worker protocol and the HTTP layer both build on them.
 import type { GrammarSpec } from '../grammar/spec.js';
+import type { ModelSelarDefaults } from '../model/selar-defaults.js';
 
 /**
  * selar: entropy-gated soft steps; soft: every step soft; off: plain decoding.
@@ -119,6 +120,8 @@ export interface ModelInfo {
   thinkTokenIds: { open: number; close: number } | null;
   /** Generation defaults from generation_config.json. */
   generationDefaults: Partial<Pick<SamplingParams, 'temperature' | 'topK' | 'topP' | 'minP' | 'repetitionPenalty'>>;
+  /** Recommended SeLaR defaults from generation_config.json's `selar` (request field names). */
+  selarDefaults: ModelSelarDefaults;
 }
 
 export interface EngineStats {

@@ -34,9 +34,9 @@ async function run(grammar: GrammarSpec | null, maxTokens: number, bias: Array<r
   const seen: Float32Array[] = [];
   const forward = rt.decoder.forward.bind(rt.decoder);
   rt.decoder.forward = async (cache, embeds, T) => {
-    const logits = await forward(cache, embeds, T);
-    seen.push(logits[0].slice());
-    return logits;
+    const result = await forward(cache, embeds, T);
+    seen.push(result.logits[0].slice());
+    return result;
   };
   const req = request([70, 71, 72], {
     sampling: { logitBias: bias },
@@ -51,7 +51,7 @@ async function run(grammar: GrammarSpec | null, maxTokens: number, bias: Array<r
 
 t.test('a soft step mixes only tokens the grammar allows', async (t) => {
   // Bytes 1–15 are allowed; the bias makes masked tokens (17, 200) the most likely.
-  const bias = [[17, 40], [200, 45]] as const;
+  const bias: Array<readonly [number, number]> = [[17, 40], [200, 45]];
   const allowed = (id: number) => id >= 1 && id <= 15;
   const { events, seen, row } = await run({ type: 'regex', pattern: '[\\x01-\\x0f]{4}' }, 4, bias);
   t.equal(events.length, 4);

@@ -1,21 +1,9 @@
 // POST /v1/responses against the fake engine: the response object, output items,
 // usage, input items → prompt, parameters, and the errors for what is not supported.
 import t from 'tap';
-import type { FastifyInstance } from 'fastify';
-import type { ScriptToken } from '../support/fake-engine.js';
 import { ID, tinyTokenizer } from '../support/tiny-tokenizer.js';
 import { post, testApp } from './helpers.js';
-
-export const THINKING: ScriptToken[] = [
-  { id: ID['<think>'], text: '', reasoning: true, entropy: 0.9, soft: true },
-  { id: ID.Hi, text: 'Hi', reasoning: true, entropy: 0.8, soft: true },
-  { id: ID['</think>'], text: '', reasoning: true, entropy: 0.1 },
-  { id: ID.ok, text: 'ok', entropy: 0.2 },
-  { id: ID[' Paris'], text: ' Paris', entropy: 0.05 },
-];
-export const thinkModel = { thinkTokenIds: { open: ID['<think>'], close: ID['</think>'] } };
-
-export const respond = (app: FastifyInstance, body: Record<string, unknown>) => post(app, '/v1/responses', { model: 'tiny', input: 'Hi', ...body });
+import { THINKING, respond, thinkModel } from './responses-helpers.js';
 
 t.test('a plain response: one message item, usage, the request echoed', async (t) => {
   const { app, engine } = await testApp(t);

@@ -106,7 +106,10 @@ export async function* generateStream(plan: GenerationPlan, ctx: ServingContext,
     let out = '';
     if (!started) {
       started = true;
-      if (chat) for (const s of states) out += sseData(chat.role(s.index));
+      for (const s of states) {
+        const first = chat ? chat.role(s.index) : (chunks as CompletionChunks).echo(s.index);
+        if (first) out += sseData(first);
+      }
     }
     for (const d of deltas) out += sseData(chunks.delta(d));
     if (out !== '') yield out;

@@ -7,16 +7,11 @@
 //   function_call (consecutive)   → one assistant message with tool_calls
 //   function_call_output          → a tool message with tool_call_id
 import { SelarError } from '../../errors.js';
+import type { ChatMessage, ToolCall } from '../../protocol/messages.js';
 import type { ContentPart } from '../../protocol/responses.js';
 import type { ConversationItem } from './items.js';
 
-export interface ToolCall { id: string; type: 'function'; function: { name: string; arguments: string } }
-
-/** A chat message in OpenAI's Chat Completions shape. */
-export type Message =
-  | { role: 'system' | 'developer' | 'user'; content: string }
-  | { role: 'assistant'; content: string | null; reasoning_content?: string; tool_calls?: ToolCall[] }
-  | { role: 'tool'; content: string; tool_call_id: string };
+type AssistantMessage = Extract<ChatMessage, { role: 'assistant' }>;
 
 /** Items with the request parameter each came from, for error messages. */
 export interface PlacedItem { item: ConversationItem; param: string }
@@ -40,11 +35,14 @@ function contentText(content: string | ContentPart[], param: string): string {
   return content.map((p, j) => partText(p, `${param}[${j}]`)).join('\n');
 }
 
-export function toMessages(instructions: string | null, items: PlacedItem[]): Message[] {
-  const out: Message[] = instructions == null ? [] : [{ role: 'system', content: instructions }];
+/** Chat messages in OpenAI's Chat Completions shape, rendered by the chat path (chat-messages.ts). */
+export function toMessages(instructions: string | null, items: PlacedItem[]): ChatMessage[] {
+  const out: ChatMessage[] = instructions == null ? [] : [{ role: 'system', content: instructions }];
   let reasoning: string[] = [];
   /** The assistant message that function calls are being gathered into, if the last item was one. */
-  let calls: Extract<Message, { role: 'assistant' }> | null = null;
+  let calls: AssistantMessage | null = null;
+  /** Function names by call id: a tool message names the function it answers (some templates print it). */
+  const names = new Map<string, string>();
   const takeReasoning = () => {
     const text = reasoning.join('\n');
     reasoning = [];
@@ -63,6 +61,7 @@ export function toMessages(instructions: string | null, items: PlacedItem[]): Me
       }
       case 'function_call': {
         const call: ToolCall = { id: item.call_id, type: 'function', function: { name: item.name, arguments: item.arguments } };
+        names.set(item.call_id, item.name);
         if (calls) calls.tool_calls!.push(call);
         else out.push(calls = { role: 'assistant', content: null, ...takeReasoning(), tool_calls: [call] });
         break;
@@ -70,7 +69,8 @@ export function toMessages(instructions: string | null, items: PlacedItem[]): Me
       case 'function_call_output': {
         const content = typeof item.output === 'string' ? item.output : contentText(item.output, `${param}.output`);
         reasoning = [];
-        out.push({ role: 'tool', content, tool_call_id: item.call_id });
+        const name = names.get(item.call_id);
+        out.push({ role: 'tool', content, tool_call_id: item.call_id, ...(name === undefined ? {} : { name }) });
         break;
       }
       default: {

@@ -2,7 +2,6 @@
 // object echoes and what the store keeps: the conversation so far (a previous
 // response's, then this input) becomes chat messages and goes through the template.
 import { SelarError, excerpt } from '../../errors.js';
-import type { ChatCompletionRequest } from '../../protocol/chat.js';
 import type { ResponseCreateRequest } from '../../protocol/responses.js';
 import { checkModel, renderChatPrompt } from '../chat-request.js';
 import type { ServingContext } from '../context.js';
@@ -47,14 +46,9 @@ function earlierConversation(id: string | null | undefined, store: ResponseStore
 }
 
 function render(req: ResponseCreateRequest, items: PlacedItem[], ctx: ServingContext): { text: string; ids: number[] } {
-  for (const { item, param } of items) {
-    if (item.type === 'function_call' || item.type === 'function_call_output') {
-      throw new SelarError('invalid_request', `${item.type} items cannot be rendered by this build yet`, param);
-    }
-  }
   // reasoning.effort "none" asks for no thinking section: templates with a switch take it from enable_thinking.
   const kwargs = req.reasoning?.effort === 'none' ? { enable_thinking: false } : {};
-  const messages = toMessages(req.instructions ?? null, items) as ChatCompletionRequest['messages'];
+  const messages = toMessages(req.instructions ?? null, items);
   const text = renderChatPrompt({ model: req.model, messages, chat_template_kwargs: kwargs }, ctx);
   return { text, ids: ctx.tokenizer.encode(text, false) };
 }

@@ -54,8 +54,8 @@ t.test('consecutive function calls share one assistant message; outputs become t
         { id: 'c2', type: 'function', function: { name: 'g', arguments: '{}' } },
       ],
     },
-    { role: 'tool', content: 'sunny', tool_call_id: 'c1' },
-    { role: 'tool', content: 'rain', tool_call_id: 'c2' },
+    { role: 'tool', content: 'sunny', tool_call_id: 'c1', name: 'f' },
+    { role: 'tool', content: 'rain', tool_call_id: 'c2', name: 'g' },
   ]);
 });
 

@@ -72,7 +72,7 @@ export const FunctionCallOutputItem = Type.Object({
 export type FunctionCallOutputItem = Static<typeof FunctionCallOutputItem>;
 
 export const ItemReference = Type.Object({
-  type: OptionalNullable(Type.Literal('item_reference')),
+  type: Type.Optional(Type.Literal('item_reference')),
   id: Type.String({ description: 'an item of a stored response' }),
 }, strict);
 export type ItemReference = Static<typeof ItemReference>;

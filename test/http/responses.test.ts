@@ -79,6 +79,22 @@ t.test('reasoning.effort "none" switches thinking off in templates that can; oth
   t.equal(engine.requests[1].promptIds.at(-1), ID['<|assistant|>']);
 });
 
+t.test('truncation "auto" drops the oldest items (never the instructions) until the input fits; "disabled" refuses', async (t) => {
+  const { app, engine } = await testApp(t);
+  const input = Array.from({ length: 12 }, (_, i) => ({ role: i % 2 ? 'assistant' : 'user', content: `Hello world ${'!'.repeat(i % 3)}` }));
+  input.push({ role: 'user', content: 'ok' });
+  const refused = await respond(app, { instructions: 'Hi', input, max_output_tokens: 10 });
+  t.equal(refused.statusCode, 400);
+  t.equal(refused.json().error.code, 'context_length_exceeded');
+  const res = await respond(app, { instructions: 'Hi', input, max_output_tokens: 10, truncation: 'auto' });
+  t.equal(res.statusCode, 200, res.body);
+  const prompt = engine.requests[0].promptIds;
+  t.ok(prompt.length + 10 <= 64, `the prompt fits (${prompt.length} tokens)`);
+  t.same(prompt.slice(0, 3), [ID['<s>'], ID['<|system|>'], ID.Hi], 'instructions kept');
+  t.same(prompt.slice(-3), [ID['<|user|>'], ID.ok, ID['<|assistant|>']], 'the newest item kept');
+  t.equal(res.json().truncation, 'auto');
+});
+
 t.test('no-op fields are accepted', async (t) => {
   const { app } = await testApp(t);
   const res = await respond(app, {
@@ -115,6 +131,11 @@ t.test('errors name the param', async (t) => {
     [{ max_output_tokens: 1000 }, 400, 'max_output_tokens'],
     [{ temperatur: 1 }, 400, 'temperatur'],
     [{ conversation: 'conv_1' }, 400, 'conversation'],
+    [{ input: [{ role: 'user' }] }, 400, 'input[0].content'],
+    [{ input: [{ role: 'robot', content: 'x' }] }, 400, 'input[0].role'],
+    [{ input: [{ type: 'function_call', name: 'f', arguments: '{}' }] }, 400, 'input[0].call_id'],
+    [{ input: [{ type: 'bogus' }] }, 400, 'input[0].type'],
+    [{ input: [{ role: 'user', content: [{ type: 'input_txt', text: 'x' }] }] }, 400, 'input[0].content[0].type'],
   ];
   for (const [body, status, param] of cases) {
     const res = await respond(app, body);

@@ -132,7 +132,7 @@ export class Scheduler {
         this.beforeStep?.();
         this.steps++;
         const embeds = new Float32Array(group.length * T * dim);
-        rows.forEach((r, i) => embeds.set(r, i * T * dim));
+        for (let i = 0; i < rows.length; i++) embeds.set(rows[i]!, i * T * dim);
         const started = performance.now();
         const logits = await this.decoder.forward(cache, embeds, T);
         this.lastPrefillMs = performance.now() - started;
@@ -167,7 +167,7 @@ export class Scheduler {
       this.beforeStep?.();
       this.steps++;
       const embeds = new Float32Array(members.length * dim);
-      members.forEach((m, i) => embeds.set(m.nextInput, i * dim));
+      for (let i = 0; i < members.length; i++) embeds.set(members[i]!.nextInput, i * dim);
       const logits = await this.decoder.forward(cohort.cache, embeds, 1);
       for (let i = 0; i < members.length; i++) {
         members[i].length = cohort.cache.length - cohort.cache.pads[i];

@@ -3,6 +3,7 @@
 // sources), a type check of the tests, benchmark and tools, tap, then one plain
 // summary line ("N passed, N failed") so a run that executed nothing is visible.
 import { spawnSync } from 'node:child_process';
+import { coverageDir, reportCoverage } from './coverage.mjs';
 
 function run(cmd, args, opts = {}) {
   const r = spawnSync(cmd, args, { stdio: ['ignore', 'pipe', 'inherit'], encoding: 'utf8', ...opts });
@@ -21,7 +22,10 @@ if (typecheck.status !== 0) {
   process.exit(1);
 }
 
-const tap = run('npx', ['tap', '--reporter=tap', ...process.argv.slice(2)], { maxBuffer: 1 << 30 });
+// Coverage is measured on whole-suite runs only: a run of a few files would fall under the floor.
+const coverage = process.argv.length > 2 ? null : coverageDir();
+const env = coverage ? { ...process.env, NODE_V8_COVERAGE: coverage } : process.env;
+const tap = run('npx', ['tap', '--reporter=tap', ...process.argv.slice(2)], { maxBuffer: 1 << 30, env });
 process.stdout.write(tap.stdout ?? '');
 // Count leaf assertions from the TAP stream. A result line is a subtest's summary
 // when the line before it is indented deeper (its nested block); only leaves count.
@@ -41,5 +45,6 @@ for (const line of (tap.stdout ?? '').split('\n')) {
   else failed++;
 }
 if (tap.status !== 0 && failed === 0) failed = 1;
+if (coverage) failed += reportCoverage(coverage);
 console.log(`${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}`);
 process.exit(tap.status === 0 && failed === 0 && passed > 0 ? 0 : 1);

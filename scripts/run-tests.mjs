@@ -1,9 +1,11 @@
 #!/usr/bin/env node
 // The whole test suite, as the README and CI run it: build (which type-checks the
 // sources), a type check of the tests, benchmark and tools, tap, then one plain
-// summary line ("N passed, N failed") so a run that executed nothing is visible.
+// summary line ("N passed, N failed", counted by tap-counts.mjs) so a run that
+// executed nothing is visible.
 import { spawnSync } from 'node:child_process';
 import { coverageDir, reportCoverage } from './coverage.mjs';
+import { countTap, summaryLine } from './tap-counts.mjs';
 
 function run(cmd, args, opts = {}) {
   const r = spawnSync(cmd, args, { stdio: ['ignore', 'pipe', 'inherit'], encoding: 'utf8', ...opts });
@@ -27,24 +29,9 @@ const coverage = process.argv.length > 2 ? null : coverageDir();
 const env = coverage ? { ...process.env, NODE_V8_COVERAGE: coverage } : process.env;
 const tap = run('npx', ['tap', '--reporter=tap', ...process.argv.slice(2)], { maxBuffer: 1 << 30, env });
 process.stdout.write(tap.stdout ?? '');
-// Count leaf assertions from the TAP stream. A result line is a subtest's summary
-// when the line before it is indented deeper (its nested block); only leaves count.
-let passed = 0;
-let failed = 0;
-let skipped = 0;
-let prevIndent = 0;
-for (const line of (tap.stdout ?? '').split('\n')) {
-  if (line.trim() === '') continue;
-  const indent = line.length - line.trimStart().length;
-  const m = /^\s*(not ok|ok) \d+/.exec(line);
-  const isSummary = m !== null && prevIndent > indent;
-  prevIndent = indent;
-  if (!m || isSummary) continue;
-  if (/# (SKIP|TODO)/i.test(line)) skipped++;
-  else if (m[1] === 'ok') passed++;
-  else failed++;
-}
-if (tap.status !== 0 && failed === 0) failed = 1;
-if (coverage) failed += reportCoverage(coverage);
-console.log(`${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}`);
-process.exit(tap.status === 0 && failed === 0 && passed > 0 ? 0 : 1);
+const counts = countTap(tap.stdout ?? '');
+for (const problem of counts.problems) console.log(`# test counts: ${problem}`);
+if (counts.problems.length > 0 || (tap.status !== 0 && counts.failed === 0)) counts.failed = Math.max(counts.failed, 1);
+if (coverage) counts.failed += reportCoverage(coverage);
+console.log(summaryLine(counts));
+process.exit(tap.status === 0 && counts.failed === 0 && counts.passed > 0 ? 0 : 1);

@@ -1,37 +1,47 @@
-// One sequence's token choice per step: processors → distribution → visible token →
-// SeLaR mix. Pure over typed arrays (no ONNX Runtime), reusing its buffers every step.
-import type { SamplingParams, SelarParams } from '../engine/types.js';
+// One sequence's sampling per step, in two calls: `distribution` (processors → p →
+// the top-k mix and its entropy) and `choose` (the visible token). Between them a
+// latent method may ask for the token at another temperature (mode hot). Pure over
+// typed arrays (no ONNX Runtime), reusing its buffers every step.
+import type { SamplingParams, SelarParams, TopLogprob } from '../engine/types.js';
 import { applyLogitBias, applyPenalties, suppress, TokenHistory } from './penalties.js';
-import { DistributionScratch, filteredProbs, sampleFrom } from './distribution.js';
+import { DistributionScratch, filteredProbs, sampleFrom, type FilterParams } from './distribution.js';
 import { argmax } from './topk.js';
-import { createTopKMix, fullEntropy, topKMix, topKMixFromLogits, type TopKMix } from './selar.js';
+import { createTopKMix, fullEntropy, topKMix, topKMixFromLogits, type TopKMix } from './topk-mix.js';
 import { tokenLogprobs } from './logprobs.js';
 import { Xoshiro128, type Rng } from './rng.js';
 
-export interface SampleResult {
-  token: number;
-  /** Top-k candidates of p and their normalised entropy (valid until the next step). */
+/** One step's distribution (buffers valid until the sequence's next step). */
+export interface StepDistribution {
+  /** The last position's logits after bans, logit_bias and penalties (modified in place). */
+  logits: Float32Array;
+  /** p (length V), or null on the greedy unfiltered fast path, which never computes it. */
+  p: Float32Array | null;
+  /** Temperature (1 when greedy) and filters that made p. */
+  filters: FilterParams;
+  /** Top-k candidates of p and their normalised entropy. */
   mix: TopKMix;
   /** The gate's entropy: mix.entropy, or the full-vocabulary entropy with selar.entropy = "full". */
   entropy: number;
-  /** hot mode: the visible token was drawn at hot_temperature. */
-  hot: boolean;
+}
+
+export interface TokenChoice {
+  token: number;
   logprob?: number;
-  topLogprobs?: { id: number; logprob: number }[];
+  topLogprobs?: TopLogprob[];
 }
 
 export class SequenceSampler {
   private readonly history: TokenHistory;
   private readonly scratch: DistributionScratch;
+  /** Where a redraw at another temperature computes its distribution, so p stays valid. */
+  private redrawScratch: DistributionScratch | null = null;
   private readonly mix: TopKMix;
   private readonly rng: Rng;
-  /** A separate stream for random-mode soft decisions, so they never shift token sampling. */
-  private readonly gateRng: Rng;
   private readonly logprobIds: Int32Array;
 
   constructor(
     private readonly params: SamplingParams,
-    private readonly selar: SelarParams,
+    private readonly selar: Pick<SelarParams, 'topK' | 'entropy'>,
     vocabSize: number,
     promptIds: readonly number[],
     seed: number,
@@ -40,21 +50,14 @@ export class SequenceSampler {
     this.scratch = new DistributionScratch(vocabSize);
     this.mix = createTopKMix(selar.topK);
     this.rng = new Xoshiro128(seed);
-    this.gateRng = new Xoshiro128(seed ^ 0x5e1a5e1a);
     this.logprobIds = new Int32Array(Math.max(1, params.topLogprobs));
   }
 
-  /** random mode: one seeded Bernoulli(soft_rate) draw per step. */
-  randomGate(): boolean {
-    return this.gateRng.next() < this.selar.softRate;
-  }
-
   /**
-   * Chooses the next token from the last position's logits (modified in place).
-   * `banned` ids are masked first (eos before min_tokens). `inScope` says whether a
-   * gated step is allowed here (hot mode resamples only in scope).
+   * Processes the last position's logits (in place) into p, the top-k mix and the gate's
+   * entropy. `banned` ids are masked first (eos before min_tokens).
    */
-  sample(logits: Float32Array, banned: readonly number[] = [], inScope = true): SampleResult {
+  distribution(logits: Float32Array, banned: readonly number[] = []): StepDistribution {
     const s = this.params;
     if (banned.length) suppress(logits, banned);
     if (s.logitBias.length) applyLogitBias(logits, s.logitBias);
@@ -63,29 +66,40 @@ export class SequenceSampler {
     const greedy = s.temperature === 0;
     const filters = { temperature: greedy ? 1 : s.temperature, topK: s.topK, topP: s.topP, minP: s.minP };
     const unfiltered = s.topK === 0 && s.topP === 1 && s.minP === 0;
-    let entropy: number;
-    let p: Float32Array | null = null;
     if (greedy && unfiltered && this.selar.entropy === 'topk') {
       // Hot path: one partial selection over the logits, no vocabulary-wide softmax.
-      entropy = topKMixFromLogits(logits, this.mix).entropy;
-    } else {
-      p = filteredProbs(logits, filters, this.scratch);
-      topKMix(p, this.mix);
-      entropy = this.selar.entropy === 'full' ? fullEntropy(p) : this.mix.entropy;
+      const entropy = topKMixFromLogits(logits, this.mix).entropy;
+      return { logits, p: null, filters, mix: this.mix, entropy };
     }
-    const hot = this.selar.mode === 'hot' && inScope && entropy >= this.selar.entropyThreshold;
-    let token: number;
-    if (hot) token = sampleFrom(filteredProbs(logits, { ...filters, temperature: this.selar.hotTemperature }, this.scratch), this.rng.next());
-    else if (greedy) token = p === null ? this.mix.ids[0] : argmax(logits);
-    else token = sampleFrom(p!, this.rng.next());
+    const p = filteredProbs(logits, filters, this.scratch);
+    topKMix(p, this.mix);
+    const entropy = this.selar.entropy === 'full' ? fullEntropy(p) : this.mix.entropy;
+    return { logits, p, filters, mix: this.mix, entropy };
+  }
 
-    const result: SampleResult = { token, mix: this.mix, entropy, hot };
-    if (s.logprobs) {
-      const lp = tokenLogprobs(logits, token, s.topLogprobs, this.logprobIds);
-      result.logprob = lp.logprob;
-      result.topLogprobs = lp.top;
+  /**
+   * The visible token: the argmax when greedy, else drawn from p with the request's
+   * seeded stream. With `redrawTemperature`, drawn (from the same stream) from p
+   * recomputed at that temperature instead, greedy or not.
+   */
+  choose(d: StepDistribution, redrawTemperature: number | null = null): TokenChoice {
+    let token: number;
+    if (redrawTemperature !== null) {
+      this.redrawScratch ??= new DistributionScratch(this.scratch.vocabSize);
+      const hot = filteredProbs(d.logits, { ...d.filters, temperature: redrawTemperature }, this.redrawScratch);
+      token = sampleFrom(hot, this.rng.next());
+    } else if (this.params.temperature === 0) {
+      token = d.p === null ? d.mix.ids[0] : argmax(d.logits);
+    } else {
+      token = sampleFrom(d.p!, this.rng.next());
+    }
+    const choice: TokenChoice = { token };
+    if (this.params.logprobs) {
+      const lp = tokenLogprobs(d.logits, token, this.params.topLogprobs, this.logprobIds);
+      choice.logprob = lp.logprob;
+      choice.topLogprobs = lp.top;
     }
     this.history.push(token);
-    return result;
+    return choice;
   }
 }

@@ -24,18 +24,41 @@ interface CacheSlot {
  * The KV cache of a batch of sequences: the tensors to feed as past (batch dimension
  * = `batch`, sequence dimension = `length`). Row b's first `pads[b]` positions are
  * left padding (zeros, masked out); without padded batching every pad is 0.
+ * A cache is a value: forward, mergeCaches and keepRows return a new one. forward
+ * consumes its input (its arrays are reused by later steps), so only the returned
+ * cache may be used afterwards; the scheduler's Cohort is the one holder.
  */
 export interface KvCache {
-  length: number;
-  batch: number;
-  pads: number[];
-  past: Map<string, ort.Tensor>;
+  readonly length: number;
+  readonly batch: number;
+  readonly pads: readonly number[];
+  readonly past: ReadonlyMap<string, ort.Tensor>;
   /**
    * Per cache input, the array the next step's cache is written into when presents
    * carry new positions only: the one behind the previous step's past, so two arrays
    * per tensor alternate and no step allocates (until a cache outgrows them).
    */
-  spare: Map<string, Data>;
+  readonly spare: Map<string, Data>;
+}
+
+/** One forward pass's result: each row's last-position logits and the advanced cache. */
+export interface ForwardResult {
+  logits: Float32Array[];
+  cache: KvCache;
+}
+
+/** What a DecoderSession is built from. */
+export interface DecoderOptions {
+  session: ort.InferenceSession;
+  io: DecoderIo;
+  hiddenSize: number;
+  vocabSize: number;
+  /** The context length: positions a cache may hold. */
+  maxLength: number;
+  /** Whether mergeCaches may left-pad caches of different lengths into one batch (DerivedDecoder.leftPadding). */
+  canPad?: boolean;
+  /** Whether presents hold only the step's new positions, to be appended here (DerivedDecoder.presentNewOnly). */
+  presentNewOnly?: boolean;
 }
 
 export interface DecoderIo {
@@ -135,25 +158,27 @@ function intTensor(type: ort.Tensor.Type, values: ArrayLike<number>, dims: numbe
 }
 
 export class DecoderSession {
+  readonly session: ort.InferenceSession;
+  readonly io: DecoderIo;
+  readonly hiddenSize: number;
   readonly vocabSize: number;
+  readonly canPad: boolean;
+  private readonly maxLength: number;
+  private readonly presentNewOnly: boolean;
   // One buffer of ones, wrapped (not copied) by each step's attention_mask tensor.
   private maskOnes64: BigInt64Array;
   private maskOnes32: Int32Array;
 
-  constructor(
-    readonly session: ort.InferenceSession,
-    readonly io: DecoderIo,
-    readonly hiddenSize: number,
-    vocabSize: number,
-    private readonly maxLength: number,
-    /** Whether mergeCaches may left-pad caches of different lengths into one batch (DerivedDecoder.leftPadding). */
-    readonly canPad = false,
-    /** Whether presents hold only the step's new positions, to be appended here (DerivedDecoder.presentNewOnly). */
-    private readonly presentNewOnly = false,
-  ) {
-    this.vocabSize = vocabSize;
-    this.maskOnes64 = new BigInt64Array(maxLength).fill(1n);
-    this.maskOnes32 = new Int32Array(maxLength).fill(1);
+  constructor(o: DecoderOptions) {
+    this.session = o.session;
+    this.io = o.io;
+    this.hiddenSize = o.hiddenSize;
+    this.vocabSize = o.vocabSize;
+    this.maxLength = o.maxLength;
+    this.canPad = o.canPad ?? false;
+    this.presentNewOnly = o.presentNewOnly ?? false;
+    this.maskOnes64 = new BigInt64Array(o.maxLength).fill(1n);
+    this.maskOnes32 = new Int32Array(o.maxLength).fill(1);
   }
 
   /** An empty cache for `batch` rows (a prefill of that many equal-length prompts). */
@@ -201,12 +226,12 @@ export class DecoderSession {
 
   /**
    * Runs T positions for every row of the batch (embeds: B × T × hidden, fp32) on top
-   * of the cache, advances the cache, and returns each row's last-position logits as
-   * fp32 views. Rows of an unpadded batch never interact: a row's logits are bitwise
-   * those it gets alone. A padded row's are equal up to float rounding (its padding
+   * of the cache, and returns each row's last-position logits as fp32 views and the
+   * cache advanced by T positions (the input cache is consumed). Rows of an unpadded
+   * batch never interact: a row's logits are bitwise those it gets alone. A padded row's are equal up to float rounding (its padding
    * is masked, but reductions over positions see a different length).
    */
-  async forward(cache: KvCache, embeds: Float32Array, T: number): Promise<Float32Array[]> {
+  async forward(cache: KvCache, embeds: Float32Array, T: number): Promise<ForwardResult> {
     const io = this.io;
     const B = cache.batch;
     const P = cache.length;
@@ -240,8 +265,11 @@ export class DecoderSession {
     for (const [name, tensor] of cache.past) feeds[name] = tensor;
 
     const out = await this.session.run(feeds);
-    for (const slot of io.cache) cache.past.set(slot.past, this.presentNewOnly ? this.append(cache, slot, out[slot.present], T) : out[slot.present]);
-    cache.length = total;
+    const past = new Map<string, ort.Tensor>();
+    for (const slot of io.cache) {
+      past.set(slot.past, this.presentNewOnly ? this.append(cache, slot, out[slot.present], T) : out[slot.present]);
+    }
+    const next: KvCache = { length: total, batch: B, pads: cache.pads, past, spare: cache.spare };
 
     const logits = out[io.logits];
     const V = logits.dims[logits.dims.length - 1];
@@ -254,7 +282,7 @@ export class DecoderSession {
       const start = (b * perRow + perRow - 1) * V;
       rows.push(data.subarray(start, start + V));
     }
-    return rows;
+    return { logits: rows, cache: next };
   }
 
   /**
@@ -291,7 +319,7 @@ export class DecoderSession {
 }
 
 /** Ones, except the first pads[b] positions of row b (B × total). */
-function paddedMask(pads: number[], total: number): number[] {
+function paddedMask(pads: readonly number[], total: number): number[] {
   const mask = new Array<number>(pads.length * total).fill(1);
   for (const [b, p] of pads.entries()) mask.fill(0, b * total, b * total + p);
   return mask;

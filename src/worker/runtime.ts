@@ -23,7 +23,15 @@ export async function createRuntime(init: WorkerInit): Promise<Runtime> {
   const base = sessionOptions(init.intraOpThreads);
   const made = await createOnDevice(parseDevice(init.device), (executionProviders) => createSession(derived, { ...base, executionProviders }));
   const io = describeIo(made.value, derived.decoderPath, derived.embedsInputName);
-  const decoder = new DecoderSession(made.value, io, derived.hiddenSize, derived.vocabSize, init.contextLength, derived.leftPadding, derived.presentNewOnly);
+  const decoder = new DecoderSession({
+    session: made.value,
+    io,
+    hiddenSize: derived.hiddenSize,
+    vocabSize: derived.vocabSize,
+    maxLength: init.contextLength,
+    canPad: derived.leftPadding,
+    presentNewOnly: derived.presentNewOnly,
+  });
 
   let embeddings: EmbeddingSource;
   if (init.table) embeddings = new SharedTableSource(init.table);

@@ -10,13 +10,9 @@
 // float rounding. Cancellation is checked between steps, so a cancelled request
 // stops within one.
 import type { GenerationEvent, GenerationRequest } from '../engine/types.js';
-import type { DecoderSession, KvCache } from './decoder-session.js';
+import type { DecoderSession } from './decoder-session.js';
+import { Cohort } from './cohort.js';
 import { Sequence, type SequenceContext } from './sequence.js';
-
-interface Cohort {
-  members: Sequence[];
-  cache: KvCache;
-}
 
 export type Batching = 'exact' | 'padded';
 
@@ -52,7 +48,7 @@ export class Scheduler {
 
   /** Sequences waiting or in a cohort (those inside a prefill pass are in neither for its duration). */
   get size(): number {
-    return this.waiting.length + this.cohorts.reduce((n, c) => n + c.members.length, 0);
+    return this.waiting.length + this.cohorts.reduce((n, c) => n + c.size, 0);
   }
 
   add(request: GenerationRequest): void {
@@ -126,37 +122,34 @@ export class Scheduler {
         }
       }
       if (group.length === 0) continue;
-      const cache = this.decoder.newCache(group.length);
-      const kept: number[] = [];
+      const cohort = new Cohort(this.decoder, group);
+      const finished: Sequence[] = [];
       try {
         this.beforeStep?.();
         this.steps++;
         const embeds = new Float32Array(group.length * T * dim);
         for (let i = 0; i < rows.length; i++) embeds.set(rows[i]!, i * T * dim);
         const started = performance.now();
-        const logits = await this.decoder.forward(cache, embeds, T);
+        const logits = await cohort.forward(embeds, T);
         this.lastPrefillMs = performance.now() - started;
         for (let i = 0; i < group.length; i++) {
-          group[i].length = cache.length;
-          if (!(await this.emitOrFail(group[i], logits[i]))) kept.push(i);
+          if (await this.emitOrFail(group[i], logits[i], cohort.positions(i))) finished.push(group[i]);
         }
       } catch (err) {
         for (const seq of group) this.sink.failed(seq.request.id, (err as Error).message);
         continue;
       }
-      if (kept.length > 0) this.join(kept.map((i) => group[i]), kept.length === group.length ? cache : this.decoder.keepRows(cache, kept));
+      cohort.remove(finished);
+      if (cohort.size > 0) this.join(cohort);
     }
   }
 
-  /** Puts prefilled sequences into the cohort of their length (or any, padded), else a new one. */
-  private join(members: Sequence[], cache: KvCache): void {
-    const cohort = this.batching === 'padded' ? this.cohorts[0] : this.cohorts.find((c) => c.cache.length === cache.length);
-    if (!cohort) {
-      this.cohorts.push({ members, cache });
-      return;
-    }
-    cohort.cache = this.decoder.mergeCaches([cohort.cache, cache]);
-    cohort.members.push(...members);
+  /** Puts a prefilled cohort into the cohort of its length (or any, padded), else keeps it as a new one. */
+  private join(newcomers: Cohort): void {
+    const cohort =
+      this.batching === 'padded' ? this.cohorts[0] : this.cohorts.find((c) => c.length === newcomers.length);
+    if (cohort) cohort.absorb(newcomers);
+    else this.cohorts.push(newcomers);
   }
 
   private async decode(cohort: Cohort): Promise<void> {
@@ -168,10 +161,9 @@ export class Scheduler {
       this.steps++;
       const embeds = new Float32Array(members.length * dim);
       for (let i = 0; i < members.length; i++) embeds.set(members[i]!.nextInput, i * dim);
-      const logits = await this.decoder.forward(cohort.cache, embeds, 1);
+      const logits = await cohort.forward(embeds, 1);
       for (let i = 0; i < members.length; i++) {
-        members[i].length = cohort.cache.length - cohort.cache.pads[i];
-        if (await this.emitOrFail(members[i], logits[i])) finished.push(members[i]);
+        if (await this.emitOrFail(members[i], logits[i], cohort.positions(i))) finished.push(members[i]);
       }
     } catch (err) {
       // The shared forward pass failed: every member of the cohort is lost.
@@ -185,9 +177,9 @@ export class Scheduler {
    * Runs the sequence's step on its logits and forwards the events; true when it is
    * done (finished, or failed on its own: one row's error never ends the others).
    */
-  private async emitOrFail(seq: Sequence, logits: Float32Array): Promise<boolean> {
+  private async emitOrFail(seq: Sequence, logits: Float32Array, positions: number): Promise<boolean> {
     try {
-      const { token, finish } = await seq.step(logits);
+      const { token, finish } = await seq.step(logits, positions);
       this.sink.events(seq.request.id, finish ? [token, finish] : [token]);
       return finish !== null;
     } catch (err) {
@@ -196,17 +188,8 @@ export class Scheduler {
     }
   }
 
-  private removeMembers(cohort: Cohort, leaving: Sequence[]): void {
-    if (leaving.length === 0) return;
-    const keep: number[] = [];
-    cohort.members.forEach((m, i) => {
-      if (!leaving.includes(m)) keep.push(i);
-    });
-    if (keep.length === 0) {
-      this.cohorts = this.cohorts.filter((c) => c !== cohort);
-      return;
-    }
-    cohort.cache = this.decoder.keepRows(cohort.cache, keep);
-    cohort.members = keep.map((i) => cohort.members[i]);
+  private removeMembers(cohort: Cohort, leaving: readonly Sequence[]): void {
+    cohort.remove(leaving);
+    if (cohort.size === 0) this.cohorts = this.cohorts.filter((c) => c !== cohort);
   }
 }

@@ -1,10 +1,10 @@
-// One sequence's decode state and the per-step decision: sample the visible token,
-// decide (per sequence) whether the next forward pass gets a soft embedding, turn the
-// token into safe text, and detect the end. No ONNX Runtime here: the scheduler
+// One sequence's decode state and its step: sample the visible token, turn it into
+// safe text, detect the end, and feed the next input as the sequence's latent
+// decision (src/sampling/latent) says. No ONNX Runtime here: the scheduler
 // runs the forward passes and hands this class the logits.
 import type { FinishEvent, FinishReason, GenerationRequest, TokenEvent } from '../engine/types.js';
-import { SequenceSampler } from '../sampling/sampler.js';
-import { softEmbedding, softGate } from '../sampling/selar.js';
+import { SequenceSampler, type StepDistribution } from '../sampling/sampler.js';
+import { LatentDecision } from '../sampling/latent/decision.js';
 import { randomSeed } from '../sampling/rng.js';
 import { IncrementalDetokenizer, type Decoder } from './detokenizer.js';
 import { StopMatcher } from './stop-matcher.js';
@@ -23,22 +23,28 @@ export interface SequenceContext {
 
 export type StepOutcome = { token: TokenEvent; finish: FinishEvent | null };
 
+interface VisibleText {
+  text: string;
+  /** Set when the sequence ends with this token. */
+  reason: FinishReason | null;
+  /** A stop string cut the text (nothing held back is released at the end). */
+  cutByStopString: boolean;
+}
+
 export class Sequence {
   readonly request: GenerationRequest;
   /** The embedding the next forward pass receives (hidden floats). */
   readonly nextInput: Float32Array;
   private readonly ctx: SequenceContext;
   private readonly sampler: SequenceSampler;
+  private readonly latent: LatentDecision;
   private readonly detok: IncrementalDetokenizer;
   private readonly stop: StopMatcher;
-  private readonly mixRows: Float32Array;
   private generated = 0;
   private softTokens = 0;
   private hotTokens = 0;
   private reasoningTokens = 0;
   private inThink: boolean;
-  /** Positions in the KV cache after the last forward pass. */
-  length = 0;
 
   constructor(request: GenerationRequest, ctx: SequenceContext) {
     this.request = request;
@@ -48,7 +54,7 @@ export class Sequence {
     this.detok = new IncrementalDetokenizer(ctx.tokenizer);
     this.stop = new StopMatcher(request.stop.strings);
     this.nextInput = new Float32Array(ctx.embeddings.dim);
-    this.mixRows = new Float32Array(request.selar.topK * ctx.embeddings.dim);
+    this.latent = new LatentDecision(request.selar, { dim: ctx.embeddings.dim, seed, mathIds: ctx.mathIds });
     this.inThink = ctx.thinkIds ? lastThinkOpen(request.promptIds, ctx.thinkIds) : false;
   }
 
@@ -60,27 +66,50 @@ export class Sequence {
     return out;
   }
 
-  /** Consumes the logits of the last position and prepares nextInput. */
-  async step(logits: Float32Array): Promise<StepOutcome> {
-    const { stop, selar } = this.request;
-    const eos = stop.eosTokenIds;
-    const banned = this.generated < stop.minTokens ? eos : [];
-    const r = this.sampler.sample(logits, banned, selar.scope === 'all' || this.inThink);
-    const token = r.token;
+  /**
+   * Consumes the logits of the last position and prepares nextInput. `positions`: how
+   * many positions of the KV cache the sequence holds after the pass that made them.
+   */
+  async step(logits: Float32Array, positions: number): Promise<StepOutcome> {
+    const { stop } = this.request;
+    const d = this.sampler.distribution(logits, this.generated < stop.minTokens ? stop.eosTokenIds : []);
+    const redraw = this.latent.redrawTemperature(d, this.inThink);
+    const choice = this.sampler.choose(d, redraw);
+    const token = choice.token;
     this.generated++;
-    if (r.hot) this.hotTokens++;
+    if (redraw !== null) this.hotTokens++;
 
+    const { isTag, reasoning } = this.trackThinking(token);
+    const { text, reason, cutByStopString } = this.visibleText(token, isTag, positions);
+    const soft = reason === null ? await this.prepareNextInput(d, token) : false;
+
+    const event: TokenEvent = { type: 'token', id: token, text, entropy: d.entropy, soft, reasoning };
+    if (this.latent.redraws) event.hot = redraw !== null;
+    if (choice.logprob !== undefined) {
+      event.logprob = choice.logprob;
+      event.topLogprobs = choice.topLogprobs;
+    }
+    return { token: event, finish: reason ? this.finish(reason, cutByStopString) : null };
+  }
+
+  /** Follows <think>…</think>: whether the token is a tag, and whether it counts as reasoning. */
+  private trackThinking(token: number): { isTag: boolean; reasoning: boolean } {
     const think = this.ctx.thinkIds;
     const isTag = think !== null && (token === think.open || token === think.close);
     const reasoning = this.inThink || isTag;
     if (think && token === think.open) this.inThink = true;
     if (think && token === think.close) this.inThink = false;
     if (reasoning) this.reasoningTokens++;
+    return { isTag, reasoning };
+  }
 
+  /** The text this token releases and whether the sequence ends here. */
+  private visibleText(token: number, isTag: boolean, positions: number): VisibleText {
+    const { stop } = this.request;
     // eos is masked until min_tokens, so reaching it here always ends the sequence.
     let reason: FinishReason | null = null;
     let cutByStopString = false;
-    if (!stop.ignoreEos && eos.includes(token)) reason = 'stop';
+    if (!stop.ignoreEos && stop.eosTokenIds.includes(token)) reason = 'stop';
 
     let text = '';
     if (reason === null && !isTag) {
@@ -94,35 +123,22 @@ export class Sequence {
       // Reasoning and answer are split at the tags: release held text on this side.
       text = this.releaseHeld();
     }
-    // The next forward pass would hold length + 1 positions.
-    if (reason === null && (this.generated >= stop.maxTokens || this.length + 1 > this.ctx.contextLength)) reason = 'length';
+    // The next forward pass would hold positions + 1.
+    const full = this.generated >= stop.maxTokens || positions + 1 > this.ctx.contextLength;
+    if (reason === null && full) reason = 'length';
+    return { text, reason, cutByStopString };
+  }
 
-    let soft = false;
-    if (reason === null) {
-      soft = softGate({
-        mode: selar.mode,
-        entropy: r.entropy,
-        threshold: selar.entropyThreshold,
-        forcedDiscrete: selar.discreteTokens === 'math' && this.ctx.mathIds.has(token),
-        inScope: selar.scope === 'all' || this.inThink,
-        coin: selar.mode === 'random' ? this.sampler.randomGate() : undefined,
-      });
-      if (soft) {
-        await this.ctx.embeddings.lookup(r.mix.ids, this.mixRows);
-        softEmbedding(this.mixRows, r.mix, r.entropy, selar.contrastiveWeight, this.nextInput);
-        this.softTokens++;
-      } else {
-        await this.ctx.embeddings.lookup([token], this.nextInput);
-      }
+  /** Writes nextInput: soft when the latent decision says so, else the token's embedding. */
+  private async prepareNextInput(d: StepDistribution, token: number): Promise<boolean> {
+    const soft = this.latent.nextIsSoft(d, token, this.inThink);
+    if (soft) {
+      await this.latent.softInput(d, this.ctx.embeddings, this.nextInput);
+      this.softTokens++;
+    } else {
+      await this.ctx.embeddings.lookup([token], this.nextInput);
     }
-
-    const event: TokenEvent = { type: 'token', id: token, text, entropy: r.entropy, soft, reasoning };
-    if (selar.mode === 'hot') event.hot = r.hot;
-    if (r.logprob !== undefined) {
-      event.logprob = r.logprob;
-      event.topLogprobs = r.topLogprobs;
-    }
-    return { token: event, finish: reason ? this.finish(reason, cutByStopString) : null };
+    return soft;
   }
 
   /** Everything held back (an incomplete character, a possible stop string), stop strings still cut. */

@@ -1,11 +1,14 @@
 // The decode loop against generated models: KV-cache correctness, soft steps that
 // really feed the formula's vector, and per-sequence independence.
-import t from 'tap';
+import t, { type Test } from 'tap';
 import { echoModel, llamaModel } from '../support/models.js';
 import { request } from '../support/requests.js';
-import { inProcess, runAll, tokens } from '../support/runtime.js';
+import { inProcess, runAll, runRecorded, tokens, type RecordedRun } from '../support/runtime.js';
+import type { Runtime } from '../../src/worker/runtime.js';
+import type { GenerationRequest, TokenEvent } from '../../src/engine/types.js';
 import { argmax } from '../../src/sampling/topk.js';
-import { createTopKMix, softEmbedding, topKMix } from '../../src/sampling/selar.js';
+import { createTopKMix, topKMix } from '../../src/sampling/topk-mix.js';
+import { softEmbedding } from '../../src/sampling/latent/contrastive-mix.js';
 import { DistributionScratch, filteredProbs } from '../../src/sampling/distribution.js';
 import { Scheduler } from '../../src/worker/scheduler.js';
 
@@ -29,7 +32,7 @@ t.test('greedy with the KV cache equals re-running the full sequence without it'
     for (let step = 0; step < cached.length; step++) {
       const all = new Float32Array(inputs.length * dim);
       for (const [i, row] of inputs.entries()) all.set(row, i * dim);
-      const [logits] = await rt.decoder.forward(rt.decoder.newCache(), all, inputs.length);
+      const { logits: [logits] } = await rt.decoder.forward(rt.decoder.newCache(), all, inputs.length);
       const token = argmax(logits);
       reference.push(token);
       topKMix(filteredProbs(logits, { temperature: 1, topK: 0, topP: 1, minP: 0 }, scratch), mix);
@@ -57,9 +60,9 @@ t.test('a soft step feeds exactly e + w·H·(e − E[top1]) to the model', async
   const seen: Float32Array[] = [];
   rt.decoder.forward = async (cache, embeds, T) => {
     fed.push(embeds.slice((T - 1) * hidden));
-    const logits = await forward(cache, embeds, T);
-    seen.push(logits[0].slice());
-    return logits;
+    const result = await forward(cache, embeds, T);
+    seen.push(result.logits[0].slice());
+    return result;
   };
   const events = tokens((await runAll(rt, [req])).get(req.id)!);
   t.equal(events.length, 2);
@@ -86,23 +89,38 @@ t.test('a soft step feeds exactly e + w·H·(e − E[top1]) to the model', async
   t.same(Array.from(fed[1]), Array.from(seen[1].subarray(0, hidden)), 'the echo shows the fed vector');
 });
 
-t.test('sequences decoded together produce what each produces alone', async (t) => {
-  const { rt } = await inProcess(await llamaModel());
-  const reqs = [
-    request([5, 6, 7], { selar: { mode: 'selar', entropyThreshold: 0.3 }, stop: { maxTokens: 10 } }),
-    request([9, 8, 7, 6, 5, 4], { selar: { mode: 'off' }, stop: { maxTokens: 14 } }),
-    request([100, 101], { selar: { mode: 'soft', topK: 5, contrastiveWeight: 2 }, stop: { maxTokens: 8 } }),
-    request([42], { sampling: { temperature: 0.9, seed: 1234 }, selar: { mode: 'selar' }, stop: { maxTokens: 9 } }),
-  ];
-  const together = await runAll(rt, reqs);
+/** Bitwise: every step's logits, entropy, logprobs, token and soft decision, batched against solo. */
+async function expectSoloBitwise(t: Test, rt: Runtime, together: RecordedRun, reqs: GenerationRequest[]): Promise<void> {
+  const bits = (a: Float32Array) => Buffer.from(a.buffer, a.byteOffset, a.byteLength);
+  const view = (e: TokenEvent) => [e.id, e.soft, e.entropy, e.logprob, e.topLogprobs];
   for (const r of reqs) {
-    const alone = await runAll(rt, [{ ...r, id: r.id + '-alone' }]);
-    t.same(
-      tokens(together.get(r.id)!).map((e) => [e.id, e.soft]),
-      tokens(alone.get(r.id + '-alone')!).map((e) => [e.id, e.soft]),
-      `request ${r.id}`,
-    );
+    const id = r.id + '-solo';
+    const alone = await runRecorded(rt, [{ ...r, id }]);
+    t.strictSame(tokens(together.events.get(r.id)!).map(view), tokens(alone.events.get(id)!).map(view), `${r.id}: tokens, soft, entropy, logprobs`);
+    const ours = together.steps.get(r.id)!;
+    const solo = alone.steps.get(id)!;
+    const differ = ours.filter((s, i) => !solo[i] || !bits(s.logits).equals(bits(solo[i].logits))).length;
+    t.equal(differ, 0, `${r.id}: the logits of all ${ours.length} steps are bitwise the solo run's`);
   }
+}
+
+t.test('sequences decoded together compute bitwise what each computes alone', async (t) => {
+  const { rt } = await inProcess(await llamaModel());
+  // Equal prompt lengths, so all four share the prefill and every decode pass until they leave.
+  const withLogprobs = { logprobs: true, topLogprobs: 3 };
+  const reqs = [
+    request([5, 6, 7, 8], { selar: { mode: 'selar', entropyThreshold: 0.3 }, sampling: withLogprobs, stop: { maxTokens: 10 } }),
+    request([9, 8, 7, 6], { selar: { mode: 'off' }, sampling: withLogprobs, stop: { maxTokens: 14 } }),
+    request([100, 101, 102, 103], { selar: { mode: 'soft', topK: 5, contrastiveWeight: 2 }, stop: { maxTokens: 8 } }),
+    request([42, 43, 44, 45], { sampling: { temperature: 0.9, seed: 1234, ...withLogprobs }, selar: { mode: 'selar' }, stop: { maxTokens: 9 } }),
+  ];
+  const together = await runRecorded(rt, reqs);
+  // Rows really shared passes: the first 8 steps of each (the shortest has 8) ran in passes of four rows.
+  for (const r of reqs) {
+    const rows = together.steps.get(r.id)!.slice(0, 8).map((s) => together.rowsPerPass[s.pass]);
+    t.same(rows, Array(8).fill(4), `${r.id}: its first 8 steps were computed in passes of four rows`);
+  }
+  await expectSoloBitwise(t, rt, together, reqs);
 });
 
 t.test('finish reasons, usage counts and stop strings', async (t) => {
@@ -181,12 +199,9 @@ t.test('a cohort decodes in one batched pass; members leaving and joining keep t
     request([11, 12, 13 + i], { selar: { mode: i % 2 ? 'soft' : 'selar', entropyThreshold: 0.4 }, stop: { maxTokens: n } }),
   );
   reqs.push(request([1, 2, 3, 4, 5, 6], { stop: { maxTokens: 7 } })); // another length: its own cohort
-  const together = await runAll(rt, reqs);
+  const together = await runRecorded(rt, reqs);
   t.ok(batched > 0, `batched passes: ${batched}`);
-  for (const r of reqs) {
-    const alone = await runAll(rt, [{ ...r, id: r.id + '-solo' }]);
-    t.same(tokens(together.get(r.id)!).map((e) => [e.id, e.soft]), tokens(alone.get(r.id + '-solo')!).map((e) => [e.id, e.soft]), r.id);
-  }
+  await expectSoloBitwise(t, rt, together, reqs);
 });
 
 t.test('requests that arrive together are prefilled together and share one cohort', async (t) => {

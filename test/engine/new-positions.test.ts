@@ -20,7 +20,10 @@ t.teardown(() => fs.rmSync(tmp, { recursive: true, force: true }));
 async function open(derived: DerivedDecoder): Promise<{ decoder: DecoderSession; embed: (ids: number[]) => Promise<Float32Array> }> {
   const session = await createSession(derived, {});
   const io = describeIo(session, derived.decoderPath, derived.embedsInputName);
-  const decoder = new DecoderSession(session, io, derived.hiddenSize, derived.vocabSize, 256, derived.leftPadding, derived.presentNewOnly);
+  const decoder = new DecoderSession({
+    session, io, hiddenSize: derived.hiddenSize, vocabSize: derived.vocabSize, maxLength: 256,
+    canPad: derived.leftPadding, presentNewOnly: derived.presentNewOnly,
+  });
   return { decoder, embed: (ids) => readEmbeddingRows(derived.embedding, ids) };
 }
 
@@ -42,37 +45,46 @@ t.test('new-positions presents: same logits and caches as whole-cache presents, 
   const fresh = await open(derivedNew);
   const whole = await open(derivedWhole);
   const prompts = [[5, 17, 42, 99, 250, 3], [7, 8, 9, 10, 11, 12]];
-  const run = async (m: typeof fresh, cache: KvCache, ids: number[], T: number) => (await m.decoder.forward(cache, await m.embed(ids), T)).map((r) => r.slice());
+  const run = async (m: typeof fresh, cache: KvCache, ids: number[], T: number) => {
+    const r = await m.decoder.forward(cache, await m.embed(ids), T);
+    return { logits: r.logits.map((row) => row.slice()), cache: r.cache };
+  };
+  // One pass of the same inputs through both decoders: whether logits and advanced caches are identical.
+  const both = async (a: KvCache, b: KvCache, ids: number[], T: number) => {
+    const ra = await run(fresh, a, ids, T);
+    const rb = await run(whole, b, ids, T);
+    const caches = sameCache(ra.cache, rb.cache);
+    return { a: ra.cache, b: rb.cache, logits: sameLogits(ra.logits, rb.logits), caches };
+  };
 
-  const a = fresh.decoder.newCache(2);
-  const b = whole.decoder.newCache(2);
-  t.ok(sameLogits(await run(fresh, a, prompts.flat(), 6), await run(whole, b, prompts.flat(), 6)), 'prefill logits identical');
-  t.ok(sameCache(a, b), 'prefill cache identical');
+  let r = await both(fresh.decoder.newCache(2), whole.decoder.newCache(2), prompts.flat(), 6);
+  t.ok(r.logits, 'prefill logits identical');
+  t.ok(r.caches, 'prefill cache identical');
   const arrays = new Set<ArrayBufferLike>();
   const wholeArrays = new Set<ArrayBufferLike>();
   let same = true;
   for (let step = 0; step < 24; step++) {
     const ids = [(step * 7) % 300, (step * 13 + 1) % 300];
-    same &&= sameLogits(await run(fresh, a, ids, 1), await run(whole, b, ids, 1)) && sameCache(a, b);
-    arrays.add((a.past.get('past_key_values.0.key')!.data as Float32Array).buffer);
-    wholeArrays.add((b.past.get('past_key_values.0.key')!.data as Float32Array).buffer);
+    r = await both(r.a, r.b, ids, 1);
+    same &&= r.logits && r.caches;
+    arrays.add((r.a.past.get('past_key_values.0.key')!.data as Float32Array).buffer);
+    wholeArrays.add((r.b.past.get('past_key_values.0.key')!.data as Float32Array).buffer);
   }
   t.ok(same, '24 decode steps: logits and caches identical at every step');
   t.equal(wholeArrays.size, 24, 'whole-cache presents: a new cache array every step');
   t.equal(arrays.size, 2, 'new positions appended into two arrays that alternate');
 
   // A row leaves, then a newcomer of the same length joins: still identical.
-  const a1 = fresh.decoder.keepRows(a, [1]);
-  const b1 = whole.decoder.keepRows(b, [1]);
-  t.ok(sameLogits(await run(fresh, a1, [33], 1), await run(whole, b1, [33], 1)) && sameCache(a1, b1), 'after keepRows');
-  const solo = async (m: typeof fresh) => {
-    const c = m.decoder.newCache(1);
-    await run(m, c, [1, 2, 3, 4, 5, 6, ...Array.from({ length: 25 }, (_, i) => i + 20)], 31);
-    return c;
-  };
-  const a2 = fresh.decoder.mergeCaches([a1, await solo(fresh)]);
-  const b2 = whole.decoder.mergeCaches([b1, await solo(whole)]);
-  t.ok(sameLogits(await run(fresh, a2, [60, 61], 1), await run(whole, b2, [60, 61], 1)) && sameCache(a2, b2), 'after mergeCaches');
+  const a1 = fresh.decoder.keepRows(r.a, [1]);
+  const b1 = whole.decoder.keepRows(r.b, [1]);
+  r = await both(a1, b1, [33], 1);
+  t.ok(r.logits && r.caches, 'after keepRows');
+  const soloIds = [1, 2, 3, 4, 5, 6, ...Array.from({ length: 25 }, (_, i) => i + 20)];
+  const solo = async (m: typeof fresh) => (await run(m, m.decoder.newCache(1), soloIds, 31)).cache;
+  const a2 = fresh.decoder.mergeCaches([r.a, await solo(fresh)]);
+  const b2 = whole.decoder.mergeCaches([r.b, await solo(whole)]);
+  r = await both(a2, b2, [60, 61], 1);
+  t.ok(r.logits && r.caches, 'after mergeCaches');
 });
 
 t.test('a present that does not hold the step is refused, not appended', async (t) => {
@@ -80,9 +92,11 @@ t.test('a present that does not hold the step is refused, not appended', async (
   // Whole-cache presents treated as new positions: the second step returns P + 1 positions.
   const session = await createSession(derived, {});
   const io = describeIo(session, derived.decoderPath, derived.embedsInputName);
-  const lying = new DecoderSession(session, io, derived.hiddenSize, derived.vocabSize, 256, derived.leftPadding, true);
-  const cache = lying.newCache(1);
-  await lying.forward(cache, await readEmbeddingRows(derived.embedding, [1, 2, 3]), 3);
+  const lying = new DecoderSession({
+    session, io, hiddenSize: derived.hiddenSize, vocabSize: derived.vocabSize, maxLength: 256,
+    canPad: derived.leftPadding, presentNewOnly: true,
+  });
+  const { cache } = await lying.forward(lying.newCache(1), await readEmbeddingRows(derived.embedding, [1, 2, 3]), 3);
   await t.rejects(lying.forward(cache, await readEmbeddingRows(derived.embedding, [4]), 1), /has 4 positions on axis 2, expected the step's 1/);
 });
 
@@ -91,14 +105,16 @@ t.test('fp16 caches: appended the same way, bitwise equal to whole-cache present
   const fresh = await open(await deriveEmbedsDecoder(file, { cacheDir: tmp }));
   const whole = await open(await deriveEmbedsDecoder(file, { cacheDir: tmp, wholeCacheOutputs: true }));
   t.equal(fresh.decoder.io.cache[0].type, 'float16');
-  const a = fresh.decoder.newCache(1);
-  const b = whole.decoder.newCache(1);
+  let a = fresh.decoder.newCache(1);
+  let b = whole.decoder.newCache(1);
   let same = true;
   for (let step = 0; step < 12; step++) {
     const ids = step === 0 ? [3, 4, 5, 6] : [(step * 11) % 300];
-    const la = await fresh.decoder.forward(a, await fresh.embed(ids), ids.length);
-    const lb = await whole.decoder.forward(b, await whole.embed(ids), ids.length);
-    same &&= sameLogits(la, lb) && sameCache(a, b);
+    const ra = await fresh.decoder.forward(a, await fresh.embed(ids), ids.length);
+    const rb = await whole.decoder.forward(b, await whole.embed(ids), ids.length);
+    a = ra.cache;
+    b = rb.cache;
+    same &&= sameLogits(ra.logits, rb.logits) && sameCache(a, b);
   }
   t.ok(same, 'prefill and 11 steps identical, logits and Uint16 caches');
   t.ok(a.past.get('past_key_values.0.key')!.data instanceof Uint16Array);

@@ -22,9 +22,7 @@ async function embed(rt: Runtime, ids: number[]): Promise<Float32Array> {
 }
 
 async function prefill(rt: Runtime, ids: number[]): Promise<KvCache> {
-  const cache = rt.decoder.newCache();
-  await rt.decoder.forward(cache, await embed(rt, ids), ids.length);
-  return cache;
+  return (await rt.decoder.forward(rt.decoder.newCache(), await embed(rt, ids), ids.length)).cache;
 }
 
 t.test('a left-padded batch gives each row its solo logits; shared padding is trimmed', async (t) => {
@@ -36,21 +34,20 @@ t.test('a left-padded batch gives each row its solo logits; shared padding is tr
   // Solo: each prompt, then two steps of its own.
   const solo: Float32Array[][] = [];
   for (let i = 0; i < prompts.length; i++) {
-    const cache = await prefill(rt, prompts[i]);
-    const [a] = await rt.decoder.forward(cache, await embed(rt, [next[i]]), 1);
-    const [b] = await rt.decoder.forward(cache, await embed(rt, [next[i] + 10]), 1);
-    solo.push([a.slice(), b.slice()]);
+    const first = await rt.decoder.forward(await prefill(rt, prompts[i]), await embed(rt, [next[i]]), 1);
+    const second = await rt.decoder.forward(first.cache, await embed(rt, [next[i] + 10]), 1);
+    solo.push([first.logits[0].slice(), second.logits[0].slice()]);
   }
 
   const merged = rt.decoder.mergeCaches(await Promise.all(prompts.map((p) => prefill(rt, p))));
   t.same([merged.length, merged.pads], [8, [5, 3, 0]], 'padded to the longest cache');
-  const step1 = await rt.decoder.forward(merged, await embed(rt, next), 1);
+  const { logits: step1, cache: stepped } = await rt.decoder.forward(merged, await embed(rt, next), 1);
   for (let i = 0; i < 3; i++) t.ok(maxAbsDiff(step1[i], solo[i][0]) < 1e-4, `row ${i} step 1 matches solo (diff ${maxAbsDiff(step1[i], solo[i][0])})`);
 
   // The longest row leaves: the two left share 3 positions of padding, which go.
-  const kept = rt.decoder.keepRows(merged, [0, 1]);
+  const kept = rt.decoder.keepRows(stepped, [0, 1]);
   t.same([kept.length, kept.pads, kept.batch], [6, [2, 0], 2], 'common padding cut off');
-  const step2 = await rt.decoder.forward(kept, await embed(rt, [next[0] + 10, next[1] + 10]), 1);
+  const { logits: step2 } = await rt.decoder.forward(kept, await embed(rt, [next[0] + 10, next[1] + 10]), 1);
   for (let i = 0; i < 2; i++) t.ok(maxAbsDiff(step2[i], solo[i][1]) < 1e-4, `row ${i} step 2 matches solo`);
 });
 
@@ -94,7 +91,8 @@ t.test('models whose attention ignores left padding are refused', async (t) => {
 
   const { rt } = await inProcess(await llamaModel());
   const d = rt.decoder;
-  const exactOnly = new DecoderSession(d.session, d.io, d.hiddenSize, d.vocabSize, 256, false);
+  const { session, io, hiddenSize, vocabSize } = d;
+  const exactOnly = new DecoderSession({ session, io, hiddenSize, vocabSize, maxLength: 256 });
   const sink = { events: () => {}, failed: () => {} };
   t.throws(() => new Scheduler(exactOnly, rt.ctx, sink, 'padded'), /cannot batch sequences of different lengths/);
   const [a, b] = [await prefill(rt, [1, 2]), await prefill(rt, [1, 2, 3])];

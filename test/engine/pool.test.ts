@@ -2,12 +2,14 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { Worker } from 'node:worker_threads';
 import t from 'tap';
 import { llamaModel } from '../support/models.js';
 import { request } from '../support/requests.js';
 import { createEngine, defaultParallelism } from '../../src/engine/pool.js';
 import { ModelLoadError, SelarError } from '../../src/errors.js';
 import type { Engine, GenerationEvent, GenerationRequest } from '../../src/engine/types.js';
+import type { FromWorker } from '../../src/engine/protocol.js';
 
 async function collect(engine: Engine, req: GenerationRequest, signal?: AbortSignal): Promise<GenerationEvent[]> {
   const out: GenerationEvent[] = [];
@@ -44,6 +46,42 @@ t.test('aborting cancels within a step and frees the slot', async (t) => {
   t.equal(engine.stats().running, 0);
   const next = await collect(engine, request([4, 5], { stop: { maxTokens: 2 } }));
   t.equal(next.at(-1)!.type, 'finish', 'the slot serves the next request');
+});
+
+t.test('the worker itself stops decoding a cancelled sequence', async (t) => {
+  // What the decode worker sends, seen before the pool routes (or drops) it.
+  const fromWorker: FromWorker[] = [];
+  const emit = Worker.prototype.emit;
+  Worker.prototype.emit = function (this: Worker, name: string | symbol, ...args: unknown[]) {
+    if (name === 'message') fromWorker.push(args[0] as FromWorker);
+    return emit.call(this, name, ...args);
+  };
+  t.teardown(() => {
+    Worker.prototype.emit = emit;
+  });
+  const { engine } = await createEngine({ modelDir: await llamaModel(), workers: 1, maxSequencesPerWorker: 2, threadsPerWorker: 1 });
+  t.teardown(() => engine.close());
+  // One cohort of two equal-length sequences; the first is cancelled after 3 tokens.
+  const cancelled = long('cancelled');
+  const kept = long('kept');
+  const ctl = new AbortController();
+  let seen = 0;
+  const keptDone = collect(engine, kept);
+  for await (const e of engine.generate(cancelled, ctl.signal)) {
+    if (e.type === 'token' && ++seen === 3) ctl.abort();
+  }
+  t.equal((await keptDone).at(-1)!.type, 'finish', 'the other sequence finishes');
+  const batches = fromWorker.flatMap((m) => (m.type === 'events' ? [m.batch] : []));
+  const carries = (batch: (typeof batches)[number], id: string) => batch.some((b) => b.id === id);
+  let last = -1;
+  batches.forEach((b, i) => {
+    if (carries(b, 'cancelled')) last = i;
+  });
+  const workerTokens = batches.flatMap((b) => b.filter((x) => x.id === 'cancelled')).flatMap((x) => x.events).filter((e) => e.type === 'token');
+  t.ok(workerTokens.length < 200, `the worker produced ${workerTokens.length} of 200 tokens for it`);
+  t.notOk(batches.some((b) => b.some((x) => x.id === 'cancelled' && x.events.some((e) => e.type === 'finish'))), 'and never finished it');
+  const keptAfter = batches.slice(last + 1).filter((b) => carries(b, 'kept')).length;
+  t.ok(keptAfter >= 200 - workerTokens.length - 1, `then decoded the other alone for ${keptAfter} passes`);
 });
 
 t.test('a worker that dies fails its requests, is replaced, and others keep working', async (t) => {

@@ -1,9 +1,8 @@
 // Token for token against an independent SeLaR implementation: PyTorch fp32
 // (tools/demo-model/selar_reference.py, written from the api.md text) decoded these
 // prompts with the demo model's weights; the engine must produce the same greedy
-// trajectories and the same soft decisions. Soft steps amplify rounding differences
-// between two correct fp32 implementations, so where the two first disagree later than
-// `agreeAtLeast` tokens in, the test accepts the drift and says so.
+// trajectories and the same soft decisions, in every run and to its last token (48 of
+// 48 were identical when the fixture was made, and still are).
 import fs from 'node:fs';
 import t from 'tap';
 import { inProcess, runAll, tokens } from '../support/runtime.js';
@@ -12,7 +11,6 @@ import { mathTokenIds } from '../../src/worker/math-ids.js';
 
 const golden = JSON.parse(fs.readFileSync(new URL('../fixtures/selar-reference/selar-demo.json', import.meta.url), 'utf8'));
 const modelDir = new URL('../../models/selar-demo', import.meta.url).pathname;
-const agreeAtLeast = 24;
 
 t.test('forced-discrete math ids match the reference tokenizer', async (t) => {
   const { rt } = await inProcess(modelDir);
@@ -20,9 +18,10 @@ t.test('forced-discrete math ids match the reference tokenizer', async (t) => {
   t.same([...mathTokenIds((s) => (rt.ctx.tokenizer as unknown as { encode(s: string, b: boolean): number[] }).encode(s, false))].sort((a, b) => a - b), golden.math_ids);
 });
 
-t.test('greedy trajectories and soft decisions equal the PyTorch reference', async (t) => {
+t.test('greedy trajectories and soft decisions equal the PyTorch reference, every run to the end', async (t) => {
   const { rt } = await inProcess(modelDir);
-  let exact = 0;
+  let softSteps = 0;
+  let worstEntropy = 0;
   for (const [i, r] of golden.results.entries()) {
     const c = r.config;
     const req = request(r.prompt, {
@@ -31,21 +30,13 @@ t.test('greedy trajectories and soft decisions equal the PyTorch reference', asy
       stop: { maxTokens: golden.max_tokens, eosTokenIds: golden.eos_token_ids },
     });
     const ours = tokens((await runAll(rt, [req])).get(req.id)!);
-    const ids = ours.map((e) => e.id);
-    const soft = ours.map((e) => e.soft);
-    const theirs = r.token_ids as number[];
-    let agree = 0;
-    while (agree < Math.min(ids.length, theirs.length) && ids[agree] === theirs[agree] && soft[agree] === r.trace[agree].soft) agree++;
     const label = `${c.mode} τ=${c.entropy_threshold} k=${c.top_k} w=${c.contrastive_weight} ${c.discrete_tokens}, prompt ${i % golden.prompts.length}`;
-    if (agree === theirs.length && ids.length === theirs.length) exact++;
-    else t.ok(agree >= Math.min(agreeAtLeast, theirs.length), `${label}: agrees for ${agree} of ${theirs.length} tokens`);
-    // Entropies agree to fp32 rounding until soft steps start to amplify it (≈1e-4 after a few).
-    for (let j = 0; j < Math.min(agree, theirs.length); j++) {
-      if (Math.abs(ours[j].entropy - r.trace[j].entropy) > 1e-3) {
-        t.fail(`${label}: entropy at token ${j} ${ours[j].entropy} vs ${r.trace[j].entropy}`);
-        break;
-      }
+    t.same(ours.map((e) => [e.id, e.soft]), (r.token_ids as number[]).map((id, j) => [id, r.trace[j].soft]), label);
+    softSteps += ours.filter((e) => e.soft).length;
+    for (let j = 0; j < Math.min(ours.length, r.trace.length); j++) {
+      worstEntropy = Math.max(worstEntropy, Math.abs(ours[j].entropy - r.trace[j].entropy));
     }
   }
-  t.ok(exact >= golden.results.length - 4, `${exact} of ${golden.results.length} trajectories identical to the end`);
+  // fp32 rounding differs between the two implementations; soft steps amplify it (≈1e-4 after a few).
+  t.ok(worstEntropy < 1e-3, `entropies agree within ${worstEntropy.toExponential(1)} (soft steps in all runs: ${softSteps})`);
 });

@@ -51,17 +51,17 @@ const params = (over: Partial<SamplingParams> = {}): SamplingParams => ({
 
 t.test('greedy picks the argmax; the SeLaR mix uses temperature 1', async (t) => {
   const s = new SequenceSampler(params({ temperature: 0 }), selar(2), 3, [], 1);
-  const r = s.sample(new Float32Array([1, 3, 2]));
-  t.equal(r.token, 1);
-  t.same(Array.from(r.mix.ids), [1, 2]);
+  const d = s.distribution(new Float32Array([1, 3, 2]));
+  t.equal(s.choose(d).token, 1);
+  t.same(Array.from(d.mix.ids), [1, 2]);
   const q0 = 1 / (1 + Math.exp(-1));
-  t.ok(Math.abs(r.mix.q[0] - q0) < 1e-6);
+  t.ok(Math.abs(d.mix.q[0] - q0) < 1e-6);
 });
 
 t.test('seeded sampling is reproducible and respects the distribution', async (t) => {
   const draw = (seed: number) => {
     const s = new SequenceSampler(params({ temperature: 1, seed }), selar(2), 4, [], seed);
-    return Array.from({ length: 200 }, () => s.sample(new Float32Array([0, 0, Math.log(3), -Infinity])).token);
+    return Array.from({ length: 200 }, () => s.choose(s.distribution(new Float32Array([0, 0, Math.log(3), -Infinity]))).token);
   };
   t.same(draw(5), draw(5));
   const counts = [0, 0, 0, 0];
@@ -72,7 +72,7 @@ t.test('seeded sampling is reproducible and respects the distribution', async (t
 
 t.test('banned ids (eos before min_tokens) are never chosen; logprobs are reported', async (t) => {
   const s = new SequenceSampler(params({ logprobs: true, topLogprobs: 2 }), selar(2), 3, [], 1);
-  const r = s.sample(new Float32Array([5, 1, 0]), [0]);
+  const r = s.choose(s.distribution(new Float32Array([5, 1, 0]), [0]));
   t.equal(r.token, 1);
   t.equal(r.topLogprobs!.length, 2);
   t.equal(r.topLogprobs![0].id, 1);

@@ -3,6 +3,8 @@ import { loadModel, type LoadedModel } from '../../src/engine/load-model.js';
 import { workerInitFor } from '../../src/engine/pool.js';
 import { createRuntime, type Runtime } from '../../src/worker/runtime.js';
 import { Scheduler, type Batching } from '../../src/worker/scheduler.js';
+import { Sequence } from '../../src/worker/sequence.js';
+import type { DecoderSession } from '../../src/worker/decoder-session.js';
 import type { GenerationEvent, GenerationRequest, TokenEvent } from '../../src/engine/types.js';
 
 export async function inProcess(dir: string): Promise<{ loaded: LoadedModel; rt: Runtime }> {
@@ -29,4 +31,43 @@ export function runAll(rt: Runtime, requests: GenerationRequest[], batching: Bat
 
 export function tokens(events: GenerationEvent[]): TokenEvent[] {
   return events.filter((e): e is TokenEvent => e.type === 'token');
+}
+
+/** One decode step of one sequence: the logits it consumed and the forward pass that made them. */
+export interface StepRecord {
+  pass: number;
+  logits: Float32Array;
+}
+
+export interface RecordedRun {
+  events: Map<string, GenerationEvent[]>;
+  steps: Map<string, StepRecord[]>;
+  /** Rows (sequences) in each forward pass, prefill passes included. */
+  rowsPerPass: number[];
+}
+
+/**
+ * runAll, recording for every step of every sequence the logits it consumed (a copy)
+ * and which forward pass produced them, by wrapping the decoder and Sequence.step from
+ * the outside for the duration of the run.
+ */
+export async function runRecorded(rt: Runtime, requests: GenerationRequest[], batching: Batching = 'exact'): Promise<RecordedRun> {
+  const steps = new Map<string, StepRecord[]>(requests.map((r) => [r.id, []]));
+  const rowsPerPass: number[] = [];
+  const forward = rt.decoder.forward;
+  const step = Sequence.prototype.step;
+  rt.decoder.forward = async function (this: DecoderSession, cache, embeds, T) {
+    rowsPerPass.push(cache.batch);
+    return forward.call(this, cache, embeds, T);
+  };
+  Sequence.prototype.step = function (this: Sequence, logits: Float32Array) {
+    steps.get(this.request.id)?.push({ pass: rowsPerPass.length - 1, logits: logits.slice() });
+    return step.call(this, logits);
+  };
+  try {
+    return { events: await runAll(rt, requests, batching), steps, rowsPerPass };
+  } finally {
+    rt.decoder.forward = forward;
+    Sequence.prototype.step = step;
+  }
 }

@@ -1,5 +1,6 @@
-// SeLaR: the normalised top-k entropy gate and the contrastive soft embedding.
-// Pure functions over typed arrays; see docs/api.md "Semantics" 3–4.
+// The quantities SeLaR's gate and soft input are computed from: the renormalised
+// top-k of p and its normalised entropy (or the full-vocabulary entropy).
+// Pure functions over typed arrays; see docs/api.md "Semantics" 3.
 import { topK } from './topk.js';
 
 /** The top-k candidates of p, renormalised, and their normalised entropy. */
@@ -73,41 +74,4 @@ export function fullEntropy(p: Float32Array): number {
     if (v > 0) h -= v * Math.log(v);
   }
   return normaliseEntropy(h, p.length);
-}
-
-export interface GateInput {
-  mode: 'selar' | 'soft' | 'off' | 'random' | 'hot';
-  entropy: number;
-  threshold: number;
-  /** The visible token is a forced-discrete token (e.g. a math symbol). */
-  forcedDiscrete: boolean;
-  /** scope allows a soft step here (always true for scope "all"). */
-  inScope: boolean;
-  /** random mode: this step's seeded coin flip. */
-  coin?: boolean;
-}
-
-/** Whether the next forward pass gets a soft embedding (api.md step 4; random for the ablation). */
-export function softGate(g: GateInput): boolean {
-  if (g.mode === 'off' || g.mode === 'hot' || g.forcedDiscrete || !g.inScope) return false;
-  if (g.mode === 'random') return g.coin === true;
-  return g.mode === 'soft' || g.entropy >= g.threshold;
-}
-
-/**
- * s = e + w·H·(e − E[id_1]) with e = Σ q_i E[id_i] and H the gate's entropy
- * (mix.entropy unless the full-vocabulary gate is chosen).
- * `rows` holds the k candidate rows back to back (k × dim, same order as mix.ids).
- * Accumulates in double precision and writes fp32.
- */
-export function softEmbedding(rows: Float32Array, mix: TopKMix, entropy: number, weight: number, out: Float32Array): Float32Array {
-  const k = mix.ids.length;
-  const dim = out.length;
-  const push = weight * entropy;
-  for (let d = 0; d < dim; d++) {
-    let e = 0;
-    for (let j = 0; j < k; j++) e += mix.q[j] * rows[j * dim + d];
-    out[d] = e + push * (e - rows[d]);
-  }
-  return out;
 }

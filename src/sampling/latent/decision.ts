@@ -1,0 +1,57 @@
+// One sequence's latent decision: its method (by selar.mode) and the vetoes every
+// method shares, evaluated in the order docs/api.md "Semantics" 4 documents:
+//   before the visible token: method.redrawTemperature, only in scope;
+//   after it (the sequence continues): method.wantsSoft, then the forced-discrete veto
+//   (the visible token), then the scope veto (judged after the visible token);
+//   when soft: method.softInput, else the visible token's embedding.
+import type { SelarParams } from '../../engine/types.js';
+import type { StepDistribution } from '../sampler.js';
+import type { EmbeddingLookup, LatentMethod } from './method.js';
+import { latentMethods } from './registry.js';
+
+export interface DecisionContext {
+  /** Hidden size of the embedding table. */
+  dim: number;
+  /** The sequence's sampling seed. */
+  seed: number;
+  /** Ids that always stay discrete under discrete_tokens: "math". */
+  mathIds: ReadonlySet<number>;
+}
+
+export class LatentDecision {
+  private readonly method: LatentMethod;
+  private readonly forcedDiscrete: ReadonlySet<number>;
+  private readonly everywhere: boolean;
+
+  constructor(params: SelarParams, ctx: DecisionContext) {
+    this.method = latentMethods[params.mode]({ params, dim: ctx.dim, seed: ctx.seed });
+    this.forcedDiscrete = params.discreteTokens === 'math' ? ctx.mathIds : new Set();
+    this.everywhere = params.scope === 'all';
+  }
+
+  /** Whether this method can redraw visible tokens (its token events carry `hot`). */
+  get redraws(): boolean {
+    return this.method.redrawTemperature !== undefined;
+  }
+
+  /** Before the visible token: the temperature to draw it at instead, or null. */
+  redrawTemperature(d: StepDistribution, inThink: boolean): number | null {
+    const t = this.method.redrawTemperature?.(d) ?? null;
+    return t !== null && this.inScope(inThink) ? t : null;
+  }
+
+  /** After the visible token, when the sequence continues: whether the next input is soft. */
+  nextIsSoft(d: StepDistribution, token: number, inThink: boolean): boolean {
+    return this.method.wantsSoft(d) && !this.forcedDiscrete.has(token) && this.inScope(inThink);
+  }
+
+  /** Writes the soft input into out (after nextIsSoft returned true). */
+  softInput(d: StepDistribution, table: EmbeddingLookup, out: Float32Array): Promise<void> {
+    return this.method.softInput(d, table, out);
+  }
+
+  /** scope "all", or scope "thinking" inside <think>…</think>. */
+  private inScope(inThink: boolean): boolean {
+    return this.everywhere || inThink;
+  }
+}

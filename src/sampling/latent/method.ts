@@ -1,0 +1,43 @@
+// The interface every latent-reasoning method implements: per step, whether it wants
+// the next input soft, and what that soft input is. The order in which these hooks
+// and the common vetoes (forced-discrete tokens, scope) run is fixed by decision.ts.
+import type { SelarParams } from '../../engine/types.js';
+import type { StepDistribution } from '../sampler.js';
+
+/** Rows of the model's input embedding table E (the worker's embedding source fits). */
+export interface EmbeddingLookup {
+  readonly dim: number;
+  /** Writes E[ids[i]] into out[i*dim .. (i+1)*dim). */
+  lookup(ids: ArrayLike<number>, out: Float32Array): Promise<void> | void;
+}
+
+/** What a method is built from, once per sequence. */
+export interface MethodContext {
+  params: SelarParams;
+  /** Hidden size of the embedding table. */
+  dim: number;
+  /** The sequence's sampling seed; a method that draws derives its own stream from it. */
+  seed: number;
+}
+
+export interface LatentMethod {
+  /**
+   * Before the visible token is chosen: a temperature to draw it at instead of the
+   * request's, or null. Only methods that redraw tokens have it (mode hot); their
+   * token events carry the `hot` flag.
+   */
+  redrawTemperature?(d: StepDistribution): number | null;
+  /**
+   * After the visible token, at every step the sequence continues: whether this
+   * method wants the next input soft. Called even where a veto will apply, so a
+   * method with its own random stream draws once per step.
+   */
+  wantsSoft(d: StepDistribution): boolean;
+  /** Writes the next pass's soft input into out; called only after wantsSoft held and no veto applied. */
+  softInput(d: StepDistribution, table: EmbeddingLookup, out: Float32Array): Promise<void>;
+}
+
+/** softInput of methods whose wantsSoft is always false (off, hot). */
+export function neverSoft(mode: string): LatentMethod['softInput'] {
+  return () => Promise.reject(new Error(`mode ${mode} never feeds a soft input`));
+}

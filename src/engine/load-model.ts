@@ -38,6 +38,7 @@ export async function loadModel(dir: string, opts: { dtype: string; modelId?: st
     eosTokenIds: eos,
     thinkTokenIds: tokenizer.thinkIds,
     generationDefaults: Object.fromEntries(Object.entries(layout.generationDefaults).filter(([, v]) => v !== undefined)),
+    selarDefaults: layout.selarDefaults,
   };
   return { dir: layout.dir, layout, tokenizer, derived, table, info };
 }

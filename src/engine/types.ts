@@ -1,6 +1,7 @@
 // The engine's vocabulary: a fully-resolved generation request and the events it
 // produces. Everything downstream of validation speaks only these types; the
 // worker protocol and the HTTP layer both build on them.
+import type { ModelSelarDefaults } from '../model/selar-defaults.js';
 
 /**
  * selar: entropy-gated soft steps; soft: every step soft; off: plain decoding.
@@ -116,6 +117,8 @@ export interface ModelInfo {
   thinkTokenIds: { open: number; close: number } | null;
   /** Generation defaults from generation_config.json. */
   generationDefaults: Partial<Pick<SamplingParams, 'temperature' | 'topK' | 'topP' | 'minP' | 'repetitionPenalty'>>;
+  /** Recommended SeLaR defaults from generation_config.json's `selar` (request field names). */
+  selarDefaults: ModelSelarDefaults;
 }
 
 export interface EngineStats {

@@ -3,12 +3,24 @@ import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import { excerpt, SelarError } from '../errors.js';
 import { ErrorResponse } from '../protocol/common.js';
-import { Model, ModelList } from '../protocol/models.js';
+import { Model, ModelList, type SelarDefaults } from '../protocol/models.js';
 import type { ServingContext } from '../serving/context.js';
+import { resolveSelar } from '../serving/resolve-params.js';
+
+function selarDefaults(ctx: ServingContext): SelarDefaults {
+  const d = resolveSelar(undefined, ctx);
+  return {
+    mode: d.mode, top_k: d.topK, entropy_threshold: d.entropyThreshold, contrastive_weight: d.contrastiveWeight,
+    discrete_tokens: d.discreteTokens, scope: d.scope, entropy: d.entropy, hot_temperature: d.hotTemperature,
+  };
+}
 
 export function registerModelRoutes(app: FastifyInstance, ctx: ServingContext): void {
   const created = Math.floor(Date.now() / 1000);
-  const model = (): Model => ({ id: ctx.model.id, object: 'model', created, owned_by: 'selar-server', max_model_len: ctx.model.contextLength });
+  const model = (): Model => ({
+    id: ctx.model.id, object: 'model', created, owned_by: 'selar-server', max_model_len: ctx.model.contextLength,
+    selar_defaults: selarDefaults(ctx),
+  });
   const security = [{ bearer: [] }];
   app.get('/v1/models', {
     schema: { tags: ['openai'], summary: 'the served model', security, response: { 200: ModelList } },

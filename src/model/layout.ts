@@ -5,6 +5,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { ModelLoadError } from '../errors.js';
+import { parseSelarDefaults, type ModelSelarDefaults } from './selar-defaults.js';
 
 export type LayoutKind = 'optimum' | 'optimum-split' | 'genai';
 
@@ -27,6 +28,8 @@ export interface ModelLayout {
     minP?: number;
     repetitionPenalty?: number;
   };
+  /** Recommended SeLaR settings (generation_config.json's `selar`), validated. */
+  selarDefaults: ModelSelarDefaults;
   /** genai name templates (e.g. "past_key_values.%d.key"), when the folder declares them. */
   names: Record<string, string>;
 }
@@ -131,6 +134,7 @@ function optimumLayout(dir: string, dtype: string): ModelLayout {
       minP: gen.do_sample === false ? undefined : num(gen.min_p),
       repetitionPenalty: num(gen.repetition_penalty),
     },
+    selarDefaults: parseSelarDefaults(gen.selar, genFile),
     names: {},
   };
 }
@@ -164,6 +168,7 @@ function genaiLayout(dir: string): ModelLayout {
       topP: search.do_sample === true ? num(search.top_p) : undefined,
       repetitionPenalty: num(search.repetition_penalty),
     },
+    selarDefaults: {},
     names,
   };
 }

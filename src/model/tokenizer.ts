@@ -7,7 +7,8 @@ import { Tokenizer } from '@huggingface/tokenizers';
 import { Template } from '@huggingface/jinja';
 import { ModelLoadError } from '../errors.js';
 
-export interface ChatMessage {
+/** A message as Hugging Face chat templates read it (tool calls with parsed arguments, a `tool` role). */
+export interface TemplateMessage {
   role: string;
   content: string;
   [key: string]: unknown;
@@ -106,7 +107,7 @@ export class TextTokenizer {
   }
 
   /** Renders messages with the model's chat template, as transformers' apply_chat_template does. */
-  applyChatTemplate(messages: ChatMessage[], addGenerationPrompt = true, kwargs: Record<string, unknown> = {}): string {
+  applyChatTemplate(messages: TemplateMessage[], addGenerationPrompt = true, kwargs: Record<string, unknown> = {}): string {
     if (!this.template) throw new ModelLoadError('the model has no chat_template; use /v1/completions');
     return this.template.render({
       ...kwargs,

@@ -1,37 +1,79 @@
 // /v1/chat/completions: request, response and stream-chunk schemas.
 import { Type, type Static } from '@sinclair/typebox';
 import {
-  FinishReason, Nullable, OptionalNullable, PromptTokenIds, SelarTraceEntry, StringEnum, Usage, samplingFields,
+  FinishReason, Nullable, OptionalNullable, PromptTokenIds, SelarTraceEntry, StringEnum, Usage, promptFields, samplingFields,
 } from './common.js';
+import { ChatMessage, TextContentPart } from './messages.js';
 
-export const TextContentPart = Type.Object(
-  { type: Type.Literal('text'), text: Type.String() },
-  { additionalProperties: false },
-);
+/**
+ * OpenAI fields with no meaning for a self-hosted server that serves one model: accepted,
+ * validated, and otherwise ignored (the table in docs/api.md says why for each).
+ */
+const noOpFields = {
+  store: OptionalNullable(Type.Boolean({ description: 'no-op: completions are not stored' })),
+  metadata: OptionalNullable(Type.Record(Type.String({ maxLength: 64 }), Type.String({ maxLength: 512 }), {
+    additionalProperties: false, maxProperties: 16, description: 'no-op: stored completions only',
+  })),
+  service_tier: OptionalNullable(StringEnum(['auto', 'default', 'flex', 'scale', 'priority'] as const, {
+    description: 'no-op: one tier',
+  })),
+  safety_identifier: OptionalNullable(Type.String({ description: 'no-op: logged like user' })),
+  prompt_cache_key: OptionalNullable(Type.String({ description: 'no-op: no prompt cache' })),
+  prompt_cache_retention: OptionalNullable(StringEnum(['in-memory', '24h'] as const, { description: 'no-op: no prompt cache' })),
+  verbosity: OptionalNullable(StringEnum(['low', 'medium', 'high'] as const, {
+    description: 'no-op: a hint only OpenAI\'s models are trained on',
+  })),
+  modalities: OptionalNullable(Type.Array(Type.Literal('text'), { description: 'text only; "audio" is rejected' })),
+  prediction: OptionalNullable(Type.Object({
+    type: Type.Literal('content'),
+    content: Type.Union([Type.String(), Type.Array(TextContentPart)]),
+  }, { additionalProperties: false, description: 'no-op: predicted outputs only make OpenAI faster, never change the text' })),
+};
 
-const MessageContent = Type.Union([Type.String(), Type.Array(TextContentPart, { minItems: 1 })]);
+/** vLLM's extras for the chat template. */
+const templateFields = {
+  add_generation_prompt: OptionalNullable(Type.Boolean({ description: 'extension (vLLM), default true' })),
+  continue_final_message: OptionalNullable(Type.Boolean({
+    description: 'extension (vLLM): the final assistant message is left open and the model continues it',
+  })),
+  add_special_tokens: OptionalNullable(Type.Boolean({
+    description: 'extension (vLLM): also add the tokenizer\'s special tokens (BOS) to the rendered prompt; default false',
+  })),
+  echo: OptionalNullable(Type.Boolean({
+    description: 'extension (vLLM): the reply starts with the final message\'s text when that message is the assistant\'s',
+  })),
+  documents: OptionalNullable(Type.Array(Type.Record(Type.String(), Type.String(), { additionalProperties: false }), {
+    description: 'extension (vLLM): passed to the template as `documents` (retrieval-augmented templates)',
+  })),
+  chat_template: Type.Optional(Type.Null({ description: 'extension (vLLM): a template per request is refused, as vLLM does by default' })),
+  chat_template_kwargs: OptionalNullable(Type.Record(Type.String(), Type.Unknown(), {
+    description: 'extension: extra variables for the chat template, e.g. {"enable_thinking": false}',
+  })),
+};
 
-export const ChatMessage = Type.Object(
-  {
-    role: StringEnum(['system', 'developer', 'user', 'assistant'] as const, { description: '"developer" is treated as "system"' }),
-    content: MessageContent,
-    name: Type.Optional(Type.String()),
-    reasoning_content: OptionalNullable(Type.String({ description: 'extension: earlier reasoning of an assistant turn, passed to the template' })),
-  },
-  { additionalProperties: false },
-);
-export type ChatMessage = Static<typeof ChatMessage>;
+// ── Tool calling and structured outputs ─────────────────────────────────────────────
+// Until they are implemented only their no-op values are accepted; anything else gets a
+// 400 naming the param (validate.ts). `tools`, `functions` and `function_call` are not
+// listed, so they are rejected outright.
+const toolFields = {
+  tool_choice: OptionalNullable(Type.Literal('none', { description: 'only "none" until tools are supported' })),
+  parallel_tool_calls: OptionalNullable(Type.Boolean({ description: 'no-op without tools' })),
+  response_format: OptionalNullable(Type.Object({ type: Type.Literal('text') }, { additionalProperties: false })),
+};
+// ────────────────────────────────────────────────────────────────────────────────────
 
 export const ChatCompletionRequest = Type.Object(
   {
     model: Type.String(),
     messages: Type.Array(ChatMessage, { minItems: 1 }),
     ...samplingFields,
+    ...promptFields,
     max_completion_tokens: OptionalNullable(Type.Integer({ minimum: 1 })),
     logprobs: OptionalNullable(Type.Boolean()),
     top_logprobs: OptionalNullable(Type.Integer({ minimum: 0, maximum: 20 })),
-    response_format: OptionalNullable(Type.Object({ type: Type.Literal('text') }, { additionalProperties: false })),
-    chat_template_kwargs: OptionalNullable(Type.Record(Type.String(), Type.Unknown(), { description: 'extension: extra variables for the chat template, e.g. {"enable_thinking": false}' })),
+    ...noOpFields,
+    ...templateFields,
+    ...toolFields,
   },
   { additionalProperties: false },
 );

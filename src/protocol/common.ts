@@ -45,7 +45,10 @@ export const LogitBias = Type.Record(Type.Integer(), Type.Number({ minimum: -100
 });
 
 export const StreamOptions = Type.Object(
-  { include_usage: Type.Optional(Type.Boolean()) },
+  {
+    include_usage: Type.Optional(Type.Boolean()),
+    include_obfuscation: Type.Optional(Type.Boolean({ description: 'no-op: chunks are never padded' })),
+  },
   { additionalProperties: false },
 );
 
@@ -72,6 +75,17 @@ export const samplingFields = {
   user: OptionalNullable(Type.String({ description: 'end-user id; logged with the request, not used for generation' })),
   return_token_ids: OptionalNullable(Type.Boolean({ description: 'extension: generated and prompt token ids' })),
   selar: OptionalNullable(SelarRequest),
+};
+
+/** -1 or a positive count (vLLM's and llama.cpp's convention for "no limit"). */
+const minusOneOrPositive = (description: string) => Type.Union([Type.Literal(-1), Type.Integer({ minimum: 1 })], { description });
+
+/** Prompt handling both endpoints share: vLLM's and llama.cpp's extras. */
+export const promptFields = {
+  truncate_prompt_tokens: OptionalNullable(minusOneOrPositive(
+    'extension (vLLM): keep only the last k prompt tokens; -1 keeps the last context-length tokens')),
+  n_predict: OptionalNullable(minusOneOrPositive('extension (llama.cpp): another name for max_tokens; -1 = no limit')),
+  cache_prompt: OptionalNullable(Type.Boolean({ description: 'extension (llama.cpp), no-op: the server keeps no prompt cache' })),
 };
 
 export const SelarTraceEntry = Type.Object({

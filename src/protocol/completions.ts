@@ -1,6 +1,8 @@
 // /v1/completions (legacy): request, response and stream-chunk schemas.
 import { Type, type Static } from '@sinclair/typebox';
-import { FinishReason, Nullable, OptionalNullable, PromptTokenIds, SelarTraceEntry, Usage, samplingFields } from './common.js';
+import {
+  FinishReason, Nullable, OptionalNullable, PromptTokenIds, SelarTraceEntry, Usage, promptFields, samplingFields,
+} from './common.js';
 
 const TokenIds = Type.Array(Type.Integer({ minimum: 0 }), { minItems: 1 });
 
@@ -14,10 +16,11 @@ export const CompletionRequest = Type.Object(
       Type.Array(TokenIds, { minItems: 1 }),
     ], { description: 'a string, a batch of strings, token ids, or a batch of token id lists' }),
     ...samplingFields,
+    ...promptFields,
     logprobs: OptionalNullable(Type.Integer({ minimum: 0, maximum: 20, description: 'number of alternatives per token' })),
+    echo: OptionalNullable(Type.Boolean({ description: 'the prompt text before each choice\'s text' })),
     // Accepted only with their no-op values so that clients which always send them work;
     // any other value is rejected rather than silently ignored.
-    echo: OptionalNullable(Type.Literal(false)),
     best_of: OptionalNullable(Type.Integer({ minimum: 1, description: 'must equal n (no server-side ranking)' })),
     suffix: Type.Optional(Type.Null()),
   },

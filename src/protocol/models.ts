@@ -1,5 +1,22 @@
 // /v1/models and the operational endpoints' response bodies.
 import { Type, type Static } from '@sinclair/typebox';
+import { StringEnum } from './common.js';
+
+/** What an omitted `selar` field resolves to on this server, named as in the request. */
+export const SelarDefaults = Type.Object({
+  mode: StringEnum(['selar', 'soft', 'off', 'random', 'hot'] as const),
+  top_k: Type.Integer(),
+  entropy_threshold: Type.Number(),
+  contrastive_weight: Type.Number(),
+  discrete_tokens: StringEnum(['math', 'none'] as const),
+  scope: StringEnum(['all', 'thinking'] as const),
+  entropy: StringEnum(['topk', 'full'] as const),
+  hot_temperature: Type.Number(),
+}, {
+  description: "extension: the SeLaR defaults in effect: each field from the model's generation_config.json `selar` "
+    + 'when it sets one, else from the --selar-* flags',
+});
+export type SelarDefaults = Static<typeof SelarDefaults>;
 
 export const Model = Type.Object({
   id: Type.String(),
@@ -7,6 +24,7 @@ export const Model = Type.Object({
   created: Type.Integer(),
   owned_by: Type.String(),
   max_model_len: Type.Integer({ description: 'extension: context length in tokens' }),
+  selar_defaults: SelarDefaults,
 });
 export type Model = Static<typeof Model>;
 

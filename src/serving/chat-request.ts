@@ -1,10 +1,11 @@
 // /v1/chat/completions request → GenerationPlan: messages through the model's chat
 // template, then the shared parameter resolution.
 import { excerpt, SelarError } from '../errors.js';
-import type { ChatMessage as TemplateMessage } from '../model/tokenizer.js';
-import type { ChatCompletionRequest, ChatMessage } from '../protocol/chat.js';
+import type { ChatCompletionRequest } from '../protocol/chat.js';
+import { finalMessageText, toTemplateMessages } from './chat-messages.js';
 import type { ServingContext } from './context.js';
 import { buildPlan, type GenerationPlan } from './plan.js';
+import { requestedMaxTokens, truncatePrompt } from './prompt-options.js';
 import { resolveParams } from './resolve-params.js';
 
 /** Variables the template receives from us; a kwarg may not replace them. */
@@ -16,15 +17,7 @@ export function checkModel(model: string, ctx: ServingContext): void {
   }
 }
 
-function toTemplateMessage(m: ChatMessage): TemplateMessage {
-  // Text parts are joined with newlines, as vLLM does for string-content templates.
-  const content = typeof m.content === 'string' ? m.content : m.content.map((p) => p.text).join('\n');
-  const out: TemplateMessage = { role: m.role === 'developer' ? 'system' : m.role, content };
-  if (m.name !== undefined) out.name = m.name;
-  if (m.reasoning_content != null) out.reasoning_content = m.reasoning_content;
-  return out;
-}
-
+/** The conversation rendered as vLLM renders it, with its template options resolved. */
 export function renderChatPrompt(req: ChatCompletionRequest, ctx: ServingContext): string {
   const kwargs = req.chat_template_kwargs ?? {};
   for (const key of reservedKwargs) {
@@ -35,12 +28,38 @@ export function renderChatPrompt(req: ChatCompletionRequest, ctx: ServingContext
   if (!ctx.tokenizer.hasChatTemplate) {
     throw new SelarError('invalid_request', 'This model has no chat template; use /v1/completions', 'messages');
   }
+  const continueFinal = req.continue_final_message ?? false;
+  // vLLM requires add_generation_prompt: false beside continue_final_message; only an explicit true conflicts here.
+  if (continueFinal && req.add_generation_prompt === true) {
+    throw new SelarError('invalid_request', 'continue_final_message and add_generation_prompt cannot both be true',
+      'continue_final_message');
+  }
+  const addGenerationPrompt = continueFinal ? false : req.add_generation_prompt ?? true;
+  const vars = req.documents != null ? { documents: req.documents, ...kwargs } : kwargs;
+  let text: string;
   try {
-    return ctx.tokenizer.applyChatTemplate(req.messages.map(toTemplateMessage), true, kwargs);
+    text = ctx.tokenizer.applyChatTemplate(toTemplateMessages(req.messages), addGenerationPrompt, vars);
   } catch (err) {
     // Templates reject conversations with raise_exception (e.g. roles that do not alternate).
     throw new SelarError('invalid_request', `The chat template rejected the messages: ${(err as Error).message}`, 'messages');
   }
+  return continueFinal ? openFinalMessage(text, req.messages) : text;
+}
+
+/**
+ * continue_final_message: cut the rendering right after the final message's text, so
+ * the template's end-of-turn never follows it (what transformers does).
+ */
+function openFinalMessage(text: string, messages: ChatCompletionRequest['messages']): string {
+  const final = finalMessageText(messages) ?? '';
+  const at = final.trim() === '' ? -1 : text.lastIndexOf(final.trim());
+  if (at < 0) {
+    throw new SelarError('invalid_request',
+      'continue_final_message needs a final assistant message with text that the chat template renders', 'messages');
+  }
+  // Keep the message's trailing whitespace when the template kept it.
+  const end = text.startsWith(final.trimStart(), at) ? at + final.trimStart().length : at + final.trim().length;
+  return text.slice(0, end);
 }
 
 export function planChat(req: ChatCompletionRequest, ctx: ServingContext): GenerationPlan {
@@ -48,15 +67,14 @@ export function planChat(req: ChatCompletionRequest, ctx: ServingContext): Gener
   if (req.top_logprobs != null && req.top_logprobs > 0 && req.logprobs !== true) {
     throw new SelarError('invalid_request', 'top_logprobs requires logprobs to be true', 'top_logprobs');
   }
-  if (req.max_tokens != null && req.max_completion_tokens != null && req.max_tokens !== req.max_completion_tokens) {
-    throw new SelarError('invalid_request', 'max_tokens and max_completion_tokens disagree; send only max_completion_tokens', 'max_tokens');
-  }
-  const maxTokens = req.max_completion_tokens != null
-    ? { value: req.max_completion_tokens, param: 'max_completion_tokens' }
-    : { value: req.max_tokens ?? null, param: 'max_tokens' };
+  const maxTokens = requestedMaxTokens([
+    ['max_completion_tokens', req.max_completion_tokens], ['max_tokens', req.max_tokens], ['n_predict', req.n_predict],
+  ]);
   const params = resolveParams(req, { logprobs: req.logprobs ?? false, topLogprobs: req.top_logprobs ?? 0 }, maxTokens, ctx);
   const text = renderChatPrompt(req, ctx);
-  const ids = ctx.tokenizer.encode(text, false);
+  const ids = truncatePrompt(ctx.tokenizer.encode(text, req.add_special_tokens ?? false), req.truncate_prompt_tokens, ctx);
   if (ids.length === 0) throw new SelarError('invalid_request', 'The rendered prompt is empty', 'messages');
-  return buildPlan('chat', [ids], () => [text], false, params, 'messages', ctx);
+  // vLLM's echo: the reply repeats the final message when it is the assistant's own (the one being continued).
+  const echoed = req.echo === true ? finalMessageText(req.messages) : null;
+  return buildPlan('chat', [ids], () => [text], false, params, 'messages', ctx, echoed === null ? null : [echoed]);
 }

@@ -6,7 +6,7 @@ import { traceEntry } from './choice-state.js';
 import type { ServingContext } from './context.js';
 import type { TokenRenderer } from './logprobs.js';
 import type { GenerationPlan } from './plan.js';
-import { choiceTail, promptTokenIds, usageOf } from './usage.js';
+import { choiceTail, echoOf, promptTokenIds, usageOf } from './usage.js';
 
 export function chatCompletion(plan: GenerationPlan, choices: ChoiceState[], ctx: ServingContext, renderer: TokenRenderer): ChatCompletion {
   const p = plan.params;
@@ -21,7 +21,7 @@ export function chatCompletion(plan: GenerationPlan, choices: ChoiceState[], ctx
       index: c.index,
       message: {
         role: 'assistant' as const,
-        content: c.content,
+        content: echoOf(plan, c.index) + c.content,
         ...(hasReasoning ? { reasoning_content: c.reasoning === '' ? null : c.reasoning } : {}),
         refusal: null,
       },
@@ -52,12 +52,12 @@ export class ChatChunks {
     return out;
   }
 
-  /** The first chunk of a choice: the role, before any text. */
+  /** The first chunk of a choice: the role, before any generated text (with echo, the echoed text). */
   role(index: number): ChatCompletionChunk {
     const p = this.plan.params;
     const out = this.chunk([{
       index,
-      delta: { role: 'assistant', content: '' },
+      delta: { role: 'assistant', content: echoOf(this.plan, index) },
       logprobs: null,
       finish_reason: null,
       ...(p.returnTokenIds ? { token_ids: [] } : {}),

@@ -5,6 +5,7 @@ import type { CompletionRequest } from '../protocol/completions.js';
 import { checkModel } from './chat-request.js';
 import type { ServingContext } from './context.js';
 import { buildPlan, type GenerationPlan } from './plan.js';
+import { requestedMaxTokens, truncatePrompt } from './prompt-options.js';
 import { resolveParams } from './resolve-params.js';
 
 type Prompt = CompletionRequest['prompt'];
@@ -33,6 +34,10 @@ export function tokenizePrompts(prompt: Prompt, ctx: ServingContext): { ids: num
   return { ids, text, batched };
 }
 
+function echoText(ids: number[][], kept: number[][], given: string[], ctx: ServingContext): string[] {
+  return kept.map((p, i) => (p === ids[i] ? given[i] : ctx.tokenizer.decode(p, false)));
+}
+
 export function planCompletion(req: CompletionRequest, ctx: ServingContext): GenerationPlan {
   checkModel(req.model, ctx);
   const n = req.n ?? 1;
@@ -40,7 +45,16 @@ export function planCompletion(req: CompletionRequest, ctx: ServingContext): Gen
     throw new SelarError('invalid_request', 'best_of must equal n: this server returns every sequence it generates', 'best_of');
   }
   const topLogprobs = req.logprobs ?? null;
-  const params = resolveParams(req, { logprobs: topLogprobs !== null, topLogprobs: topLogprobs ?? 0 }, { value: req.max_tokens ?? null, param: 'max_tokens' }, ctx);
+  // ── echo with logprobs needs the prompt's logprobs from the decode worker ──
+  if (req.echo === true && topLogprobs !== null) {
+    throw new SelarError('invalid_request', 'echo together with logprobs is not supported yet', 'echo');
+  }
+  const maxTokens = requestedMaxTokens([['max_tokens', req.max_tokens], ['n_predict', req.n_predict]]);
+  const params = resolveParams(req, { logprobs: topLogprobs !== null, topLogprobs: topLogprobs ?? 0 }, maxTokens, ctx);
   const { ids, text, batched } = tokenizePrompts(req.prompt, ctx);
-  return buildPlan('completion', ids, text, batched, params, 'prompt', ctx);
+  const kept = ids.map((p) => truncatePrompt(p, req.truncate_prompt_tokens, ctx));
+  // echo repeats the prompt as given (token-id prompts decoded, special tokens included, as vLLM does), or
+  // what is left of it after truncation.
+  const echo = req.echo === true ? echoText(ids, kept, text(), ctx) : null;
+  return buildPlan('completion', kept, text, batched, params, 'prompt', ctx, echo);
 }

@@ -6,7 +6,7 @@ import { traceEntry } from './choice-state.js';
 import type { ServingContext } from './context.js';
 import type { TokenRenderer } from './logprobs.js';
 import type { GenerationPlan } from './plan.js';
-import { choiceTail, promptTokenIds, usageOf } from './usage.js';
+import { choiceTail, echoOf, promptTokenIds, usageOf } from './usage.js';
 
 /** Legacy completions have no reasoning field: reasoning text stays in `text`. */
 const fullText = (c: { content: string; reasoning: string }) => c.reasoning + c.content;
@@ -21,8 +21,8 @@ export function completion(plan: GenerationPlan, choices: ChoiceState[], ctx: Se
     system_fingerprint: ctx.fingerprint,
     choices: choices.map((c) => ({
       index: c.index,
-      text: fullText(c),
-      logprobs: p.sampling.logprobs ? renderer.completion(c.tokens) : null,
+      text: echoOf(plan, c.index) + fullText(c),
+      logprobs: p.sampling.logprobs ? renderer.completion(c.tokens, echoOf(plan, c.index).length) : null,
       ...choiceTail(plan, c),
     })),
     usage: usageOf(plan, choices),
@@ -50,6 +50,22 @@ export class CompletionChunks {
     if (this.first && this.plan.params.returnTokenIds) out.prompt_token_ids = promptTokenIds(this.plan);
     this.first = false;
     return out;
+  }
+
+  /** With echo, a choice's first chunk: the prompt text, before any generated text. */
+  echo(index: number): CompletionChunk | null {
+    const text = echoOf(this.plan, index);
+    if (this.plan.echo === null) return null;
+    this.offsets.set(index, text.length);
+    const p = this.plan.params;
+    return this.chunk([{
+      index,
+      text,
+      logprobs: null,
+      finish_reason: null,
+      ...(p.returnTokenIds ? { token_ids: [] } : {}),
+      ...(p.selar.trace ? { selar_trace: [] } : {}),
+    }]);
   }
 
   delta(d: Delta): CompletionChunk {

@@ -20,6 +20,8 @@ export interface GenerationPlan {
   sequences: GenerationRequest[];
   /** Prompt text for logging (only called when log_prompts is on: token-id prompts are decoded then). */
   promptText: () => string[];
+  /** `echo`: per prompt, the text each of its choices starts with; null without echo. */
+  echo: string[] | null;
 }
 
 // Random bytes for ids are drawn 256 ids at a time: one randomBytes call per request
@@ -45,6 +47,7 @@ export function buildPlan(
   params: ResolvedParams,
   promptParam: string,
   ctx: ServingContext,
+  echo: string[] | null = null,
 ): GenerationPlan {
   const id = newResponseId(kind);
   const sequences: GenerationRequest[] = [];
@@ -55,5 +58,6 @@ export function buildPlan(
       sequences.push(sequenceRequest(`${id}-${index}`, ids, params, stop, i));
     }
   });
-  return { kind, id, created: Math.floor(Date.now() / 1000), model: ctx.model.id, params, prompts, batched, sequences, promptText };
+  const created = Math.floor(Date.now() / 1000);
+  return { kind, id, created, model: ctx.model.id, params, prompts, batched, sequences, promptText, echo };
 }

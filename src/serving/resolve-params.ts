@@ -1,6 +1,6 @@
 // Turns the sampling-related wire fields into the engine's fully-resolved types.
 // Precedence for every default: the request, then the model's generation_config.json
-// (ModelInfo.generationDefaults), then the server configuration.
+// (ModelInfo.generationDefaults and .selarDefaults), then the server configuration.
 import type { Static } from '@sinclair/typebox';
 import { SelarError } from '../errors.js';
 import type { GenerationRequest, SamplingParams, SelarParams, StopParams } from '../engine/types.js';
@@ -31,8 +31,9 @@ const nn = <T>(v: T | null | undefined): T | undefined => (v === null ? undefine
 
 export function resolveSelar(req: Fields['selar'], ctx: ServingContext): SelarParams {
   const c = ctx.config;
+  const m = ctx.model.selarDefaults;
   const s = req ?? {};
-  const mode = s.mode ?? c.selarMode;
+  const mode = s.mode ?? m.mode ?? c.selarMode;
   // Ablation parameters only mean something in their own mode; elsewhere they would be ignored.
   if (mode === 'random' && s.soft_rate === undefined) {
     throw new SelarError('invalid_request', 'selar.soft_rate is required when selar.mode is "random"', 'selar.soft_rate');
@@ -45,15 +46,15 @@ export function resolveSelar(req: Fields['selar'], ctx: ServingContext): SelarPa
   }
   return {
     mode,
-    topK: s.top_k ?? c.selarTopK,
-    entropyThreshold: s.entropy_threshold ?? c.selarEntropyThreshold,
-    contrastiveWeight: s.contrastive_weight ?? c.selarContrastiveWeight,
-    discreteTokens: s.discrete_tokens ?? c.selarDiscreteTokens,
-    scope: s.scope ?? c.selarScope,
+    topK: s.top_k ?? m.top_k ?? c.selarTopK,
+    entropyThreshold: s.entropy_threshold ?? m.entropy_threshold ?? c.selarEntropyThreshold,
+    contrastiveWeight: s.contrastive_weight ?? m.contrastive_weight ?? c.selarContrastiveWeight,
+    discreteTokens: s.discrete_tokens ?? m.discrete_tokens ?? c.selarDiscreteTokens,
+    scope: s.scope ?? m.scope ?? c.selarScope,
     trace: s.trace ?? false,
-    entropy: s.entropy ?? c.selarEntropy,
+    entropy: s.entropy ?? m.entropy ?? c.selarEntropy,
     softRate: s.soft_rate ?? 0,
-    hotTemperature: s.hot_temperature ?? c.selarHotTemperature,
+    hotTemperature: s.hot_temperature ?? m.hot_temperature ?? c.selarHotTemperature,
   };
 }
 

@@ -75,7 +75,10 @@ export async function* generateStream(plan: GenerationPlan, ctx: ServingContext,
       let out = '';
       if (!started) {
         started = true;
-        if (chat) for (const s of states) out += sseData(chat.role(s.index));
+        for (const s of states) {
+          const first = chat ? chat.role(s.index) : (chunks as CompletionChunks).echo(s.index);
+          if (first) out += sseData(first);
+        }
       }
       const delta = apply(states, ev, observer);
       const send = delta && batcher.add(delta);

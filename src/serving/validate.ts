@@ -6,24 +6,25 @@ import { TypeCompiler, type TypeCheck } from '@sinclair/typebox/compiler';
 import { ValueErrorType, type ValueError } from '@sinclair/typebox/errors';
 import { SelarError } from '../errors.js';
 
-/** OpenAI parameters we know and deliberately do not implement, with the reason. */
+/**
+ * OpenAI parameters we know and accept only in part (or not at all), with the reason.
+ * Any error inside one of these fields is reported with this message.
+ */
 const unsupported: Record<string, string> = {
+  // They would change the result silently: audio out, web search, fill-in-the-middle.
+  audio: 'audio output is not supported',
+  modalities: 'only text output is supported (modalities ["text"])',
+  web_search_options: 'web search is not supported',
+  suffix: 'suffix is not supported',
+  chat_template: 'a chat template per request is not accepted (as in vLLM by default); the model\'s own template is used',
+  // ── Tool calling and structured outputs ──
   tools: 'tool calling is not supported by this server',
-  tool_choice: 'tool calling is not supported by this server',
-  parallel_tool_calls: 'tool calling is not supported by this server',
+  tool_choice: 'tool calling is not supported by this server (only tool_choice "none")',
   functions: 'function calling is not supported by this server',
   function_call: 'function calling is not supported by this server',
   response_format: "only response_format {\"type\": \"text\"} is supported",
-  echo: 'echo is not supported (only echo=false)',
-  suffix: 'suffix is not supported',
-  audio: 'audio output is not supported',
-  modalities: 'only text output is supported',
-  prediction: 'predicted outputs are not supported',
-  web_search_options: 'web search is not supported',
+  // ── Decoding controls the decode worker implements ──
   reasoning_effort: 'reasoning_effort is not supported; use chat_template_kwargs',
-  store: 'stored completions are not supported',
-  metadata: 'stored completions are not supported',
-  service_tier: 'service tiers are not supported',
 };
 
 /** `/messages/0/content` → `messages[0].content`; with the value, numeric object keys stay `.5`. */
@@ -59,22 +60,90 @@ function describe(error: ValueError): string {
   return `${JSON.stringify(error.value)} is not one of the accepted forms`;
 }
 
-/** A nullable field's error is about its one non-null form: report that error, at its own path. */
-function unwrapNullable(error: ValueError): ValueError {
+/** The JSON type of a value as a schema's `type` names it. */
+function jsonType(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'array';
+  if (typeof value === 'number') return Number.isInteger(value) ? 'integer' : 'number';
+  return typeof value;
+}
+
+function typeMatches(schema: TSchema, value: unknown): boolean {
+  const t = jsonType(value);
+  if (schema.type === t || (schema.type === 'number' && t === 'integer')) return true;
+  return schema.type === undefined && 'const' in schema && schema.const === value;
+}
+
+/** The literal values a property's schema allows (a literal or a union of literals), or null. */
+function literals(schema: TSchema | undefined): unknown[] | null {
+  if (!schema) return null;
+  if ('const' in schema) return [schema.const];
+  const variants = schema.anyOf as TSchema[] | undefined;
+  if (variants && variants.length > 0 && variants.every((v) => 'const' in v)) return variants.map((v) => v.const);
+  return null;
+}
+
+/** For a union of objects told apart by a literal property (`role`), the variants the value claims. */
+function byDiscriminator(variants: TSchema[], value: Record<string, unknown>): { key: string; matches: number[]; allowed: unknown[] } | null {
+  const first = variants[0]?.properties as Record<string, TSchema> | undefined;
+  if (!first || !variants.every((v) => v.type === 'object')) return null;
+  const key = Object.keys(first).find((k) => variants.every((v) => literals((v.properties as Record<string, TSchema>)[k]) !== null));
+  if (key === undefined) return null;
+  const allowed = variants.flatMap((v) => literals((v.properties as Record<string, TSchema>)[key])!);
+  const matches = variants.map((v, i) => [v, i] as const)
+    .filter(([v]) => literals((v.properties as Record<string, TSchema>)[key])!.includes(value[key])).map(([, i]) => i);
+  return { key, matches, allowed };
+}
+
+/**
+ * A union reports only "Expected union value". Narrow it to the variant the value was
+ * meant to be (the only one of its JSON type, or the one its `role` names) and report
+ * that variant's error, at its own path. A discriminator that matches no variant is
+ * reported on the discriminator itself (`messages[0].role`).
+ */
+function narrow(error: ValueError): ValueError {
   while (error.type === ValueErrorType.Union) {
     const variants = (error.schema.anyOf ?? []) as TSchema[];
-    const nonNull = variants.map((v, i) => [v, i] as const).filter(([v]) => v.type !== 'null');
-    if (variants.length !== 2 || nonNull.length !== 1 || error.value === null) break;
-    const inner = [...error.errors[nonNull[0][1]]][0];
+    let pick = variants.map((v, i) => [v, i] as const).filter(([v]) => typeMatches(v, error.value)).map(([, i]) => i);
+    const value = error.value;
+    if (pick.length > 1 && value !== null && typeof value === 'object' && !Array.isArray(value)) {
+      const d = byDiscriminator(variants, value as Record<string, unknown>);
+      if (d && d.matches.length === 0) {
+        const message = `expected one of ${d.allowed.map((a) => JSON.stringify(a)).join(', ')}`;
+        const at = (value as Record<string, unknown>)[d.key];
+        return { ...error, type: ValueErrorType.Literal, path: `${error.path}/${d.key}`, value: at, message };
+      }
+      if (d) pick = d.matches;
+    }
+    if (pick.length !== 1) break;
+    const inner = [...error.errors[pick[0]]][0];
     if (!inner) break;
     error = inner;
   }
   return error;
 }
 
+/** Content parts other than text (images, audio, files) would be dropped: the model cannot see them. */
+const contentPart = /^\/messages\/(\d+)\/content\/(\d+)(\/|$)/;
+
+function nonTextPart(path: string, body: unknown): string | null {
+  const m = contentPart.exec(path);
+  if (!m) return null;
+  const messages = (body as { messages?: unknown } | undefined)?.messages;
+  const content = Array.isArray(messages) ? (messages[Number(m[1])] as { content?: unknown } | undefined)?.content : undefined;
+  const part = Array.isArray(content) ? (content[Number(m[2])] as { type?: unknown } | undefined) : undefined;
+  const type = part !== null && typeof part === 'object' ? part.type : undefined;
+  return typeof type === 'string' && type !== 'text' && type !== 'refusal' ? `messages[${m[1]}].content[${m[2]}].type` : null;
+}
+
 export function toSelarError(raw: ValueError, body?: unknown): SelarError {
-  const error = unwrapNullable(raw);
+  const error = narrow(raw);
   const param = paramName(error.path, body);
+  const part = nonTextPart(error.path, body);
+  if (part !== null) {
+    return new SelarError('invalid_request', `Invalid value for '${part}': this server serves a text-only model; `
+      + 'only "text" content parts are accepted', part);
+  }
   // Anything wrong inside a field we deliberately do not support is reported on that field.
   const field = error.path.split('/')[1];
   if (field !== undefined && Object.hasOwn(unsupported, field)) return new SelarError('invalid_request', unsupported[field], field);

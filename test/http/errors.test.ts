@@ -29,8 +29,9 @@ const chatCases: Case[] = [
   ['selar.hot_temperature 0', { selar: { mode: 'hot', hot_temperature: 0 } }, 400, 'selar.hot_temperature'],
   ['selar.hot_temperature outside hot mode', { selar: { mode: 'selar', hot_temperature: 2 } }, 400, 'selar.hot_temperature'],
   ['unknown message field', { messages: [{ role: 'user', content: 'Hi', tool_calls: [] }] }, 400, 'messages[0].tool_calls'],
-  ['tool role', { messages: [{ role: 'tool', content: 'x' }] }, 400, 'messages[0].role'],
-  ['image part', { messages: [{ role: 'user', content: [{ type: 'image_url', image_url: { url: 'x' } }] }] }, 400, 'messages[0].content'],
+  ['tool message without its call id', { messages: [{ role: 'tool', content: 'x' }] }, 400, 'messages[0].tool_call_id'],
+  ['unknown role', { messages: [{ role: 'robot', content: 'x' }] }, 400, 'messages[0].role'],
+  ['image part', { messages: [{ role: 'user', content: [{ type: 'image_url', image_url: { url: 'x' } }] }] }, 400, 'messages[0].content[0].type'],
   ['empty messages', { messages: [] }, 400, 'messages'],
   ['missing messages', { messages: undefined }, 400, 'messages'],
   ['missing model', { model: undefined }, 400, 'model'],
@@ -56,7 +57,7 @@ const chatCases: Case[] = [
   ['top_logprobs without logprobs', { top_logprobs: 2 }, 400, 'top_logprobs'],
   ['top_logprobs above 20', { logprobs: true, top_logprobs: 21 }, 400, 'top_logprobs'],
   ['stream_options without stream', { stream_options: { include_usage: true } }, 400, 'stream_options'],
-  ['unknown stream_options field', { stream: true, stream_options: { include_obfuscation: true } }, 400, 'stream_options.include_obfuscation'],
+  ['unknown stream_options field', { stream: true, stream_options: { include_usages: true } }, 400, 'stream_options.include_usages'],
   ['ignore_eos type', { ignore_eos: 1 }, 400, 'ignore_eos'],
   ['chat_template_kwargs overriding messages', { chat_template_kwargs: { messages: [] } }, 400, 'chat_template_kwargs.messages'],
   ['unknown model', { model: 'gpt-4o' }, 404, 'model', 'model_not_found'],
@@ -66,7 +67,7 @@ const chatCases: Case[] = [
 ];
 
 const completionCases: Case[] = [
-  ['echo', { echo: true }, 400, 'echo'],
+  ['echo with logprobs', { echo: true, logprobs: 1 }, 400, 'echo'],
   ['suffix', { suffix: 'x' }, 400, 'suffix'],
   ['best_of other than n', { best_of: 2 }, 400, 'best_of'],
   ['prompt id out of vocabulary', { prompt: [1, 99] }, 400, 'prompt'],

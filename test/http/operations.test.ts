@@ -43,6 +43,17 @@ t.test('metrics in Prometheus text format', async (t) => {
   for (const line of text.trim().split('\n')) t.match(line, /^(# (HELP|TYPE) \w+ .+|\w+(\{[^}]*\})? [-+\dInfe.]+)$/, 'well-formed line');
 });
 
+t.test('models report the SeLaR defaults in effect: the model\'s where it sets them, else the flags', async (t) => {
+  const { app } = await testApp(t, {
+    engine: { model: { selarDefaults: { entropy_threshold: 0.3, scope: 'thinking' } } }, argv: ['--selar-top-k', '4'],
+  });
+  const [m] = (await app.inject({ url: '/v1/models' })).json().data;
+  t.same(m.selar_defaults, {
+    mode: 'selar', top_k: 4, entropy_threshold: 0.3, contrastive_weight: 1, discrete_tokens: 'math', scope: 'thinking',
+    entropy: 'topk', hot_temperature: 1.5,
+  });
+});
+
 t.test('readiness: 503 while the model loads, 200 after, 503 while draining', async (t) => {
   let loaded!: () => void;
   const readyWhen = new Promise<void>((r) => { loaded = r; });

@@ -55,6 +55,17 @@ t.test('precedence: request, then generation_config, then server config', async 
   t.equal(plan({ temperature: null }, { model }).sequences[0].sampling.temperature, 0.6, 'null means not given');
 });
 
+t.test('selar precedence: request, then the model\'s recommended defaults, then the flags', async (t) => {
+  const argv = ['--selar-top-k', '5', '--selar-entropy-threshold', '0.7', '--selar-scope', 'thinking', '--selar-mode', 'soft'];
+  const model = { selarDefaults: { entropy_threshold: 0.25, top_k: 4, mode: 'selar' as const, hot_temperature: 2 } };
+  const fromModel = plan({}, { argv, model }).sequences[0].selar;
+  t.match(fromModel, { mode: 'selar', topK: 4, entropyThreshold: 0.25, scope: 'thinking', hotTemperature: 2 },
+    'the model wins over the flags; the flags fill what the model leaves out');
+  const fromRequest = plan({ selar: { entropy_threshold: 0.9, mode: 'off' } }, { argv, model }).sequences[0].selar;
+  t.match(fromRequest, { mode: 'off', topK: 4, entropyThreshold: 0.9, scope: 'thinking' }, 'the request wins over the model');
+  t.match(plan({ selar: null }, { argv, model }).sequences[0].selar, { entropyThreshold: 0.25 }, 'null means not given');
+});
+
 t.test('every request parameter reaches the GenerationRequest', async (t) => {
   const p = plan({
     seed: 42, n: 3, stop: ['!', 'world'], max_completion_tokens: 9, min_tokens: 2, ignore_eos: true,

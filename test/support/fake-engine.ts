@@ -41,6 +41,7 @@ export const TINY_MODEL: ModelInfo = {
   eosTokenIds: [2],
   thinkTokenIds: null,
   generationDefaults: {},
+  selarDefaults: {},
 };
 
 export class FakeEngine implements Engine {

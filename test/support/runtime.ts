@@ -60,9 +60,9 @@ export async function runRecorded(rt: Runtime, requests: GenerationRequest[], ba
     rowsPerPass.push(cache.batch);
     return forward.call(this, cache, embeds, T);
   };
-  Sequence.prototype.step = function (this: Sequence, logits: Float32Array) {
+  Sequence.prototype.step = function (this: Sequence, logits: Float32Array, positions: number) {
     steps.get(this.request.id)?.push({ pass: rowsPerPass.length - 1, logits: logits.slice() });
-    return step.call(this, logits);
+    return step.call(this, logits, positions);
   };
   try {
     return { events: await runAll(rt, requests, batching), steps, rowsPerPass };

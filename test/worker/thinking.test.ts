@@ -26,7 +26,7 @@ async function decode(rt: Runtime, prompt: number[], script: number[], selar: Pa
   let step = 0;
   rt.decoder.forward = async function (this: typeof rt.decoder, cache, embeds, T) {
     const real = await forward.call(this, cache, embeds, T);
-    return real.map(() => forcing(script[step++], rt.decoder.vocabSize));
+    return { ...real, logits: real.logits.map(() => forcing(script[step++], rt.decoder.vocabSize)) };
   };
   try {
     const req = request(prompt, { selar: { mode: 'selar', entropyThreshold: 0.5, ...selar }, stop: { maxTokens: script.length, ...stop } });

@@ -55,17 +55,34 @@ def split_special(text):
             yield piece in SPECIAL_TOKENS, piece
 
 
-def train_bpe(texts, vocab_size):
-    """Greedy BPE: repeatedly merge the most frequent adjacent pair (ties -> lexicographically smallest)."""
+def _apply_merge(seqs, best):
+    joined = best[0] + best[1]
+    for w, s in seqs.items():
+        i, out = 0, []
+        while i < len(s):
+            if i + 1 < len(s) and s[i] == best[0] and s[i + 1] == best[1]:
+                out.append(joined)
+                i += 2
+            else:
+                out.append(s[i])
+                i += 1
+        seqs[w] = out
+
+
+def train_bpe(texts, vocab_size, init_merges=()):
+    """Greedy BPE: repeatedly merge the most frequent adjacent pair (ties -> lexicographically smallest).
+    init_merges are applied first and kept in front, so a larger vocabulary can extend a smaller one."""
     words = Counter()
     for t in texts:
         for special, piece in split_special(t):
             if not special:
                 words.update(pre_tokenize(piece))
     seqs = {w: list(w) for w in words}
+    merges = [tuple(m) for m in init_merges]
+    for m in merges:
+        _apply_merge(seqs, m)
     n_merges = vocab_size - 256 - len(SPECIAL_TOKENS)
-    merges = []
-    for _ in range(n_merges):
+    while len(merges) < n_merges:
         pairs = Counter()
         for w, c in words.items():
             s = seqs[w]
@@ -75,29 +92,25 @@ def train_bpe(texts, vocab_size):
             break
         best = min(pairs.items(), key=lambda kv: (-kv[1], kv[0]))[0]
         merges.append(best)
-        joined = best[0] + best[1]
-        for w, s in seqs.items():
-            i, out = 0, []
-            while i < len(s):
-                if i + 1 < len(s) and s[i] == best[0] and s[i + 1] == best[1]:
-                    out.append(joined)
-                    i += 2
-                else:
-                    out.append(s[i])
-                    i += 1
-            seqs[w] = out
+        _apply_merge(seqs, best)
     return merges
 
 
 class ByteBPE:
-    def __init__(self, merges):
+    """Ids: 256 bytes, the first n_base merges, the special tokens, then any further merges.
+    n_base defaults to all merges; an extended vocabulary keeps every id of the one it extends."""
+
+    def __init__(self, merges, n_base=None):
         self.merges = [tuple(m) for m in merges]
+        self.n_base = len(self.merges) if n_base is None else n_base
         self.ranks = {m: i for i, m in enumerate(self.merges)}
         self.vocab = {BYTE_ENCODER[b]: b for b in range(256)}
-        for a, b in self.merges:
+        for a, b in self.merges[:self.n_base]:
             self.vocab[a + b] = len(self.vocab)
         for t in SPECIAL_TOKENS:
             self.vocab[t] = len(self.vocab)
+        for a, b in self.merges[self.n_base:]:
+            self.vocab[a + b] = len(self.vocab)
         self.id_to_token = {i: t for t, i in self.vocab.items()}
         self.special_ids = {t: self.vocab[t] for t in SPECIAL_TOKENS}
         self._cache = {}
@@ -186,4 +199,5 @@ class ByteBPE:
     def load(cls, path):
         with open(path, encoding="utf-8") as f:
             j = json.load(f)
-        return cls([tuple(m) for m in j["model"]["merges"]])
+        first_special = min(t["id"] for t in j["added_tokens"])
+        return cls([tuple(m) for m in j["model"]["merges"]], n_base=first_special - 256)

@@ -4,13 +4,15 @@ usage: /usr/bin/python3 dump_tokenizer_samples.py MODEL_DIR OUT.json [--n 300]
 """
 import argparse
 import json
+import os
 import random
 
 from bpe_tokenizer import ByteBPE
 from chat_format import SYSTEM_PROMPTS, assistant_reply, prompt_messages, render_messages, training_text
+from dataset import sample_stream
 from problems import problem_stream
 
-EXTRA = ["Hello, world!", "  leading spaces and trailing  ", "tabs\tand\nnewlines\n\n", "x_y = 3.14159; it's 12:30", "don't 'quote' me", "1000000 + 2 = ?"]
+EXTRA = ["17×23", "84 ÷ 4 = ?", "6 × 7 ×", "Solve step by step: what is 17 × 23?", "Hello, world!", "  leading spaces and trailing  ", "tabs\tand\nnewlines\n\n", "x_y = 3.14159; it's 12:30", "don't 'quote' me", "1000000 + 2 = ?"]
 
 
 def main():
@@ -21,10 +23,10 @@ def main():
     a = ap.parse_args()
     tok = ByteBPE.load(f"{a.model_dir}/tokenizer.json")
     rng = random.Random(12345)
-    stream = problem_stream(12345)
+    streams = [problem_stream(12345), sample_stream(12345)]  # both generations' language
     samples = []
     for i in range(a.n):
-        p = next(stream)
+        p = next(streams[i % 2])
         system = rng.choice(SYSTEM_PROMPTS) if i % 3 == 0 else None
         prompt, completion = training_text(p, system)
         msgs = prompt_messages(p, system)
@@ -36,10 +38,12 @@ def main():
             "prompt_messages": msgs,
             "prompt": prompt,
         })
-    for t in EXTRA:
+    here = os.path.dirname(os.path.abspath(__file__))
+    handwritten = os.path.join(here, "../../data/eval/handwritten.jsonl")
+    for t in EXTRA + [json.loads(l)["question"] for l in open(handwritten, encoding="utf-8")]:
         samples.append({"text": t, "ids": tok.encode(t)})
-    with open(a.out, "w") as f:
-        json.dump({"special_ids": tok.special_ids, "samples": samples}, f)
+    with open(a.out, "w", encoding="utf-8") as f:
+        json.dump({"special_ids": tok.special_ids, "samples": samples}, f, ensure_ascii=False)
 
 
 if __name__ == "__main__":

@@ -34,6 +34,7 @@ def main():
     ap.add_argument("--json")
     ap.add_argument("--limit", type=int, default=0, help="problems per depth (0 = all)")
     ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument("--max-new-tokens", type=int, default=128, help="second-generation traces are longer: 200")
     a = ap.parse_args()
     torch.set_num_threads(a.threads)
     tok = ByteBPE.load(os.path.join(a.model_dir, "tokenizer.json"))
@@ -48,7 +49,7 @@ def main():
     for i in range(0, len(recs), bs):
         chunk = recs[i:i + bs]
         prompts = [tok.encode(render_messages([{"role": "user", "content": r["question"]}], True)) for r in chunk]
-        outs = greedy_generate(model, prompts, tok.special_ids[IM_END], tok.special_ids[EOT])
+        outs = greedy_generate(model, prompts, tok.special_ids[IM_END], tok.special_ids[EOT], a.max_new_tokens)
         for r, o in zip(chunk, outs):
             text = tok.decode(o)
             gold = int(r["answer"].split("####")[-1].strip())

@@ -1,8 +1,9 @@
 """Exports a checkpoint to the Optimum-style folder the engine loads.
 
-usage: /usr/bin/python3 export_onnx.py CKPT.pt MODEL_DIR
+usage: /usr/bin/python3 export_onnx.py CKPT.pt MODEL_DIR [--selar '{"entropy_threshold": 0.3, "top_k": 3}']
 Writes MODEL_DIR/onnx/model.onnx (opset 17, weights inline), config.json and
-generation_config.json next to the tokenizer files build_tokenizer.py wrote.
+generation_config.json next to the tokenizer files build_tokenizer.py wrote. --selar puts the
+model's recommended SeLaR defaults (tuned with gate_stats.py) into generation_config.json.
 
 ONNX interface (names as Optimum's decoder-with-past export):
   inputs  input_ids int64 [batch, seq], attention_mask int64 [batch, past+seq],
@@ -66,6 +67,7 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("ckpt")
     ap.add_argument("model_dir")
+    ap.add_argument("--selar", default=None, help="JSON object of recommended SeLaR defaults")
     a = ap.parse_args()
     model = load_model(a.ckpt)
     c = model.config
@@ -100,7 +102,10 @@ def main():
     with open(os.path.join(a.model_dir, "config.json"), "w") as f:
         json.dump(config, f, indent=2)
     with open(os.path.join(a.model_dir, "generation_config.json"), "w") as f:
-        json.dump({"eos_token_id": eos, "pad_token_id": tok.special_ids[EOT], "do_sample": False, "max_new_tokens": 256}, f, indent=2)
+        gen = {"eos_token_id": eos, "pad_token_id": tok.special_ids[EOT], "do_sample": False, "max_new_tokens": 256}
+        if a.selar:
+            gen["selar"] = json.loads(a.selar)
+        json.dump(gen, f, indent=2)
     print("exported", os.path.getsize(os.path.join(a.model_dir, "onnx", "model.onnx")), "bytes")
 
 

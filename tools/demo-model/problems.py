@@ -12,6 +12,8 @@ Text is ASCII only: the Python tokenizer mirrors the JS one exactly on ASCII.
 import random
 from dataclasses import dataclass, field
 
+from traces import Retry as _Retry, apply_op
+
 KINDS = ("shopping", "sharing", "rates", "ages", "collections")
 MAX_RESULT = 999
 
@@ -68,24 +70,12 @@ class _Chain:
         self.steps = []
 
     def op(self, a, op, b):
-        if op == "+":
-            r = a + b
-        elif op == "-":
-            r = a - b
-        elif op == "*":
-            r = a * b
-        else:
-            if b == 0 or a % b:
-                raise _Retry
-            r = a // b
+        r = apply_op(a, op, b)
         if not (1 <= r <= MAX_RESULT):
             raise _Retry
         self.steps.append((a, op, b, r))
         return r
 
-
-class _Retry(Exception):
-    pass
 
 
 def _cap(s):

@@ -25,9 +25,10 @@ DEPTH_WEIGHTS = (2, 3, 3, 3)  # deeper problems carry more arithmetic per token;
 SYSTEM_PROB = 0.15  # sometimes a system message, so served chats with one still look familiar
 
 
-def batches(tok, seed, batch_size, held_out):
+def batches(tok, seed, batch_size, held_out, stream=None):
+    """stream: anything yielding objects with .question, .reasoning_lines() and .answer (default: first generation)."""
     rng = random.Random(seed + 1)
-    stream = problem_stream(seed, DEPTH_WEIGHTS)
+    stream = problem_stream(seed, DEPTH_WEIGHTS) if stream is None else stream
     pad = tok.special_ids[EOT]
     while True:
         # draw 4 batches' worth, sort by length and cut: far less padding than random batches

@@ -8,6 +8,7 @@ import type { ServingContext } from '../serving/context.js';
 import type { GenerationPlan } from '../serving/plan.js';
 import { generateResponse, generateStream, type GenerationObserver } from '../serving/run-generation.js';
 import { sseError } from '../serving/sse.js';
+import { checkGrammar } from '../serving/structured-output.js';
 import { toOpenAIError } from '../serving/openai-error.js';
 import { sendError } from './errors.js';
 import type { Lifecycle } from './lifecycle.js';
@@ -60,6 +61,7 @@ export function generationHandler<B>(endpoint: 'chat' | 'completions', planOf: (
   return async function handle(req: FastifyRequest<{ Body: B }>, reply: FastifyReply): Promise<unknown> {
     const startedAt = performance.now();
     const plan = planOf(req.body as B, ctx);
+    if (plan.params.grammar) await checkGrammar(plan.params.grammar);
     const promptTokens = plan.prompts.reduce((s, p) => s + p.length, 0);
     req.log.info({
       endpoint, id: plan.id, n: plan.params.n, stream: plan.params.stream, promptTokens,

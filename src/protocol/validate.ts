@@ -17,12 +17,11 @@ const unsupported: Record<string, string> = {
   web_search_options: 'web search is not supported',
   suffix: 'suffix is not supported',
   chat_template: 'a chat template per request is not accepted (as in vLLM by default); the model\'s own template is used',
-  // ── Tool calling and structured outputs ──
+  // ── Tool calling ──
   tools: 'tool calling is not supported by this server',
   tool_choice: 'tool calling is not supported by this server (only tool_choice "none")',
   functions: 'function calling is not supported by this server',
   function_call: 'function calling is not supported by this server',
-  response_format: "only response_format {\"type\": \"text\"} is supported",
   // ── Decoding controls the decode worker implements ──
   reasoning_effort: 'reasoning_effort is not supported; use chat_template_kwargs',
 };

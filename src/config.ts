@@ -142,7 +142,7 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv = pro
   return Object.freeze(out) as unknown as Config;
 }
 
-/** The option table for `--help` and the README. */
+/** The option table for `--help` and docs/configuration.md. */
 export function configTable(): string {
   const rows = keys.map((k) => {
     const def = defaultOf(k);

@@ -142,7 +142,7 @@ export class Scheduler {
         this.beforeStep?.();
         this.steps++;
         const embeds = new Float32Array(group.length * T * dim);
-        rows.forEach((r, i) => embeds.set(r, i * T * dim));
+        for (let i = 0; i < rows.length; i++) embeds.set(rows[i]!, i * T * dim);
         const started = performance.now();
         const logits = await cohort.forward(embeds, T, all);
         this.lastPrefillMs = performance.now() - started;
@@ -180,7 +180,7 @@ export class Scheduler {
       this.beforeStep?.();
       this.steps++;
       const embeds = new Float32Array(members.length * dim);
-      members.forEach((m, i) => embeds.set(m.nextInput, i * dim));
+      for (let i = 0; i < members.length; i++) embeds.set(members[i]!.nextInput, i * dim);
       const logits = await cohort.forward(embeds, 1);
       for (let i = 0; i < members.length; i++) {
         if (await this.emitOrFail(members[i], logits[i], cohort.positions(i))) finished.push(members[i]);

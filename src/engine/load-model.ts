@@ -36,6 +36,7 @@ export async function loadModel(dir: string, opts: { dtype: string; modelId?: st
     vocabSize: derived.vocabSize,
     hiddenSize: derived.hiddenSize,
     eosTokenIds: eos,
+    promptLogits: !derived.logitsLastOnly || derived.logitsToKeepInput !== null,
     thinkTokenIds: tokenizer.thinkIds,
     generationDefaults: Object.fromEntries(Object.entries(layout.generationDefaults).filter(([, v]) => v !== undefined)),
     selarDefaults: layout.selarDefaults,

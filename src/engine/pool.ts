@@ -8,7 +8,7 @@ import type { FromWorker, ToWorker, WorkerInit } from './protocol.js';
 import type { Engine, EngineStats, GenerationEvent, GenerationRequest, ModelInfo } from './types.js';
 import { EventChannel } from './event-channel.js';
 
-interface Job {
+export interface Job {
   request: GenerationRequest;
   channel: EventChannel;
   worker: PoolWorker | null;
@@ -170,7 +170,7 @@ export class WorkerPool implements Engine {
       }
       signal.addEventListener('abort', () => this.cancel(job), { once: true });
     }
-    this.queue.push(job);
+    enqueue(this.queue, job);
     this.drain();
     return job.channel;
   }
@@ -210,4 +210,15 @@ export class WorkerPool implements Engine {
     for (const job of this.queue.splice(0)) job.channel.fail(new SelarError('shutting_down', 'the server is shutting down'));
     await Promise.all(this.workers.map((w) => w?.thread.terminate()));
   }
+}
+
+/**
+ * Inserts by priority: before the first job with a higher value, so lower values are
+ * admitted first and equal values keep their arrival order (vLLM's priority policy).
+ */
+export function enqueue(queue: Job[], job: Job): void {
+  const p = job.request.priority;
+  let at = queue.length;
+  while (at > 0 && queue[at - 1].request.priority > p) at--;
+  queue.splice(at, 0, job);
 }

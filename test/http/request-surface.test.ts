@@ -54,9 +54,6 @@ t.test('what would change the result is refused, naming the param', async (t) =>
     t.equal(res.statusCode, 400, JSON.stringify(body));
     t.equal(res.json().error.param, param, JSON.stringify(body));
   }
-  const echoLogprobs = await complete(app, { echo: true, logprobs: 1 });
-  t.equal(echoLogprobs.statusCode, 400);
-  t.equal(echoLogprobs.json().error.param, 'echo');
 });
 
 t.test('n_predict is max_tokens; truncate_prompt_tokens keeps the prompt\'s tail', async (t) => {

@@ -125,6 +125,27 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv = pro
     else if (fromEnv !== undefined && fromEnv !== '') out[key] = coerce(key, fromEnv, envName(key));
     else if (defaultOf(key) !== undefined) out[key] = structuredClone(defaultOf(key));
   }
+  return checked(out);
+}
+
+/**
+ * A configuration from typed values over the defaults, for commands that start a
+ * server or engine themselves (selar generate, selar eval): no flags to format and
+ * parse back, and no environment (SELAR_* variables meant for a separately run server
+ * must not change what they do). Validated as loadConfig validates.
+ */
+export function configFrom(values: Partial<Static<typeof ConfigSchema>>): Config {
+  const out: Record<string, unknown> = {};
+  for (const key of keys) {
+    const given = values[key];
+    if (given !== undefined) out[key] = structuredClone(given);
+    else if (defaultOf(key) !== undefined) out[key] = structuredClone(defaultOf(key));
+  }
+  return checked(out);
+}
+
+/** Validates a filled-in configuration and freezes it. */
+function checked(out: Record<string, unknown>): Config {
   try {
     validator(ConfigSchema).parse(out);
   } catch (err) {

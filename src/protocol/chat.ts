@@ -5,6 +5,7 @@ import {
 } from './common.js';
 import { ChatMessage, TextContentPart } from './messages.js';
 import { structuredOutputFields } from './structured-outputs.js';
+import { ResponseToolCall, ToolCallDelta, toolFields } from './tools.js';
 
 /**
  * OpenAI fields with no meaning for a self-hosted server that serves one model: accepted,
@@ -52,14 +53,6 @@ const templateFields = {
   })),
 };
 
-// ── Tool calling ─────────────────────────────────────────────────────────────────────
-// Until it is implemented only the no-op values are accepted; anything else gets a 400
-// naming the param (validate.ts). `tools`, `functions` and `function_call` are not
-// listed, so they are rejected outright.
-const toolFields = {
-  tool_choice: OptionalNullable(Type.Literal('none', { description: 'only "none" until tools are supported' })),
-  parallel_tool_calls: OptionalNullable(Type.Boolean({ description: 'no-op without tools' })),
-};
 // ────────────────────────────────────────────────────────────────────────────────────
 
 export const ChatCompletionRequest = Type.Object(
@@ -97,6 +90,9 @@ const choiceExtensions = {
   selar_trace: Type.Optional(Type.Array(SelarTraceEntry, { description: 'with selar.trace' })),
 };
 
+/** Chat adds "tool_calls": the model called tools (and the choice ended there). */
+const ChatFinishReason = StringEnum(['stop', 'length', 'tool_calls'] as const);
+
 export const ChatCompletion = Type.Object({
   id: Type.String(),
   object: Type.Literal('chat.completion'),
@@ -107,12 +103,13 @@ export const ChatCompletion = Type.Object({
     index: Type.Integer(),
     message: Type.Object({
       role: Type.Literal('assistant'),
-      content: Type.String(),
+      content: Nullable(Type.String({ description: 'null when the message is tool calls only' })),
       reasoning_content: Type.Optional(Nullable(Type.String({ description: 'reasoning models only' }))),
       refusal: Type.Null(),
+      tool_calls: Type.Optional(Type.Array(ResponseToolCall)),
     }),
     logprobs: Nullable(ChatLogprobs),
-    finish_reason: FinishReason,
+    finish_reason: ChatFinishReason,
     ...choiceExtensions,
   })),
   usage: Usage,
@@ -132,9 +129,10 @@ export const ChatCompletionChunk = Type.Object({
       role: Type.Optional(Type.Literal('assistant')),
       content: Type.Optional(Type.String()),
       reasoning_content: Type.Optional(Type.String()),
+      tool_calls: Type.Optional(Type.Array(ToolCallDelta)),
     }),
     logprobs: Nullable(ChatLogprobs),
-    finish_reason: Nullable(FinishReason),
+    finish_reason: Nullable(ChatFinishReason),
     ...choiceExtensions,
   })),
   usage: Type.Optional(Nullable(Usage)),

@@ -82,7 +82,7 @@ export async function* generateStream(plan: GenerationPlan, ctx: ServingContext,
       }
       const delta = apply(states, ev, observer);
       const send = delta && batcher.add(delta);
-      if (send) out += sseData(chunks.delta(send));
+      if (send) out += chat ? chat.frames(send, states[send.index]).map(sseData).join('') : sseData(chunks.delta(send));
       if (out !== '') yield out;
     }
   } catch (err) {

@@ -1,7 +1,7 @@
 // /v1/chat/completions: request, response and stream-chunk schemas.
 import { Type, type Static } from '@sinclair/typebox';
 import {
-  FinishReason, Nullable, OptionalNullable, PromptTokenIds, SelarTraceEntry, StringEnum, Usage, promptFields, samplingFields,
+  Nullable, OptionalNullable, PromptTokenIds, SelarTraceEntry, StringEnum, Usage, promptFields, samplingFields,
 } from './common.js';
 import { ChatMessage, TextContentPart } from './messages.js';
 import { structuredOutputFields } from './structured-outputs.js';

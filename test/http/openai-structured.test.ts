@@ -7,7 +7,7 @@ import { zodResponseFormat } from 'openai/helpers/zod';
 import { z } from 'zod';
 import { buildApp } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
-import { createEngine } from '../../src/engine/pool.js';
+import { createEngine } from '../../src/engine/create-engine.js';
 import { llamaModel } from '../support/models.js';
 
 const Person = z.object({

@@ -6,7 +6,7 @@ import { Ajv } from 'ajv';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
-import { createEngine } from '../../src/engine/pool.js';
+import { createEngine } from '../../src/engine/create-engine.js';
 import { llamaModel } from '../support/models.js';
 import { post, sseData } from './helpers.js';
 

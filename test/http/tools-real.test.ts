@@ -9,7 +9,7 @@ import t from 'tap';
 import { Ajv } from 'ajv';
 import { buildApp } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
-import { createEngine } from '../../src/engine/pool.js';
+import { createEngine } from '../../src/engine/create-engine.js';
 import { llamaModel } from '../support/models.js';
 import { post, sseData } from './helpers.js';
 

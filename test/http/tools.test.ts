@@ -10,7 +10,7 @@ import { ChatCompletionRequest } from '../../src/protocol/chat.js';
 import { renderChatPrompt } from '../../src/serving/chat-request.js';
 import { servingContext } from '../../src/serving/context.js';
 import { resolveTools } from '../../src/serving/tool-request.js';
-import { validator } from '../../src/serving/validate.js';
+import { validator } from '../../src/protocol/validate.js';
 import { FakeEngine, type ScriptToken } from '../support/fake-engine.js';
 import { tinyTokenizer } from '../support/tiny-tokenizer.js';
 import { chat, sseData, testApp } from './helpers.js';

@@ -59,11 +59,13 @@ export const ConfigSchema = Type.Object({
   drainTimeoutMs: Ms(30_000, 'on SIGTERM/SIGINT, how long in-flight requests may finish'),
   retryAfterS: Type.Integer({ minimum: 1, default: 1, description: 'Retry-After seconds sent with 429' }),
   logLevel: StringEnum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const, { description: 'pino log level' }),
+  toolCallParser: StringEnum(['auto', 'hermes', 'llama3_json', 'mistral', 'generic'] as const, { description: 'how the model writes tool calls (auto: detected from the chat template; generic: a JSON envelope any model can follow)' }),
   logPrompts: Type.Boolean({ default: false, description: 'log prompt text with each request (off: prompts are never logged)' }),
 }, { additionalProperties: false });
 
 // Enum defaults live here because StringEnum builds a union (no `default` slot of its own).
 const enumDefaults = {
+  toolCallParser: 'auto',
   batching: ENGINE_DEFAULTS.batching,
   dtype: ENGINE_DEFAULTS.dtype,
   selarMode: 'selar',

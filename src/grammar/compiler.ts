@@ -3,18 +3,13 @@
 // first out). A compiled grammar is shared by every sequence that uses it: each
 // sequence gets its own matcher.
 import { asStructuralTag, grammarKey, type GrammarSpec } from './spec.js';
+import { compactStructuralTag } from './compact-tag.js';
+import { JSON_OPTIONS } from './json-options.js';
 import { grammarVocab } from './vocab.js';
 import {
   captureReason, loadXGrammar, type CompiledGrammar, type GrammarCompiler, type GrammarMatcher, type TokenizerInfo,
   type XGrammar,
 } from './xgrammar.js';
-
-/** XGrammar output options: compact JSON (see docs/api.md, "Structured outputs"). */
-const ANY_WHITESPACE = false;
-const STRICT = true;
-/** indent -1: one line, with a space after each separator as Python's json.dumps writes it. */
-const ONE_LINE = -1;
-const SEPARATORS: [string, string] = [', ', ': '];
 
 export class GrammarCache {
   private readonly compiled = new Map<string, CompiledGrammar>();
@@ -76,12 +71,17 @@ export class GrammarCache {
       case 'json_object': return this.compileSchema('{"type": "object"}');
       case 'json_schema': return this.compileSchema(spec.schema);
       case 'ebnf': return this.compiler.compileGrammar(spec.grammar);
-      default: return this.compiler.compileStructuralTag(asStructuralTag(spec)!);
+      default: return this.compileTag(asStructuralTag(spec)!);
     }
   }
 
+  private async compileTag(tag: string): Promise<CompiledGrammar> {
+    return this.compiler.compileStructuralTag(await compactStructuralTag(this.xg, tag));
+  }
+
   private compileSchema(schema: string): Promise<CompiledGrammar> {
-    return this.compiler.compileJSONSchema(schema, ANY_WHITESPACE, ONE_LINE, SEPARATORS, STRICT);
+    const o = JSON_OPTIONS;
+    return this.compiler.compileJSONSchema(schema, o.anyWhitespace, o.indent, o.separators, o.strict);
   }
 
   private evict(): void {

@@ -3,6 +3,7 @@ import { Type, type Static } from '@sinclair/typebox';
 import {
   FinishReason, Nullable, OptionalNullable, PromptTokenIds, SelarTraceEntry, StringEnum, Usage, promptFields, samplingFields,
 } from './common.js';
+import { PromptLogprobs } from './decode-extras.js';
 import { ChatMessage, TextContentPart } from './messages.js';
 
 /**
@@ -116,6 +117,7 @@ export const ChatCompletion = Type.Object({
   })),
   usage: Usage,
   prompt_token_ids: Type.Optional(PromptTokenIds),
+  prompt_logprobs: Type.Optional(PromptLogprobs),
 });
 export type ChatCompletion = Static<typeof ChatCompletion>;
 
@@ -138,5 +140,6 @@ export const ChatCompletionChunk = Type.Object({
   })),
   usage: Type.Optional(Nullable(Usage)),
   prompt_token_ids: Type.Optional(PromptTokenIds),
+  prompt_logprobs: Type.Optional(PromptLogprobs),
 }, { description: 'one `data:` frame of the SSE stream' });
 export type ChatCompletionChunk = Static<typeof ChatCompletionChunk>;

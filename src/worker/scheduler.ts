@@ -9,12 +9,10 @@
 // masked; one pass per step whatever the lengths, rows equal to solo runs up to
 // float rounding. Cancellation is checked between steps, so a cancelled request
 // stops within one.
-import type { GenerationEvent, GenerationRequest } from '../engine/types.js';
+import type { Batching, GenerationEvent, GenerationRequest } from '../engine/types.js';
 import type { DecoderSession } from './decoder-session.js';
 import { Cohort } from './cohort.js';
 import { Sequence, type SequenceContext } from './sequence.js';
-
-export type Batching = 'exact' | 'padded';
 
 /** An idle scheduler waits this share of the last prefill's duration for companions, */
 const GATHER_SHARE = 0.02;
@@ -100,14 +98,18 @@ export class Scheduler {
    * those not finished by their first token into a cohort.
    */
   private async prefillWaiting(): Promise<void> {
-    const byLength = new Map<number, Sequence[]>();
+    // Prompts that need every position's logits (prompt logprobs) get passes of their
+    // own, so the [T, V] logits are computed only for them.
+    const byLength = new Map<string, Sequence[]>();
     for (const seq of this.waiting.splice(0)) {
-      const n = seq.request.promptIds.length;
-      const same = byLength.get(n);
+      const key = `${seq.request.promptIds.length}${seq.request.promptLogprobs === null ? '' : '+all'}`;
+      const same = byLength.get(key);
       if (same) same.push(seq);
-      else byLength.set(n, [seq]);
+      else byLength.set(key, [seq]);
     }
-    for (const [T, arrivals] of byLength) {
+    for (const arrivals of byLength.values()) {
+      const T = arrivals[0].request.promptIds.length;
+      const all = arrivals[0].request.promptLogprobs !== null;
       // A sequence whose own input is bad (an id outside the embedding table) fails
       // alone, before the shared pass.
       const dim = this.ctx.embeddings.dim;
@@ -130,10 +132,13 @@ export class Scheduler {
         const embeds = new Float32Array(group.length * T * dim);
         rows.forEach((r, i) => embeds.set(r, i * T * dim));
         const started = performance.now();
-        const logits = await cohort.forward(embeds, T);
+        const logits = await cohort.forward(embeds, T, all);
         this.lastPrefillMs = performance.now() - started;
+        const V = this.decoder.vocabSize;
         for (let i = 0; i < group.length; i++) {
-          if (await this.emitOrFail(group[i], logits[i], cohort.positions(i))) finished.push(group[i]);
+          if (all) group[i].recordPromptLogprobs(logits[i]);
+          const last = all ? logits[i].subarray((T - 1) * V) : logits[i];
+          if (await this.emitOrFail(group[i], last, cohort.positions(i))) finished.push(group[i]);
         }
       } catch (err) {
         for (const seq of group) this.sink.failed(seq.request.id, (err as Error).message);

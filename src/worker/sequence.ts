@@ -2,10 +2,11 @@
 // safe text, detect the end, and feed the next input as the sequence's latent
 // decision (src/sampling/latent) says. No ONNX Runtime here: the scheduler
 // runs the forward passes and hands this class the logits.
-import type { FinishEvent, FinishReason, GenerationRequest, TokenEvent } from '../engine/types.js';
+import type { FinishEvent, FinishReason, GenerationRequest, PromptLogprob, TokenEvent } from '../engine/types.js';
 import { SequenceSampler, type StepDistribution } from '../sampling/sampler.js';
 import { LatentDecision } from '../sampling/latent/decision.js';
 import { randomSeed } from '../sampling/rng.js';
+import { promptLogprobs } from '../sampling/prompt-logprobs.js';
 import { IncrementalDetokenizer, type Decoder } from './detokenizer.js';
 import { StopMatcher } from './stop-matcher.js';
 import type { EmbeddingSource } from './embeddings.js';
@@ -45,14 +46,15 @@ export class Sequence {
   private hotTokens = 0;
   private reasoningTokens = 0;
   private inThink: boolean;
+  private promptEntries: Array<PromptLogprob | null> | null = null;
 
   constructor(request: GenerationRequest, ctx: SequenceContext) {
     this.request = request;
     this.ctx = ctx;
     const seed = request.sampling.seed ?? randomSeed();
     this.sampler = new SequenceSampler(request.sampling, request.selar, ctx.vocabSize, request.promptIds, seed);
-    this.detok = new IncrementalDetokenizer(ctx.tokenizer);
-    this.stop = new StopMatcher(request.stop.strings);
+    this.detok = new IncrementalDetokenizer(ctx.tokenizer, request.skipSpecialTokens);
+    this.stop = new StopMatcher(request.stop.strings, request.stop.includeInOutput);
     this.nextInput = new Float32Array(ctx.embeddings.dim);
     this.latent = new LatentDecision(request.selar, { dim: ctx.embeddings.dim, seed, mathIds: ctx.mathIds });
     this.inThink = ctx.thinkIds ? lastThinkOpen(request.promptIds, ctx.thinkIds) : false;
@@ -66,13 +68,21 @@ export class Sequence {
     return out;
   }
 
+  /** From the prefill's logits of every prompt position: the prompt logprobs the first token event carries. */
+  recordPromptLogprobs(all: Float32Array): void {
+    const k = this.request.promptLogprobs ?? 0;
+    this.promptEntries = promptLogprobs(all, this.ctx.vocabSize, this.request.promptIds, k);
+  }
+
   /**
    * Consumes the logits of the last position and prepares nextInput. `positions`: how
    * many positions of the KV cache the sequence holds after the pass that made them.
    */
   async step(logits: Float32Array, positions: number): Promise<StepOutcome> {
     const { stop } = this.request;
-    const d = this.sampler.distribution(logits, this.generated < stop.minTokens ? stop.eosTokenIds : []);
+    // eos and stop_token_ids are masked until min_tokens.
+    const banned = this.generated < stop.minTokens ? [...stop.eosTokenIds, ...stop.tokenIds] : [];
+    const d = this.sampler.distribution(logits, banned);
     const redraw = this.latent.redrawTemperature(d, this.inThink);
     const choice = this.sampler.choose(d, redraw);
     const token = choice.token;
@@ -88,6 +98,10 @@ export class Sequence {
     if (choice.logprob !== undefined) {
       event.logprob = choice.logprob;
       event.topLogprobs = choice.topLogprobs;
+    }
+    if (this.promptEntries) {
+      event.promptLogprobs = this.promptEntries;
+      this.promptEntries = null;
     }
     return { token: event, finish: reason ? this.finish(reason, cutByStopString) : null };
   }
@@ -106,13 +120,14 @@ export class Sequence {
   /** The text this token releases and whether the sequence ends here. */
   private visibleText(token: number, isTag: boolean, positions: number): VisibleText {
     const { stop } = this.request;
-    // eos is masked until min_tokens, so reaching it here always ends the sequence.
+    // eos and stop_token_ids are masked until min_tokens, so reaching one here ends the sequence.
     let reason: FinishReason | null = null;
     let cutByStopString = false;
-    if (!stop.ignoreEos && stop.eosTokenIds.includes(token)) reason = 'stop';
+    if ((!stop.ignoreEos && stop.eosTokenIds.includes(token)) || stop.tokenIds.includes(token)) reason = 'stop';
 
     let text = '';
-    if (reason === null && !isTag) {
+    // A stop token's own text is output only with include_stop_str_in_output (as in vLLM).
+    if ((reason === null || stop.includeInOutput) && !isTag) {
       const scan = this.stop.push(this.detok.push(token));
       text = scan.text;
       if (scan.stopped) {

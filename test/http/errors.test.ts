@@ -67,7 +67,8 @@ const chatCases: Case[] = [
 ];
 
 const completionCases: Case[] = [
-  ['echo with logprobs', { echo: true, logprobs: 1 }, 400, 'echo'],
+  ['echo type', { echo: 'yes' }, 400, 'echo'],
+  ['prompt_logprobs beyond 20', { prompt_logprobs: 21 }, 400, 'prompt_logprobs'],
   ['suffix', { suffix: 'x' }, 400, 'suffix'],
   ['best_of other than n', { best_of: 2 }, 400, 'best_of'],
   ['prompt id out of vocabulary', { prompt: [1, 99] }, 400, 'prompt'],

@@ -49,7 +49,7 @@ function render(req: ResponseCreateRequest, items: PlacedItem[], ctx: ServingCon
   // reasoning.effort "none" asks for no thinking section: templates with a switch take it from enable_thinking.
   const kwargs = req.reasoning?.effort === 'none' ? { enable_thinking: false } : {};
   const messages = toMessages(req.instructions ?? null, items);
-  const text = renderChatPrompt({ model: req.model, messages, chat_template_kwargs: kwargs }, ctx);
+  const text = renderChatPrompt({ messages, chat_template_kwargs: kwargs }, ctx);
   return { text, ids: ctx.tokenizer.encode(text, false) };
 }
 

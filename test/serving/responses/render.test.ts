@@ -7,7 +7,7 @@ import { ChatMessage } from '../../../src/protocol/messages.js';
 import { toTemplateMessages } from '../../../src/serving/chat-messages.js';
 import type { ConversationItem } from '../../../src/serving/responses/items.js';
 import { toMessages } from '../../../src/serving/responses/input-messages.js';
-import { validator } from '../../../src/serving/validate.js';
+import { validator } from '../../../src/protocol/validate.js';
 import { tinyTokenizer } from '../../support/tiny-tokenizer.js';
 
 const templates = path.resolve(import.meta.dirname, '../../fixtures/chat-templates');

@@ -89,9 +89,22 @@ function byDiscriminator(variants: TSchema[], value: Record<string, unknown>): {
   const key = Object.keys(first).find((k) => variants.every((v) => literals((v.properties as Record<string, TSchema>)[k]) !== null));
   if (key === undefined) return null;
   const allowed = variants.flatMap((v) => literals((v.properties as Record<string, TSchema>)[key])!);
+  if (value[key] === undefined) return { key, matches: closestWithout(variants, key, value), allowed };
   const matches = variants.map((v, i) => [v, i] as const)
     .filter(([v]) => literals((v.properties as Record<string, TSchema>)[key])!.includes(value[key])).map(([, i]) => i);
   return { key, matches, allowed };
+}
+
+/**
+ * A value without the discriminator (a Responses input message may omit `type`): of
+ * the variants where it is optional, those with the most of their required fields present.
+ */
+function closestWithout(variants: TSchema[], key: string, value: Record<string, unknown>): number[] {
+  const required = (v: TSchema) => (v.required ?? []) as string[];
+  const scored = variants.map((v, i) => ({ i, optional: !required(v).includes(key), present: required(v).filter((k) => k in value).length }))
+    .filter((c) => c.optional);
+  const best = Math.max(...scored.map((c) => c.present));
+  return scored.filter((c) => c.present === best).map((c) => c.i);
 }
 
 /**

@@ -63,7 +63,10 @@ export function toMessages(instructions: string | null, items: PlacedItem[]): Ch
         const call: ToolCall = { id: item.call_id, type: 'function', function: { name: item.name, arguments: item.arguments } };
         names.set(item.call_id, item.name);
         if (calls) calls.tool_calls!.push(call);
-        else out.push(calls = { role: 'assistant', content: null, ...takeReasoning(), tool_calls: [call] });
+        else {
+          calls = { role: 'assistant', content: null, ...takeReasoning(), tool_calls: [call] };
+          out.push(calls);
+        }
         break;
       }
       case 'function_call_output': {

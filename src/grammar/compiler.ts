@@ -28,7 +28,7 @@ export class GrammarCache {
     const v = grammarVocab(tokenizerJson, vocabSize);
     const info = await xg.TokenizerInfo.createTokenizerInfo(v.encoded, v.type, v.prependSpace, vocabSize);
     const compiler = await xg.GrammarCompiler.createGrammarCompiler(info, false);
-    return new GrammarCache(xg, info, compiler, Math.max(1, capacity));
+    return new GrammarCache(xg, info, compiler, Math.max(2, capacity));
   }
 
   get vocabSize(): number {
@@ -85,10 +85,13 @@ export class GrammarCache {
   }
 
   private evict(): void {
-    // Matchers hold their own reference to the compiled grammar's state, so an evicted
-    // grammar is only dropped from the cache, not disposed under a running sequence.
+    // A matcher holds its own reference to the compiled grammar (XGrammar shares it), so
+    // disposing the cache's handle never pulls it from under a running sequence. The
+    // grammar a caller just got is the most recent, so with room for two it is never the
+    // one evicted before matcher() turns it into a matcher.
     while (this.compiled.size > this.capacity) {
       const oldest = this.compiled.keys().next().value as string;
+      this.compiled.get(oldest)!.dispose();
       this.compiled.delete(oldest);
     }
   }

@@ -56,7 +56,8 @@ export function toMessages(instructions: string | null, items: PlacedItem[]): Ch
           throw new SelarError('invalid_request', 'encrypted reasoning is not produced or read by this server', `${param}.encrypted_content`);
         }
         const parts = item.content && item.content.length > 0 ? item.content : item.summary;
-        reasoning.push(parts.map((p) => p.text).join('\n'));
+        const text = parts.map((p) => p.text).join('\n');
+        if (text !== '') reasoning.push(text);
         break;
       }
       case 'function_call': {

@@ -53,7 +53,7 @@ export class CompletionChunks {
   }
 
   /** With echo, a choice's first chunk: the prompt text, before any generated text. */
-  echo(index: number): CompletionChunk | null {
+  opening(index: number): CompletionChunk | null {
     const text = echoOf(this.plan, index);
     if (this.plan.echo === null) return null;
     this.offsets.set(index, text.length);

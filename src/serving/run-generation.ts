@@ -66,8 +66,7 @@ export async function generateResponse(plan: GenerationPlan, ctx: ServingContext
 export async function* generateStream(plan: GenerationPlan, ctx: ServingContext, signal: AbortSignal, observer: GenerationObserver): AsyncGenerator<string> {
   const states = plan.sequences.map((_, i) => new ChoiceState(i));
   const renderer = new TokenRenderer(ctx.tokenizer);
-  const chat = plan.kind === 'chat' ? new ChatChunks(plan, ctx, renderer) : null;
-  const chunks = chat ?? new CompletionChunks(plan, ctx, renderer);
+  const chunks = plan.kind === 'chat' ? new ChatChunks(plan, ctx, renderer) : new CompletionChunks(plan, ctx, renderer);
   const batcher = new DeltaBatcher(states.length, ctx.config.streamInterval);
   let started = false;
   try {
@@ -75,8 +74,9 @@ export async function* generateStream(plan: GenerationPlan, ctx: ServingContext,
       let out = '';
       if (!started) {
         started = true;
+        // A chat choice opens with its role; a completion choice with its echoed prompt, if any.
         for (const s of states) {
-          const first = chat ? chat.role(s.index) : (chunks as CompletionChunks).echo(s.index);
+          const first = chunks.opening(s.index);
           if (first) out += sseData(first);
         }
       }

@@ -9,7 +9,7 @@
 // loop's speed without the pool separates worker messaging from the loop itself.
 // The bench calls it in a worker thread (profileModelInWorker), where the engine runs.
 import { loadModel } from '../src/engine/load-model.js';
-import { workerInitFor } from '../src/engine/pool.js';
+import { workerInitFor } from '../src/engine/create-engine.js';
 import type { GenerationRequest, SelarMode } from '../src/engine/types.js';
 import { SequenceSampler } from '../src/sampling/sampler.js';
 import { DecoderSession, type KvCache } from '../src/worker/decoder-session.js';
@@ -108,7 +108,9 @@ function instrument(rt: Runtime, acc: { current: Acc }): () => void {
     timeMethod(rt.ctx.embeddings, 'lookup', (ms) => void (acc.current.lookup += ms)),
     timeMethod(rt.ctx.tokenizer, 'decode', (ms) => void (acc.current.detok += ms)),
   ];
-  return () => restores.reverse().forEach((r) => r());
+  return () => {
+    for (const restore of restores.reverse()) restore();
+  };
 }
 
 function runScheduler(rt: Runtime, requests: GenerationRequest[]): Promise<{ tokens: number; soft: number }> {

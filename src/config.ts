@@ -6,10 +6,10 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import { StringEnum } from './protocol/common.js';
-import { validator } from './serving/validate.js';
-import { SelarError } from './errors.js';
+import { validator } from './protocol/validate.js';
+import { ConfigError, SelarError } from './errors.js';
 import { SUPPORTED_DTYPES } from './model/layout.js';
-import type { EngineOptions } from './engine/pool.js';
+import { ENGINE_DEFAULTS, type EngineOptions } from './engine/options.js';
 
 /** The demo model shipped in the repository (models/selar-demo), served when no --model is given. */
 export const BUNDLED_MODEL = fileURLToPath(new URL('../models/selar-demo', import.meta.url));
@@ -24,11 +24,11 @@ export const ConfigSchema = Type.Object({
   cpus: Type.Integer({ minimum: 0, default: 0, description: 'CPU cores to plan workers and threads for (0 = every core the machine reports; in a container, set its CPU limit)' }),
   workers: Type.Integer({ minimum: 0, default: 0, description: 'worker threads, each with its own session (0 = automatic: one per core for models with hidden size < 512, else one per two cores)' }),
   threadsPerWorker: Type.Integer({ minimum: 0, default: 0, description: 'intra-op threads per worker (0 = automatic: 1 for models with hidden size < 512, else cores / workers)' }),
-  maxSequencesPerWorker: Type.Integer({ minimum: 1, default: 8, description: 'sequences each worker decodes concurrently' }),
+  maxSequencesPerWorker: Type.Integer({ minimum: 1, default: ENGINE_DEFAULTS.maxSequencesPerWorker, description: 'sequences each worker decodes concurrently' }),
   batching: StringEnum(['exact', 'padded'] as const, { description: 'exact: only sequences of equal length share a forward pass (each answer bitwise as if alone); padded: all do, left-padded (more throughput with mixed lengths; equal up to float rounding)' }),
-  queueSize: Type.Integer({ minimum: 1, default: 64, description: 'sequences waiting for a worker before requests get 429' }),
+  queueSize: Type.Integer({ minimum: 1, default: ENGINE_DEFAULTS.queueSize, description: 'sequences waiting for a worker before requests get 429' }),
   maxN: Type.Integer({ minimum: 1, maximum: 128, default: 8, description: 'largest accepted `n` (sequences per request)' }),
-  device: Type.String({ pattern: '^(cpu|auto|cuda(:[0-9]+)?)$', default: 'cpu', description: 'cpu, cuda, cuda:N or auto' }),
+  device: Type.String({ pattern: '^(cpu|auto|cuda(:[0-9]+)?)$', default: ENGINE_DEFAULTS.device, description: 'cpu, cuda, cuda:N or auto' }),
   dtype: StringEnum(SUPPORTED_DTYPES, { description: `ONNX weights variant to load (${SUPPORTED_DTYPES.join(', ')})` }),
   temperature: Type.Number({ minimum: 0, maximum: 2, default: 1, description: 'default temperature (0 = greedy)' }),
   topP: Type.Number({ exclusiveMinimum: 0, maximum: 1, default: 1, description: 'default top_p' }),
@@ -53,6 +53,8 @@ export const ConfigSchema = Type.Object({
   requestTimeoutMs: Ms(60_000, 'time allowed to receive the whole request (not the response)'),
   deadlineMs: Ms(600_000, 'longest a generation may run before it is cut off with 504 (0 = none)'),
   streamInterval: Type.Integer({ minimum: 1, maximum: 1024, default: 1, description: 'tokens per SSE chunk after the first (1 = each token as it is produced; more = fewer, larger chunks and less CPU per token under load)' }),
+  responsesMaxStored: Type.Integer({ minimum: 0, default: 1000, description: 'stored /v1/responses kept in memory, oldest dropped first (0 = store none); per process' }),
+  responsesTtlS: Type.Integer({ minimum: 1, default: 3600, description: 'seconds a stored /v1/responses response is kept' }),
   pingIntervalMs: Ms(10_000, 'send an SSE `: ping` comment after this much silence (0 = never)'),
   drainTimeoutMs: Ms(30_000, 'on SIGTERM/SIGINT, how long in-flight requests may finish'),
   retryAfterS: Type.Integer({ minimum: 1, default: 1, description: 'Retry-After seconds sent with 429' }),
@@ -61,14 +63,18 @@ export const ConfigSchema = Type.Object({
 }, { additionalProperties: false });
 
 // Enum defaults live here because StringEnum builds a union (no `default` slot of its own).
-const enumDefaults = { batching: 'exact', dtype: 'auto', selarMode: 'selar', selarDiscreteTokens: 'math', selarScope: 'all', selarEntropy: 'topk', logLevel: 'info' } as const;
+const enumDefaults = {
+  batching: ENGINE_DEFAULTS.batching,
+  dtype: ENGINE_DEFAULTS.dtype,
+  selarMode: 'selar',
+  selarDiscreteTokens: 'math',
+  selarScope: 'all',
+  selarEntropy: 'topk',
+  logLevel: 'info',
+} as const;
 
 export type Config = Readonly<Static<typeof ConfigSchema>>;
 export type ConfigKey = keyof Static<typeof ConfigSchema>;
-
-export class ConfigError extends Error {
-  override name = 'ConfigError';
-}
 
 export const flagName = (key: string) => key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
 export const envName = (key: string) => `SELAR_${key.replace(/[A-Z]/g, (c) => `_${c}`).toUpperCase()}`;
@@ -136,7 +142,7 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv = pro
   return Object.freeze(out) as unknown as Config;
 }
 
-/** The option table for `--help` and the README. */
+/** The option table for `--help` and docs/configuration.md. */
 export function configTable(): string {
   const rows = keys.map((k) => {
     const def = defaultOf(k);

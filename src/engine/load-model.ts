@@ -8,7 +8,7 @@ import { ModelLoadError } from '../errors.js';
 import { detectLayout, type ModelLayout } from '../model/layout.js';
 import { TextTokenizer } from '../model/tokenizer.js';
 import { deriveEmbedsDecoder, type DerivedDecoder, type EmbeddingTableRef } from '../model/convert/index.js';
-import type { SharedTable } from '../worker/embeddings.js';
+import type { SharedTable } from './protocol.js';
 import type { ModelInfo } from './types.js';
 
 export interface LoadedModel {
@@ -36,6 +36,7 @@ export async function loadModel(dir: string, opts: { dtype: string; modelId?: st
     vocabSize: derived.vocabSize,
     hiddenSize: derived.hiddenSize,
     eosTokenIds: eos,
+    promptLogits: !derived.logitsLastOnly || derived.logitsToKeepInput !== null,
     thinkTokenIds: tokenizer.thinkIds,
     generationDefaults: Object.fromEntries(Object.entries(layout.generationDefaults).filter(([, v]) => v !== undefined)),
     selarDefaults: layout.selarDefaults,

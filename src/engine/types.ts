@@ -1,6 +1,7 @@
 // The engine's vocabulary: a fully-resolved generation request and the events it
 // produces. Everything downstream of validation speaks only these types; the
 // worker protocol and the HTTP layer both build on them.
+import type { GrammarSpec } from '../grammar/spec.js';
 import type { ModelSelarDefaults } from '../model/selar-defaults.js';
 
 /**
@@ -59,6 +60,10 @@ export interface StopParams {
   ignoreEos: boolean;
   maxTokens: number;
   minTokens: number;
+  /** stop_token_ids: end the sequence like eos (also under ignoreEos); masked before minTokens. */
+  tokenIds: number[];
+  /** include_stop_str_in_output: the matched stop string, or the stop token's text, stays in the output. */
+  includeInOutput: boolean;
 }
 
 export interface GenerationRequest {
@@ -68,11 +73,22 @@ export interface GenerationRequest {
   sampling: SamplingParams;
   stop: StopParams;
   selar: SelarParams;
+  /** skip_special_tokens: special tokens are left out of the text (the think tags always are). */
+  skipSpecialTokens: boolean;
+  /** Admission order while every slot is busy: lower first, FCFS within a value (vLLM's priority). */
+  priority: number;
+  /** Logprobs of the prompt's tokens with this many alternatives each (prompt_logprobs, echo); null: none. */
+  promptLogprobs: number | null;
+  /** Structured output: the grammar the visible tokens must follow (docs/api.md, "Structured outputs"). */
+  grammar?: GrammarSpec | null;
 }
 
 export type FinishReason = 'stop' | 'length';
 
 export interface TopLogprob { id: number; logprob: number }
+
+/** One prompt token's log-probability given the tokens before it; rank 1 = the most probable. */
+export interface PromptLogprob { id: number; logprob: number; rank: number; top: TopLogprob[] }
 
 /** One generated token, with the text it made visible (possibly empty while held back). */
 export interface TokenEvent {
@@ -90,6 +106,8 @@ export interface TokenEvent {
   reasoning: boolean;
   logprob?: number;
   topLogprobs?: TopLogprob[];
+  /** On the first token of a request that asked: one entry per prompt token, the first null. */
+  promptLogprobs?: Array<PromptLogprob | null>;
 }
 
 export interface FinishEvent {
@@ -113,6 +131,8 @@ export interface ModelInfo {
   vocabSize: number;
   hiddenSize: number;
   eosTokenIds: number[];
+  /** The decoder can return every prompt position's logits (prompt_logprobs, echo with logprobs). */
+  promptLogits: boolean;
   /** ids of <think> and </think> when the tokenizer has them. */
   thinkTokenIds: { open: number; close: number } | null;
   /** Generation defaults from generation_config.json. */
@@ -148,3 +168,9 @@ export interface Engine {
   stats(): EngineStats;
   close(): Promise<void>;
 }
+
+/**
+ * How a worker batches sequences of different lengths: 'exact', only equal-length
+ * caches share a pass (each row bitwise as if alone); 'padded', all do, left-padded.
+ */
+export type Batching = 'exact' | 'padded';

@@ -3,7 +3,9 @@ import { Type, type Static } from '@sinclair/typebox';
 import {
   FinishReason, Nullable, OptionalNullable, PromptTokenIds, SelarTraceEntry, StringEnum, Usage, promptFields, samplingFields,
 } from './common.js';
+import { PromptLogprobs } from './decode-extras.js';
 import { ChatMessage, TextContentPart } from './messages.js';
+import { structuredOutputFields } from './structured-outputs.js';
 
 /**
  * OpenAI fields with no meaning for a self-hosted server that serves one model: accepted,
@@ -51,14 +53,13 @@ const templateFields = {
   })),
 };
 
-// ── Tool calling and structured outputs ─────────────────────────────────────────────
-// Until they are implemented only their no-op values are accepted; anything else gets a
-// 400 naming the param (validate.ts). `tools`, `functions` and `function_call` are not
+// ── Tool calling ─────────────────────────────────────────────────────────────────────
+// Until it is implemented only the no-op values are accepted; anything else gets a 400
+// naming the param (validate.ts). `tools`, `functions` and `function_call` are not
 // listed, so they are rejected outright.
 const toolFields = {
   tool_choice: OptionalNullable(Type.Literal('none', { description: 'only "none" until tools are supported' })),
   parallel_tool_calls: OptionalNullable(Type.Boolean({ description: 'no-op without tools' })),
-  response_format: OptionalNullable(Type.Object({ type: Type.Literal('text') }, { additionalProperties: false })),
 };
 // ────────────────────────────────────────────────────────────────────────────────────
 
@@ -74,6 +75,7 @@ export const ChatCompletionRequest = Type.Object(
     ...noOpFields,
     ...templateFields,
     ...toolFields,
+    ...structuredOutputFields,
   },
   { additionalProperties: false },
 );
@@ -116,6 +118,7 @@ export const ChatCompletion = Type.Object({
   })),
   usage: Usage,
   prompt_token_ids: Type.Optional(PromptTokenIds),
+  prompt_logprobs: Type.Optional(PromptLogprobs),
 });
 export type ChatCompletion = Static<typeof ChatCompletion>;
 
@@ -138,5 +141,6 @@ export const ChatCompletionChunk = Type.Object({
   })),
   usage: Type.Optional(Nullable(Usage)),
   prompt_token_ids: Type.Optional(PromptTokenIds),
+  prompt_logprobs: Type.Optional(PromptLogprobs),
 }, { description: 'one `data:` frame of the SSE stream' });
 export type ChatCompletionChunk = Static<typeof ChatCompletionChunk>;

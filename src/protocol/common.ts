@@ -3,6 +3,7 @@
 // OpenAPI document. Every object rejects unknown properties: a field we do not
 // implement must fail loudly instead of being ignored.
 import { Type, type Static, type TSchema, type TLiteral } from '@sinclair/typebox';
+import { decodeExtraFields } from './decode-extras.js';
 
 /** OpenAI clients commonly send `null` for "not given"; null means the default. */
 export const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
@@ -75,6 +76,8 @@ export const samplingFields = {
   user: OptionalNullable(Type.String({ description: 'end-user id; logged with the request, not used for generation' })),
   return_token_ids: OptionalNullable(Type.Boolean({ description: 'extension: generated and prompt token ids' })),
   selar: OptionalNullable(SelarRequest),
+  // vLLM extras acting in the decode worker: src/protocol/decode-extras.ts.
+  ...decodeExtraFields,
 };
 
 /** -1 or a positive count (vLLM's and llama.cpp's convention for "no limit"). */

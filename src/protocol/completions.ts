@@ -3,6 +3,8 @@ import { Type, type Static } from '@sinclair/typebox';
 import {
   FinishReason, Nullable, OptionalNullable, PromptTokenIds, SelarTraceEntry, Usage, promptFields, samplingFields,
 } from './common.js';
+import { PromptLogprobs } from './decode-extras.js';
+import { structuredOutputFields } from './structured-outputs.js';
 
 const TokenIds = Type.Array(Type.Integer({ minimum: 0 }), { minItems: 1 });
 
@@ -17,8 +19,9 @@ export const CompletionRequest = Type.Object(
     ], { description: 'a string, a batch of strings, token ids, or a batch of token id lists' }),
     ...samplingFields,
     ...promptFields,
+    ...structuredOutputFields,
     logprobs: OptionalNullable(Type.Integer({ minimum: 0, maximum: 20, description: 'number of alternatives per token' })),
-    echo: OptionalNullable(Type.Boolean({ description: 'the prompt text before each choice\'s text' })),
+    echo: OptionalNullable(Type.Boolean({ description: 'text (and logprobs) start with the prompt' })),
     // Accepted only with their no-op values so that clients which always send them work;
     // any other value is rejected rather than silently ignored.
     best_of: OptionalNullable(Type.Integer({ minimum: 1, description: 'must equal n (no server-side ranking)' })),
@@ -30,8 +33,8 @@ export type CompletionRequest = Static<typeof CompletionRequest>;
 
 export const CompletionLogprobs = Type.Object({
   tokens: Type.Array(Type.String()),
-  token_logprobs: Type.Array(Type.Number()),
-  top_logprobs: Type.Array(Type.Record(Type.String(), Type.Number())),
+  token_logprobs: Type.Array(Nullable(Type.Number()), { description: 'null for the first token of an echoed prompt' }),
+  top_logprobs: Type.Array(Nullable(Type.Record(Type.String(), Type.Number()))),
   text_offset: Type.Array(Type.Integer()),
 });
 export type CompletionLogprobs = Static<typeof CompletionLogprobs>;
@@ -43,6 +46,7 @@ const CompletionChoice = Type.Object({
   finish_reason: FinishReason,
   token_ids: Type.Optional(Type.Array(Type.Integer(), { description: 'with return_token_ids' })),
   selar_trace: Type.Optional(Type.Array(SelarTraceEntry, { description: 'with selar.trace' })),
+  prompt_logprobs: Type.Optional(PromptLogprobs),
 });
 
 export const Completion = Type.Object({

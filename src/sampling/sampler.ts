@@ -4,6 +4,7 @@
 // typed arrays (no ONNX Runtime), reusing its buffers every step.
 import type { SamplingParams, SelarParams, TopLogprob } from '../engine/types.js';
 import { applyLogitBias, applyPenalties, suppress, TokenHistory } from './penalties.js';
+import { applyAllowedMask } from './token-mask.js';
 import { DistributionScratch, filteredProbs, sampleFrom, type FilterParams } from './distribution.js';
 import { argmax } from './topk.js';
 import { createTopKMix, fullEntropy, topKMix, topKMixFromLogits, type TopKMix } from './topk-mix.js';
@@ -55,13 +56,16 @@ export class SequenceSampler {
 
   /**
    * Processes the last position's logits (in place) into p, the top-k mix and the gate's
-   * entropy. `banned` ids are masked first (eos before min_tokens).
+   * entropy. `banned` ids are masked first (eos before min_tokens). `allowed` is a
+   * grammar's bitmask, applied after the penalties: p, the mix and the entropy then
+   * see only the tokens the grammar allows.
    */
-  distribution(logits: Float32Array, banned: readonly number[] = []): StepDistribution {
+  distribution(logits: Float32Array, banned: readonly number[] = [], allowed: Int32Array | null = null): StepDistribution {
     const s = this.params;
     if (banned.length) suppress(logits, banned);
     if (s.logitBias.length) applyLogitBias(logits, s.logitBias);
     applyPenalties(logits, this.history, s);
+    if (allowed) applyAllowedMask(logits, allowed);
 
     const greedy = s.temperature === 0;
     const filters = { temperature: greedy ? 1 : s.temperature, topK: s.topK, topP: s.topP, minP: s.minP };

@@ -6,6 +6,7 @@ import { traceEntry } from './choice-state.js';
 import type { ServingContext } from './context.js';
 import type { TokenRenderer } from './logprobs.js';
 import type { GenerationPlan } from './plan.js';
+import { promptEntries, vllmPromptLogprobs } from './prompt-logprobs.js';
 import { choiceTail, echoOf, promptTokenIds, usageOf } from './usage.js';
 
 export function chatCompletion(plan: GenerationPlan, choices: ChoiceState[], ctx: ServingContext, renderer: TokenRenderer): ChatCompletion {
@@ -31,6 +32,8 @@ export function chatCompletion(plan: GenerationPlan, choices: ChoiceState[], ctx
     usage: usageOf(plan, choices),
   };
   if (p.returnTokenIds) out.prompt_token_ids = promptTokenIds(plan);
+  const prompt = p.promptLogprobs !== null && choices.length > 0 ? promptEntries(choices[0].tokens) : undefined;
+  if (prompt) out.prompt_logprobs = vllmPromptLogprobs(prompt, p.promptLogprobs!, renderer);
   return out;
 }
 
@@ -72,7 +75,7 @@ export class ChatChunks {
     const delta: ChatCompletionChunk['choices'][number]['delta'] = {};
     if (d.reasoning !== '') delta.reasoning_content = d.reasoning;
     if (d.content !== '') delta.content = d.content;
-    return this.chunk([{
+    const out = this.chunk([{
       index: d.index,
       delta,
       logprobs: p.sampling.logprobs ? this.renderer.chat(d.tokens) : null,
@@ -80,6 +83,10 @@ export class ChatChunks {
       ...(p.returnTokenIds ? { token_ids: d.tokens.map((t) => t.id) } : {}),
       ...(p.selar.trace ? { selar_trace: d.tokens.map(traceEntry) } : {}),
     }]);
+    // A choice's first token brings the prompt's logprobs: its first chunk carries them.
+    const prompt = p.promptLogprobs !== null ? d.tokens.find((t) => t.promptLogprobs)?.promptLogprobs : undefined;
+    if (prompt) out.prompt_logprobs = vllmPromptLogprobs(prompt, p.promptLogprobs!, this.renderer);
+    return out;
   }
 
   usage(choices: ChoiceState[]): ChatCompletionChunk & { usage: Usage } {

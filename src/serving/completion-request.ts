@@ -6,6 +6,7 @@ import { checkModel } from './chat-request.js';
 import type { ServingContext } from './context.js';
 import { buildPlan, type GenerationPlan } from './plan.js';
 import { requestedMaxTokens, truncatePrompt } from './prompt-options.js';
+import { promptLogprobsRequest } from './prompt-logprobs.js';
 import { resolveParams } from './resolve-params.js';
 
 type Prompt = CompletionRequest['prompt'];
@@ -45,12 +46,10 @@ export function planCompletion(req: CompletionRequest, ctx: ServingContext): Gen
     throw new SelarError('invalid_request', 'best_of must equal n: this server returns every sequence it generates', 'best_of');
   }
   const topLogprobs = req.logprobs ?? null;
-  // ── echo with logprobs needs the prompt's logprobs from the decode worker ──
-  if (req.echo === true && topLogprobs !== null) {
-    throw new SelarError('invalid_request', 'echo together with logprobs is not supported yet', 'echo');
-  }
   const maxTokens = requestedMaxTokens([['max_tokens', req.max_tokens], ['n_predict', req.n_predict]]);
   const params = resolveParams(req, { logprobs: topLogprobs !== null, topLogprobs: topLogprobs ?? 0 }, maxTokens, ctx);
+  // echo with logprobs needs the prompt tokens' logprobs from the decode worker.
+  if (req.echo === true && topLogprobs !== null) params.enginePromptLogprobs = promptLogprobsRequest(params.promptLogprobs, topLogprobs, ctx);
   const { ids, text, batched } = tokenizePrompts(req.prompt, ctx);
   const kept = ids.map((p) => truncatePrompt(p, req.truncate_prompt_tokens, ctx));
   // echo repeats the prompt as given (token-id prompts decoded, special tokens included, as vLLM does), or

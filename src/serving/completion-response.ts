@@ -1,15 +1,37 @@
 // Engine results → OpenAI text_completion objects and stream chunks.
+import type { TokenEvent } from '../engine/types.js';
 import type { Usage } from '../protocol/common.js';
-import type { Completion, CompletionChunk } from '../protocol/completions.js';
+import type { Completion, CompletionChunk, CompletionLogprobs } from '../protocol/completions.js';
 import type { ChoiceState, Delta } from './choice-state.js';
 import { traceEntry } from './choice-state.js';
 import type { ServingContext } from './context.js';
 import type { TokenRenderer } from './logprobs.js';
 import type { GenerationPlan } from './plan.js';
+import { echoLogprobs, promptEntries, vllmPromptLogprobs } from './prompt-logprobs.js';
 import { choiceTail, echoOf, promptTokenIds, usageOf } from './usage.js';
 
 /** Legacy completions have no reasoning field: reasoning text stays in `text`. */
 const fullText = (c: { content: string; reasoning: string }) => c.reasoning + c.content;
+
+/** With echo and logprobs, the prompt tokens' legacy logprobs (carried by the choice's first token) before `generated`. */
+function withPromptLogprobs(plan: GenerationPlan, index: number, tokens: readonly TokenEvent[], generated: CompletionLogprobs, renderer: TokenRenderer): CompletionLogprobs {
+  if (plan.echo === null) return generated;
+  const p = plan.params;
+  const prompt = echoLogprobs(promptEntries(tokens) ?? [], plan.prompts[Math.floor(index / p.n)], p.sampling.topLogprobs, renderer);
+  return {
+    tokens: [...prompt.tokens, ...generated.tokens],
+    token_logprobs: [...prompt.token_logprobs, ...generated.token_logprobs],
+    top_logprobs: [...prompt.top_logprobs, ...generated.top_logprobs],
+    text_offset: [...prompt.text_offset, ...generated.text_offset],
+  };
+}
+
+/** vLLM's per-choice prompt_logprobs, when asked for and carried by these tokens. */
+function vllmField(plan: GenerationPlan, tokens: readonly TokenEvent[], renderer: TokenRenderer) {
+  const k = plan.params.promptLogprobs;
+  const entries = k === null ? undefined : promptEntries(tokens);
+  return entries ? { prompt_logprobs: vllmPromptLogprobs(entries, k!, renderer) } : {};
+}
 
 export function completion(plan: GenerationPlan, choices: ChoiceState[], ctx: ServingContext, renderer: TokenRenderer): Completion {
   const p = plan.params;
@@ -19,12 +41,16 @@ export function completion(plan: GenerationPlan, choices: ChoiceState[], ctx: Se
     created: plan.created,
     model: plan.model,
     system_fingerprint: ctx.fingerprint,
-    choices: choices.map((c) => ({
-      index: c.index,
-      text: echoOf(plan, c.index) + fullText(c),
-      logprobs: p.sampling.logprobs ? renderer.completion(c.tokens, echoOf(plan, c.index).length) : null,
-      ...choiceTail(plan, c),
-    })),
+    choices: choices.map((c) => {
+      const echoed = echoOf(plan, c.index);
+      return {
+        index: c.index,
+        text: echoed + fullText(c),
+        logprobs: p.sampling.logprobs ? withPromptLogprobs(plan, c.index, c.tokens, renderer.completion(c.tokens, echoed.length), renderer) : null,
+        ...vllmField(plan, c.tokens, renderer),
+        ...choiceTail(plan, c),
+      };
+    }),
     usage: usageOf(plan, choices),
   };
   if (p.returnTokenIds) out.prompt_token_ids = promptTokenIds(plan);
@@ -33,7 +59,7 @@ export function completion(plan: GenerationPlan, choices: ChoiceState[], ctx: Se
 
 export class CompletionChunks {
   private first = true;
-  /** Text emitted so far per choice, for legacy logprobs' text_offset. */
+  /** Text emitted so far per choice, for legacy logprobs' text_offset; set once a choice has started. */
   private readonly offsets = new Map<number, number>();
   constructor(private readonly plan: GenerationPlan, private readonly ctx: ServingContext, private readonly renderer: TokenRenderer) {}
 
@@ -52,10 +78,14 @@ export class CompletionChunks {
     return out;
   }
 
-  /** With echo, a choice's first chunk: the prompt text, before any generated text. */
+  /**
+   * With echo, a choice's first chunk: the prompt text, before any generated text. With
+   * logprobs the prompt's logprobs come with the choice's first token, so the prompt
+   * then opens the choice's first generated chunk instead (null here).
+   */
   opening(index: number): CompletionChunk | null {
     const text = echoOf(this.plan, index);
-    if (this.plan.echo === null) return null;
+    if (this.plan.echo === null || this.plan.params.sampling.logprobs) return null;
     this.offsets.set(index, text.length);
     const p = this.plan.params;
     return this.chunk([{
@@ -70,11 +100,15 @@ export class CompletionChunks {
 
   delta(d: Delta): CompletionChunk {
     const p = this.plan.params;
-    const text = fullText(d);
+    const starting = !this.offsets.has(d.index);
+    const echoed = starting ? echoOf(this.plan, d.index) : '';
+    if (starting) this.offsets.set(d.index, echoed.length);
+    const generated = p.sampling.logprobs ? this.logprobs(d) : null;
     return this.chunk([{
       index: d.index,
-      text,
-      logprobs: p.sampling.logprobs ? this.logprobs(d) : null,
+      text: echoed + fullText(d),
+      logprobs: generated && starting ? withPromptLogprobs(this.plan, d.index, d.tokens, generated, this.renderer) : generated,
+      ...vllmField(this.plan, d.tokens, this.renderer),
       finish_reason: d.finish?.reason ?? null,
       ...(p.returnTokenIds ? { token_ids: d.tokens.map((t) => t.id) } : {}),
       ...(p.selar.trace ? { selar_trace: d.tokens.map(traceEntry) } : {}),

@@ -5,9 +5,13 @@ import type { Static } from '@sinclair/typebox';
 import { SelarError } from '../errors.js';
 import type { GenerationRequest, SamplingParams, SelarParams, StopParams } from '../engine/types.js';
 import type { samplingFields } from '../protocol/common.js';
+import type { structuredOutputFields } from '../protocol/structured-outputs.js';
+import { resolveGrammar, type GrammarRequest } from './structured-output.js';
 import type { ServingContext } from './context.js';
+import { promptLogprobsRequest } from './prompt-logprobs.js';
 
-type Fields = { [K in keyof typeof samplingFields]?: Static<(typeof samplingFields)[K]> };
+type AllFields = typeof samplingFields & typeof structuredOutputFields;
+type Fields = { [K in keyof AllFields]?: Static<AllFields[K]> };
 
 export interface LogprobsRequest { logprobs: boolean; topLogprobs: number }
 
@@ -19,12 +23,22 @@ export interface ResolvedParams {
   /** The sampling parameters shared by every sequence; seeds are derived per sequence. */
   sampling: SamplingParams;
   stopStrings: string[];
+  stopTokenIds: number[];
+  includeStopStr: boolean;
+  skipSpecialTokens: boolean;
+  priority: number;
+  /** prompt_logprobs as requested (vLLM's output field), or null. */
+  promptLogprobs: number | null;
+  /** Alternatives per prompt token the engine computes (prompt_logprobs or echo with logprobs), or null. */
+  enginePromptLogprobs: number | null;
   ignoreEos: boolean;
   minTokens: number;
   /** Explicitly requested max tokens, or null for the default (which depends on the prompt). */
   requestedMaxTokens: number | null;
   maxTokensParam: string;
   selar: SelarParams;
+  /** Structured output: the grammar every sequence follows. */
+  grammar: GrammarRequest | null;
 }
 
 const nn = <T>(v: T | null | undefined): T | undefined => (v === null ? undefined : v);
@@ -70,6 +84,15 @@ function resolveLogitBias(bias: Fields['logit_bias'], ctx: ServingContext): Arra
   return out;
 }
 
+/** Token ids a request names (stop_token_ids, allowed_token_ids): each must be in the vocabulary. */
+export function checkTokenIds(ids: readonly number[], param: string, ctx: ServingContext): number[] {
+  const bad = ids.findIndex((id) => id >= ctx.vocabLimit);
+  if (bad >= 0) {
+    throw new SelarError('invalid_request', `${param}: token id ${ids[bad]} is not in the vocabulary (0..${ctx.vocabLimit - 1})`, `${param}[${bad}]`);
+  }
+  return [...ids];
+}
+
 export function resolveParams(req: Fields, logprobs: LogprobsRequest, maxTokens: { value: number | null; param: string }, ctx: ServingContext): ResolvedParams {
   const c = ctx.config;
   const g = ctx.model.generationDefaults;
@@ -104,11 +127,18 @@ export function resolveParams(req: Fields, logprobs: LogprobsRequest, maxTokens:
       topLogprobs: logprobs.logprobs ? logprobs.topLogprobs : 0,
     },
     stopStrings: typeof stop === 'string' ? [stop] : [...stop],
+    stopTokenIds: checkTokenIds(req.stop_token_ids ?? [], 'stop_token_ids', ctx),
+    includeStopStr: req.include_stop_str_in_output ?? false,
+    skipSpecialTokens: req.skip_special_tokens ?? true,
+    priority: req.priority ?? 0,
+    promptLogprobs: req.prompt_logprobs ?? null,
+    enginePromptLogprobs: promptLogprobsRequest(req.prompt_logprobs ?? null, null, ctx),
     ignoreEos: req.ignore_eos ?? false,
     minTokens,
     requestedMaxTokens: maxTokens.value,
     maxTokensParam: maxTokens.param,
     selar: resolveSelar(req.selar, ctx),
+    grammar: resolveGrammar(req),
   };
 }
 
@@ -147,9 +177,18 @@ export function resolveStop(p: ResolvedParams, promptLength: number, promptParam
     ignoreEos: p.ignoreEos,
     maxTokens,
     minTokens: p.minTokens,
+    tokenIds: p.stopTokenIds,
+    includeInOutput: p.includeStopStr,
   };
 }
 
 export function sequenceRequest(id: string, promptIds: number[], p: ResolvedParams, stop: StopParams, i: number): GenerationRequest {
-  return { id, promptIds, sampling: { ...p.sampling, seed: deriveSeed(p.sampling.seed, i) }, stop, selar: p.selar };
+  const request: GenerationRequest = {
+    id, promptIds, sampling: { ...p.sampling, seed: deriveSeed(p.sampling.seed, i) }, stop, selar: p.selar,
+    skipSpecialTokens: p.skipSpecialTokens,
+    priority: p.priority,
+    promptLogprobs: p.enginePromptLogprobs,
+  };
+  if (p.grammar) request.grammar = p.grammar.spec;
+  return request;
 }

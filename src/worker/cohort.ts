@@ -31,9 +31,12 @@ export class Cohort {
     return this.rows.length;
   }
 
-  /** Runs T positions for every member (embeds: B × T × hidden) and returns each one's last-position logits. */
-  async forward(embeds: Float32Array, T: number): Promise<Float32Array[]> {
-    const { logits, cache } = await this.decoder.forward(this.cache, embeds, T);
+  /**
+   * Runs T positions for every member (embeds: B × T × hidden) and returns each one's
+   * last-position logits (with `allPositions`, every position's: a prefill for prompt logprobs).
+   */
+  async forward(embeds: Float32Array, T: number, allPositions = false): Promise<Float32Array[]> {
+    const { logits, cache } = await this.decoder.forward(this.cache, embeds, T, allPositions);
     this.cache = cache;
     return logits;
   }

@@ -227,11 +227,13 @@ export class DecoderSession {
   /**
    * Runs T positions for every row of the batch (embeds: B × T × hidden, fp32) on top
    * of the cache, and returns each row's last-position logits as fp32 views and the
-   * cache advanced by T positions (the input cache is consumed). Rows of an unpadded
+   * cache advanced by T positions (the input cache is consumed). With `allPositions`
+   * each row's view holds the T × V logits of every position instead, which costs a
+   * [B, T, V] output: only prefills for prompt logprobs ask. Rows of an unpadded
    * batch never interact: a row's logits are bitwise those it gets alone. A padded row's are equal up to float rounding (its padding
    * is masked, but reductions over positions see a different length).
    */
-  async forward(cache: KvCache, embeds: Float32Array, T: number): Promise<ForwardResult> {
+  async forward(cache: KvCache, embeds: Float32Array, T: number, allPositions = false): Promise<ForwardResult> {
     const io = this.io;
     const B = cache.batch;
     const P = cache.length;
@@ -261,7 +263,10 @@ export class DecoderSession {
       feeds[io.positionIds.name] = intTensor(io.positionIds.type, pos, [B, T]);
     }
     if (io.useCacheBranch) feeds[io.useCacheBranch] = new ort.Tensor('bool', new Uint8Array([P > 0 ? 1 : 0]), [1]);
-    if (io.logitsToKeep) feeds[io.logitsToKeep.name] = intTensor(io.logitsToKeep.type, [1], io.logitsToKeep.shape.length ? [1] : []);
+    if (io.logitsToKeep) {
+      const keep = allPositions ? T : 1;
+      feeds[io.logitsToKeep.name] = intTensor(io.logitsToKeep.type, [keep], io.logitsToKeep.shape.length ? [1] : []);
+    }
     for (const [name, tensor] of cache.past) feeds[name] = tensor;
 
     const out = await this.session.run(feeds);
@@ -277,10 +282,11 @@ export class DecoderSession {
     if (logits.type !== 'float32' && logits.type !== 'float16') throw new Error(`unsupported logits dtype ${logits.type}`);
     // The binding already copied the output into a fresh buffer: hand out views of it.
     const data = logits.type === 'float32' ? (logits.data as Float32Array) : halfArrayToFloat(logits.data as Uint16Array);
+    if (allPositions && perRow !== T) throw new Error(`the decoder returned logits for ${perRow} of ${T} positions`);
     const rows: Float32Array[] = [];
     for (let b = 0; b < B; b++) {
-      const start = (b * perRow + perRow - 1) * V;
-      rows.push(data.subarray(start, start + V));
+      const start = (b * perRow + (allPositions ? 0 : perRow - 1)) * V;
+      rows.push(data.subarray(start, (b + 1) * perRow * V));
     }
     return { logits: rows, cache: next };
   }
@@ -321,6 +327,6 @@ export class DecoderSession {
 /** Ones, except the first pads[b] positions of row b (B × total). */
 function paddedMask(pads: readonly number[], total: number): number[] {
   const mask = new Array<number>(pads.length * total).fill(1);
-  pads.forEach((p, b) => mask.fill(0, b * total, b * total + p));
+  for (const [b, p] of pads.entries()) mask.fill(0, b * total, b * total + p);
   return mask;
 }

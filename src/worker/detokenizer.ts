@@ -13,13 +13,13 @@ export class IncrementalDetokenizer {
   private prefixOffset = 0;
   private readOffset = 0;
 
-  constructor(private readonly tokenizer: Decoder) {}
+  constructor(private readonly tokenizer: Decoder, private readonly skipSpecialTokens = true) {}
 
   /** Adds one token and returns the text it made final ('' while held back). */
   push(id: number): string {
     this.ids.push(id);
-    const prefixText = this.tokenizer.decode(this.ids.slice(this.prefixOffset, this.readOffset));
-    const fullText = this.tokenizer.decode(this.ids.slice(this.prefixOffset));
+    const prefixText = this.decode(this.prefixOffset, this.readOffset);
+    const fullText = this.decode(this.prefixOffset);
     if (fullText.length > prefixText.length && !fullText.endsWith('\uFFFD')) {
       const delta = fullText.slice(prefixText.length);
       this.prefixOffset = this.readOffset;
@@ -31,9 +31,13 @@ export class IncrementalDetokenizer {
 
   /** Whatever is still held back when generation ends (may contain U+FFFD for truly broken bytes). */
   flush(): string {
-    const prefixText = this.tokenizer.decode(this.ids.slice(this.prefixOffset, this.readOffset));
-    const fullText = this.tokenizer.decode(this.ids.slice(this.prefixOffset));
+    const prefixText = this.decode(this.prefixOffset, this.readOffset);
+    const fullText = this.decode(this.prefixOffset);
     this.prefixOffset = this.readOffset = this.ids.length;
     return fullText.length > prefixText.length ? fullText.slice(prefixText.length) : '';
+  }
+
+  private decode(from: number, to?: number): string {
+    return this.tokenizer.decode(this.ids.slice(from, to), this.skipSpecialTokens);
   }
 }

@@ -5,7 +5,7 @@
 export interface StopScan {
   /** Text safe to emit now. */
   text: string;
-  /** True when a stop string was found; text ends right before it. */
+  /** True when a stop string was found; text ends right before it (or with it, when included). */
   stopped: boolean;
 }
 
@@ -13,7 +13,8 @@ export class StopMatcher {
   private pending = '';
   private readonly maxLen: number;
 
-  constructor(private readonly stops: readonly string[]) {
+  /** `include`: the matched stop string stays at the end of the text (include_stop_str_in_output). */
+  constructor(private readonly stops: readonly string[], private readonly include = false) {
     this.maxLen = stops.reduce((m, s) => Math.max(m, s.length), 0);
   }
 
@@ -21,12 +22,16 @@ export class StopMatcher {
     if (this.stops.length === 0) return { text, stopped: false };
     this.pending += text;
     let cut = -1;
+    let matched = '';
     for (const s of this.stops) {
       const i = this.pending.indexOf(s);
-      if (i >= 0 && (cut < 0 || i < cut)) cut = i;
+      if (i >= 0 && (cut < 0 || i < cut)) {
+        cut = i;
+        matched = s;
+      }
     }
     if (cut >= 0) {
-      const out = this.pending.slice(0, cut);
+      const out = this.pending.slice(0, this.include ? cut + matched.length : cut);
       this.pending = '';
       return { text: out, stopped: true };
     }

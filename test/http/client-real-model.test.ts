@@ -6,7 +6,7 @@ import t from 'tap';
 import OpenAI from 'openai';
 import { buildApp } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
-import { createEngine } from '../../src/engine/pool.js';
+import { createEngine } from '../../src/engine/create-engine.js';
 
 const modelDir = path.resolve(import.meta.dirname, '../../models/selar-demo');
 

@@ -10,8 +10,8 @@ const chatCases: Case[] = [
   ['tool_choice', { tool_choice: 'auto' }, 400, 'tool_choice'],
   ['functions', { functions: [] }, 400, 'functions'],
   ['function_call', { function_call: 'auto' }, 400, 'function_call'],
-  ['response_format json_object', { response_format: { type: 'json_object' } }, 400, 'response_format'],
-  ['response_format json_schema', { response_format: { type: 'json_schema', json_schema: {} } }, 400, 'response_format'],
+  ['response_format json_schema without a name', { response_format: { type: 'json_schema', json_schema: {} } }, 400, 'response_format'],
+  ['response_format of an unknown type', { response_format: { type: 'xml' } }, 400, 'response_format'],
   ['unknown top-level field', { foo: 1 }, 400, 'foo'],
   ['unknown selar field', { selar: { mode: 'selar', bogus: true } }, 400, 'selar.bogus'],
   ['selar.mode', { selar: { mode: 'latent' } }, 400, 'selar.mode'],
@@ -67,7 +67,8 @@ const chatCases: Case[] = [
 ];
 
 const completionCases: Case[] = [
-  ['echo with logprobs', { echo: true, logprobs: 1 }, 400, 'echo'],
+  ['echo type', { echo: 'yes' }, 400, 'echo'],
+  ['prompt_logprobs beyond 20', { prompt_logprobs: 21 }, 400, 'prompt_logprobs'],
   ['suffix', { suffix: 'x' }, 400, 'suffix'],
   ['best_of other than n', { best_of: 2 }, 400, 'best_of'],
   ['prompt id out of vocabulary', { prompt: [1, 99] }, 400, 'prompt'],

@@ -41,6 +41,7 @@ export async function runStep(session: ort.InferenceSession, tokens: number[][] 
     else if (meta.name === 'inputs_embeds') feeds[meta.name] = tokens as ort.Tensor;
     else if (meta.name === 'attention_mask') feeds[meta.name] = intTensor(meta.type, Array.from({ length: batch }, () => Array(pastLength + length).fill(1)));
     else if (meta.name === 'position_ids') feeds[meta.name] = intTensor(meta.type, rows((i) => pastLength + i));
+    else if (meta.name === 'logits_to_keep' || meta.name === 'num_logits_to_keep') feeds[meta.name] = new ort.Tensor('int64', BigInt64Array.of(1n), []);
     else if (meta.name.startsWith('past')) feeds[meta.name] = past ? (past[presentName(meta.name)] as ort.Tensor) : emptyPast(meta, batch);
     else throw new Error(`test runner does not know input ${meta.name}`);
   }

@@ -38,13 +38,31 @@ t.test('Cast before the Gather, √H scaling after it, Shape with and without st
   await sameLastLogits(t, file, derived);
 });
 
-t.test('num_logits_to_keep is pinned to 1', async (t) => {
+t.test("the export's num_logits_to_keep stays the keep count the decode loop feeds", async (t) => {
   const file = save(path.join(tmp, 'keep', 'model.onnx'), keepInputModel());
   const derived = await deriveEmbedsDecoder(file, { cacheDir });
   t.ok(derived.logitsLastOnly);
+  t.equal(derived.logitsToKeepInput, 'num_logits_to_keep');
   const session = await createSession(derived, {});
-  t.same(session.inputNames, ['inputs_embeds'], 'the keep input is gone');
+  t.same(session.inputNames, ['inputs_embeds', 'num_logits_to_keep']);
   await sameLastLogits(t, file, derived, { num_logits_to_keep: new ort.Tensor('int64', BigInt64Array.of(1n), []) });
+});
+
+t.test("logits_to_keep = T gives every position's logits, bit-identical to the original's", async (t) => {
+  const file = save(path.join(tmp, 'all-positions', 'model.onnx'), scaledEmbeddingModel());
+  const derived = await deriveEmbedsDecoder(file, { cacheDir });
+  t.equal(derived.logitsToKeepInput, 'logits_to_keep');
+  const ids = new ort.Tensor('int64', BigInt64Array.from(prompt.flat(), BigInt), [prompt.length, prompt[0].length]);
+  const full = await (await ort.InferenceSession.create(file)).run({ input_ids: ids });
+  const T = prompt[0].length;
+  const session = await createSession(derived, {});
+  const all = await session.run({ inputs_embeds: await embedsFor(derived, prompt), logits_to_keep: new ort.Tensor('int64', BigInt64Array.of(BigInt(T)), []) });
+  t.same((all.logits as ort.Tensor).dims, [prompt.length, T, V]);
+  const bytes = (x: ort.OnnxValue) => {
+    const f = (x as ort.Tensor).data as Float32Array;
+    return Buffer.from(f.buffer, f.byteOffset, f.byteLength);
+  };
+  t.ok(bytes(all.logits).equals(bytes(full.logits)), 'every position bit-identical');
 });
 
 t.test('Reshape(input_ids) before the Gather (GPT-2 torch export)', async (t) => {
@@ -78,6 +96,7 @@ t.test('split export: decoder already takes inputs_embeds, embed_tokens.onnx is 
   const e = await ort.InferenceSession.create(embed);
   const rows = (await e.run({ input_ids: new ort.Tensor('int64', BigInt64Array.from(prompt.flat(), BigInt), [2, 5]) })).inputs_embeds as ort.Tensor;
   const full = await (await ort.InferenceSession.create(decoder)).run({ inputs_embeds: rows });
-  const last = await (await createSession(derived, {})).run({ inputs_embeds: await embedsFor(derived, prompt) });
+  const keep = { logits_to_keep: new ort.Tensor('int64', BigInt64Array.of(1n), []) };
+  const last = await (await createSession(derived, {})).run({ inputs_embeds: await embedsFor(derived, prompt), ...keep });
   t.ok(logitsBytes(full).every((b, row) => b.equals(logitsBytes(last)[row])), 'last-position logits are bit-identical');
 });

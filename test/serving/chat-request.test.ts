@@ -7,7 +7,7 @@ import type { ModelInfo } from '../../src/engine/types.js';
 import { ChatCompletionRequest } from '../../src/protocol/chat.js';
 import { planChat } from '../../src/serving/chat-request.js';
 import { servingContext } from '../../src/serving/context.js';
-import { validator } from '../../src/serving/validate.js';
+import { validator } from '../../src/protocol/validate.js';
 import { FakeEngine } from '../support/fake-engine.js';
 import { ID, tinyTokenizer } from '../support/tiny-tokenizer.js';
 
@@ -30,7 +30,7 @@ t.test('server defaults when neither request nor model says anything', async (t)
     temperature: 1, topK: 0, topP: 1, minP: 0, seed: null, presencePenalty: 0, frequencyPenalty: 0,
     repetitionPenalty: 1, logitBias: [], logprobs: false, topLogprobs: 0,
   });
-  t.same(s.stop, { strings: [], eosTokenIds: [2], ignoreEos: false, maxTokens: 60, minTokens: 0 }, 'max tokens: the rest of the context (64 - 4)');
+  t.same(s.stop, { strings: [], eosTokenIds: [2], ignoreEos: false, maxTokens: 60, minTokens: 0, tokenIds: [], includeInOutput: false }, 'max tokens: the rest of the context (64 - 4)');
   t.same(s.selar, { mode: 'selar', topK: 3, entropyThreshold: 0.5, contrastiveWeight: 1, discreteTokens: 'math', scope: 'all', trace: false, ...ABLATION });
   t.same(p.params.stream, false);
 });
@@ -76,7 +76,7 @@ t.test('every request parameter reaches the GenerationRequest', async (t) => {
   t.same(p.sequences.map((s) => s.sampling.seed), [42, 43, 44], 'distinct derived seeds');
   t.same(p.sequences.map((s) => s.id), [0, 1, 2].map((i) => `${p.id}-${i}`));
   const s = p.sequences[0];
-  t.same(s.stop, { strings: ['!', 'world'], eosTokenIds: [2], ignoreEos: true, maxTokens: 9, minTokens: 2 });
+  t.same(s.stop, { strings: ['!', 'world'], eosTokenIds: [2], ignoreEos: true, maxTokens: 9, minTokens: 2, tokenIds: [], includeInOutput: false });
   t.same(s.sampling.logitBias, [[5, -100], [7, 2.5]]);
   t.equal(s.sampling.logprobs, true);
   t.equal(s.sampling.topLogprobs, 4);

@@ -39,6 +39,7 @@ export const TINY_MODEL: ModelInfo = {
   vocabSize: 16,
   hiddenSize: 8,
   eosTokenIds: [2],
+  promptLogits: true,
   thinkTokenIds: null,
   generationDefaults: {},
   selarDefaults: {},
@@ -108,6 +109,13 @@ export class FakeEngine implements Engine {
         }
         // Like the engine: `hot` is reported in hot mode only.
         if (req.selar.mode === 'hot') ev.hot = s.hot ?? false;
+        // Scripted prompt logprobs: token i gets -i/10, its alternatives the next ids.
+        if (i === 0 && req.promptLogprobs !== null) {
+          ev.promptLogprobs = req.promptIds.map((id, p) => (p === 0 ? null : {
+            id, logprob: -p / 10, rank: 1,
+            top: Array.from({ length: req.promptLogprobs! }, (_, k) => ({ id: (id + k) % this.model.vocabSize, logprob: -p / 10 - k })),
+          }));
+        }
         if (ev.hot) hot++;
         if (ev.soft) soft++;
         if (ev.reasoning) reasoning++;

@@ -39,10 +39,14 @@ function vocabSize(graph: GraphProto, file: string): number {
  * The rewrites and facts both derivation paths share, once the decoder takes
  * inputs_embeds: last-position logits, new-positions presents, left padding.
  */
-function finishDecoder(model: ModelProto, opts: DeriveOptions): Pick<DerivedDecoder, 'logitsLastOnly' | 'presentNewOnly' | 'leftPadding'> {
-  const logitsLastOnly = keepLastLogitsOnly(model);
+type Finished = Pick<DerivedDecoder, 'logitsLastOnly' | 'logitsToKeepInput' | 'presentNewOnly' | 'leftPadding'>;
+
+function finishDecoder(model: ModelProto, opts: DeriveOptions): Finished {
+  const last = keepLastLogitsOnly(model);
   const presentNewOnly = !opts.wholeCacheOutputs && presentNewPositionsOnly(model.graph);
-  return { logitsLastOnly, presentNewOnly, leftPadding: honoursLeftPadding(model.graph) };
+  return {
+    logitsLastOnly: last.lastOnly, logitsToKeepInput: last.keepInput, presentNewOnly, leftPadding: honoursLeftPadding(model.graph),
+  };
 }
 
 async function fromInputIds(model: ModelProto, file: string, idsName: string, out: OutputLayout, externalDataDir: string | null, opts: DeriveOptions): Promise<{ derived: DerivedDecoder; files: string[] }> {

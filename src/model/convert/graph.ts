@@ -99,7 +99,7 @@ export class NameAllocator {
 export function int64Tensor(name: string, values: Array<number | bigint>, dims: number[] = [values.length]): TensorProto {
   const bytes = new Uint8Array(values.length * 8);
   const view = new DataView(bytes.buffer);
-  values.forEach((v, i) => view.setBigInt64(i * 8, BigInt(v), true));
+  for (const [i, v] of values.entries()) view.setBigInt64(i * 8, BigInt(v), true);
   return { name, dims, dataType: DataType.INT64, rawData: bytes };
 }
 
@@ -132,12 +132,6 @@ export function sliceNodes(
   const e = int64Tensor(names.fresh(`${nodeName}/ends`), ends);
   const a = int64Tensor(names.fresh(`${nodeName}/axes`), axes);
   return { nodes: [node('Slice', [input, s.name!, e.name!, a.name!], [output], nodeName)], inits: [s, e, a] };
-}
-
-/** Inserts nodes just before the first node that reads any of their outputs, keeping topological order. */
-export function insertBefore(graph: GraphProto, anchor: NodeProto, nodes: NodeProto[]): void {
-  const at = graph.node.indexOf(anchor);
-  graph.node.splice(at < 0 ? 0 : at, 0, ...nodes);
 }
 
 /**

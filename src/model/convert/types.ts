@@ -36,6 +36,12 @@ export interface DerivedDecoder {
   vocabSize: number;
   /** True when the derived graph returns logits for the last position only ([B, 1, V]). */
   logitsLastOnly: boolean;
+  /**
+   * With logitsLastOnly: an optional int64 input (default 1) that makes the graph return
+   * the last N positions' logits instead (every prompt position for prompt logprobs);
+   * null when the count is fixed at 1.
+   */
+  logitsToKeepInput: string | null;
   /** Rows of different lengths may share a batch by left padding (see padding.ts). */
   leftPadding: boolean;
   /**

@@ -3,8 +3,7 @@
 import type { FastifyInstance } from 'fastify';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
-
-export const API_VERSION = '0.1.0';
+import { SERVER_VERSION } from '../serving/context.js';
 
 export async function registerDocs(app: FastifyInstance): Promise<void> {
   await app.register(swagger, {
@@ -12,7 +11,7 @@ export async function registerDocs(app: FastifyInstance): Promise<void> {
       openapi: '3.1.0',
       info: {
         title: 'selar-server',
-        version: API_VERSION,
+        version: SERVER_VERSION,
         description: 'OpenAI-compatible inference server with SeLaR (Selective Latent Reasoning) decoding. '
           + 'Unknown fields and unsupported values are rejected with HTTP 400 naming the parameter.',
       },

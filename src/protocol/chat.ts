@@ -20,7 +20,7 @@ const noOpFields = {
   service_tier: OptionalNullable(StringEnum(['auto', 'default', 'flex', 'scale', 'priority'] as const, {
     description: 'no-op: one tier',
   })),
-  safety_identifier: OptionalNullable(Type.String({ description: 'no-op: logged like user' })),
+  safety_identifier: OptionalNullable(Type.String({ description: 'no-op: no abuse monitoring here' })),
   prompt_cache_key: OptionalNullable(Type.String({ description: 'no-op: no prompt cache' })),
   prompt_cache_retention: OptionalNullable(StringEnum(['in-memory', '24h'] as const, { description: 'no-op: no prompt cache' })),
   verbosity: OptionalNullable(StringEnum(['low', 'medium', 'high'] as const, {

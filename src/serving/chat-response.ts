@@ -63,7 +63,7 @@ export class ChatChunks {
   }
 
   /** The first chunk of a choice: the role, before any generated text (with echo, the echoed text). */
-  role(index: number): ChatCompletionChunk {
+  opening(index: number): ChatCompletionChunk {
     const p = this.plan.params;
     const out = this.chunk([{
       index,

@@ -83,7 +83,7 @@ export class CompletionChunks {
    * logprobs the prompt's logprobs come with the choice's first token, so the prompt
    * then opens the choice's first generated chunk instead (null here).
    */
-  echo(index: number): CompletionChunk | null {
+  opening(index: number): CompletionChunk | null {
     const text = echoOf(this.plan, index);
     if (this.plan.echo === null || this.plan.params.sampling.logprobs) return null;
     this.offsets.set(index, text.length);

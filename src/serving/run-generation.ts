@@ -99,15 +99,15 @@ export async function* streamedDeltas(
 export async function* generateStream(plan: GenerationPlan, ctx: ServingContext, signal: AbortSignal, observer: GenerationObserver): AsyncGenerator<string> {
   const states = choiceStates(plan);
   const renderer = new TokenRenderer(ctx.tokenizer);
-  const chat = plan.kind === 'chat' ? new ChatChunks(plan, ctx, renderer) : null;
-  const chunks = chat ?? new CompletionChunks(plan, ctx, renderer);
+  const chunks = plan.kind === 'chat' ? new ChatChunks(plan, ctx, renderer) : new CompletionChunks(plan, ctx, renderer);
   let started = false;
   for await (const deltas of streamedDeltas(plan, ctx, states, signal, observer)) {
     let out = '';
     if (!started) {
       started = true;
+      // A chat choice opens with its role; a completion choice with its echoed prompt, if any.
       for (const s of states) {
-        const first = chat ? chat.role(s.index) : (chunks as CompletionChunks).echo(s.index);
+        const first = chunks.opening(s.index);
         if (first) out += sseData(first);
       }
     }

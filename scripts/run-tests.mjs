@@ -1,9 +1,11 @@
 #!/usr/bin/env node
 // The whole test suite, as the README and CI run it: build (which type-checks the
-// sources), a type check of the tests, benchmark and tools, tap, then one plain
+// sources), a type check of the tests, benchmark and tools, the style check (Biome), tap,
+// coverage of src/ on whole-suite runs, then one plain
 // summary line ("N passed, N failed", counted by tap-counts.mjs) so a run that
 // executed nothing is visible.
 import { spawnSync } from 'node:child_process';
+import { checkStyle } from './check-style.mjs';
 import { coverageDir, reportCoverage } from './coverage.mjs';
 import { countTap, summaryLine } from './tap-counts.mjs';
 
@@ -24,6 +26,9 @@ if (typecheck.status !== 0) {
   process.exit(1);
 }
 
+// Formatting and lint: a failure is counted, and the tests still run.
+const styleFailures = checkStyle();
+
 // Coverage is measured on whole-suite runs only: a run of a few files would fall under the floor.
 const coverage = process.argv.length > 2 ? null : coverageDir();
 const env = coverage ? { ...process.env, NODE_V8_COVERAGE: coverage } : process.env;
@@ -32,6 +37,7 @@ process.stdout.write(tap.stdout ?? '');
 const counts = countTap(tap.stdout ?? '');
 for (const problem of counts.problems) console.log(`# test counts: ${problem}`);
 if (counts.problems.length > 0 || (tap.status !== 0 && counts.failed === 0)) counts.failed = Math.max(counts.failed, 1);
+counts.failed += styleFailures;
 if (coverage) counts.failed += reportCoverage(coverage);
 console.log(summaryLine(counts));
 process.exit(tap.status === 0 && counts.failed === 0 && counts.passed > 0 ? 0 : 1);

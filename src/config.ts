@@ -59,11 +59,13 @@ export const ConfigSchema = Type.Object({
   drainTimeoutMs: Ms(30_000, 'on SIGTERM/SIGINT, how long in-flight requests may finish'),
   retryAfterS: Type.Integer({ minimum: 1, default: 1, description: 'Retry-After seconds sent with 429' }),
   logLevel: StringEnum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const, { description: 'pino log level' }),
+  toolCallParser: StringEnum(['auto', 'hermes', 'llama3_json', 'mistral', 'generic'] as const, { description: 'how the model writes tool calls (auto: detected from the chat template; generic: a JSON envelope any model can follow)' }),
   logPrompts: Type.Boolean({ default: false, description: 'log prompt text with each request (off: prompts are never logged)' }),
 }, { additionalProperties: false });
 
 // Enum defaults live here because StringEnum builds a union (no `default` slot of its own).
 const enumDefaults = {
+  toolCallParser: 'auto',
   batching: ENGINE_DEFAULTS.batching,
   dtype: ENGINE_DEFAULTS.dtype,
   selarMode: 'selar',
@@ -125,6 +127,27 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv = pro
     else if (fromEnv !== undefined && fromEnv !== '') out[key] = coerce(key, fromEnv, envName(key));
     else if (defaultOf(key) !== undefined) out[key] = structuredClone(defaultOf(key));
   }
+  return checked(out);
+}
+
+/**
+ * A configuration from typed values over the defaults, for commands that start a
+ * server or engine themselves (selar generate, selar eval): no flags to format and
+ * parse back, and no environment (SELAR_* variables meant for a separately run server
+ * must not change what they do). Validated as loadConfig validates.
+ */
+export function configFrom(values: Partial<Static<typeof ConfigSchema>>): Config {
+  const out: Record<string, unknown> = {};
+  for (const key of keys) {
+    const given = values[key];
+    if (given !== undefined) out[key] = structuredClone(given);
+    else if (defaultOf(key) !== undefined) out[key] = structuredClone(defaultOf(key));
+  }
+  return checked(out);
+}
+
+/** Validates a filled-in configuration and freezes it. */
+function checked(out: Record<string, unknown>): Config {
   try {
     validator(ConfigSchema).parse(out);
   } catch (err) {

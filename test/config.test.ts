@@ -67,3 +67,20 @@ t.test('workers, threads and the core count reach the engine only when set', asy
   t.match(engineOptions(loadConfig(['--model', 'm'], {})), { workers: undefined, threadsPerWorker: undefined, cpus: undefined });
   t.match(engineOptions(loadConfig(['--model', 'm', '--cpus', '4', '--workers', '2'], {})), { workers: 2, threadsPerWorker: undefined, cpus: 4 });
 });
+
+t.test('configFrom: typed values over the defaults, validated like flags, no environment', async (t) => {
+  const { configFrom } = await import('../src/config.js');
+  const fromFlags = loadConfig(['--model', 'm', '--workers', '1', '--port', '0', '--log-level', 'silent'], {});
+  const before = process.env.SELAR_QUEUE_SIZE;
+  process.env.SELAR_QUEUE_SIZE = '3';
+  t.teardown(() => {
+    if (before === undefined) delete process.env.SELAR_QUEUE_SIZE;
+    else process.env.SELAR_QUEUE_SIZE = before;
+  });
+  const typed = configFrom({ model: 'm', workers: 1, port: 0, logLevel: 'silent', device: undefined });
+  t.same(typed, fromFlags, 'the same configuration as the equivalent flags');
+  t.equal(typed.queueSize, 64, 'SELAR_* variables are not read');
+  t.ok(Object.isFrozen(typed));
+  t.throws(() => configFrom({ model: 'm', dtype: 'fp7' }), new ConfigError(''));
+  t.throws(() => configFrom({ model: 'm', dtype: 'fp7' }), { message: /--dtype/ });
+});

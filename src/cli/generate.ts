@@ -3,7 +3,7 @@
 // without HTTP.
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { engineOptions, loadConfig } from '../config.js';
+import { configFrom, engineOptions } from '../config.js';
 import { createEngine } from '../engine/create-engine.js';
 import { ChatCompletionRequest, type ChatCompletion } from '../protocol/chat.js';
 import { CompletionRequest, type Completion } from '../protocol/completions.js';
@@ -70,10 +70,13 @@ export async function runGenerate(argv: string[]): Promise<number> {
   const sources = [v.prompt, v['prompt-ids'], v.messages].filter((x) => x !== undefined);
   if (sources.length !== 1) throw new Error('give exactly one of --prompt, --prompt-ids, --messages');
 
-  const serverFlags = ['--model', v.model, '--workers', '1', '--log-level', 'silent'];
-  if (v.device) serverFlags.push('--device', v.device);
-  if (v.dtype) serverFlags.push('--dtype', v.dtype);
-  const config = loadConfig(serverFlags, {});
+  const config = configFrom({
+    model: v.model,
+    workers: 1,
+    logLevel: 'silent',
+    device: v.device || undefined,
+    dtype: v.dtype || undefined,
+  });
   const { engine, tokenizer } = await createEngine({ ...engineOptions(config), queueSize: 1 });
   try {
     const ctx = servingContext(config, engine, tokenizer);

@@ -1,7 +1,7 @@
 // `--model DIR`: the same server `selar serve` runs, started in this process on
 // 127.0.0.1 with a free port, so the harness always measures through the
 // OpenAI-compatible API, whether the server is ours or someone else's.
-import { engineOptions, loadConfig } from '../config.js';
+import { configFrom, engineOptions } from '../config.js';
 import { createEngine } from '../engine/create-engine.js';
 import { startServer } from '../server.js';
 
@@ -20,13 +20,18 @@ export interface LocalServer {
 }
 
 export async function startLocalServer(o: LocalServerOptions): Promise<LocalServer> {
-  const flags = ['--model', o.modelDir, '--host', '127.0.0.1', '--port', '0', '--log-level', 'silent', '--deadline-ms', '0'];
-  if (o.workers !== undefined) flags.push('--workers', String(o.workers));
-  if (o.device !== undefined) flags.push('--device', o.device);
-  if (o.dtype !== undefined) flags.push('--dtype', o.dtype);
-  // No environment: SELAR_* variables meant for a separately run server (API keys,
-  // default selar mode) must not change what the evaluation measures.
-  const config = loadConfig(flags, {});
+  // configFrom reads no environment: SELAR_* variables meant for a separately run
+  // server (API keys, default selar mode) must not change what the evaluation measures.
+  const config = configFrom({
+    model: o.modelDir,
+    host: '127.0.0.1',
+    port: 0,
+    logLevel: 'silent',
+    deadlineMs: 0,
+    workers: o.workers,
+    device: o.device,
+    dtype: o.dtype,
+  });
   const { engine, tokenizer } = await createEngine(engineOptions(config));
   const server = await startServer({ config, engine, tokenizer });
   return { baseUrl: `${server.url}/v1`, modelId: engine.model.id, close: () => server.shutdown() };

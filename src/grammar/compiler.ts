@@ -3,18 +3,13 @@
 // first out). A compiled grammar is shared by every sequence that uses it: each
 // sequence gets its own matcher.
 import { asStructuralTag, grammarKey, type GrammarSpec } from './spec.js';
+import { compactStructuralTag } from './compact-tag.js';
+import { JSON_OPTIONS } from './json-options.js';
 import { grammarVocab } from './vocab.js';
 import {
   captureReason, loadXGrammar, type CompiledGrammar, type GrammarCompiler, type GrammarMatcher, type TokenizerInfo,
   type XGrammar,
 } from './xgrammar.js';
-
-/** XGrammar output options: compact JSON (see docs/api.md, "Structured outputs"). */
-const ANY_WHITESPACE = false;
-const STRICT = true;
-/** indent -1: one line, with a space after each separator as Python's json.dumps writes it. */
-const ONE_LINE = -1;
-const SEPARATORS: [string, string] = [', ', ': '];
 
 export class GrammarCache {
   private readonly compiled = new Map<string, CompiledGrammar>();
@@ -33,7 +28,7 @@ export class GrammarCache {
     const v = grammarVocab(tokenizerJson, vocabSize);
     const info = await xg.TokenizerInfo.createTokenizerInfo(v.encoded, v.type, v.prependSpace, vocabSize);
     const compiler = await xg.GrammarCompiler.createGrammarCompiler(info, false);
-    return new GrammarCache(xg, info, compiler, Math.max(1, capacity));
+    return new GrammarCache(xg, info, compiler, Math.max(2, capacity));
   }
 
   get vocabSize(): number {
@@ -76,19 +71,27 @@ export class GrammarCache {
       case 'json_object': return this.compileSchema('{"type": "object"}');
       case 'json_schema': return this.compileSchema(spec.schema);
       case 'ebnf': return this.compiler.compileGrammar(spec.grammar);
-      default: return this.compiler.compileStructuralTag(asStructuralTag(spec)!);
+      default: return this.compileTag(asStructuralTag(spec)!);
     }
   }
 
+  private async compileTag(tag: string): Promise<CompiledGrammar> {
+    return this.compiler.compileStructuralTag(await compactStructuralTag(this.xg, tag));
+  }
+
   private compileSchema(schema: string): Promise<CompiledGrammar> {
-    return this.compiler.compileJSONSchema(schema, ANY_WHITESPACE, ONE_LINE, SEPARATORS, STRICT);
+    const o = JSON_OPTIONS;
+    return this.compiler.compileJSONSchema(schema, o.anyWhitespace, o.indent, o.separators, o.strict);
   }
 
   private evict(): void {
-    // Matchers hold their own reference to the compiled grammar's state, so an evicted
-    // grammar is only dropped from the cache, not disposed under a running sequence.
+    // A matcher holds its own reference to the compiled grammar (XGrammar shares it), so
+    // disposing the cache's handle never pulls it from under a running sequence. The
+    // grammar a caller just got is the most recent, so with room for two it is never the
+    // one evicted before matcher() turns it into a matcher.
     while (this.compiled.size > this.capacity) {
       const oldest = this.compiled.keys().next().value as string;
+      this.compiled.get(oldest)!.dispose();
       this.compiled.delete(oldest);
     }
   }

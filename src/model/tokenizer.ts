@@ -41,6 +41,8 @@ export class TextTokenizer {
   readonly thinkIds: { open: number; close: number } | null;
   private readonly tokenizer: Tokenizer;
   private readonly template: Template | null;
+  /** The chat template's source (tool-call formats are detected from it). */
+  readonly chatTemplate: string | null;
 
   constructor(tokenizerJson: object, config: TokenizerConfig, chatTemplate: string | null) {
     this.config = config;
@@ -56,6 +58,7 @@ export class TextTokenizer {
     const close = this.tokenizer.token_to_id('</think>');
     this.thinkIds = open !== undefined && close !== undefined ? { open, close } : null;
     this.template = chatTemplate ? new Template(chatTemplate) : null;
+    this.chatTemplate = chatTemplate || null;
   }
 
   static load(dir: string): TextTokenizer {

@@ -1,11 +1,12 @@
 // /v1/chat/completions: request, response and stream-chunk schemas.
 import { Type, type Static } from '@sinclair/typebox';
 import {
-  FinishReason, Nullable, OptionalNullable, PromptTokenIds, SelarTraceEntry, StringEnum, Usage, promptFields, samplingFields,
+  Nullable, OptionalNullable, PromptTokenIds, SelarTraceEntry, StringEnum, Usage, promptFields, samplingFields,
 } from './common.js';
 import { PromptLogprobs } from './decode-extras.js';
 import { ChatMessage, TextContentPart } from './messages.js';
 import { structuredOutputFields } from './structured-outputs.js';
+import { ResponseToolCall, ToolCallDelta, toolFields } from './tools.js';
 
 /**
  * OpenAI fields with no meaning for a self-hosted server that serves one model: accepted,
@@ -53,14 +54,6 @@ const templateFields = {
   })),
 };
 
-// ── Tool calling ─────────────────────────────────────────────────────────────────────
-// Until it is implemented only the no-op values are accepted; anything else gets a 400
-// naming the param (validate.ts). `tools`, `functions` and `function_call` are not
-// listed, so they are rejected outright.
-const toolFields = {
-  tool_choice: OptionalNullable(Type.Literal('none', { description: 'only "none" until tools are supported' })),
-  parallel_tool_calls: OptionalNullable(Type.Boolean({ description: 'no-op without tools' })),
-};
 // ────────────────────────────────────────────────────────────────────────────────────
 
 export const ChatCompletionRequest = Type.Object(
@@ -98,6 +91,9 @@ const choiceExtensions = {
   selar_trace: Type.Optional(Type.Array(SelarTraceEntry, { description: 'with selar.trace' })),
 };
 
+/** Chat adds "tool_calls": the model called tools (and the choice ended there). */
+const ChatFinishReason = StringEnum(['stop', 'length', 'tool_calls'] as const);
+
 export const ChatCompletion = Type.Object({
   id: Type.String(),
   object: Type.Literal('chat.completion'),
@@ -108,12 +104,13 @@ export const ChatCompletion = Type.Object({
     index: Type.Integer(),
     message: Type.Object({
       role: Type.Literal('assistant'),
-      content: Type.String(),
+      content: Nullable(Type.String({ description: 'null when the message is tool calls only' })),
       reasoning_content: Type.Optional(Nullable(Type.String({ description: 'reasoning models only' }))),
       refusal: Type.Null(),
+      tool_calls: Type.Optional(Type.Array(ResponseToolCall)),
     }),
     logprobs: Nullable(ChatLogprobs),
-    finish_reason: FinishReason,
+    finish_reason: ChatFinishReason,
     ...choiceExtensions,
   })),
   usage: Usage,
@@ -134,9 +131,10 @@ export const ChatCompletionChunk = Type.Object({
       role: Type.Optional(Type.Literal('assistant')),
       content: Type.Optional(Type.String()),
       reasoning_content: Type.Optional(Type.String()),
+      tool_calls: Type.Optional(Type.Array(ToolCallDelta)),
     }),
     logprobs: Nullable(ChatLogprobs),
-    finish_reason: Nullable(FinishReason),
+    finish_reason: Nullable(ChatFinishReason),
     ...choiceExtensions,
   })),
   usage: Type.Optional(Nullable(Usage)),

@@ -95,8 +95,18 @@ export const ReasoningParam = Type.Object({
   context: OptionalNullable(StringEnum(['auto', 'current_turn', 'all_turns'] as const, { description: 'no-op' })),
 }, strict);
 
-/** Room for structured outputs: only `{"type": "text"}` is accepted for now (checked in serving, param text.format). */
-const TextFormat = Type.Object({ type: Type.String() }, { additionalProperties: true, description: 'only {"type": "text"}' });
+/** Structured outputs on Responses: the json_schema fields sit on the format itself. */
+export const TextFormat = Type.Union([
+  Type.Object({ type: Type.Literal('text') }, strict),
+  Type.Object({ type: Type.Literal('json_object') }, strict),
+  Type.Object({
+    type: Type.Literal('json_schema'),
+    name: Type.String({ maxLength: 64 }),
+    schema: Type.Record(Type.String(), Type.Unknown(), { description: 'a JSON Schema' }),
+    description: Type.Optional(Type.String()),
+    strict: OptionalNullable(Type.Boolean({ description: 'accepted; the output follows the schema either way' })),
+  }, strict),
+], { description: 'text (default), any JSON object, or JSON matching a schema' });
 
 export const TextParam = Type.Object({
   format: OptionalNullable(TextFormat),
@@ -211,7 +221,7 @@ export const ResponseObject = Type.Object({
   top_p: Type.Number(),
   top_logprobs: Type.Integer(),
   reasoning: Type.Object({ effort: Nullable(Type.String()), summary: Nullable(Type.String()) }),
-  text: Type.Object({ format: Type.Object({ type: Type.Literal('text') }), verbosity: Type.String() }),
+  text: Type.Object({ format: TextFormat, verbosity: Type.String() }),
   tools: Type.Array(Type.Never()),
   tool_choice: StringEnum(['none', 'auto'] as const),
   parallel_tool_calls: Type.Boolean(),

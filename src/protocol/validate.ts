@@ -17,11 +17,9 @@ const unsupported: Record<string, string> = {
   web_search_options: 'web search is not supported',
   suffix: 'suffix is not supported',
   chat_template: 'a chat template per request is not accepted (as in vLLM by default); the model\'s own template is used',
-  // ── Tool calling ──
-  tools: 'tool calling is not supported by this server',
-  tool_choice: 'tool calling is not supported by this server (only tool_choice "none")',
-  functions: 'function calling is not supported by this server',
-  function_call: 'function calling is not supported by this server',
+  // ── The deprecated function-calling fields (tools and tool_choice replace them) ──
+  functions: 'functions is deprecated and not supported; use tools',
+  function_call: 'function_call is deprecated and not supported; use tool_choice',
   // ── Decoding controls the decode worker implements ──
   reasoning_effort: 'reasoning_effort is not supported; use chat_template_kwargs',
 };

@@ -7,6 +7,7 @@ import type { ServingContext } from './context.js';
 import { buildPlan, type GenerationPlan } from './plan.js';
 import { requestedMaxTokens, truncatePrompt } from './prompt-options.js';
 import { resolveParams } from './resolve-params.js';
+import { resolveTools, withToolPrompt, type ResolvedTools } from './tool-request.js';
 
 /** Variables the template receives from us; a kwarg may not replace them. */
 const reservedKwargs = ['messages', 'add_generation_prompt', 'bos_token', 'eos_token'];
@@ -22,7 +23,7 @@ export type TemplateRequest = Pick<ChatCompletionRequest,
   'messages' | 'chat_template_kwargs' | 'add_generation_prompt' | 'continue_final_message' | 'documents'>;
 
 /** The conversation rendered as vLLM renders it, with its template options resolved. */
-export function renderChatPrompt(req: TemplateRequest, ctx: ServingContext): string {
+export function renderChatPrompt(req: TemplateRequest, ctx: ServingContext, tools: ResolvedTools | null = null): string {
   const kwargs = req.chat_template_kwargs ?? {};
   for (const key of reservedKwargs) {
     if (Object.hasOwn(kwargs, key)) {
@@ -39,10 +40,12 @@ export function renderChatPrompt(req: TemplateRequest, ctx: ServingContext): str
       'continue_final_message');
   }
   const addGenerationPrompt = continueFinal ? false : req.add_generation_prompt ?? true;
-  const vars = req.documents != null ? { documents: req.documents, ...kwargs } : kwargs;
+  const vars: Record<string, unknown> = req.documents != null ? { documents: req.documents, ...kwargs } : { ...kwargs };
+  if (tools?.templateTools) vars.tools = tools.templateTools;
   let text: string;
   try {
-    text = ctx.tokenizer.applyChatTemplate(toTemplateMessages(req.messages), addGenerationPrompt, vars);
+    const messages = withToolPrompt(toTemplateMessages(req.messages), tools?.systemPrompt ?? null);
+    text = ctx.tokenizer.applyChatTemplate(messages, addGenerationPrompt, vars);
   } catch (err) {
     // Templates reject conversations with raise_exception (e.g. roles that do not alternate).
     throw new SelarError('invalid_request', `The chat template rejected the messages: ${(err as Error).message}`, 'messages');
@@ -75,10 +78,19 @@ export function planChat(req: ChatCompletionRequest, ctx: ServingContext): Gener
     ['max_completion_tokens', req.max_completion_tokens], ['max_tokens', req.max_tokens], ['n_predict', req.n_predict],
   ]);
   const params = resolveParams(req, { logprobs: req.logprobs ?? false, topLogprobs: req.top_logprobs ?? 0 }, maxTokens, ctx);
-  const text = renderChatPrompt(req, ctx);
+  const tools = resolveTools(req, ctx);
+  if (tools.grammar) {
+    if (params.grammar) {
+      throw new SelarError('invalid_request', `'${params.grammar.param}' cannot be combined with tools unless tool_choice is "none"`, params.grammar.param);
+    }
+    params.grammar = tools.grammar;
+  }
+  const text = renderChatPrompt(req, ctx, tools);
   const ids = truncatePrompt(ctx.tokenizer.encode(text, req.add_special_tokens ?? false), req.truncate_prompt_tokens, ctx);
   if (ids.length === 0) throw new SelarError('invalid_request', 'The rendered prompt is empty', 'messages');
   // vLLM's echo: the reply repeats the final message when it is the assistant's own (the one being continued).
   const echoed = req.echo === true ? finalMessageText(req.messages) : null;
-  return buildPlan('chat', [ids], () => [text], false, params, 'messages', ctx, echoed === null ? null : [echoed]);
+  const plan = buildPlan('chat', [ids], () => [text], false, params, 'messages', ctx, echoed === null ? null : [echoed]);
+  plan.tools = tools.parser;
+  return plan;
 }

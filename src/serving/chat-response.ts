@@ -8,6 +8,7 @@ import type { TokenRenderer } from './logprobs.js';
 import type { GenerationPlan } from './plan.js';
 import { promptEntries, vllmPromptLogprobs } from './prompt-logprobs.js';
 import { choiceTail, echoOf, promptTokenIds, usageOf } from './usage.js';
+import { toolCallDeltas, toolCallsOf } from './tool-calls.js';
 
 export function chatCompletion(plan: GenerationPlan, choices: ChoiceState[], ctx: ServingContext, renderer: TokenRenderer): ChatCompletion {
   const p = plan.params;
@@ -18,17 +19,23 @@ export function chatCompletion(plan: GenerationPlan, choices: ChoiceState[], ctx
     created: plan.created,
     model: plan.model,
     system_fingerprint: ctx.fingerprint,
-    choices: choices.map((c) => ({
-      index: c.index,
-      message: {
-        role: 'assistant' as const,
-        content: echoOf(plan, c.index) + c.content,
-        ...(hasReasoning ? { reasoning_content: c.reasoning === '' ? null : c.reasoning } : {}),
-        refusal: null,
-      },
-      logprobs: p.sampling.logprobs ? renderer.chat(c.tokens) : null,
-      ...choiceTail(plan, c),
-    })),
+    choices: choices.map((c) => {
+      const tools = plan.tools ? toolCallsOf(plan.tools, c.content, c.finish?.reason ?? 'length') : null;
+      const called = tools !== null && tools.calls.length > 0;
+      return {
+        index: c.index,
+        message: {
+          role: 'assistant' as const,
+          content: tools ? tools.content : echoOf(plan, c.index) + c.content,
+          ...(hasReasoning ? { reasoning_content: c.reasoning === '' ? null : c.reasoning } : {}),
+          refusal: null,
+          ...(called ? { tool_calls: tools.calls } : {}),
+        },
+        logprobs: p.sampling.logprobs ? renderer.chat(c.tokens) : null,
+        ...choiceTail(plan, c),
+        ...(called ? { finish_reason: 'tool_calls' as const } : {}),
+      };
+    }),
     usage: usageOf(plan, choices),
   };
   if (p.returnTokenIds) out.prompt_token_ids = promptTokenIds(plan);
@@ -86,6 +93,28 @@ export class ChatChunks {
     // A choice's first token brings the prompt's logprobs: its first chunk carries them.
     const prompt = p.promptLogprobs !== null ? d.tokens.find((t) => t.promptLogprobs)?.promptLogprobs : undefined;
     if (prompt) out.prompt_logprobs = vllmPromptLogprobs(prompt, p.promptLogprobs!, this.renderer);
+    return out;
+  }
+
+  /**
+   * The frames of one delta. With tools, a choice's text is held until it ends (it may be
+   * a call): then it goes out as content, or as tool-call deltas in OpenAI's order.
+   */
+  frames(d: Delta, state: ChoiceState): ChatCompletionChunk[] {
+    if (!this.plan.tools) return [this.delta(d)];
+    const p = this.plan.params;
+    const out: ChatCompletionChunk[] = [];
+    const carries = d.reasoning !== '' || d.tokens.length > 0 && (p.returnTokenIds || p.selar.trace || p.sampling.logprobs);
+    if (carries) out.push(this.delta({ ...d, content: '', finish: null }));
+    if (!d.finish) return out;
+    const tools = toolCallsOf(this.plan.tools, state.content, d.finish.reason);
+    const content = tools ? tools.content ?? '' : state.content;
+    const end = { ...d, content: '', reasoning: '', tokens: [] };
+    if (content !== '') out.push(this.delta({ ...end, content, finish: null }));
+    for (const call of toolCallDeltas(tools?.calls ?? [])) out.push(this.chunk([{ index: d.index, delta: { tool_calls: [call] }, logprobs: null, finish_reason: null }]));
+    const last = this.delta(end);
+    if (tools && tools.calls.length > 0) last.choices[0].finish_reason = 'tool_calls';
+    out.push(last);
     return out;
   }
 

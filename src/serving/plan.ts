@@ -2,6 +2,7 @@
 // response builders need to know. Both endpoints produce this shape.
 import { randomBytes } from 'node:crypto';
 import type { GenerationRequest } from '../engine/types.js';
+import type { ToolFormat } from '../tools/formats.js';
 import type { ResolvedParams } from './resolve-params.js';
 import { resolveStop, sequenceRequest } from './resolve-params.js';
 import type { ServingContext } from './context.js';
@@ -22,6 +23,8 @@ export interface GenerationPlan {
   promptText: () => string[];
   /** `echo`: per prompt, the text each of its choices starts with; null without echo. */
   echo: string[] | null;
+  /** Chat with tools: reads the tool calls out of each choice's text. */
+  tools?: ToolFormat | null;
 }
 
 // Random bytes for ids are drawn 256 ids at a time: one randomBytes call per request

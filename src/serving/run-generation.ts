@@ -111,7 +111,7 @@ export async function* generateStream(plan: GenerationPlan, ctx: ServingContext,
         if (first) out += sseData(first);
       }
     }
-    for (const d of deltas) out += sseData(chunks.delta(d));
+    for (const d of deltas) out += chat ? chat.frames(d, states[d.index]).map(sseData).join('') : sseData(chunks.delta(d));
     if (out !== '') yield out;
   }
   let tail = '';

@@ -5,6 +5,8 @@ import type { Static } from '@sinclair/typebox';
 import { SelarError } from '../errors.js';
 import { asStructuralTag, grammarKey, type GrammarSpec } from '../grammar/spec.js';
 import { captureReason, GrammarError, loadXGrammar } from '../grammar/xgrammar.js';
+import { compactStructuralTag } from '../grammar/compact-tag.js';
+import { JSON_OPTIONS } from '../grammar/json-options.js';
 import type { structuredOutputFields } from '../protocol/structured-outputs.js';
 
 type Fields = { [K in keyof typeof structuredOutputFields]?: Static<(typeof structuredOutputFields)[K]> };
@@ -77,11 +79,12 @@ export async function checkGrammar(g: GrammarRequest): Promise<void> {
   const xg = await loadXGrammar();
   const spec = g.spec;
   try {
-    const grammar = await captureReason(() => {
+    const o = JSON_OPTIONS;
+    const grammar = await captureReason(async () => {
       if (spec.type === 'json_object') return xg.Grammar.builtinJSONGrammar();
-      if (spec.type === 'json_schema') return xg.Grammar.fromJSONSchema(spec.schema);
+      if (spec.type === 'json_schema') return xg.Grammar.fromJSONSchema(spec.schema, o.anyWhitespace, o.indent, o.separators, o.strict);
       if (spec.type === 'ebnf') return xg.Grammar.fromEBNF(spec.grammar);
-      return xg.Grammar.fromStructuralTag(asStructuralTag(spec)!);
+      return xg.Grammar.fromStructuralTag(await compactStructuralTag(xg, asStructuralTag(spec)!));
     });
     grammar.dispose();
   } catch (err) {

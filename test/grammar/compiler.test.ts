@@ -105,3 +105,13 @@ t.test('compiled grammars are cached by source, bounded', async (t) => {
   t.equal(cache.size, 2, 'the least recently used grammar left');
   t.not(await cache.get(a), first, 'an evicted grammar compiles again');
 });
+
+t.test('a matcher outlives the eviction of its compiled grammar', async (t) => {
+  const cache = await GrammarCache.create(json, VOCAB, 2);
+  const m = await cache.matcher({ type: 'regex', pattern: 'ab+' }, [EOS]);
+  for (const p of ['x+', 'y+', 'z+']) await cache.get({ type: 'regex', pattern: p });
+  t.equal(cache.size, 2);
+  t.ok(m.acceptToken(97) && m.acceptToken(98), 'the matcher still works after its grammar was evicted and disposed');
+  t.ok(allowedIds(await m.getNextTokenBitmask()).includes(EOS));
+  m.dispose();
+});

@@ -58,7 +58,9 @@ t.test('legacy logprobs format', async (t) => {
 
 /** Every token's string sits in the text at its offset; tokens the text leaves out are ''. */
 function linedUp(t: Test, text: string, lp: { tokens: string[]; text_offset: number[] }) {
-  lp.tokens.forEach((tok, i) => t.equal(text.slice(lp.text_offset[i], lp.text_offset[i] + tok.length), tok, `token ${i}`));
+  for (const [i, tok] of lp.tokens.entries()) {
+    t.equal(text.slice(lp.text_offset[i], lp.text_offset[i] + tok.length), tok, `token ${i}`);
+  }
   t.same([...lp.text_offset].sort((a, b) => a - b), lp.text_offset, 'offsets never go back');
 }
 

@@ -6,8 +6,11 @@ import { chat, complete, post, testApp } from './helpers.js';
 type Case = [name: string, body: Record<string, unknown>, status: number, param: string | null, code?: string];
 
 const chatCases: Case[] = [
-  ['tools', { tools: [{ type: 'function', function: { name: 'f' } }] }, 400, 'tools'],
-  ['tool_choice', { tool_choice: 'auto' }, 400, 'tool_choice'],
+  ['tool name with a space', { tools: [{ type: 'function', function: { name: 'f g' } }] }, 400, 'tools[0].function.name'],
+  ['duplicate tool names', { tools: [{ type: 'function', function: { name: 'f' } }, { type: 'function', function: { name: 'f' } }] }, 400, 'tools[1].function.name'],
+  ['tool_choice without tools', { tool_choice: 'auto' }, 400, 'tool_choice'],
+  ['tool_choice naming no tool', { tools: [{ type: 'function', function: { name: 'f' } }], tool_choice: { type: 'function', function: { name: 'g' } } }, 400, 'tool_choice.function.name'],
+  ['tools with response_format', { tools: [{ type: 'function', function: { name: 'f' } }], response_format: { type: 'json_object' } }, 400, 'response_format'],
   ['functions', { functions: [] }, 400, 'functions'],
   ['function_call', { function_call: 'auto' }, 400, 'function_call'],
   ['response_format json_schema without a name', { response_format: { type: 'json_schema', json_schema: {} } }, 400, 'response_format'],

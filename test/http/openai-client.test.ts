@@ -70,9 +70,10 @@ t.test('completions: plain and streaming', async (t) => {
 t.test('errors surface as the client\'s typed errors', async (t) => {
   const { client } = await serve(t);
   const tools = [{ type: 'function' as const, function: { name: 'f', parameters: {} } }];
-  const bad = await client.chat.completions.create({ model: 'tiny', messages, tools }).catch((e: unknown) => e);
+  const tool_choice = { type: 'function' as const, function: { name: 'g' } };
+  const bad = await client.chat.completions.create({ model: 'tiny', messages, tools, tool_choice }).catch((e: unknown) => e);
   t.type(bad, OpenAI.BadRequestError);
-  t.equal((bad as InstanceType<typeof OpenAI.BadRequestError>).param, 'tools');
+  t.equal((bad as InstanceType<typeof OpenAI.BadRequestError>).param, 'tool_choice.function.name');
   t.type(await client.chat.completions.create({ model: 'gpt-4o', messages }).catch((e: unknown) => e), OpenAI.NotFoundError);
   t.type(await client.chat.completions.create({ model: 'tiny', messages, temperature: 5 }).catch((e: unknown) => e), OpenAI.BadRequestError);
   const wrongKey = new OpenAI({ baseURL: client.baseURL, apiKey: 'sk-wrong', maxRetries: 0 });

@@ -91,8 +91,9 @@ t.test('errors arrive as the SDK\'s typed errors, mid-stream failures too', asyn
   const bad = await client.responses.create({ model: 'tiny', input: 'Hi', tools }).catch((e: unknown) => e);
   t.type(bad, OpenAI.BadRequestError);
   t.equal((bad as InstanceType<typeof OpenAI.BadRequestError>).param, 'tools');
-  const format = await client.responses.create({ model: 'tiny', input: 'Hi', text: { format: { type: 'json_object' } } }).catch((e: unknown) => e);
-  t.equal((format as InstanceType<typeof OpenAI.BadRequestError>).param, 'text.format');
+  const text = { format: { type: 'json_schema' as const, name: 'x', schema: { type: 'nope' } } };
+  const format = await client.responses.create({ model: 'tiny', input: 'Hi', text }).catch((e: unknown) => e);
+  t.equal((format as InstanceType<typeof OpenAI.BadRequestError>).param, 'text.format.schema');
   const missing = await client.responses.create({ model: 'tiny', input: 'Hi', previous_response_id: 'resp_gone' }).catch((e: unknown) => e);
   t.type(missing, OpenAI.NotFoundError);
   t.type(await client.responses.create({ model: 'gpt-4o', input: 'Hi' }).catch((e: unknown) => e), OpenAI.NotFoundError);

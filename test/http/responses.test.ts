@@ -121,7 +121,8 @@ t.test('errors name the param', async (t) => {
   const cases: Array<[Record<string, unknown>, number, string | null]> = [
     [{ tools: [{ type: 'function', name: 'f', parameters: {} }] }, 400, 'tools'],
     [{ tool_choice: 'required' }, 400, 'tool_choice'],
-    [{ text: { format: { type: 'json_object' } } }, 400, 'text.format'],
+    [{ text: { format: { type: 'json_schema', name: 'x', schema: { type: 'nope' } } } }, 400, 'text.format.schema'],
+    [{ text: { format: { type: 'xml' } } }, 400, 'text.format'],
     [{ background: true }, 400, 'background'],
     [{ input: [{ role: 'user', content: [{ type: 'input_image', image_url: 'http://x' }] }] }, 400, 'input[0].content[0]'],
     [{ input: [{ type: 'reasoning', summary: [], encrypted_content: 'xx' }] }, 400, 'input[0].encrypted_content'],

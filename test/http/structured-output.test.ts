@@ -106,3 +106,28 @@ t.test("vLLM's and llama.cpp's constraint fields on a generated Llama", async (t
   });
   for (const c of chat.json().choices) t.ok(['left', 'right'].includes(c.message.content), `chat n=3: ${JSON.stringify(c)}`);
 });
+
+t.test('Responses API: text.format json_schema and json_object', async (t) => {
+  const { app, model } = await serve(t, await llamaModel());
+  const validPerson = ajv.compile(PERSON);
+  const base = { model, input: 'A person as JSON.', max_output_tokens: 120, temperature: 0, store: false };
+  const outputText = (body: { output: Array<{ type: string; content?: Array<{ text: string }> }> }) =>
+    body.output.filter((i) => i.type === 'message').map((i) => i.content!.map((c) => c.text).join('')).join('');
+  const text = { format: { type: 'json_schema', name: 'person', schema: PERSON, strict: true } };
+  const res = await post(app, '/v1/responses', { ...base, text, reasoning: { effort: 'none' } });
+  t.equal(res.statusCode, 200, res.body);
+  t.equal(res.json().status, 'completed');
+  t.same(res.json().text.format, text.format, 'the response echoes the format');
+  t.ok(validPerson(JSON.parse(outputText(res.json()))), outputText(res.json()));
+
+  const streamed = await post(app, '/v1/responses', { ...base, text, reasoning: { effort: 'none' }, stream: true });
+  // Responses frames carry an `event:` line before their `data:` line.
+  const events = streamed.body.split('\n\n').map((f) => /^data: (.*)$/m.exec(f)?.[1]).filter((d) => d && d !== '[DONE]')
+    .map((d) => JSON.parse(d!)) as Array<{ type: string; delta?: string }>;
+  const streamedText = events.filter((e) => e.type === 'response.output_text.delta').map((e) => e.delta).join('');
+  t.equal(streamedText, outputText(res.json()), 'streamed: the same JSON');
+
+  const obj = await post(app, '/v1/responses', { ...base, text: { format: { type: 'json_object' } }, reasoning: { effort: 'none' } });
+  const value = JSON.parse(outputText(obj.json()));
+  t.ok(value !== null && typeof value === 'object' && !Array.isArray(value), 'json_object: an object');
+});

@@ -57,7 +57,10 @@ const cases: Case[] = [
   { name: 'messages: "Hi"', body: chat('', '"Hi"'), param: 'messages' },
   // Empty messages, unknown roles, broken message objects.
   { name: 'empty messages', body: chat('', '[]'), param: 'messages' },
-  ...['tool', 'function', 'root', '', 'USER'].map((role) => ({ name: `role ${JSON.stringify(role)}`, body: chat('', `[{"role":"${role}","content":"Hi"}]`), param: 'messages[0].role' })),
+  ...['root', '', 'USER'].map((role) => ({ name: `role ${JSON.stringify(role)}`, body: chat('', `[{"role":"${role}","content":"Hi"}]`), param: 'messages[0].role' })),
+  // Tool and function results are messages, but only with the id or name they answer.
+  { name: 'role "tool" without tool_call_id', body: chat('', '[{"role":"tool","content":"Hi"}]'), param: 'messages[0].tool_call_id' },
+  { name: 'role "function" without name', body: chat('', '[{"role":"function","content":"Hi"}]'), param: 'messages[0].name' },
   { name: 'message without content', body: chat('', '[{"role":"user"}]'), param: 'messages[0].content' },
   { name: 'message that is null', body: chat('', '[null]'), param: 'messages[0]' },
   { name: 'content part without text', body: chat('', '[{"role":"user","content":[{"type":"text"}]}]') },

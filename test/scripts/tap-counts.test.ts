@@ -86,6 +86,24 @@ not ok 1 - broken.test.ts # time=3793.108ms
   t.same(countTap(stream(body, '{ total: 1, pass: 0, fail: 1 }')), { passed: 0, failed: 1, skipped: 0, problems: [] });
 });
 
+t.test("a subtest whose closing name differs from its '# Subtest:' line is not a leaf", async (t) => {
+  // tap's summary counts such a closing point as one more result (here an escaped backslash).
+  const body = String.raw`1..1
+# Subtest: extract.test.ts
+    # Subtest: \\boxed{N} comes next
+        ok 1 - should be equal
+        ok 2 - should be equal
+        1..2
+    ok 1 - \\boxed{N} comes next # time=3.7ms
+
+    1..1
+ok 1 - extract.test.ts # time=20ms
+
+`;
+  t.same(countTap(stream(body, '{ total: 3, pass: 3 }')), { passed: 2, failed: 0, skipped: 0, problems: [] });
+  t.same(countTap(stream(body, '{ total: 2, pass: 2 }')).problems, ["passed: counted 3, tap's summary says 2", "total: counted 3, tap's summary says 2"]);
+});
+
 t.test('counts that disagree with tap, or a stream without its summary, are reported', async (t) => {
   const c = countTap(stream(failingThenPassing, '{ total: 7, pass: 4, fail: 1, todo: 1, skip: 1 }'));
   t.same(c.problems, ["passed: counted 3, tap's summary says 4", "total: counted 6, tap's summary says 7"]);

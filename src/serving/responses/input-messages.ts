@@ -56,14 +56,18 @@ export function toMessages(instructions: string | null, items: PlacedItem[]): Ch
           throw new SelarError('invalid_request', 'encrypted reasoning is not produced or read by this server', `${param}.encrypted_content`);
         }
         const parts = item.content && item.content.length > 0 ? item.content : item.summary;
-        reasoning.push(parts.map((p) => p.text).join('\n'));
+        const text = parts.map((p) => p.text).join('\n');
+        if (text !== '') reasoning.push(text);
         break;
       }
       case 'function_call': {
         const call: ToolCall = { id: item.call_id, type: 'function', function: { name: item.name, arguments: item.arguments } };
         names.set(item.call_id, item.name);
         if (calls) calls.tool_calls!.push(call);
-        else out.push(calls = { role: 'assistant', content: null, ...takeReasoning(), tool_calls: [call] });
+        else {
+          calls = { role: 'assistant', content: null, ...takeReasoning(), tool_calls: [call] };
+          out.push(calls);
+        }
         break;
       }
       case 'function_call_output': {

@@ -29,10 +29,6 @@ function checkSupported(req: ResponseCreateRequest): void {
   if (choice != null && choice !== 'none' && choice !== 'auto') {
     throw new SelarError('invalid_request', 'tool_choice must be "none" or "auto": no tools are available', 'tool_choice');
   }
-  const format = req.text?.format;
-  if (format != null && format.type !== 'text') {
-    throw new SelarError('invalid_request', 'only text.format {"type": "text"} is supported by this server yet', 'text.format');
-  }
   if (req.background === true) {
     throw new SelarError('invalid_request', 'background responses are not supported; use stream or wait for the reply', 'background');
   }
@@ -71,12 +67,18 @@ export function planResponse(req: ResponseCreateRequest, ctx: ServingContext, st
   checkSupported(req);
   const topLogprobs = req.top_logprobs ?? 0;
   const logprobs = topLogprobs > 0 || (req.include ?? []).includes('message.output_text.logprobs');
+  const format = req.text?.format;
+  // text.format is response_format with the json_schema fields on the format itself.
+  const responseFormat = format?.type === 'json_schema'
+    ? { type: 'json_schema' as const, json_schema: { name: format.name, schema: format.schema, strict: format.strict } }
+    : format ?? undefined;
   const params = resolveParams(
-    { temperature: req.temperature, top_p: req.top_p, stream: req.stream, selar: req.selar },
+    { temperature: req.temperature, top_p: req.top_p, stream: req.stream, selar: req.selar, response_format: responseFormat },
     { logprobs, topLogprobs },
     { value: req.max_output_tokens ?? null, param: 'max_output_tokens' },
     ctx,
   );
+  if (params.grammar) params.grammar = { ...params.grammar, param: format?.type === 'json_schema' ? 'text.format.schema' : 'text.format' };
   const earlier = earlierConversation(req.previous_response_id, store);
   const input = inputItems(req.input, (id) => store.item(id));
   const placed: PlacedItem[] = [

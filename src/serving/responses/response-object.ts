@@ -51,7 +51,7 @@ export function responseObject(plan: ResponsesPlan, { status, output, states, er
     top_p: p.sampling.topP,
     top_logprobs: r.top_logprobs ?? 0,
     reasoning: { effort: r.reasoning?.effort ?? null, summary: r.reasoning?.summary ?? r.reasoning?.generate_summary ?? null },
-    text: { format: { type: 'text' }, verbosity: r.text?.verbosity ?? 'medium' },
+    text: { format: r.text?.format ?? { type: 'text' }, verbosity: r.text?.verbosity ?? 'medium' },
     tools: [],
     tool_choice: r.tool_choice === 'none' ? 'none' : 'auto',
     parallel_tool_calls: r.parallel_tool_calls ?? true,

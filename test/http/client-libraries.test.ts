@@ -48,34 +48,67 @@ type SelarUsage = OpenAI.CompletionUsage & { completion_tokens_details: { soft_t
 type SelarChoice = OpenAI.ChatCompletion.Choice & { selar_trace: Array<{ entropy: number; soft: boolean }> };
 type SelarMessage = OpenAI.ChatCompletionMessage & { reasoning_content?: string | null };
 
-t.test('openai SDK: selar in, reasoning/trace/soft tokens out; the SDK\'s own messages pushed back', async (t) => {
+t.test("openai SDK: selar in, reasoning/trace/soft tokens out; the SDK's own messages pushed back", async (t) => {
   const { baseURL, engine } = await serve(t);
   const client = new OpenAI({ baseURL, apiKey: 'sk-test', maxRetries: 0 });
   const messages: OpenAI.ChatCompletionMessageParam[] = [{ role: 'user', content: 'Hi' }];
-  const first = await client.chat.completions.create({ model: 'tiny', messages, selar: SELAR } as OpenAI.ChatCompletionCreateParamsNonStreaming);
+  const first = await client.chat.completions.create({
+    model: 'tiny',
+    messages,
+    selar: SELAR,
+  } as OpenAI.ChatCompletionCreateParamsNonStreaming);
   const message = first.choices[0].message as SelarMessage;
   t.equal(message.content, ' Paris!');
   t.equal(message.reasoning_content, 'Hi');
   t.equal((first.usage as SelarUsage).completion_tokens_details.soft_tokens, 1);
-  t.same((first.choices[0] as SelarChoice).selar_trace.map((e) => e.soft), [false, true, false, false, false]);
+  t.same(
+    (first.choices[0] as SelarChoice).selar_trace.map((e) => e.soft),
+    [false, true, false, false, false],
+  );
   t.equal(engine.requests[0].selar.mode, 'selar');
 
   // The most common chat pattern: the reply object itself goes into the history.
   messages.push(first.choices[0].message, { role: 'user', content: 'ok' });
-  const second = await client.chat.completions.create({ model: 'tiny', messages, store: false, metadata: { app: 'test' } });
+  const second = await client.chat.completions.create({
+    model: 'tiny',
+    messages,
+    store: false,
+    metadata: { app: 'test' },
+  });
   t.equal(second.choices[0].message.content, ' Paris!');
-  t.same(engine.requests[1].promptIds.slice(0, 9), [
-    ID['<s>'], ID['<|user|>'], ID.Hi, ID['<|assistant|>'], ID[' Paris'], ID['!'], ID['<|user|>'], ID.ok, ID['<|assistant|>'],
-  ], 'the earlier reply is rendered into the prompt');
+  t.same(
+    engine.requests[1].promptIds.slice(0, 9),
+    [
+      ID['<s>'],
+      ID['<|user|>'],
+      ID.Hi,
+      ID['<|assistant|>'],
+      ID[' Paris'],
+      ID['!'],
+      ID['<|user|>'],
+      ID.ok,
+      ID['<|assistant|>'],
+    ],
+    'the earlier reply is rendered into the prompt',
+  );
 
   // The .stream() helper: content events, the final completion, reasoning from the raw chunks.
-  const stream = client.chat.completions.stream({ model: 'tiny', messages, stream_options: { include_usage: true }, selar: SELAR } as unknown as OpenAI.ChatCompletionCreateParamsStreaming);
+  const stream = client.chat.completions.stream({
+    model: 'tiny',
+    messages,
+    stream_options: { include_usage: true },
+    selar: SELAR,
+  } as unknown as OpenAI.ChatCompletionCreateParamsStreaming);
   let content = '';
   let reasoning = '';
   let trace = 0;
-  stream.on('content', (delta) => { content += delta; });
+  stream.on('content', (delta) => {
+    content += delta;
+  });
   stream.on('chunk', (chunk) => {
-    const choice = chunk.choices[0] as (typeof chunk.choices[0] & { delta: { reasoning_content?: string }; selar_trace?: unknown[] }) | undefined;
+    const choice = chunk.choices[0] as
+      | ((typeof chunk.choices)[0] & { delta: { reasoning_content?: string }; selar_trace?: unknown[] })
+      | undefined;
     reasoning += choice?.delta.reasoning_content ?? '';
     trace += choice?.selar_trace?.length ?? 0;
   });
@@ -87,13 +120,16 @@ t.test('openai SDK: selar in, reasoning/trace/soft tokens out; the SDK\'s own me
   t.equal((final.usage as SelarUsage).completion_tokens_details.soft_tokens, 1);
   messages.push(final.choices[0].message, { role: 'user', content: 'ok' });
   const third = await client.chat.completions.create({ model: 'tiny', messages });
-  t.equal(third.choices[0].message.content, ' Paris!', 'the stream helper\'s message goes back in too');
+  t.equal(third.choices[0].message.content, ' Paris!', "the stream helper's message goes back in too");
 });
 
 t.test('LangChain ChatOpenAI: invoke, stream, multi-turn', async (t) => {
   const { baseURL, engine } = await serve(t);
   const model = new ChatOpenAI({
-    model: 'tiny', apiKey: 'sk-test', maxRetries: 0, configuration: { baseURL },
+    model: 'tiny',
+    apiKey: 'sk-test',
+    maxRetries: 0,
+    configuration: { baseURL },
     modelKwargs: { selar: SELAR },
     // The trace is on the choice, outside the message: the raw response carries it.
     __includeRawResponse: true,
@@ -150,28 +186,36 @@ const selarMetadata: MetadataExtractor = {
 
 t.test('AI SDK: generateText and streamText with reasoning, multi-turn', async (t) => {
   const { baseURL, engine } = await serve(t);
-  const selar = createOpenAICompatible({ name: 'selar', baseURL, apiKey: 'sk-test', includeUsage: true, metadataExtractor: selarMetadata });
+  const selar = createOpenAICompatible({
+    name: 'selar',
+    baseURL,
+    apiKey: 'sk-test',
+    includeUsage: true,
+    metadataExtractor: selarMetadata,
+  });
   const providerOptions = { selar: { selar: SELAR } };
   const result = await generateText({ model: selar('tiny'), prompt: 'Hi', providerOptions, maxRetries: 0 });
   t.equal(result.text, ' Paris!');
   t.equal(result.reasoningText, 'Hi');
-  t.equal(result.providerMetadata?.selar.softTokens, 1);
-  t.equal((result.providerMetadata?.selar.trace as unknown[]).length, 5);
+  const generated = result.providerMetadata!.selar;
+  t.equal(generated.softTokens, 1);
+  t.equal((generated.trace as unknown[]).length, 5);
   t.equal(result.usage.outputTokenDetails?.reasoningTokens, 3);
   t.same(engine.requests[0].selar.trace, true);
 
   const next = await generateText({
-    model: selar('tiny'), maxRetries: 0,
+    model: selar('tiny'),
+    maxRetries: 0,
     messages: [{ role: 'user', content: 'Hi' }, ...result.response.messages, { role: 'user', content: 'ok' }],
   });
-  t.equal(next.text, ' Paris!', 'the SDK\'s response messages (with their reasoning part) go back in');
+  t.equal(next.text, ' Paris!', "the SDK's response messages (with their reasoning part) go back in");
 
   const streamed = streamText({ model: selar('tiny'), prompt: 'Hi', providerOptions, maxRetries: 0 });
   let text = '';
   for await (const part of streamed.textStream) text += part;
   t.equal(text, ' Paris!');
   t.equal(await streamed.reasoningText, 'Hi');
-  const metadata = await streamed.providerMetadata;
-  t.equal(metadata?.selar.softTokens, 1);
-  t.equal((metadata?.selar.trace as unknown[]).length, 5);
+  const metadata = (await streamed.providerMetadata)!.selar;
+  t.equal(metadata.softTokens, 1);
+  t.equal((metadata.trace as unknown[]).length, 5);
 });

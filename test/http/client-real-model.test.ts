@@ -33,9 +33,16 @@ t.test('openai SDK on the demo model: selar, trace, history round trip, tokenize
   t.equal(counted.count, first.usage.prompt_tokens, '/tokenize counts the prompt the generation ran on');
 
   messages.push(choice.message, { role: 'user', content: 'And 13 * 7?' });
-  const second = (await client.chat.completions.create({ ...body, messages } as OpenAI.ChatCompletionCreateParamsNonStreaming)) as Reply;
+  const second = (await client.chat.completions.create({
+    ...body,
+    messages,
+  } as OpenAI.ChatCompletionCreateParamsNonStreaming)) as Reply;
   const rendered = (await app.inject({ method: 'POST', url: '/tokenize', payload: { messages } })).json();
   t.equal(second.usage.prompt_tokens, rendered.count);
-  const text = (await app.inject({ method: 'POST', url: '/detokenize', payload: { tokens: rendered.tokens } })).json().prompt;
-  t.ok(text.includes(`<|im_start|>assistant\n${choice.message.content}<|im_end|>`), 'the earlier answer is part of the new prompt');
+  const text = (await app.inject({ method: 'POST', url: '/detokenize', payload: { tokens: rendered.tokens } })).json()
+    .prompt;
+  t.ok(
+    text.includes(`<|im_start|>assistant\n${choice.message.content}<|im_end|>`),
+    'the earlier answer is part of the new prompt',
+  );
 });

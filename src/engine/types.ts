@@ -49,6 +49,10 @@ export interface SamplingParams {
   /** 0 = no logprobs; otherwise the number of alternatives (top_logprobs), plus the chosen token. */
   logprobs: boolean;
   topLogprobs: number;
+  /** bad_words as token sequences (vLLM): a sequence's last token is masked after the rest. */
+  badWords: number[][];
+  /** allowed_token_ids: every other id is masked; null: no restriction. */
+  allowedTokenIds: number[] | null;
 }
 
 export interface StopParams {

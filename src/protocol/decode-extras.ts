@@ -17,6 +17,12 @@ export const decodeExtraFields = {
   spaces_between_special_tokens: OptionalNullable(Type.Boolean({
     description: 'extension (vLLM): accepted; no effect with tokenizer.json tokenizers, as in vLLM',
   })),
+  bad_words: OptionalNullable(Type.Array(Type.String({ minLength: 1 }), {
+    description: 'extension (vLLM): words whose token sequences are never generated',
+  })),
+  allowed_token_ids: OptionalNullable(Type.Array(Type.Integer({ minimum: 0 }), {
+    minItems: 1, description: 'extension (vLLM): only these token ids may be generated',
+  })),
   priority: OptionalNullable(Type.Integer({
     minimum: -(2 ** 31), maximum: 2 ** 31 - 1,
     description: 'extension (vLLM): while every decode slot is busy, lower values are admitted first (FCFS within a value)',

@@ -3,7 +3,8 @@
 // latent method may ask for the token at another temperature (mode hot). Pure over
 // typed arrays (no ONNX Runtime), reusing its buffers every step.
 import type { SamplingParams, SelarParams, TopLogprob } from '../engine/types.js';
-import { applyLogitBias, applyPenalties, suppress, TokenHistory } from './penalties.js';
+import { applyLogitBias, applyPenalties, TokenHistory } from './penalties.js';
+import { requestMasks, suppress, type TokenMask } from './token-masks.js';
 import { DistributionScratch, filteredProbs, sampleFrom, type FilterParams } from './distribution.js';
 import { argmax } from './topk.js';
 import { createTopKMix, fullEntropy, topKMix, topKMixFromLogits, type TopKMix } from './topk-mix.js';
@@ -38,6 +39,7 @@ export class SequenceSampler {
   private readonly mix: TopKMix;
   private readonly rng: Rng;
   private readonly logprobIds: Int32Array;
+  private readonly masks: TokenMask[];
 
   constructor(
     private readonly params: SamplingParams,
@@ -51,15 +53,18 @@ export class SequenceSampler {
     this.mix = createTopKMix(selar.topK);
     this.rng = new Xoshiro128(seed);
     this.logprobIds = new Int32Array(Math.max(1, params.topLogprobs));
+    this.masks = requestMasks(params, vocabSize);
   }
 
   /**
    * Processes the last position's logits (in place) into p, the top-k mix and the gate's
-   * entropy. `banned` ids are masked first (eos before min_tokens).
+   * entropy. Token masks come first: `banned` ids (eos and stop_token_ids before
+   * min_tokens), then the request's (bad_words, allowed_token_ids).
    */
   distribution(logits: Float32Array, banned: readonly number[] = []): StepDistribution {
     const s = this.params;
     if (banned.length) suppress(logits, banned);
+    for (const mask of this.masks) mask.apply(logits, this.history.output);
     if (s.logitBias.length) applyLogitBias(logits, s.logitBias);
     applyPenalties(logits, this.history, s);
 

@@ -88,6 +88,28 @@ export function checkTokenIds(ids: readonly number[], param: string, ctx: Servin
   return [...ids];
 }
 
+/**
+ * bad_words as token sequences, as vLLM encodes them: each word as at the start of the
+ * text, and after a space where that gives a different sequence of the same length.
+ */
+export function badWordSequences(words: readonly string[], ctx: ServingContext): number[][] {
+  const out: number[][] = [];
+  words.forEach((word, i) => {
+    const bare = ctx.tokenizer.encode(word.trimStart(), false);
+    const spaced = ctx.tokenizer.encode(' ' + word.trimStart(), false);
+    for (const ids of [bare, spaced]) {
+      // A word the vocabulary cannot spell in that form (no unknown token) is skipped.
+      if (ids.length === 0 || !ids.every(Number.isInteger)) continue;
+      if (ids === spaced && (ids[0] === bare[0] || ids.length !== bare.length)) continue;
+      if (ids.some((id) => id >= ctx.vocabLimit)) {
+        throw new SelarError('invalid_request', `bad_words[${i}] encodes to token ids outside the model's vocabulary`, `bad_words[${i}]`);
+      }
+      out.push(ids);
+    }
+  });
+  return out;
+}
+
 export function resolveParams(req: Fields, logprobs: LogprobsRequest, maxTokens: { value: number | null; param: string }, ctx: ServingContext): ResolvedParams {
   const c = ctx.config;
   const g = ctx.model.generationDefaults;
@@ -120,6 +142,8 @@ export function resolveParams(req: Fields, logprobs: LogprobsRequest, maxTokens:
       logitBias: resolveLogitBias(req.logit_bias, ctx),
       logprobs: logprobs.logprobs,
       topLogprobs: logprobs.logprobs ? logprobs.topLogprobs : 0,
+      badWords: badWordSequences(req.bad_words ?? [], ctx),
+      allowedTokenIds: req.allowed_token_ids == null ? null : checkTokenIds(req.allowed_token_ids, 'allowed_token_ids', ctx),
     },
     stopStrings: typeof stop === 'string' ? [stop] : [...stop],
     stopTokenIds: checkTokenIds(req.stop_token_ids ?? [], 'stop_token_ids', ctx),

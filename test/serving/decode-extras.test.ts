@@ -9,7 +9,7 @@ import { planCompletion } from '../../src/serving/completion-request.js';
 import { servingContext } from '../../src/serving/context.js';
 import { validator } from '../../src/serving/validate.js';
 import { FakeEngine } from '../support/fake-engine.js';
-import { tinyTokenizer } from '../support/tiny-tokenizer.js';
+import { ID, tinyTokenizer } from '../support/tiny-tokenizer.js';
 
 function context(model: Partial<ModelInfo> = {}) {
   return servingContext(loadConfig(['--model', 'm'], {}), new FakeEngine({ model }), tinyTokenizer());
@@ -62,4 +62,14 @@ t.test('prompt_logprobs and echo: what the engine computes', async (t) => {
   t.equal(completionPlan({ echo: true }).sequences[0].promptLogprobs, null);
   t.equal(completionPlan({ logprobs: 2 }).sequences[0].promptLogprobs, null);
   t.match(rejection(() => chatPlan({ prompt_logprobs: 21 })), { param: 'prompt_logprobs' });
+});
+
+t.test('bad_words are encoded as vLLM does; allowed_token_ids are checked', async (t) => {
+  // The tiny vocabulary has "Hello", "Hi" and " there" but no spaced " Hello" or " Hi".
+  const s = chatPlan({ bad_words: ['Hello', ' Hi there'], allowed_token_ids: [5, 6, 7] }).sequences[0].sampling;
+  t.same(s.badWords, [[ID.Hello], [ID.Hi, ID[' there']]], 'leading spaces trimmed; spaced forms only where they encode');
+  t.same(s.allowedTokenIds, [5, 6, 7]);
+  t.equal(chatPlan({}).sequences[0].sampling.allowedTokenIds, null);
+  t.match(rejection(() => chatPlan({ allowed_token_ids: [] })), { param: 'allowed_token_ids' });
+  t.match(rejection(() => chatPlan({ allowed_token_ids: [1, 99] })), { param: 'allowed_token_ids[1]' });
 });

@@ -16,7 +16,7 @@ export function request(
     promptIds,
     sampling: {
       temperature: 0, topK: 0, topP: 1, minP: 0, seed: 0, presencePenalty: 0, frequencyPenalty: 0, repetitionPenalty: 1,
-      logitBias: [], logprobs: false, topLogprobs: 0, ...over.sampling,
+      logitBias: [], logprobs: false, topLogprobs: 0, badWords: [], allowedTokenIds: null, ...over.sampling,
     },
     stop: {
       strings: [], eosTokenIds: [], ignoreEos: false, maxTokens: 16, minTokens: 0, tokenIds: [], includeInOutput: false, ...over.stop,

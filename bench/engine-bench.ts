@@ -1,8 +1,8 @@
 // selar-server's engine through its public API (createEngine → engine.generate),
 // the way the HTTP layer uses it: one worker pool, events consumed on the main thread.
-import { createEngine, type LoadedEngine } from '../src/engine/pool.js';
+import { createEngine, type LoadedEngine } from '../src/engine/create-engine.js';
 import type { Engine, SelarMode } from '../src/engine/types.js';
-import type { Batching } from '../src/worker/scheduler.js';
+import type { Batching } from '../src/engine/types.js';
 import { benchRequest } from './requests.js';
 import type { SequenceTiming } from './stats.js';
 

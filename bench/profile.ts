@@ -9,7 +9,7 @@
 // loop's speed without the pool separates worker messaging from the loop itself.
 // The bench calls it in a worker thread (profileModelInWorker), where the engine runs.
 import { loadModel } from '../src/engine/load-model.js';
-import { workerInitFor } from '../src/engine/pool.js';
+import { workerInitFor } from '../src/engine/create-engine.js';
 import type { GenerationRequest, SelarMode } from '../src/engine/types.js';
 import { SequenceSampler } from '../src/sampling/sampler.js';
 import { DecoderSession, type KvCache } from '../src/worker/decoder-session.js';

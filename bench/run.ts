@@ -18,7 +18,7 @@ import { checkTargets } from './targets.js';
 import { profileModelInWorker, type ModelProfile } from './profile.js';
 import { renderProfile } from './profile-render.js';
 import { messageRoundTripUs } from './messaging.js';
-import { defaultParallelism } from '../src/engine/pool.js';
+import { defaultParallelism } from '../src/engine/parallelism.js';
 import type { EngineSettings } from './engine-bench.js';
 import { workerCpuProfile } from './cpu-profile.js';
 

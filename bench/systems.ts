@@ -3,7 +3,7 @@
 // systems can be interleaved round by round.
 import { deriveEmbedsDecoder } from '../src/model/convert/index.js';
 import { detectLayout } from '../src/model/layout.js';
-import type { LoadedEngine } from '../src/engine/pool.js';
+import type { LoadedEngine } from '../src/engine/create-engine.js';
 import { openEngine, runEngine, type EngineSettings } from './engine-bench.js';
 import { FloorWorker } from './floor-worker.js';
 import { runHttp, startHttp, type HttpServer } from './http-bench.js';

@@ -1,6 +1,6 @@
 // Builds the Fastify app without listening (tests inject into it; server.ts listens).
 // Order matters: docs first (they must see every route), then the hooks in the order
-// they should run (request id, CORS, draining, auth), then the routes.
+// they should run (request id, CORS, the drain gate, auth), then the routes.
 import { randomBytes } from 'node:crypto';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply } from 'fastify';
 import pino from 'pino';
@@ -15,11 +15,12 @@ import { installCors } from './http/cors.js';
 import { registerDocs } from './http/docs.js';
 import { installErrorHandling } from './http/errors.js';
 import { installStrictJson } from './http/json-body.js';
-import { Lifecycle, registerHealthRoutes } from './http/lifecycle.js';
+import { installDrainGate, Lifecycle, registerHealthRoutes } from './http/lifecycle.js';
 import { ServerMetrics, registerMetricsRoute } from './http/metrics.js';
 import { registerModelRoutes } from './http/models-route.js';
+import { registerTokenizeRoutes } from './http/tokenize-route.js';
 import { servingContext } from './serving/context.js';
-import { validator } from './serving/validate.js';
+import { validator } from './protocol/validate.js';
 import { toOpenAIError } from './serving/openai-error.js';
 import { SelarError } from './errors.js';
 import playground from './playground/plugin.js';
@@ -82,11 +83,13 @@ export async function buildApp({ config, engine, tokenizer, logger }: AppOptions
     reply.header('x-request-id', req.id);
   });
   installCors(app, config.corsOrigins);
-  registerHealthRoutes(app, lifecycle);
+  installDrainGate(app, lifecycle);
   installAuth(app, config.apiKeys);
   installErrorHandling(app, config.retryAfterS, metrics);
+  registerHealthRoutes(app, lifecycle);
   registerMetricsRoute(app, metrics);
   registerModelRoutes(app, ctx);
+  registerTokenizeRoutes(app, ctx);
   const deps = { ctx, lifecycle, metrics };
   registerChatRoute(app, deps);
   registerCompletionsRoute(app, deps);

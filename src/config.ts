@@ -6,10 +6,10 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import { StringEnum } from './protocol/common.js';
-import { validator } from './serving/validate.js';
-import { SelarError } from './errors.js';
+import { validator } from './protocol/validate.js';
+import { ConfigError, SelarError } from './errors.js';
 import { SUPPORTED_DTYPES } from './model/layout.js';
-import type { EngineOptions } from './engine/pool.js';
+import { ENGINE_DEFAULTS, type EngineOptions } from './engine/options.js';
 
 /** The demo model shipped in the repository (models/selar-demo), served when no --model is given. */
 export const BUNDLED_MODEL = fileURLToPath(new URL('../models/selar-demo', import.meta.url));
@@ -24,11 +24,11 @@ export const ConfigSchema = Type.Object({
   cpus: Type.Integer({ minimum: 0, default: 0, description: 'CPU cores to plan workers and threads for (0 = every core the machine reports; in a container, set its CPU limit)' }),
   workers: Type.Integer({ minimum: 0, default: 0, description: 'worker threads, each with its own session (0 = automatic: one per core for models with hidden size < 512, else one per two cores)' }),
   threadsPerWorker: Type.Integer({ minimum: 0, default: 0, description: 'intra-op threads per worker (0 = automatic: 1 for models with hidden size < 512, else cores / workers)' }),
-  maxSequencesPerWorker: Type.Integer({ minimum: 1, default: 8, description: 'sequences each worker decodes concurrently' }),
+  maxSequencesPerWorker: Type.Integer({ minimum: 1, default: ENGINE_DEFAULTS.maxSequencesPerWorker, description: 'sequences each worker decodes concurrently' }),
   batching: StringEnum(['exact', 'padded'] as const, { description: 'exact: only sequences of equal length share a forward pass (each answer bitwise as if alone); padded: all do, left-padded (more throughput with mixed lengths; equal up to float rounding)' }),
-  queueSize: Type.Integer({ minimum: 1, default: 64, description: 'sequences waiting for a worker before requests get 429' }),
+  queueSize: Type.Integer({ minimum: 1, default: ENGINE_DEFAULTS.queueSize, description: 'sequences waiting for a worker before requests get 429' }),
   maxN: Type.Integer({ minimum: 1, maximum: 128, default: 8, description: 'largest accepted `n` (sequences per request)' }),
-  device: Type.String({ pattern: '^(cpu|auto|cuda(:[0-9]+)?)$', default: 'cpu', description: 'cpu, cuda, cuda:N or auto' }),
+  device: Type.String({ pattern: '^(cpu|auto|cuda(:[0-9]+)?)$', default: ENGINE_DEFAULTS.device, description: 'cpu, cuda, cuda:N or auto' }),
   dtype: StringEnum(SUPPORTED_DTYPES, { description: `ONNX weights variant to load (${SUPPORTED_DTYPES.join(', ')})` }),
   temperature: Type.Number({ minimum: 0, maximum: 2, default: 1, description: 'default temperature (0 = greedy)' }),
   topP: Type.Number({ exclusiveMinimum: 0, maximum: 1, default: 1, description: 'default top_p' }),
@@ -61,14 +61,18 @@ export const ConfigSchema = Type.Object({
 }, { additionalProperties: false });
 
 // Enum defaults live here because StringEnum builds a union (no `default` slot of its own).
-const enumDefaults = { batching: 'exact', dtype: 'auto', selarMode: 'selar', selarDiscreteTokens: 'math', selarScope: 'all', selarEntropy: 'topk', logLevel: 'info' } as const;
+const enumDefaults = {
+  batching: ENGINE_DEFAULTS.batching,
+  dtype: ENGINE_DEFAULTS.dtype,
+  selarMode: 'selar',
+  selarDiscreteTokens: 'math',
+  selarScope: 'all',
+  selarEntropy: 'topk',
+  logLevel: 'info',
+} as const;
 
 export type Config = Readonly<Static<typeof ConfigSchema>>;
 export type ConfigKey = keyof Static<typeof ConfigSchema>;
-
-export class ConfigError extends Error {
-  override name = 'ConfigError';
-}
 
 export const flagName = (key: string) => key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
 export const envName = (key: string) => `SELAR_${key.replace(/[A-Z]/g, (c) => `_${c}`).toUpperCase()}`;

@@ -47,3 +47,11 @@ export class ModelLoadError extends SelarError {
     this.file = file;
   }
 }
+
+/**
+ * Bad configuration caught before anything runs: server flags and environment
+ * variables, or an evaluation's presets. Reported on the command line, never over HTTP.
+ */
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}

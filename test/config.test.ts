@@ -2,7 +2,8 @@
 // errors that name the flag, and a frozen result.
 import fs from 'node:fs';
 import t from 'tap';
-import { ConfigError, configTable, envName, flagName, loadConfig } from '../src/config.js';
+import { configTable, envName, flagName, loadConfig } from '../src/config.js';
+import { ConfigError } from '../src/errors.js';
 
 t.test('defaults', async (t) => {
   const c = loadConfig(['--model', 'm'], {});

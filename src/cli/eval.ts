@@ -1,11 +1,9 @@
 // `selar eval`: flags → evaluate(); usage errors exit 2, failed runs exit 1.
 import { ApiError } from '../eval/client.js';
-import { ConfigError as PresetError } from '../eval/configs.js';
 import { DatasetError } from '../eval/dataset.js';
 import { evaluate, type EvalIo } from '../eval/evaluate.js';
 import { parseEvalArgs, USAGE, UsageError } from '../eval/options.js';
-import { ConfigError as ServerConfigError } from '../config.js';
-import { SelarError } from '../errors.js';
+import { ConfigError, SelarError } from '../errors.js';
 
 const defaultIo: EvalIo = { out: (s) => process.stdout.write(s), progress: process.stderr };
 
@@ -26,7 +24,7 @@ export async function runEval(argv: string[], io: EvalIo = defaultIo): Promise<n
     await evaluate(options, io);
     return 0;
   } catch (err) {
-    const known = [ApiError, PresetError, DatasetError, ServerConfigError, SelarError];
+    const known = [ApiError, ConfigError, DatasetError, SelarError];
     if (!known.some((k) => err instanceof k)) throw err;
     io.progress.write(`selar eval: ${(err as Error).message}\n`);
     return 1;

@@ -4,14 +4,14 @@
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { engineOptions, loadConfig } from '../config.js';
-import { createEngine } from '../engine/pool.js';
+import { createEngine } from '../engine/create-engine.js';
 import { ChatCompletionRequest, type ChatCompletion } from '../protocol/chat.js';
 import { CompletionRequest, type Completion } from '../protocol/completions.js';
 import { planChat } from '../serving/chat-request.js';
 import { planCompletion } from '../serving/completion-request.js';
 import { servingContext } from '../serving/context.js';
 import { generateResponse } from '../serving/run-generation.js';
-import { validator } from '../serving/validate.js';
+import { validator } from '../protocol/validate.js';
 
 const HELP = `usage: selar generate --model DIR (--prompt TEXT | --prompt-ids 1,2,3 | --messages JSON) [options]
 

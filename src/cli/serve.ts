@@ -1,7 +1,8 @@
 // `selar serve`: configuration → engine → HTTP server → signal handlers.
 import pino from 'pino';
-import { ConfigError, configTable, engineOptions, loadConfig } from '../config.js';
-import { createEngine } from '../engine/pool.js';
+import { configTable, engineOptions, loadConfig } from '../config.js';
+import { ConfigError } from '../errors.js';
+import { createEngine } from '../engine/create-engine.js';
 import { installSignalHandlers, startServer } from '../server.js';
 
 const USAGE = `usage: selar serve [--model DIR] [--host H] [--port N] [--workers N] [options]

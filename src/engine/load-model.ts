@@ -8,7 +8,7 @@ import { ModelLoadError } from '../errors.js';
 import { detectLayout, type ModelLayout } from '../model/layout.js';
 import { TextTokenizer } from '../model/tokenizer.js';
 import { deriveEmbedsDecoder, type DerivedDecoder, type EmbeddingTableRef } from '../model/convert/index.js';
-import type { SharedTable } from '../worker/embeddings.js';
+import type { SharedTable } from './protocol.js';
 import type { ModelInfo } from './types.js';
 
 export interface LoadedModel {

@@ -1,44 +1,12 @@
 // The worker pool: admission (a bounded queue, never an unbounded backlog),
 // dispatch to the least-loaded worker, event routing by request id, cancellation,
 // and replacement of workers that die. Implements the Engine interface.
-import os from 'node:os';
 import { Worker } from 'node:worker_threads';
 import type { Logger } from 'pino';
-import { ModelLoadError, SelarError } from '../errors.js';
+import { SelarError } from '../errors.js';
 import type { FromWorker, ToWorker, WorkerInit } from './protocol.js';
 import type { Engine, EngineStats, GenerationEvent, GenerationRequest, ModelInfo } from './types.js';
 import { EventChannel } from './event-channel.js';
-import { loadModel, type LoadedModel } from './load-model.js';
-import type { TextTokenizer } from '../model/tokenizer.js';
-import type { Batching } from '../worker/scheduler.js';
-
-export interface EngineOptions {
-  modelDir: string;
-  /** Cores to plan workers and threads for (default: os.availableParallelism()). */
-  cpus?: number;
-  /** Decode workers (each owns an ONNX Runtime session); default: defaultParallelism. */
-  workers?: number;
-  /** Requests waiting for a worker slot before 429. */
-  queueSize?: number;
-  /** Sequences each worker decodes concurrently. */
-  maxSequencesPerWorker?: number;
-  /** 'exact' (default): only equal-length caches share a pass; 'padded': all, left-padded. */
-  batching?: Batching;
-  device?: string;
-  dtype?: string;
-  /** Intra-op threads per worker; default: defaultParallelism. */
-  threadsPerWorker?: number;
-  /** Served model id (default: the folder name). */
-  modelId?: string;
-  logger?: Logger;
-  faultInjection?: WorkerInit['faultInjection'];
-  /**
-   * Resolve only once every worker has loaded the model (default). The server
-   * passes false so it can listen, and answer /health and /ready (503), while the
-   * workers create their sessions; engine.ready() then reports the outcome.
-   */
-  awaitReady?: boolean;
-}
 
 export interface Job {
   request: GenerationRequest;
@@ -253,72 +221,4 @@ export function enqueue(queue: Job[], job: Job): void {
   let at = queue.length;
   while (at > 0 && queue[at - 1].request.priority > p) at--;
   queue.splice(at, 0, job);
-}
-
-export interface LoadedEngine {
-  engine: WorkerPool;
-  tokenizer: TextTokenizer;
-}
-
-/** The per-worker start-up description of a loaded model. */
-export function workerInitFor(loaded: LoadedModel, opts: EngineOptions, threads: number): WorkerInit {
-  return {
-    modelDir: loaded.dir,
-    derived: loaded.derived,
-    table: loaded.table,
-    contextLength: loaded.info.contextLength,
-    device: opts.device ?? 'cpu',
-    intraOpThreads: threads,
-    maxSequences: opts.maxSequencesPerWorker ?? 8,
-    batching: opts.batching ?? 'exact',
-    faultInjection: opts.faultInjection,
-  };
-}
-
-/** Loads the model folder, derives the inputs_embeds decoder, and starts the workers. */
-export async function createEngine(opts: EngineOptions): Promise<LoadedEngine> {
-  const loaded = await loadModel(opts.modelDir, { dtype: opts.dtype ?? 'fp32', modelId: opts.modelId, logger: opts.logger });
-  const { workers, threads } = defaultParallelism(loaded.derived.hiddenSize, opts, opts.cpus);
-  opts.logger?.info({ workers, threadsPerWorker: threads }, 'decode workers');
-  if (opts.batching === 'padded' && !loaded.derived.leftPadding) {
-    throw new ModelLoadError('--batching padded needs a decoder with attention_mask and position_ids inputs whose attention honours left padding (not GroupQueryAttention); use --batching exact', loaded.derived.decoderPath);
-  }
-  const init = workerInitFor(loaded, opts, threads);
-  const engine = new WorkerPool(loaded.info, init, workers, {
-    queueSize: opts.queueSize ?? 64,
-    perWorker: init.maxSequences,
-    logger: opts.logger,
-  });
-  if (opts.awaitReady ?? true) {
-    try {
-      await engine.ready();
-    } catch (err) {
-      await engine.close();
-      throw err;
-    }
-  }
-  return { engine, tokenizer: loaded.tokenizer };
-}
-
-/** Hidden sizes below this decode fastest on one intra-op thread per session. */
-export const SMALL_MODEL_HIDDEN = 512;
-
-/**
- * Workers and intra-op threads per worker, where not configured. A model with a hidden
- * size under 512 gets one thread per worker and one worker per core: its matrix
- * products are too small to split, so the thread pool's hand-offs cost more than they
- * save (benchmark, floor at c=1: the demo model, hidden 192, decodes 2.2× faster on
- * one thread than on two; the generated 1024-wide Llama 1.6× slower), and the other
- * cores then serve other sequences in parallel. Larger models: one worker per two
- * cores, each using its share of the cores.
- */
-export function defaultParallelism(
-  hiddenSize: number,
-  given: { workers?: number; threadsPerWorker?: number } = {},
-  cores = os.availableParallelism(),
-): { workers: number; threads: number } {
-  const small = hiddenSize < SMALL_MODEL_HIDDEN;
-  const workers = Math.max(1, given.workers ?? (small ? cores : Math.floor(cores / 2)));
-  const threads = Math.max(1, given.threadsPerWorker ?? (small ? 1 : Math.floor(cores / workers)));
-  return { workers, threads };
 }

@@ -1,8 +1,15 @@
 // Messages between the main thread and a decode worker (a discriminated union each way).
-import type { GenerationEvent, GenerationRequest } from './types.js';
-import type { SharedTable } from '../worker/embeddings.js';
+import type { Batching, GenerationEvent, GenerationRequest } from './types.js';
 import type { DerivedDecoder } from '../model/convert/index.js';
-import type { Batching } from '../worker/scheduler.js';
+
+/** Transferable description of a shared table (what workerData carries). */
+export interface SharedTable {
+  buffer: SharedArrayBuffer;
+  dtype: 'float32' | 'float16';
+  rows: number;
+  dim: number;
+}
+
 
 export interface WorkerInit {
   modelDir: string;

@@ -169,3 +169,9 @@ export interface Engine {
   stats(): EngineStats;
   close(): Promise<void>;
 }
+
+/**
+ * How a worker batches sequences of different lengths: 'exact', only equal-length
+ * caches share a pass (each row bitwise as if alone); 'padded', all do, left-padded.
+ */
+export type Batching = 'exact' | 'padded';

@@ -3,6 +3,7 @@
 // name plus the request fields it adds to every chat completion. New comparisons
 // (issue #9: random, hot, entropy: full) are new rows, not new code paths.
 import { createHash } from 'node:crypto';
+import { ConfigError } from '../errors.js';
 
 export type SelarObject = Record<string, string | number | boolean>;
 
@@ -83,10 +84,6 @@ export interface DecodingConfig {
   request: RequestFields;
   /** Set for configurations whose soft_rate waits for another configuration's results. */
   softRateFrom?: string;
-}
-
-export class ConfigError extends Error {
-  override name = 'ConfigError';
 }
 
 export function findPreset(name: string): Preset {

@@ -2,7 +2,7 @@
 // 127.0.0.1 with a free port, so the harness always measures through the
 // OpenAI-compatible API, whether the server is ours or someone else's.
 import { engineOptions, loadConfig } from '../config.js';
-import { createEngine } from '../engine/pool.js';
+import { createEngine } from '../engine/create-engine.js';
 import { startServer } from '../server.js';
 
 export interface LocalServerOptions {

@@ -20,6 +20,7 @@ export async function registerDocs(app: FastifyInstance): Promise<void> {
       tags: [
         { name: 'openai', description: 'OpenAI-compatible API (with the selar extensions)' },
         { name: 'operations', description: 'health, readiness and metrics' },
+        { name: 'utility', description: 'tokenize, detokenize and version, in vLLM\'s shapes' },
       ],
     },
   });

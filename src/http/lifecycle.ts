@@ -71,6 +71,15 @@ export class Lifecycle {
 
 const OPEN_WHILE_DRAINING = new Set(['/health', '/ready', '/metrics']);
 
+/** Refuses API requests with 503 while draining (health, readiness and metrics stay open). */
+export function installDrainGate(app: FastifyInstance, lifecycle: Lifecycle): void {
+  app.addHook('onRequest', async (req) => {
+    if (lifecycle.draining && !OPEN_WHILE_DRAINING.has(req.url.split('?')[0])) {
+      throw new SelarError('shutting_down', 'The server is shutting down; retry on another instance');
+    }
+  });
+}
+
 export function registerHealthRoutes(app: FastifyInstance, lifecycle: Lifecycle): void {
   const schema = (summary: string) => ({ tags: ['operations'], summary, response: { 200: HealthStatus, 503: HealthStatus } });
   app.get('/health', { schema: schema('liveness: 200 while the process is up') }, async () => ({ status: 'ok' as const }));
@@ -78,10 +87,5 @@ export function registerHealthRoutes(app: FastifyInstance, lifecycle: Lifecycle)
     if (lifecycle.ready) return { status: 'ready' as const };
     reply.code(503);
     return { status: lifecycle.notReadyReason() };
-  });
-  app.addHook('onRequest', async (req) => {
-    if (lifecycle.draining && !OPEN_WHILE_DRAINING.has(req.url.split('?')[0])) {
-      throw new SelarError('shutting_down', 'The server is shutting down; retry on another instance');
-    }
   });
 }

@@ -119,7 +119,3 @@ export function encodeModel(model: ModelProto): Uint8Array {
 export function readModel(file: string): ModelProto {
   return decodeModel(fs.readFileSync(file));
 }
-
-export function writeModel(file: string, model: ModelProto): void {
-  fs.writeFileSync(file, encodeModel(model));
-}

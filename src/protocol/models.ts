@@ -31,8 +31,6 @@ export type Model = Static<typeof Model>;
 export const ModelList = Type.Object({ object: Type.Literal('list'), data: Type.Array(Model) });
 export type ModelList = Static<typeof ModelList>;
 
-export const ModelParams = Type.Object({ id: Type.String() });
-
 export const HealthStatus = Type.Object({
   status: Type.Union([Type.Literal('ok'), Type.Literal('ready'), Type.Literal('loading'), Type.Literal('draining'), Type.Literal('failed')]),
 });

@@ -17,8 +17,12 @@ export function checkModel(model: string, ctx: ServingContext): void {
   }
 }
 
+/** What rendering a conversation needs (chat completions and /tokenize share it). */
+export type TemplateRequest = Pick<ChatCompletionRequest,
+  'messages' | 'chat_template_kwargs' | 'add_generation_prompt' | 'continue_final_message' | 'documents'>;
+
 /** The conversation rendered as vLLM renders it, with its template options resolved. */
-export function renderChatPrompt(req: ChatCompletionRequest, ctx: ServingContext): string {
+export function renderChatPrompt(req: TemplateRequest, ctx: ServingContext): string {
   const kwargs = req.chat_template_kwargs ?? {};
   for (const key of reservedKwargs) {
     if (Object.hasOwn(kwargs, key)) {
@@ -50,7 +54,7 @@ export function renderChatPrompt(req: ChatCompletionRequest, ctx: ServingContext
  * continue_final_message: cut the rendering right after the final message's text, so
  * the template's end-of-turn never follows it (what transformers does).
  */
-function openFinalMessage(text: string, messages: ChatCompletionRequest['messages']): string {
+function openFinalMessage(text: string, messages: TemplateRequest['messages']): string {
   const final = finalMessageText(messages) ?? '';
   const at = final.trim() === '' ? -1 : text.lastIndexOf(final.trim());
   if (at < 0) {

@@ -118,7 +118,7 @@ export class CompletionChunks {
   /** Legacy logprobs of a delta; text_offset continues from the choice's earlier chunks. */
   private logprobs(d: Delta): ReturnType<TokenRenderer['completion']> {
     const offset = this.offsets.get(d.index) ?? 0;
-    this.offsets.set(d.index, offset + d.tokens.reduce((s, t) => s + this.renderer.render(t.id).text.length, 0));
+    this.offsets.set(d.index, offset + fullText(d).length);
     return this.renderer.completion(d.tokens, offset);
   }
 

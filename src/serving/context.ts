@@ -15,7 +15,7 @@ export interface ServingContext {
   readonly vocabLimit: number;
 }
 
-const SERVER_VERSION = '0.1.0';
+export const SERVER_VERSION = '0.1.0';
 
 export function servingContext(config: Config, engine: Engine, tokenizer: TextTokenizer): ServingContext {
   const model = engine.model;

@@ -65,19 +65,41 @@ export class TokenRenderer {
     return { content: tokens.map((t) => this.chatEntry(t)), refusal: null };
   }
 
-  /** `offset` is the text length already produced before these tokens (for streams). */
+  /**
+   * A token as the response text shows it: special tokens and the thinking tags are left
+   * out of the text, so their string is '' (their logprob stays).
+   */
+  private inText(id: number): string {
+    const think = this.tokenizer.thinkIds;
+    if (this.tokenizer.specialIds.has(id) || (think !== null && (id === think.open || id === think.close))) return '';
+    return this.render(id).text;
+  }
+
+  /**
+   * Legacy logprobs that line up with the text they describe: each token's offset is
+   * where its string starts in the text. Text the engine held back (a possible stop
+   * string) still counts at the token that produced it; a token holding half a
+   * character has no string of its own there and sits where the character starts.
+   * `offset` is the text already sent before these tokens (echoed prompt, earlier chunks).
+   */
   completion(tokens: TokenEvent[], offset = 0): CompletionLogprobs {
     const out: CompletionLogprobs = { tokens: [], token_logprobs: [], top_logprobs: [], text_offset: [] };
-    let at = offset;
+    let released = offset;
+    let held = 0;
     for (const t of tokens) {
-      const text = this.render(t.id).text;
+      const text = this.inText(t.id);
       out.tokens.push(text);
       out.token_logprobs.push(t.logprob ?? 0);
       const top: Record<string, number> = {};
       for (const a of t.topLogprobs ?? []) top[this.render(a.id).text] = a.logprob;
       out.top_logprobs.push(top);
-      out.text_offset.push(at);
-      at += text.length;
+      out.text_offset.push(released + held);
+      if (t.text === '') {
+        held += text.includes('\uFFFD') ? 0 : text.length;
+      } else {
+        released += t.text.length;
+        held = 0;
+      }
     }
     return out;
   }

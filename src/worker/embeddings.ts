@@ -4,20 +4,13 @@
 // or tied tables are read through a tiny embedding sub-model instead.
 import * as ort from 'onnxruntime-node';
 import { fromHalf } from '../util/half.js';
+import type { SharedTable } from '../engine/protocol.js';
 
 export interface EmbeddingSource {
   readonly dim: number;
   readonly rows: number;
   /** Writes E[ids[i]] into out[i*dim .. (i+1)*dim) as fp32. */
   lookup(ids: ArrayLike<number>, out: Float32Array): Promise<void> | void;
-}
-
-/** Transferable description of a shared table (what workerData carries). */
-export interface SharedTable {
-  buffer: SharedArrayBuffer;
-  dtype: 'float32' | 'float16';
-  rows: number;
-  dim: number;
 }
 
 export class SharedTableSource implements EmbeddingSource {

@@ -9,12 +9,10 @@
 // masked; one pass per step whatever the lengths, rows equal to solo runs up to
 // float rounding. Cancellation is checked between steps, so a cancelled request
 // stops within one.
-import type { GenerationEvent, GenerationRequest } from '../engine/types.js';
+import type { Batching, GenerationEvent, GenerationRequest } from '../engine/types.js';
 import type { DecoderSession } from './decoder-session.js';
 import { Cohort } from './cohort.js';
 import { Sequence, type SequenceContext } from './sequence.js';
-
-export type Batching = 'exact' | 'padded';
 
 /** An idle scheduler waits this share of the last prefill's duration for companions, */
 const GATHER_SHARE = 0.02;

@@ -5,7 +5,7 @@ import path from 'node:path';
 import t from 'tap';
 import { sharedFixtures } from '../support/models.js';
 import { request } from '../support/requests.js';
-import { createEngine } from '../../src/engine/pool.js';
+import { createEngine } from '../../src/engine/create-engine.js';
 import type { GenerationEvent } from '../../src/engine/types.js';
 
 const folders = fs.existsSync(sharedFixtures) ? fs.readdirSync(sharedFixtures).filter((f) => fs.statSync(path.join(sharedFixtures, f)).isDirectory()) : [];

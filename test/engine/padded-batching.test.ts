@@ -12,7 +12,7 @@ import { DecoderSession, type KvCache } from '../../src/worker/decoder-session.j
 import { honoursLeftPadding } from '../../src/model/convert/padding.js';
 import type { GraphProto } from '../../src/onnx/proto.js';
 import type { Runtime } from '../../src/worker/runtime.js';
-import { createEngine } from '../../src/engine/pool.js';
+import { createEngine } from '../../src/engine/create-engine.js';
 import { BUNDLED_MODEL } from '../../src/config.js';
 
 async function embed(rt: Runtime, ids: number[]): Promise<Float32Array> {

@@ -1,6 +1,7 @@
 // /v1/completions: the four prompt forms, choice ordering for batches, legacy
 // logprobs, and streaming.
-import t from 'tap';
+import t, { type Test } from 'tap';
+import type { ScriptToken } from '../support/fake-engine.js';
 import { ID } from '../support/tiny-tokenizer.js';
 import { complete, sseData, testApp } from './helpers.js';
 
@@ -53,6 +54,31 @@ t.test('legacy logprobs format', async (t) => {
   });
   const frames = sseData((await complete(app, { logprobs: 0, stream: true })).body) as any[];
   t.same(frames.slice(0, 3).map((f) => f.choices[0].logprobs.text_offset), [[0], [5], [11]], 'offsets continue across chunks');
+});
+
+/** Every token's string sits in the text at its offset; tokens the text leaves out are ''. */
+function linedUp(t: Test, text: string, lp: { tokens: string[]; text_offset: number[] }) {
+  lp.tokens.forEach((tok, i) => t.equal(text.slice(lp.text_offset[i], lp.text_offset[i] + tok.length), tok, `token ${i}`));
+  t.same([...lp.text_offset].sort((a, b) => a - b), lp.text_offset, 'offsets never go back');
+}
+
+t.test('logprobs line up with the text: special tokens, thinking tags and held-back text', async (t) => {
+  const script = (): ScriptToken[] => [
+    { id: ID['<think>'], text: '', reasoning: true }, { id: ID.Hi, text: 'Hi', reasoning: true },
+    { id: ID['</think>'], text: '', reasoning: true }, { id: ID[' there'], text: '' }, { id: ID[' Paris'], text: ' there Paris' },
+    { id: ID['</s>'], text: '' },
+  ];
+  const { app } = await testApp(t, { engine: { script, model: { thinkTokenIds: { open: ID['<think>'], close: ID['</think>'] } } } });
+  const choice = (await complete(app, { logprobs: 1 })).json().choices[0];
+  t.equal(choice.text, 'Hi there Paris');
+  t.same(choice.logprobs.tokens, ['', 'Hi', '', ' there', ' Paris', '']);
+  t.same(choice.logprobs.text_offset, [0, 0, 2, 2, 8, 14]);
+  linedUp(t, choice.text, choice.logprobs);
+  const frames = sseData((await complete(app, { logprobs: 1, stream: true })).body).slice(0, -1) as any[];
+  const text = frames.map((f) => f.choices[0].text).join('');
+  const streamed = { tokens: frames.flatMap((f) => f.choices[0].logprobs.tokens), text_offset: frames.flatMap((f) => f.choices[0].logprobs.text_offset) };
+  t.equal(text, choice.text);
+  t.same(streamed, { tokens: choice.logprobs.tokens, text_offset: choice.logprobs.text_offset }, 'streamed the same');
 });
 
 t.test('streaming: text chunks, finish chunk, usage chunk, [DONE]', async (t) => {

@@ -17,7 +17,10 @@ t.test('served document and Swagger UI', async (t) => {
   t.same(served.json(), JSON.parse(fs.readFileSync(OPENAPI_FILE, 'utf8')), 'configuration does not change the document');
   const doc = served.json();
   t.equal(doc.openapi, '3.1.0');
-  t.same(Object.keys(doc.paths).sort(), ['/health', '/metrics', '/ready', '/v1/chat/completions', '/v1/completions', '/v1/models', '/v1/models/{id}']);
+  t.same(Object.keys(doc.paths).sort(), [
+    '/detokenize', '/health', '/metrics', '/ready', '/tokenize', '/v1/chat/completions', '/v1/completions', '/v1/models',
+    '/v1/models/{id}', '/version',
+  ]);
   const chatBody = doc.paths['/v1/chat/completions'].post.requestBody.content['application/json'].schema;
   t.equal(chatBody.additionalProperties, false);
   t.ok(chatBody.properties.selar, 'the selar extension is documented');

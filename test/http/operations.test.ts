@@ -79,6 +79,18 @@ t.test('readiness: 503 while the model loads, 200 after, 503 while draining', as
   t.equal((await inFlight).statusCode, 200, 'the in-flight request finishes');
 });
 
+t.test('hook order: CORS headers, then the drain gate before auth, so a draining server answers 503 to anyone', async (t) => {
+  const { app, engine } = await testApp(t, { argv: ['--api-keys', 'k', '--cors-origins', 'https://a.example'] });
+  await engine.ready();
+  app.lifecycle.beginDrain();
+  const res = await chat(app, {}, { origin: 'https://a.example' });
+  t.equal(res.statusCode, 503, 'no key, yet not 401: the drain gate ran first');
+  t.equal(res.json().error.code, 'shutting_down');
+  t.equal(res.headers['access-control-allow-origin'], 'https://a.example', 'CORS ran before the gate');
+  t.ok(res.headers['x-request-id'], 'the request id is set first');
+  t.equal((await app.inject({ url: '/metrics' })).statusCode, 401, 'metrics stay open to the gate, not to auth');
+});
+
 t.test('a failed model load keeps /ready at 503', async (t) => {
   const { app, engine } = await testApp(t, { engine: { readyWhen: Promise.reject(new Error('bad model')) } });
   await engine.ready().catch(() => undefined);

@@ -4,11 +4,11 @@
 import t from 'tap';
 import { buildApp } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
-import { createEngine } from '../../src/engine/pool.js';
+import { createEngine } from '../../src/engine/create-engine.js';
 import { CompletionRequest } from '../../src/protocol/completions.js';
 import { planCompletion } from '../../src/serving/completion-request.js';
 import { servingContext } from '../../src/serving/context.js';
-import { validator } from '../../src/serving/validate.js';
+import { validator } from '../../src/protocol/validate.js';
 import { llamaModel } from '../support/models.js';
 import { complete, sseData } from './helpers.js';
 

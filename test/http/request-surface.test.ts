@@ -8,7 +8,7 @@ import { loadConfig } from '../../src/config.js';
 import { ChatCompletionRequest } from '../../src/protocol/chat.js';
 import { planChat } from '../../src/serving/chat-request.js';
 import { servingContext } from '../../src/serving/context.js';
-import { validator } from '../../src/serving/validate.js';
+import { validator } from '../../src/protocol/validate.js';
 import { FakeEngine } from '../support/fake-engine.js';
 import { ID, tinyTokenizer } from '../support/tiny-tokenizer.js';
 import { chat, complete, sseData, testApp } from './helpers.js';

@@ -6,7 +6,7 @@ import path from 'node:path';
 import type { Test } from 'tap';
 import { buildApp } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
-import { createEngine } from '../../src/engine/pool.js';
+import { createEngine } from '../../src/engine/create-engine.js';
 import { writeLlamaModel } from '../../src/modelgen/llama.js';
 
 export interface LiveServer { url: string; modelId: string }

@@ -5,7 +5,7 @@ import t from 'tap';
 import type { TSchema } from '@sinclair/typebox';
 import { ChatCompletionRequest } from '../../src/protocol/chat.js';
 import { CompletionRequest } from '../../src/protocol/completions.js';
-import { paramName, validator } from '../../src/serving/validate.js';
+import { paramName, validator } from '../../src/protocol/validate.js';
 
 function objects(schema: TSchema, path: string, out: Array<[string, TSchema]>): Array<[string, TSchema]> {
   if (schema.type === 'object') out.push([path, schema]);

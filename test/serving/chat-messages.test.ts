@@ -8,7 +8,7 @@ import { TextTokenizer } from '../../src/model/tokenizer.js';
 import { ChatCompletionRequest } from '../../src/protocol/chat.js';
 import { ChatMessage } from '../../src/protocol/messages.js';
 import { toTemplateMessages } from '../../src/serving/chat-messages.js';
-import { validator } from '../../src/serving/validate.js';
+import { validator } from '../../src/protocol/validate.js';
 import { tinyTokenizer } from '../support/tiny-tokenizer.js';
 
 const templates = path.resolve(import.meta.dirname, '../fixtures/chat-templates');

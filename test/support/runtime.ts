@@ -1,11 +1,11 @@
 // The decode loop in-process (no worker thread), for tests that need to look inside.
 import { loadModel, type LoadedModel } from '../../src/engine/load-model.js';
-import { workerInitFor } from '../../src/engine/pool.js';
+import { workerInitFor } from '../../src/engine/create-engine.js';
 import { createRuntime, type Runtime } from '../../src/worker/runtime.js';
-import { Scheduler, type Batching } from '../../src/worker/scheduler.js';
+import { Scheduler } from '../../src/worker/scheduler.js';
 import { Sequence } from '../../src/worker/sequence.js';
 import type { DecoderSession } from '../../src/worker/decoder-session.js';
-import type { GenerationEvent, GenerationRequest, TokenEvent } from '../../src/engine/types.js';
+import type { Batching, GenerationEvent, GenerationRequest, TokenEvent } from '../../src/engine/types.js';
 
 export async function inProcess(dir: string): Promise<{ loaded: LoadedModel; rt: Runtime }> {
   const loaded = await loadModel(dir, { dtype: 'fp32' });

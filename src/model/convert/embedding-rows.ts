@@ -2,7 +2,8 @@
 // engine keeps the whole table once per process; this is not that path.
 import * as ort from 'onnxruntime-node';
 import { createSession } from './session.js';
-import { halfToFloat, readRange } from './tensor-data.js';
+import { readRange } from './tensor-data.js';
+import { fromHalf } from '../../util/half.js';
 import type { EmbeddingModelRef, EmbeddingTableRef } from './types.js';
 
 function checkIds(ids: number[], rows: number): void {
@@ -19,7 +20,7 @@ function readTableRows(ref: EmbeddingTableRef, ids: number[]): Float32Array {
     const bytes = readRange(ref.file, ref.offset + id * rowBytes, rowBytes);
     const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     for (let i = 0; i < ref.dim; i++) {
-      out[k * ref.dim + i] = width === 2 ? halfToFloat(view.getUint16(i * 2, true)) : view.getFloat32(i * 4, true);
+      out[k * ref.dim + i] = width === 2 ? fromHalf(view.getUint16(i * 2, true)) : view.getFloat32(i * 4, true);
     }
   });
   return out;
@@ -33,7 +34,7 @@ async function readModelRows(ref: EmbeddingModelRef, ids: number[]): Promise<Flo
       : new ort.Tensor('int64', BigInt64Array.from(ids, (i) => BigInt(i)), [1, ids.length]);
     const out = (await session.run({ [ref.inputName]: input }))[ref.outputName];
     const data = out.data as Float32Array | Uint16Array;
-    return data instanceof Float32Array ? Float32Array.from(data) : Float32Array.from(data, halfToFloat);
+    return data instanceof Float32Array ? Float32Array.from(data) : Float32Array.from(data, fromHalf);
   } finally {
     await session.release();
   }

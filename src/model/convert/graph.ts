@@ -134,12 +134,6 @@ export function sliceNodes(
   return { nodes: [node('Slice', [input, s.name!, e.name!, a.name!], [output], nodeName)], inits: [s, e, a] };
 }
 
-/** Inserts nodes just before the first node that reads any of their outputs, keeping topological order. */
-export function insertBefore(graph: GraphProto, anchor: NodeProto, nodes: NodeProto[]): void {
-  const at = graph.node.indexOf(anchor);
-  graph.node.splice(at < 0 ? 0 : at, 0, ...nodes);
-}
-
 /**
  * Removes nodes whose outputs nobody reads (iterating until stable) and initializers
  * nothing references. Keeps the model small after the embedding lookup is cut out.

@@ -85,13 +85,3 @@ export function readRange(file: string, offset: number, length: number): Uint8Ar
   }
   return buf;
 }
-
-/** IEEE binary16 bits to a float (exact: every half is representable in float32). */
-export function halfToFloat(h: number): number {
-  const sign = h & 0x8000 ? -1 : 1;
-  const exp = (h >> 10) & 0x1f;
-  const mant = h & 0x3ff;
-  if (exp === 0) return sign * mant * 2 ** -24;
-  if (exp === 0x1f) return mant ? NaN : sign * Infinity;
-  return sign * (1 + mant / 1024) * 2 ** (exp - 15);
-}

@@ -114,6 +114,8 @@ function narrow(error: ValueError): ValueError {
         return { ...error, type: ValueErrorType.Literal, path: `${error.path}/${d.key}`, value: at, message };
       }
       if (d) pick = d.matches;
+      // Told apart by which required fields are present (a prompt or messages).
+      else pick = pick.filter((i) => ((variants[i].required ?? []) as string[]).every((k) => Object.hasOwn(value, k)));
     }
     if (pick.length !== 1) break;
     const inner = [...error.errors[pick[0]]][0];

@@ -1,7 +1,8 @@
 // priority: while every decode slot is busy, waiting sequences are admitted lowest value
 // first, in arrival order within a value.
 import t from 'tap';
-import { createEngine, enqueue, type Job } from '../../src/engine/pool.js';
+import { createEngine } from '../../src/engine/create-engine.js';
+import { enqueue, type Job } from '../../src/engine/pool.js';
 import { EventChannel } from '../../src/engine/event-channel.js';
 import { llamaModel } from '../support/models.js';
 import { request } from '../support/requests.js';

@@ -7,7 +7,7 @@ import { CompletionRequest } from '../../src/protocol/completions.js';
 import { planChat } from '../../src/serving/chat-request.js';
 import { planCompletion } from '../../src/serving/completion-request.js';
 import { servingContext } from '../../src/serving/context.js';
-import { validator } from '../../src/serving/validate.js';
+import { validator } from '../../src/protocol/validate.js';
 import { FakeEngine } from '../support/fake-engine.js';
 import { ID, tinyTokenizer } from '../support/tiny-tokenizer.js';
 

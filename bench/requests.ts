@@ -22,5 +22,6 @@ export function benchRequest(promptIds: number[], maxTokens: number, mode: Selar
     skipSpecialTokens: true,
     priority: 0,
     promptLogprobs: null,
+    thinking: { budget: null, endIds: [] },
   };
 }

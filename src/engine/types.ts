@@ -82,6 +82,15 @@ export interface GenerationRequest {
   priority: number;
   /** Logprobs of the prompt's tokens with this many alternatives each (prompt_logprobs, echo); null: none. */
   promptLogprobs: number | null;
+  thinking: ThinkingBudget;
+}
+
+/** The thinking budget (reasoning_effort, max_thinking_tokens). */
+export interface ThinkingBudget {
+  /** Tokens generated strictly inside <think>…</think> before the end tag is injected; null: no budget. */
+  budget: number | null;
+  /** The end-of-thinking tag's token ids, injected one per step when the budget is spent. */
+  endIds: number[];
 }
 
 export type FinishReason = 'stop' | 'length';

@@ -41,6 +41,7 @@ export class TextTokenizer {
   readonly thinkIds: { open: number; close: number } | null;
   private readonly tokenizer: Tokenizer;
   private readonly template: Template | null;
+  private readonly templateSource: string;
 
   constructor(tokenizerJson: object, config: TokenizerConfig, chatTemplate: string | null) {
     this.config = config;
@@ -56,6 +57,7 @@ export class TextTokenizer {
     const close = this.tokenizer.token_to_id('</think>');
     this.thinkIds = open !== undefined && close !== undefined ? { open, close } : null;
     this.template = chatTemplate ? new Template(chatTemplate) : null;
+    this.templateSource = chatTemplate ?? '';
   }
 
   static load(dir: string): TextTokenizer {
@@ -81,6 +83,11 @@ export class TextTokenizer {
 
   get hasChatTemplate(): boolean {
     return this.template !== null;
+  }
+
+  /** Whether the chat template mentions a variable (e.g. enable_thinking) at all. */
+  templateReads(variable: string): boolean {
+    return this.templateSource.includes(variable);
   }
 
   encode(text: string, addSpecialTokens = false): number[] {

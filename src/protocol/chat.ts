@@ -3,7 +3,7 @@ import { Type, type Static } from '@sinclair/typebox';
 import {
   FinishReason, Nullable, OptionalNullable, PromptTokenIds, SelarTraceEntry, StringEnum, Usage, promptFields, samplingFields,
 } from './common.js';
-import { PromptLogprobs } from './decode-extras.js';
+import { PromptLogprobs, chatThinkingFields } from './decode-extras.js';
 import { ChatMessage, TextContentPart } from './messages.js';
 
 /**
@@ -75,6 +75,8 @@ export const ChatCompletionRequest = Type.Object(
     ...noOpFields,
     ...templateFields,
     ...toolFields,
+    // The thinking budget by name: src/protocol/decode-extras.ts.
+    ...chatThinkingFields,
   },
   { additionalProperties: false },
 );

@@ -23,8 +23,6 @@ const unsupported: Record<string, string> = {
   functions: 'function calling is not supported by this server',
   function_call: 'function calling is not supported by this server',
   response_format: "only response_format {\"type\": \"text\"} is supported",
-  // ── Decoding controls the decode worker implements ──
-  reasoning_effort: 'reasoning_effort is not supported; use chat_template_kwargs',
 };
 
 /** `/messages/0/content` → `messages[0].content`; with the value, numeric object keys stay `.5`. */

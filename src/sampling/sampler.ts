@@ -85,11 +85,14 @@ export class SequenceSampler {
   /**
    * The visible token: the argmax when greedy, else drawn from p with the request's
    * seeded stream. With `redrawTemperature`, drawn (from the same stream) from p
-   * recomputed at that temperature instead, greedy or not.
+   * recomputed at that temperature instead, greedy or not. A `forced` token (the
+   * thinking budget's injected tag) is taken as is, with its logprob under p's logits.
    */
-  choose(d: StepDistribution, redrawTemperature: number | null = null): TokenChoice {
+  choose(d: StepDistribution, redrawTemperature: number | null = null, forced: number | null = null): TokenChoice {
     let token: number;
-    if (redrawTemperature !== null) {
+    if (forced !== null) {
+      token = forced;
+    } else if (redrawTemperature !== null) {
       this.redrawScratch ??= new DistributionScratch(this.scratch.vocabSize);
       const hot = filteredProbs(d.logits, { ...d.filters, temperature: redrawTemperature }, this.redrawScratch);
       token = sampleFrom(hot, this.rng.next());

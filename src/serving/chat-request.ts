@@ -7,6 +7,7 @@ import type { ServingContext } from './context.js';
 import { buildPlan, type GenerationPlan } from './plan.js';
 import { requestedMaxTokens, truncatePrompt } from './prompt-options.js';
 import { resolveParams } from './resolve-params.js';
+import { thinkingTemplateKwargs } from './thinking-budget.js';
 
 /** Variables the template receives from us; a kwarg may not replace them. */
 const reservedKwargs = ['messages', 'add_generation_prompt', 'bos_token', 'eos_token'];
@@ -74,8 +75,10 @@ export function planChat(req: ChatCompletionRequest, ctx: ServingContext): Gener
   const maxTokens = requestedMaxTokens([
     ['max_completion_tokens', req.max_completion_tokens], ['max_tokens', req.max_tokens], ['n_predict', req.n_predict],
   ]);
-  const params = resolveParams(req, { logprobs: req.logprobs ?? false, topLogprobs: req.top_logprobs ?? 0 }, maxTokens, ctx);
-  const text = renderChatPrompt(req, ctx);
+  const effort = req.reasoning_effort ?? null;
+  const params = resolveParams(req, { logprobs: req.logprobs ?? false, topLogprobs: req.top_logprobs ?? 0 }, maxTokens, ctx, effort);
+  const kwargs = thinkingTemplateKwargs(effort, req.chat_template_kwargs ?? {}, ctx);
+  const text = renderChatPrompt({ ...req, chat_template_kwargs: kwargs }, ctx);
   const ids = truncatePrompt(ctx.tokenizer.encode(text, req.add_special_tokens ?? false), req.truncate_prompt_tokens, ctx);
   if (ids.length === 0) throw new SelarError('invalid_request', 'The rendered prompt is empty', 'messages');
   // vLLM's echo: the reply repeats the final message when it is the assistant's own (the one being continued).

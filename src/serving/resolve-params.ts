@@ -3,10 +3,11 @@
 // (ModelInfo.generationDefaults and .selarDefaults), then the server configuration.
 import type { Static } from '@sinclair/typebox';
 import { SelarError } from '../errors.js';
-import type { GenerationRequest, SamplingParams, SelarParams, StopParams } from '../engine/types.js';
+import type { GenerationRequest, SamplingParams, SelarParams, StopParams, ThinkingBudget } from '../engine/types.js';
 import type { samplingFields } from '../protocol/common.js';
 import type { ServingContext } from './context.js';
 import { promptLogprobsRequest } from './prompt-logprobs.js';
+import { resolveThinkingBudget, type ReasoningEffort } from './thinking-budget.js';
 
 type Fields = { [K in keyof typeof samplingFields]?: Static<(typeof samplingFields)[K]> };
 
@@ -28,6 +29,7 @@ export interface ResolvedParams {
   promptLogprobs: number | null;
   /** Alternatives per prompt token the engine computes (prompt_logprobs or echo with logprobs), or null. */
   enginePromptLogprobs: number | null;
+  thinking: ThinkingBudget;
   ignoreEos: boolean;
   minTokens: number;
   /** Explicitly requested max tokens, or null for the default (which depends on the prompt). */
@@ -110,7 +112,10 @@ export function badWordSequences(words: readonly string[], ctx: ServingContext):
   return out;
 }
 
-export function resolveParams(req: Fields, logprobs: LogprobsRequest, maxTokens: { value: number | null; param: string }, ctx: ServingContext): ResolvedParams {
+export function resolveParams(
+  req: Fields, logprobs: LogprobsRequest, maxTokens: { value: number | null; param: string }, ctx: ServingContext,
+  effort: ReasoningEffort | null = null,
+): ResolvedParams {
   const c = ctx.config;
   const g = ctx.model.generationDefaults;
   const n = req.n ?? 1;
@@ -152,6 +157,7 @@ export function resolveParams(req: Fields, logprobs: LogprobsRequest, maxTokens:
     priority: req.priority ?? 0,
     promptLogprobs: req.prompt_logprobs ?? null,
     enginePromptLogprobs: promptLogprobsRequest(req.prompt_logprobs ?? null, null, ctx),
+    thinking: resolveThinkingBudget(effort, req.max_thinking_tokens, ctx),
     ignoreEos: req.ignore_eos ?? false,
     minTokens,
     requestedMaxTokens: maxTokens.value,
@@ -206,5 +212,6 @@ export function sequenceRequest(id: string, promptIds: number[], p: ResolvedPara
     skipSpecialTokens: p.skipSpecialTokens,
     priority: p.priority,
     promptLogprobs: p.enginePromptLogprobs,
+    thinking: p.thinking,
   };
 }

@@ -1,5 +1,5 @@
 // GenerationRequest builder for engine tests: every field resolved, greedy by default.
-import type { GenerationRequest, SamplingParams, SelarParams, StopParams } from '../../src/engine/types.js';
+import type { GenerationRequest, SamplingParams, SelarParams, StopParams, ThinkingBudget } from '../../src/engine/types.js';
 
 let counter = 0;
 
@@ -9,6 +9,7 @@ export function request(
     skipSpecialTokens?: boolean;
     priority?: number;
     promptLogprobs?: number | null;
+    thinking?: ThinkingBudget;
   } = {},
 ): GenerationRequest {
   return {
@@ -28,5 +29,6 @@ export function request(
     skipSpecialTokens: over.skipSpecialTokens ?? true,
     priority: over.priority ?? 0,
     promptLogprobs: over.promptLogprobs ?? null,
+    thinking: over.thinking ?? { budget: null, endIds: [] },
   };
 }

@@ -12,7 +12,8 @@ ARG NODE_IMAGE=node:20-bookworm-slim
 # --- build: compile TypeScript with the dev dependencies ---------------------------
 FROM ${NODE_IMAGE} AS build
 WORKDIR /src
-# .npmrc sets onnxruntime-node-install=skip: the CPU binaries ship inside the npm package.
+# onnxruntime-node's CUDA download is skipped (package.json's allowScripts for npm 11, .npmrc for
+# the image's npm 10): the CPU binaries ship inside the npm package.
 COPY package.json package-lock.json .npmrc ./
 RUN npm ci --no-fund --no-audit
 COPY tsconfig.json ./

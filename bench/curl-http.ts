@@ -11,7 +11,6 @@ import { promptIds } from './prompts.js';
 import { median } from './stats.js';
 import { defaultParallelism } from '../src/engine/parallelism.js';
 import { prepareModel } from './models.js';
-import { MODELS_DIR } from './models.js';
 import type { Batching } from '../src/engine/types.js';
 
 const [batching = 'padded', interval = '8', tokensArg = '256', concArg = '16', workersArg = ''] = process.argv.slice(2);

@@ -108,7 +108,9 @@ function instrument(rt: Runtime, acc: { current: Acc }): () => void {
     timeMethod(rt.ctx.embeddings, 'lookup', (ms) => void (acc.current.lookup += ms)),
     timeMethod(rt.ctx.tokenizer, 'decode', (ms) => void (acc.current.detok += ms)),
   ];
-  return () => restores.reverse().forEach((r) => r());
+  return () => {
+    for (const restore of restores.reverse()) restore();
+  };
 }
 
 function runScheduler(rt: Runtime, requests: GenerationRequest[]): Promise<{ tokens: number; soft: number }> {

@@ -1,4 +1,4 @@
-// bench/results.md: the README table. Ratios first (they survive a noisy machine),
+// bench/results.md: the table docs/benchmarks.md shows. Ratios first (they survive a noisy machine),
 // absolute numbers beside them, the load the machine was under, and the target checks.
 import { findRow, headline, rowRatio, type BenchResults, type ModelResult, type ResultRow } from './results.js';
 import { BENCH_STREAM_INTERVAL } from './plan.js';

@@ -18,6 +18,7 @@ import { installStrictJson } from './http/json-body.js';
 import { installDrainGate, Lifecycle, registerHealthRoutes } from './http/lifecycle.js';
 import { ServerMetrics, registerMetricsRoute } from './http/metrics.js';
 import { registerModelRoutes } from './http/models-route.js';
+import { registerResponsesRoutes } from './http/responses-route.js';
 import { registerTokenizeRoutes } from './http/tokenize-route.js';
 import { servingContext } from './serving/context.js';
 import { validator } from './protocol/validate.js';
@@ -93,6 +94,7 @@ export async function buildApp({ config, engine, tokenizer, logger }: AppOptions
   const deps = { ctx, lifecycle, metrics };
   registerChatRoute(app, deps);
   registerCompletionsRoute(app, deps);
+  registerResponsesRoutes(app, deps);
   // The browser playground (static, same-origin; it calls the API above with the user's key).
   await app.register(playground);
   return app;

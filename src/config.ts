@@ -53,6 +53,8 @@ export const ConfigSchema = Type.Object({
   requestTimeoutMs: Ms(60_000, 'time allowed to receive the whole request (not the response)'),
   deadlineMs: Ms(600_000, 'longest a generation may run before it is cut off with 504 (0 = none)'),
   streamInterval: Type.Integer({ minimum: 1, maximum: 1024, default: 1, description: 'tokens per SSE chunk after the first (1 = each token as it is produced; more = fewer, larger chunks and less CPU per token under load)' }),
+  responsesMaxStored: Type.Integer({ minimum: 0, default: 1000, description: 'stored /v1/responses kept in memory, oldest dropped first (0 = store none); per process' }),
+  responsesTtlS: Type.Integer({ minimum: 1, default: 3600, description: 'seconds a stored /v1/responses response is kept' }),
   pingIntervalMs: Ms(10_000, 'send an SSE `: ping` comment after this much silence (0 = never)'),
   drainTimeoutMs: Ms(30_000, 'on SIGTERM/SIGINT, how long in-flight requests may finish'),
   retryAfterS: Type.Integer({ minimum: 1, default: 1, description: 'Retry-After seconds sent with 429' }),
@@ -140,7 +142,7 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv = pro
   return Object.freeze(out) as unknown as Config;
 }
 
-/** The option table for `--help` and the README. */
+/** The option table for `--help` and docs/configuration.md. */
 export function configTable(): string {
   const rows = keys.map((k) => {
     const def = defaultOf(k);

@@ -46,14 +46,14 @@ t.test('invalid values name the flag and variable', async (t) => {
   t.throws(() => loadConfig([], { SELAR_MODEL: 'm', SELAR_LOG_PROMPTS: 'maybe' }), { message: /SELAR_LOG_PROMPTS: expected true or false/ });
 });
 
-t.test('names and the README table come from the schema', async (t) => {
+t.test('names and the documented table come from the schema', async (t) => {
   t.equal(flagName('selarEntropyThreshold'), 'selar-entropy-threshold');
   t.equal(envName('selarEntropyThreshold'), 'SELAR_SELAR_ENTROPY_THRESHOLD');
   const table = configTable();
   t.match(table, /\| `--queue-size` \| `SELAR_QUEUE_SIZE` \| 64 \| /);
   t.match(table, /\| `--model` \| `SELAR_MODEL` \| `models\/selar-demo` \(bundled\) \| /);
-  const readme = fs.readFileSync(new URL('../README.md', import.meta.url), 'utf8');
-  t.ok(readme.includes(table), 'the README shows the current table (selar serve --help prints it)');
+  const page = fs.readFileSync(new URL('../docs/configuration.md', import.meta.url), 'utf8');
+  t.ok(page.includes(table), 'docs/configuration.md shows the current table (selar serve --help prints it)');
 });
 
 t.test('without --model the bundled demo model is served', async (t) => {

@@ -22,7 +22,10 @@ export function checkChatStream(body: string): StreamCheck {
   let sawRole = false;
   frames.forEach((f, i) => {
     if (f.startsWith(': ')) return; // ping comment
-    if (!f.startsWith('data: ')) return problems.push(`frame ${i} is not a data frame`);
+    if (!f.startsWith('data: ')) {
+      problems.push(`frame ${i} is not a data frame`);
+      return;
+    }
     if (f === 'data: [DONE]') {
       if (i !== frames.length - 1) problems.push(`[DONE] at frame ${i} is not last`);
       return;
@@ -31,7 +34,8 @@ export function checkChatStream(body: string): StreamCheck {
     try {
       chunk = JSON.parse(f.slice(6));
     } catch {
-      return problems.push(`frame ${i} is not JSON`);
+      problems.push(`frame ${i} is not JSON`);
+      return;
     }
     if (chunk.error) {
       errorCode = chunk.error.code ?? 'unknown';

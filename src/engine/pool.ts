@@ -185,7 +185,7 @@ export class WorkerPool implements Engine {
     const qi = this.queue.indexOf(job);
     if (qi >= 0) this.queue.splice(qi, 1);
     const w = job.worker;
-    if (w && w.jobs.delete(job.request.id)) {
+    if (w?.jobs.delete(job.request.id)) {
       this.post(w, { type: 'cancel', id: job.request.id });
       this.drain();
     }

@@ -23,6 +23,8 @@ export interface WorkerInit {
   maxSequences: number;
   /** How the scheduler batches sequences of different lengths (see scheduler.ts). */
   batching: Batching;
+  /** Compiled grammars kept per worker (least recently used first out). */
+  grammarCacheSize?: number;
   /** For tests of fault handling: crash after this many steps (never set in production). */
   faultInjection?: { crashAfterSteps?: number; throwAfterSteps?: number };
 }

@@ -1,6 +1,7 @@
 // The engine's vocabulary: a fully-resolved generation request and the events it
 // produces. Everything downstream of validation speaks only these types; the
 // worker protocol and the HTTP layer both build on them.
+import type { GrammarSpec } from '../grammar/spec.js';
 import type { ModelSelarDefaults } from '../model/selar-defaults.js';
 
 /**
@@ -82,6 +83,8 @@ export interface GenerationRequest {
   priority: number;
   /** Logprobs of the prompt's tokens with this many alternatives each (prompt_logprobs, echo); null: none. */
   promptLogprobs: number | null;
+  /** Structured output: the grammar the visible tokens must follow (docs/api.md, "Structured outputs"). */
+  grammar?: GrammarSpec | null;
   thinking: ThinkingBudget;
 }
 

@@ -6,8 +6,8 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { excerpt, SelarError } from '../errors.js';
 import type { ServingContext } from '../serving/context.js';
 import type { GenerationPlan } from '../serving/plan.js';
-import { generateResponse, generateStream, type GenerationObserver } from '../serving/run-generation.js';
-import { sseError } from '../serving/sse.js';
+import { completionRunner, type Runner, type StreamRun } from '../serving/run-generation.js';
+import { checkGrammar } from '../serving/structured-output.js';
 import { toOpenAIError } from '../serving/openai-error.js';
 import { sendError } from './errors.js';
 import type { Lifecycle } from './lifecycle.js';
@@ -20,6 +20,7 @@ export interface GenerationDeps {
   metrics: ServerMetrics;
 }
 
+
 /** The `user` field as logged: any length is accepted, a log line carries at most 128 characters of it. */
 const logged = (user: string | null | undefined) => (user == null ? undefined : excerpt(user));
 
@@ -27,13 +28,11 @@ const logged = (user: string | null | undefined) => (user == null ? undefined : 
 const goneReasons = new WeakSet<object>();
 const clientGone = (signal: AbortSignal) => signal.aborted && goneReasons.has(signal.reason as object);
 
-async function streamReply(
-  req: FastifyRequest, reply: FastifyReply, plan: GenerationPlan, signal: AbortSignal, observer: GenerationObserver, deps: GenerationDeps,
-): Promise<void> {
+async function streamReply(req: FastifyRequest, reply: FastifyReply, run: StreamRun, signal: AbortSignal, deps: GenerationDeps): Promise<void> {
   const { ctx, metrics } = deps;
   const sse = new SseResponse(reply, ctx.config.pingIntervalMs);
   try {
-    for await (const frames of generateStream(plan, ctx, signal, observer)) {
+    for await (const frames of run.frames) {
       sse.write(frames);
       const wait = sse.drained(signal);
       if (wait) await wait;
@@ -49,17 +48,23 @@ async function streamReply(
       const { body } = toOpenAIError(err);
       metrics.errors.inc({ code: body.error.code ?? 'unknown' });
       req.log.warn({ err, code: body.error.code }, 'generation failed mid-stream');
-      sse.write(sseError(err));
+      sse.write(run.failure(err));
     }
   }
   sse.end();
 }
 
-export function generationHandler<B>(endpoint: 'chat' | 'completions', planOf: (body: B, ctx: ServingContext) => GenerationPlan, deps: GenerationDeps) {
+export function generationHandler<B, P extends GenerationPlan = GenerationPlan>(
+  endpoint: 'chat' | 'completions' | 'responses',
+  planOf: (body: B, ctx: ServingContext) => P,
+  deps: GenerationDeps,
+  runner: Runner<P> = completionRunner as Runner<P>,
+) {
   const { ctx, lifecycle, metrics } = deps;
   return async function handle(req: FastifyRequest<{ Body: B }>, reply: FastifyReply): Promise<unknown> {
     const startedAt = performance.now();
     const plan = planOf(req.body as B, ctx);
+    if (plan.params.grammar) await checkGrammar(plan.params.grammar);
     const promptTokens = plan.prompts.reduce((s, p) => s + p.length, 0);
     req.log.info({
       endpoint, id: plan.id, n: plan.params.n, stream: plan.params.stream, promptTokens,
@@ -82,10 +87,10 @@ export function generationHandler<B>(endpoint: 'chat' | 'completions', planOf: (
     const observer = metrics.observer(endpoint, startedAt, promptTokens);
     try {
       if (plan.params.stream) {
-        await streamReply(req, reply, plan, controller.signal, observer, deps);
+        await streamReply(req, reply, runner.stream(plan, ctx, controller.signal, observer), controller.signal, deps);
         return reply;
       }
-      return reply.type('application/json; charset=utf-8').send(await generateResponse(plan, ctx, controller.signal, observer));
+      return reply.type('application/json; charset=utf-8').send(await runner.json(plan, ctx, controller.signal, observer));
     } finally {
       if (deadline) clearTimeout(deadline);
       reply.raw.off('close', onClose);

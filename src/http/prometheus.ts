@@ -3,11 +3,11 @@
 // dependency for the dozen metrics the server exports.
 type Labels = Record<string, string>;
 
-const escape = (v: string) => v.replace(/\\/g, '\\\\').replace(/\n/g, '\\n').replace(/"/g, '\\"');
+const escapeLabel = (v: string) => v.replace(/\\/g, '\\\\').replace(/\n/g, '\\n').replace(/"/g, '\\"');
 const labelText = (labels: Labels, extra: Labels = {}) => {
   const all = { ...labels, ...extra };
   const keys = Object.keys(all);
-  return keys.length === 0 ? '' : `{${keys.map((k) => `${k}="${escape(all[k])}"`).join(',')}}`;
+  return keys.length === 0 ? '' : `{${keys.map((k) => `${k}="${escapeLabel(all[k])}"`).join(',')}}`;
 };
 const num = (v: number) => (v === Infinity ? '+Inf' : Number.isInteger(v) ? String(v) : String(+v.toPrecision(12)));
 

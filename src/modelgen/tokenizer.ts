@@ -53,7 +53,7 @@ export interface TokenizerSpec {
 export function writeTokenizer(dir: string, merges: ReadonlyArray<readonly [string, string]> = DEFAULT_MERGES): TokenizerSpec {
   const bytes = byteToUnicode();
   const vocab: Record<string, number> = {};
-  bytes.forEach((ch, id) => (vocab[ch] = id));
+  for (const [id, ch] of bytes.entries()) vocab[ch] = id;
   let next = 256;
   for (const [a, b] of merges) {
     if (vocab[a] === undefined || vocab[b] === undefined) throw new Error(`merge ${a} ${b}: parts must already be tokens`);

@@ -5,6 +5,7 @@ import {
 } from './common.js';
 import { PromptLogprobs, chatThinkingFields } from './decode-extras.js';
 import { ChatMessage, TextContentPart } from './messages.js';
+import { structuredOutputFields } from './structured-outputs.js';
 
 /**
  * OpenAI fields with no meaning for a self-hosted server that serves one model: accepted,
@@ -52,14 +53,13 @@ const templateFields = {
   })),
 };
 
-// ── Tool calling and structured outputs ─────────────────────────────────────────────
-// Until they are implemented only their no-op values are accepted; anything else gets a
-// 400 naming the param (validate.ts). `tools`, `functions` and `function_call` are not
+// ── Tool calling ─────────────────────────────────────────────────────────────────────
+// Until it is implemented only the no-op values are accepted; anything else gets a 400
+// naming the param (validate.ts). `tools`, `functions` and `function_call` are not
 // listed, so they are rejected outright.
 const toolFields = {
   tool_choice: OptionalNullable(Type.Literal('none', { description: 'only "none" until tools are supported' })),
   parallel_tool_calls: OptionalNullable(Type.Boolean({ description: 'no-op without tools' })),
-  response_format: OptionalNullable(Type.Object({ type: Type.Literal('text') }, { additionalProperties: false })),
 };
 // ────────────────────────────────────────────────────────────────────────────────────
 
@@ -75,6 +75,7 @@ export const ChatCompletionRequest = Type.Object(
     ...noOpFields,
     ...templateFields,
     ...toolFields,
+    ...structuredOutputFields,
     // The thinking budget by name: src/protocol/decode-extras.ts.
     ...chatThinkingFields,
   },

@@ -4,6 +4,7 @@ import {
   FinishReason, Nullable, OptionalNullable, PromptTokenIds, SelarTraceEntry, Usage, promptFields, samplingFields,
 } from './common.js';
 import { PromptLogprobs } from './decode-extras.js';
+import { structuredOutputFields } from './structured-outputs.js';
 
 const TokenIds = Type.Array(Type.Integer({ minimum: 0 }), { minItems: 1 });
 
@@ -18,6 +19,7 @@ export const CompletionRequest = Type.Object(
     ], { description: 'a string, a batch of strings, token ids, or a batch of token id lists' }),
     ...samplingFields,
     ...promptFields,
+    ...structuredOutputFields,
     logprobs: OptionalNullable(Type.Integer({ minimum: 0, maximum: 20, description: 'number of alternatives per token' })),
     echo: OptionalNullable(Type.Boolean({ description: 'text (and logprobs) start with the prompt' })),
     // Accepted only with their no-op values so that clients which always send them work;

@@ -17,12 +17,11 @@ const unsupported: Record<string, string> = {
   web_search_options: 'web search is not supported',
   suffix: 'suffix is not supported',
   chat_template: 'a chat template per request is not accepted (as in vLLM by default); the model\'s own template is used',
-  // ── Tool calling and structured outputs ──
+  // ── Tool calling ──
   tools: 'tool calling is not supported by this server',
   tool_choice: 'tool calling is not supported by this server (only tool_choice "none")',
   functions: 'function calling is not supported by this server',
   function_call: 'function calling is not supported by this server',
-  response_format: "only response_format {\"type\": \"text\"} is supported",
 };
 
 /** `/messages/0/content` → `messages[0].content`; with the value, numeric object keys stay `.5`. */
@@ -88,9 +87,22 @@ function byDiscriminator(variants: TSchema[], value: Record<string, unknown>): {
   const key = Object.keys(first).find((k) => variants.every((v) => literals((v.properties as Record<string, TSchema>)[k]) !== null));
   if (key === undefined) return null;
   const allowed = variants.flatMap((v) => literals((v.properties as Record<string, TSchema>)[key])!);
+  if (value[key] === undefined) return { key, matches: closestWithout(variants, key, value), allowed };
   const matches = variants.map((v, i) => [v, i] as const)
     .filter(([v]) => literals((v.properties as Record<string, TSchema>)[key])!.includes(value[key])).map(([, i]) => i);
   return { key, matches, allowed };
+}
+
+/**
+ * A value without the discriminator (a Responses input message may omit `type`): of
+ * the variants where it is optional, those with the most of their required fields present.
+ */
+function closestWithout(variants: TSchema[], key: string, value: Record<string, unknown>): number[] {
+  const required = (v: TSchema) => (v.required ?? []) as string[];
+  const scored = variants.map((v, i) => ({ i, optional: !required(v).includes(key), present: required(v).filter((k) => k in value).length }))
+    .filter((c) => c.optional);
+  const best = Math.max(...scored.map((c) => c.present));
+  return scored.filter((c) => c.present === best).map((c) => c.i);
 }
 
 /**

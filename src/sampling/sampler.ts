@@ -5,6 +5,7 @@
 import type { SamplingParams, SelarParams, TopLogprob } from '../engine/types.js';
 import { applyLogitBias, applyPenalties, TokenHistory } from './penalties.js';
 import { requestMasks, suppress, type TokenMask } from './token-masks.js';
+import { applyAllowedMask } from './token-mask.js';
 import { DistributionScratch, filteredProbs, sampleFrom, type FilterParams } from './distribution.js';
 import { argmax } from './topk.js';
 import { createTopKMix, fullEntropy, topKMix, topKMixFromLogits, type TopKMix } from './topk-mix.js';
@@ -58,13 +59,15 @@ export class SequenceSampler {
 
   /**
    * Processes the last position's logits (in place) into p, the top-k mix and the gate's
-   * entropy. Token masks come first: `banned` ids (eos and stop_token_ids before
-   * min_tokens), then the request's (bad_words, allowed_token_ids).
+   * entropy. Token masks come first, in one step: `banned` ids (eos and stop_token_ids
+   * before min_tokens), the request's (bad_words, allowed_token_ids), then `allowed`, a
+   * grammar's bitmask; p, the mix and the entropy see only the tokens left.
    */
-  distribution(logits: Float32Array, banned: readonly number[] = []): StepDistribution {
+  distribution(logits: Float32Array, banned: readonly number[] = [], allowed: Int32Array | null = null): StepDistribution {
     const s = this.params;
     if (banned.length) suppress(logits, banned);
     for (const mask of this.masks) mask.apply(logits, this.history.output);
+    if (allowed) applyAllowedMask(logits, allowed);
     if (s.logitBias.length) applyLogitBias(logits, s.logitBias);
     applyPenalties(logits, this.history, s);
 

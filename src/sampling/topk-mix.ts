@@ -73,7 +73,7 @@ function keepOnlyPossible(mix: TopKMix): TopKMix {
 export function normaliseEntropy(h: number, n: number): number {
   if (n <= 1) return 0;
   const v = h / Math.log(n);
-  return v < 0 ? 0 : v > 1 ? 1 : v;
+  return v < 0 ? 0 : Math.min(v, 1);
 }
 
 /** Entropy of the whole (filtered) distribution divided by ln |V|: the `entropy: "full"` gate. */

@@ -37,6 +37,7 @@ const functionCallId = (index: number) => `fc${String(index).padStart(7, '0')}`;
 
 export function toTemplateMessages(messages: readonly ChatMessage[]): TemplateMessage[] {
   const lastFunctionCall = new Map<string, string>();
+  // biome-ignore lint/suspicious/useIterableCallbackReturn: the switch covers every role; tsc checks it is exhaustive
   return messages.map((m, i): TemplateMessage => {
     switch (m.role) {
       case 'system':

@@ -30,7 +30,7 @@ export async function* mergeSequences(engine: Engine, sequences: GenerationReque
       for (let r = await iterators[0].next(); !r.done; r = await iterators[0].next()) yield { index: 0, event: r.value };
     } else {
       const arm = (index: number) => pending.set(index, iterators[index].next().then((result) => ({ index, result })));
-      iterators.forEach((_, i) => arm(i));
+      for (let i = 0; i < iterators.length; i++) arm(i);
       while (pending.size > 0) {
         const { index, result } = await Promise.race(pending.values());
         if (result.done) {

@@ -7,8 +7,8 @@ import { resolveStop, sequenceRequest } from './resolve-params.js';
 import type { ServingContext } from './context.js';
 
 export interface GenerationPlan {
-  kind: 'chat' | 'completion';
-  /** chatcmpl-… / cmpl-… */
+  kind: 'chat' | 'completion' | 'response';
+  /** chatcmpl-… / cmpl-… / resp_… */
   id: string;
   created: number;
   model: string;
@@ -29,6 +29,8 @@ export interface GenerationPlan {
 let idBytes = Buffer.alloc(0);
 let idOffset = 0;
 
+const idPrefix = { chat: 'chatcmpl-', completion: 'cmpl-', response: 'resp_' } as const;
+
 export function newResponseId(kind: GenerationPlan['kind']): string {
   if (idOffset + 12 > idBytes.length) {
     idBytes = randomBytes(12 * 256);
@@ -36,7 +38,7 @@ export function newResponseId(kind: GenerationPlan['kind']): string {
   }
   const hex = idBytes.toString('hex', idOffset, idOffset + 12);
   idOffset += 12;
-  return `${kind === 'chat' ? 'chatcmpl' : 'cmpl'}-${hex}`;
+  return `${idPrefix[kind]}${hex}`;
 }
 
 export function buildPlan(

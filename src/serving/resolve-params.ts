@@ -5,11 +5,14 @@ import type { Static } from '@sinclair/typebox';
 import { SelarError } from '../errors.js';
 import type { GenerationRequest, SamplingParams, SelarParams, StopParams, ThinkingBudget } from '../engine/types.js';
 import type { samplingFields } from '../protocol/common.js';
+import type { structuredOutputFields } from '../protocol/structured-outputs.js';
+import { resolveGrammar, type GrammarRequest } from './structured-output.js';
 import type { ServingContext } from './context.js';
 import { promptLogprobsRequest } from './prompt-logprobs.js';
 import { resolveThinkingBudget, type ReasoningEffort } from './thinking-budget.js';
 
-type Fields = { [K in keyof typeof samplingFields]?: Static<(typeof samplingFields)[K]> };
+type AllFields = typeof samplingFields & typeof structuredOutputFields;
+type Fields = { [K in keyof AllFields]?: Static<AllFields[K]> };
 
 export interface LogprobsRequest { logprobs: boolean; topLogprobs: number }
 
@@ -36,6 +39,8 @@ export interface ResolvedParams {
   requestedMaxTokens: number | null;
   maxTokensParam: string;
   selar: SelarParams;
+  /** Structured output: the grammar every sequence follows. */
+  grammar: GrammarRequest | null;
 }
 
 const nn = <T>(v: T | null | undefined): T | undefined => (v === null ? undefined : v);
@@ -163,6 +168,7 @@ export function resolveParams(
     requestedMaxTokens: maxTokens.value,
     maxTokensParam: maxTokens.param,
     selar: resolveSelar(req.selar, ctx),
+    grammar: resolveGrammar(req),
   };
 }
 
@@ -207,11 +213,13 @@ export function resolveStop(p: ResolvedParams, promptLength: number, promptParam
 }
 
 export function sequenceRequest(id: string, promptIds: number[], p: ResolvedParams, stop: StopParams, i: number): GenerationRequest {
-  return {
+  const request: GenerationRequest = {
     id, promptIds, sampling: { ...p.sampling, seed: deriveSeed(p.sampling.seed, i) }, stop, selar: p.selar,
     skipSpecialTokens: p.skipSpecialTokens,
     priority: p.priority,
     promptLogprobs: p.enginePromptLogprobs,
     thinking: p.thinking,
   };
+  if (p.grammar) request.grammar = p.grammar.spec;
+  return request;
 }

@@ -11,7 +11,7 @@ import type { ServingContext } from './context.js';
 import { TokenRenderer } from './logprobs.js';
 import { mergeSequences, type IndexedEvent } from './merge-sequences.js';
 import type { GenerationPlan } from './plan.js';
-import { SSE_DONE, sseData } from './sse.js';
+import { SSE_DONE, sseData, sseError } from './sse.js';
 import { DeltaBatcher } from './stream-interval.js';
 
 /** Sees every event as it happens (metrics, logs). */
@@ -50,12 +50,45 @@ function checkFinished(states: ChoiceState[]): void {
   if (open) throw new SelarError('internal', `generation of choice ${open.index} ended without a finish reason`);
 }
 
-export async function generateResponse(plan: GenerationPlan, ctx: ServingContext, signal: AbortSignal, observer: GenerationObserver): Promise<ChatCompletion | Completion> {
-  const states = plan.sequences.map((_, i) => new ChoiceState(i));
-  for await (const ev of events(plan, ctx, signal)) apply(states, ev, observer);
+/**
+ * Runs the plan: every engine event is applied to its choice, and the delta it
+ * released (null when it released none) is yielded. Ends once every choice finished.
+ */
+export async function* choiceDeltas(
+  plan: GenerationPlan, ctx: ServingContext, states: ChoiceState[], signal: AbortSignal, observer: GenerationObserver,
+): AsyncGenerator<Delta | null> {
+  for await (const ev of events(plan, ctx, signal)) yield apply(states, ev, observer);
   checkFinished(states);
+}
+
+export const choiceStates = (plan: GenerationPlan): ChoiceState[] => plan.sequences.map((_, i) => new ChoiceState(i));
+
+export async function generateResponse(plan: GenerationPlan, ctx: ServingContext, signal: AbortSignal, observer: GenerationObserver): Promise<ChatCompletion | Completion> {
+  const states = choiceStates(plan);
+  for await (const _ of choiceDeltas(plan, ctx, states, signal, observer)) void _;
   const renderer = new TokenRenderer(ctx.tokenizer);
   return plan.kind === 'chat' ? chatCompletion(plan, states, ctx, renderer) : completion(plan, states, ctx, renderer);
+}
+
+/**
+ * choiceDeltas as streams send them, batched by --stream-interval: each engine event
+ * yields the deltas to send now (often none). When the run fails, text the client
+ * was owed is yielded before the failure propagates.
+ */
+export async function* streamedDeltas(
+  plan: GenerationPlan, ctx: ServingContext, states: ChoiceState[], signal: AbortSignal, observer: GenerationObserver,
+): AsyncGenerator<Delta[]> {
+  const batcher = new DeltaBatcher(states.length, ctx.config.streamInterval);
+  try {
+    for await (const delta of choiceDeltas(plan, ctx, states, signal, observer)) {
+      const send = delta && batcher.add(delta);
+      yield send ? [send] : [];
+    }
+  } catch (err) {
+    const held = batcher.flush();
+    if (held.length > 0) yield held;
+    throw err;
+  }
 }
 
 /**
@@ -64,35 +97,42 @@ export async function generateResponse(plan: GenerationPlan, ctx: ServingContext
  * error; a failure after the first yield is the caller's to turn into an error frame.
  */
 export async function* generateStream(plan: GenerationPlan, ctx: ServingContext, signal: AbortSignal, observer: GenerationObserver): AsyncGenerator<string> {
-  const states = plan.sequences.map((_, i) => new ChoiceState(i));
+  const states = choiceStates(plan);
   const renderer = new TokenRenderer(ctx.tokenizer);
   const chat = plan.kind === 'chat' ? new ChatChunks(plan, ctx, renderer) : null;
   const chunks = chat ?? new CompletionChunks(plan, ctx, renderer);
-  const batcher = new DeltaBatcher(states.length, ctx.config.streamInterval);
   let started = false;
-  try {
-    for await (const ev of events(plan, ctx, signal)) {
-      let out = '';
-      if (!started) {
-        started = true;
-        for (const s of states) {
-          const first = chat ? chat.role(s.index) : (chunks as CompletionChunks).echo(s.index);
-          if (first) out += sseData(first);
-        }
+  for await (const deltas of streamedDeltas(plan, ctx, states, signal, observer)) {
+    let out = '';
+    if (!started) {
+      started = true;
+      for (const s of states) {
+        const first = chat ? chat.role(s.index) : (chunks as CompletionChunks).echo(s.index);
+        if (first) out += sseData(first);
       }
-      const delta = apply(states, ev, observer);
-      const send = delta && batcher.add(delta);
-      if (send) out += sseData(chunks.delta(send));
-      if (out !== '') yield out;
     }
-  } catch (err) {
-    // Text the client was owed still goes out before the error frame.
-    const held = batcher.flush();
-    if (held.length > 0) yield held.map((d) => sseData(chunks.delta(d))).join('');
-    throw err;
+    for (const d of deltas) out += sseData(chunks.delta(d));
+    if (out !== '') yield out;
   }
-  checkFinished(states);
   let tail = '';
   if (plan.params.includeUsage) tail += sseData(chunks.usage(states));
   yield tail + SSE_DONE;
 }
+
+/** A stream's SSE text, and the text that ends it when it fails after the headers are out. */
+export interface StreamRun {
+  frames: AsyncIterable<string>;
+  failure(err: unknown): string;
+}
+
+/** How an endpoint turns a plan into its JSON body or its stream. */
+export interface Runner<P extends GenerationPlan> {
+  json(plan: P, ctx: ServingContext, signal: AbortSignal, observer: GenerationObserver): Promise<unknown>;
+  stream(plan: P, ctx: ServingContext, signal: AbortSignal, observer: GenerationObserver): StreamRun;
+}
+
+/** Chat and completions: OpenAI's chunk streams; a failure is a `data: {error}` frame and `[DONE]`. */
+export const completionRunner: Runner<GenerationPlan> = {
+  json: generateResponse,
+  stream: (plan, ctx, signal, observer) => ({ frames: generateStream(plan, ctx, signal, observer), failure: sseError }),
+};

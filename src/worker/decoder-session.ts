@@ -327,6 +327,6 @@ export class DecoderSession {
 /** Ones, except the first pads[b] positions of row b (B × total). */
 function paddedMask(pads: readonly number[], total: number): number[] {
   const mask = new Array<number>(pads.length * total).fill(1);
-  pads.forEach((p, b) => mask.fill(0, b * total, b * total + p));
+  for (const [b, p] of pads.entries()) mask.fill(0, b * total, b * total + p);
   return mask;
 }

@@ -3,7 +3,10 @@
 // Used by the worker thread and, in-process, by tests.
 import type { WorkerInit } from '../engine/protocol.js';
 import { createSession } from '../model/convert/index.js';
+import fs from 'node:fs';
+import path from 'node:path';
 import { TextTokenizer } from '../model/tokenizer.js';
+import { GrammarCache } from '../grammar/compiler.js';
 import { DecoderSession, describeIo } from './decoder-session.js';
 import { SharedTableSource, SubModelSource, type EmbeddingSource } from './embeddings.js';
 import { createOnDevice, parseDevice } from './execution-providers.js';
@@ -49,6 +52,12 @@ export async function createRuntime(init: WorkerInit): Promise<Runtime> {
     contextLength: init.contextLength,
     mathIds: mathTokenIds((s) => tokenizer.encode(s, false)),
     thinkIds: tokenizer.thinkIds,
+    // XGrammar's view of the vocabulary is built once, at start-up.
+    grammars: await GrammarCache.create(readTokenizerJson(init.modelDir), derived.vocabSize, init.grammarCacheSize),
   };
   return { decoder, ctx, device: made.device, warning: made.warning };
+}
+
+function readTokenizerJson(dir: string): object {
+  return JSON.parse(fs.readFileSync(path.join(dir, 'tokenizer.json'), 'utf8')) as object;
 }

@@ -28,6 +28,8 @@ export class Scheduler {
   private readonly waiting: Sequence[] = [];
   private cohorts: Cohort[] = [];
   private readonly cancelled = new Set<string>();
+  /** Grammar compilation of each sequence not yet prefilled. */
+  private readonly preparing = new Map<Sequence, Promise<void>>();
   private running = false;
   /** How long the last prefill pass took (ms). */
   private lastPrefillMs = 0;
@@ -50,7 +52,13 @@ export class Scheduler {
   }
 
   add(request: GenerationRequest): void {
-    this.waiting.push(new Sequence(request, this.ctx));
+    const seq = new Sequence(request, this.ctx);
+    // A grammar compiles now, so the compile overlaps a forward pass that is already running.
+    const prepared = seq.prepare();
+    // Awaited before the prefill; a sequence cancelled before then never awaits it.
+    prepared.catch(() => undefined);
+    this.preparing.set(seq, prepared);
+    this.waiting.push(seq);
     if (this.running) return;
     // Start on the next turn of the event loop, so requests that arrive together
     // (one batch of worker messages) are prefilled together. Where a prefill is slow
@@ -87,7 +95,9 @@ export class Scheduler {
   private dropCancelled(): void {
     if (this.cancelled.size === 0) return;
     const gone = (s: Sequence) => this.cancelled.has(s.request.id);
-    for (let i = this.waiting.length - 1; i >= 0; i--) if (gone(this.waiting[i])) this.waiting.splice(i, 1);
+    for (let i = this.waiting.length - 1; i >= 0; i--) {
+      if (gone(this.waiting[i])) this.leave(this.waiting.splice(i, 1)[0]);
+    }
     for (const c of this.cohorts) this.removeMembers(c, c.members.filter(gone));
     this.cancelled.clear();
   }
@@ -117,9 +127,11 @@ export class Scheduler {
       const rows: Float32Array[] = [];
       for (const seq of arrivals) {
         try {
+          await this.preparing.get(seq);
           rows.push(await seq.promptEmbeddings());
           group.push(seq);
         } catch (err) {
+          this.leave(seq);
           this.sink.failed(seq.request.id, (err as Error).message);
         }
       }
@@ -130,7 +142,7 @@ export class Scheduler {
         this.beforeStep?.();
         this.steps++;
         const embeds = new Float32Array(group.length * T * dim);
-        rows.forEach((r, i) => embeds.set(r, i * T * dim));
+        for (let i = 0; i < rows.length; i++) embeds.set(rows[i]!, i * T * dim);
         const started = performance.now();
         const logits = await cohort.forward(embeds, T, all);
         this.lastPrefillMs = performance.now() - started;
@@ -141,7 +153,10 @@ export class Scheduler {
           if (await this.emitOrFail(group[i], last, cohort.positions(i))) finished.push(group[i]);
         }
       } catch (err) {
-        for (const seq of group) this.sink.failed(seq.request.id, (err as Error).message);
+        for (const seq of group) {
+          this.leave(seq);
+          this.sink.failed(seq.request.id, (err as Error).message);
+        }
         continue;
       }
       cohort.remove(finished);
@@ -165,7 +180,7 @@ export class Scheduler {
       this.beforeStep?.();
       this.steps++;
       const embeds = new Float32Array(members.length * dim);
-      members.forEach((m, i) => embeds.set(m.nextInput, i * dim));
+      for (let i = 0; i < members.length; i++) embeds.set(members[i]!.nextInput, i * dim);
       const logits = await cohort.forward(embeds, 1);
       for (let i = 0; i < members.length; i++) {
         if (await this.emitOrFail(members[i], logits[i], cohort.positions(i))) finished.push(members[i]);
@@ -186,14 +201,23 @@ export class Scheduler {
     try {
       const { token, finish } = await seq.step(logits, positions);
       this.sink.events(seq.request.id, finish ? [token, finish] : [token]);
+      if (finish) this.leave(seq);
       return finish !== null;
     } catch (err) {
+      this.leave(seq);
       this.sink.failed(seq.request.id, (err as Error).message);
       return true;
     }
   }
 
+  /** A sequence is done with the scheduler (finished, failed or cancelled). Idempotent. */
+  private leave(seq: Sequence): void {
+    this.preparing.delete(seq);
+    seq.release();
+  }
+
   private removeMembers(cohort: Cohort, leaving: readonly Sequence[]): void {
+    for (const seq of leaving) this.leave(seq);
     cohort.remove(leaving);
     if (cohort.size === 0) this.cohorts = this.cohorts.filter((c) => c !== cohort);
   }

@@ -10,6 +10,8 @@ import { promptLogprobs } from '../sampling/prompt-logprobs.js';
 import { IncrementalDetokenizer, type Decoder } from './detokenizer.js';
 import { StopMatcher } from './stop-matcher.js';
 import type { EmbeddingSource } from './embeddings.js';
+import type { GrammarCache } from '../grammar/compiler.js';
+import { GrammarConstraint } from '../grammar/constraint.js';
 
 /** What a sequence needs from the model, shared by all sequences of a worker. */
 export interface SequenceContext {
@@ -20,6 +22,8 @@ export interface SequenceContext {
   /** ids that always stay discrete under discrete_tokens: "math". */
   mathIds: ReadonlySet<number>;
   thinkIds: { open: number; close: number } | null;
+  /** Compiles structured-output grammars for this model's vocabulary. */
+  grammars: GrammarCache | null;
 }
 
 export type StepOutcome = { token: TokenEvent; finish: FinishEvent | null };
@@ -51,6 +55,8 @@ export class Sequence {
   private thinkingTokens = 0;
   /** How many of the end tag's ids have been injected (0: not injecting). */
   private injecting = 0;
+  private grammar: GrammarConstraint | null = null;
+  private released = false;
 
   constructor(request: GenerationRequest, ctx: SequenceContext) {
     this.request = request;
@@ -62,6 +68,28 @@ export class Sequence {
     this.nextInput = new Float32Array(ctx.embeddings.dim);
     this.latent = new LatentDecision(request.selar, { dim: ctx.embeddings.dim, seed, mathIds: ctx.mathIds });
     this.inThink = ctx.thinkIds ? lastThinkOpen(request.promptIds, ctx.thinkIds) : false;
+  }
+
+  /** Compiles (or takes from the cache) the request's grammar; call before the first step. */
+  async prepare(): Promise<void> {
+    const spec = this.request.grammar;
+    if (!spec) return;
+    if (!this.ctx.grammars) throw new Error('this worker has no grammar compiler');
+    const matcher = await this.ctx.grammars.matcher(spec, this.request.stop.eosTokenIds);
+    // A prompt that already closed a thinking section (thinking switched off) leaves no
+    // room to open one; a prompt without think tags lets the model start by thinking.
+    const think = this.ctx.thinkIds;
+    const mayOpenThink = think !== null && !this.request.promptIds.includes(think.close) && !this.inThink;
+    // Cancelled while its grammar compiled.
+    if (this.released) matcher.dispose();
+    else this.grammar = new GrammarConstraint(matcher, mayOpenThink ? think.open : null);
+  }
+
+  /** Frees the grammar's matcher (XGrammar's WebAssembly memory is not garbage-collected). */
+  release(): void {
+    this.released = true;
+    this.grammar?.dispose();
+    this.grammar = null;
   }
 
   /** Embeddings of the prompt, T × hidden, for the prefill pass. */
@@ -84,18 +112,23 @@ export class Sequence {
    */
   async step(logits: Float32Array, positions: number): Promise<StepOutcome> {
     const { stop } = this.request;
-    // eos and stop_token_ids are masked until min_tokens.
-    const banned = this.generated < stop.minTokens ? [...stop.eosTokenIds, ...stop.tokenIds] : [];
-    const d = this.sampler.distribution(logits, banned);
+    // The grammar waits while the model thinks (and the end may not come before the answer);
+    // once it runs, it alone decides when the end may come. eos and stop_token_ids are masked
+    // until min_tokens.
+    const grammar = this.inThink ? null : this.grammar;
+    const masked = (this.generated < stop.minTokens && !grammar) || (this.grammar && this.inThink);
+    const banned = masked ? [...stop.eosTokenIds, ...stop.tokenIds] : [];
+    const d = this.sampler.distribution(logits, banned, grammar ? await grammar.allowed() : null);
     const forced = this.budgetToken();
     const redraw = forced === null ? this.latent.redrawTemperature(d, this.inThink) : null;
     const choice = this.sampler.choose(d, redraw, forced);
     const token = choice.token;
+    if (grammar && !grammar.accept(token)) throw new Error(`the grammar rejected token ${token}, which its mask allowed`);
     this.generated++;
     if (redraw !== null) this.hotTokens++;
 
     const { isTag, reasoning } = this.trackThinking(token);
-    const { text, reason, cutByStopString } = this.visibleText(token, isTag, positions);
+    const { text, reason, cutByStopString } = this.visibleText(token, isTag, positions, grammar?.terminated ?? false);
     const soft = reason === null ? await this.prepareNextInput(d, token, forced !== null) : false;
 
     const event: TokenEvent = { type: 'token', id: token, text, entropy: d.entropy, soft, reasoning };
@@ -136,12 +169,14 @@ export class Sequence {
   }
 
   /** The text this token releases and whether the sequence ends here. */
-  private visibleText(token: number, isTag: boolean, positions: number): VisibleText {
+  private visibleText(token: number, isTag: boolean, positions: number, grammarDone: boolean): VisibleText {
     const { stop } = this.request;
-    // eos and stop_token_ids are masked until min_tokens, so reaching one here ends the sequence.
+    // eos and stop_token_ids are masked until min_tokens, so reaching one here ends the sequence;
+    // so does a grammar that accepted its end (even with ignore_eos).
     let reason: FinishReason | null = null;
     let cutByStopString = false;
-    if ((!stop.ignoreEos && stop.eosTokenIds.includes(token)) || stop.tokenIds.includes(token)) reason = 'stop';
+    const stopToken = (!stop.ignoreEos && stop.eosTokenIds.includes(token)) || stop.tokenIds.includes(token);
+    if (stopToken || grammarDone) reason = 'stop';
 
     let text = '';
     // A stop token's own text is output only with include_stop_str_in_output (as in vLLM).

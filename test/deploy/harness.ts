@@ -31,28 +31,30 @@ export function freePort(): Promise<number> {
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Replaces exactly one match, so a drifting docker/nginx.conf fails the test loudly. */
-function replaceOnce(text: string, re: RegExp, replacement: (m: RegExpMatchArray) => string, what: string): string {
+function replaceEach(text: string, re: RegExp, replacement: (m: RegExpMatchArray) => string, what: string, count = 1): string {
   const matches = [...text.matchAll(new RegExp(re.source, re.flags.includes('g') ? re.flags : re.flags + 'g'))];
-  if (matches.length !== 1) throw new Error(`docker/nginx.conf: expected one ${what}, found ${matches.length}`);
-  const m = matches[0];
-  return text.slice(0, m.index) + replacement(m) + text.slice(m.index! + m[0].length);
+  if (matches.length !== count) throw new Error(`docker/nginx.conf: expected ${count} ${what}, found ${matches.length}`);
+  let out = text;
+  for (const m of matches.reverse()) out = out.slice(0, m.index) + replacement(m) + out.slice(m.index! + m[0].length);
+  return out;
 }
 
 /**
- * docker/nginx.conf with loopback addresses: the `server selar:8000 PARAMS;` line
+ * docker/nginx.conf with loopback addresses: each `server selar:8000 PARAMS;` line
  * becomes one line per instance with the same PARAMS, `listen 8080` becomes the
  * test port, logs/pid/temp files go under `dir`. Nothing else changes.
  */
 export function nginxTestConfig(opts: { upstreamPorts: number[]; listenPort: number; dir: string; source?: string }): string {
   let conf = opts.source ?? fs.readFileSync(nginxConfSource, 'utf8');
-  conf = replaceOnce(conf, /^(\s*)server selar:8000((?: [^;\n]+)?);$/m,
-    (m) => opts.upstreamPorts.map((p) => `${m[1]}server 127.0.0.1:${p}${m[2]};`).join('\n'), '`server selar:8000` line');
-  conf = replaceOnce(conf, /^(\s*)listen 8080;$/m, (m) => `${m[1]}listen 127.0.0.1:${opts.listenPort};`, '`listen 8080;` line');
-  conf = replaceOnce(conf, /access_log \/var\/log\/nginx\/access\.log selar;/,
+  // Two upstream blocks (least_conn, and the affinity hash) list the same replicas.
+  conf = replaceEach(conf, /^(\s*)server selar:8000((?: [^;\n]+)?);$/m,
+    (m) => opts.upstreamPorts.map((p) => `${m[1]}server 127.0.0.1:${p}${m[2]};`).join('\n'), '`server selar:8000` lines', 2);
+  conf = replaceEach(conf, /^(\s*)listen 8080;$/m, (m) => `${m[1]}listen 127.0.0.1:${opts.listenPort};`, '`listen 8080;` line');
+  conf = replaceEach(conf, /access_log \/var\/log\/nginx\/access\.log selar;/,
     () => `access_log ${path.join(opts.dir, 'access.log')} selar;`, 'access_log line');
   const temp = ['client_body', 'proxy', 'fastcgi', 'uwsgi', 'scgi']
     .map((k) => `    ${k}_temp_path ${path.join(opts.dir, `${k}_temp`)};`).join('\n');
-  conf = replaceOnce(conf, /^http \{$/m, (m) => `${m[0]}\n${temp}`, '`http {` line');
+  conf = replaceEach(conf, /^http \{$/m, (m) => `${m[0]}\n${temp}`, '`http {` line');
   return `pid ${path.join(opts.dir, 'nginx.pid')};\nerror_log ${path.join(opts.dir, 'error.log')} warn;\n${conf}`;
 }
 
@@ -151,11 +153,11 @@ export interface Reply {
   body: string;
 }
 
-export function request(port: number, method: string, urlPath: string, body?: unknown): Promise<Reply> {
+export function request(port: number, method: string, urlPath: string, body?: unknown, headers: Record<string, string> = {}): Promise<Reply> {
   return new Promise((resolve, reject) => {
     const data = body === undefined ? undefined : JSON.stringify(body);
     const req = http.request({ host: '127.0.0.1', port, method, path: urlPath, agent: false,
-      headers: data ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(data) } : {} }, (res) => {
+      headers: { ...headers, ...(data ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(data) } : {}) } }, (res) => {
       let text = '';
       res.setEncoding('utf8');
       res.on('data', (d: string) => { text += d; });

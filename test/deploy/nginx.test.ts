@@ -109,6 +109,29 @@ t.test('requests are spread over both instances', async (t) => {
   t.ok(served[0] >= 2 && served[1] >= 2, 'both instances served requests');
 });
 
+t.test('stored responses are per process; X-Session-Affinity keeps a conversation on one instance', async (t) => {
+  const respond = (port: number, body: Record<string, unknown>, headers: Record<string, string> = {}) =>
+    request(port, 'POST', '/v1/responses', { model: MODEL, input: 'Hi', max_output_tokens: 4, ...body }, headers);
+  const direct = JSON.parse((await respond(ports[0], {})).body) as { id: string };
+  t.equal((await request(ports[0], 'GET', `/v1/responses/${direct.id}`)).status, 200, 'stored on the instance that made it');
+  t.equal((await request(ports[1], 'GET', `/v1/responses/${direct.id}`)).status, 404, 'unknown to the other instance');
+
+  const responsesCount = (text: string) => metricSum(text, 'selar_requests_total', { route: '/v1/responses', status: '200' });
+  const before = await Promise.all([metrics(0), metrics(1)]).then((m) => m.map(responsesCount));
+  const affinity = { 'x-session-affinity': 'conversation-42' };
+  let previous: string | null = null;
+  for (let turn = 0; turn < 8; turn++) {
+    const r = await respond(proxyPort, previous ? { previous_response_id: previous } : {}, affinity);
+    t.equal(r.status, 200, `turn ${turn}: ${r.body.slice(0, 200)}`);
+    previous = (JSON.parse(r.body) as { id: string }).id;
+  }
+  t.equal((await request(proxyPort, 'GET', `/v1/responses/${previous}`, undefined, affinity)).status, 200, 'GET through nginx');
+  const after = await Promise.all([metrics(0), metrics(1)]).then((m) => m.map(responsesCount));
+  const served = [0, 1].map((i) => after[i] - before[i]);
+  t.comment(`conversation turns served: ${served.join(' / ')}`);
+  t.ok(served.includes(8) && served.includes(0), 'every turn reached the same instance');
+});
+
 t.test('SIGTERM under load: streams drain, traffic moves, no request fails', async (t) => {
   const [A, B] = [0, 1];
   const longTokens = 600;

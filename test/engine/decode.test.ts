@@ -31,7 +31,7 @@ t.test('greedy with the KV cache equals re-running the full sequence without it'
     const reference: number[] = [];
     for (let step = 0; step < cached.length; step++) {
       const all = new Float32Array(inputs.length * dim);
-      inputs.forEach((row, i) => all.set(row, i * dim));
+      for (const [i, row] of inputs.entries()) all.set(row, i * dim);
       const { logits: [logits] } = await rt.decoder.forward(rt.decoder.newCache(), all, inputs.length);
       const token = argmax(logits);
       reference.push(token);

@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import t from 'tap';
-import * as ort from 'onnxruntime-node';
+import type * as ort from 'onnxruntime-node';
 import { createSession, deriveEmbedsDecoder, readEmbeddingRows, type DerivedDecoder } from '../../src/model/convert/index.js';
 import { detectLayout } from '../../src/model/layout.js';
 import { readModel } from '../../src/onnx/proto.js';

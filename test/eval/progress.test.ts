@@ -43,6 +43,7 @@ t.test('terminal mode redraws one line with a bar', async (t) => {
   now = 1000;
   p.tick(record({}));
   t.equal(writes.length, 2);
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: the progress line starts with ESC [K (erase line)
   t.match(writes[1], /^\r\x1b\[K\[#{8}\.{22}\] 1\/4 25% off-greedy acc 100\.0%/);
   p.tick(record({}));
   t.equal(writes.length, 2, 'redraws are throttled');

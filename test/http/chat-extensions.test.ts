@@ -91,7 +91,7 @@ t.test('chat logprobs: OpenAI content format, per chunk in streams', async (t) =
 });
 
 t.test('logprob bytes of a token that is part of a character', async (t) => {
-  const { app } = await testApp(t, { engine: { script: () => [{ id: ID['é'], text: 'é' }] } });
+  const { app } = await testApp(t, { engine: { script: () => [{ id: ID.é, text: 'é' }] } });
   const entry = (await chat(app, { logprobs: true })).json().choices[0].logprobs.content[0];
   t.same(entry.bytes, [0xc3, 0xa9]);
 });

@@ -19,7 +19,7 @@ t.test('served document and Swagger UI', async (t) => {
   t.equal(doc.openapi, '3.1.0');
   t.same(Object.keys(doc.paths).sort(), [
     '/detokenize', '/health', '/metrics', '/ready', '/tokenize', '/v1/chat/completions', '/v1/completions', '/v1/models',
-    '/v1/models/{id}', '/version',
+    '/v1/models/{id}', '/v1/responses', '/v1/responses/{id}', '/v1/responses/{id}/input_items', '/version',
   ]);
   const chatBody = doc.paths['/v1/chat/completions'].post.requestBody.content['application/json'].schema;
   t.equal(chatBody.additionalProperties, false);

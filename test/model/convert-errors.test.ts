@@ -82,7 +82,7 @@ t.test('selar convert CLI', async (t) => {
   let err = '';
   const io = { out: (s: string) => { out += s; }, err: (s: string) => { err += s; } };
   t.equal(await runConvert([gen.dir, '--dtype', 'fp16', '--out', cacheDir], io), 0, 'exit 0');
-  t.match(out, new RegExp(`source: .*onnx/model_fp16\\.onnx`));
+  t.match(out, /source: .*onnx\/model_fp16\.onnx/);
   t.match(out, new RegExp(`decoder: ${cacheDir}/[0-9a-f]+/decoder\\.onnx`));
   t.match(out, /embedding: table .*model\.onnx_data \(offset \d+, \d+ bytes, \d+x16 float16\)/);
   t.match(out, /logits: last position only/);

@@ -10,6 +10,11 @@ import { llamaModel } from '../support/models.js';
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'selar-broken-'));
 t.teardown(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
+function emptyFolder(dir: string): string {
+  fs.mkdirSync(dir);
+  return dir;
+}
+
 async function brokenCopy(name: string, breakIt: (dir: string) => void): Promise<string> {
   const dir = path.join(tmp, name);
   fs.cpSync(await llamaModel(), dir, { recursive: true });
@@ -20,7 +25,7 @@ async function brokenCopy(name: string, breakIt: (dir: string) => void): Promise
 t.test('serve exits non-zero at start-up, naming the cause', async (t) => {
   const cases: Array<[string, string, RegExp]> = [
     ['missing folder', path.join(tmp, 'does-not-exist'), /does-not-exist: .*does not exist/],
-    ['empty folder', (fs.mkdirSync(path.join(tmp, 'empty')), path.join(tmp, 'empty')), /empty: unknown model layout/],
+    ['empty folder', emptyFolder(path.join(tmp, 'empty')), /empty: unknown model layout/],
     ['corrupt model.onnx', await brokenCopy('corrupt-onnx', (d) => fs.writeFileSync(path.join(d, 'onnx', 'model.onnx'), 'not a protobuf')), /model\.onnx: not a readable ONNX model/],
     ['truncated model.onnx', await brokenCopy('truncated-onnx', (d) => {
       const f = path.join(d, 'onnx', 'model.onnx');

@@ -99,7 +99,7 @@ export class NameAllocator {
 export function int64Tensor(name: string, values: Array<number | bigint>, dims: number[] = [values.length]): TensorProto {
   const bytes = new Uint8Array(values.length * 8);
   const view = new DataView(bytes.buffer);
-  values.forEach((v, i) => view.setBigInt64(i * 8, BigInt(v), true));
+  for (const [i, v] of values.entries()) view.setBigInt64(i * 8, BigInt(v), true);
   return { name, dims, dataType: DataType.INT64, rawData: bytes };
 }
 

@@ -14,8 +14,7 @@ export async function* sseData(body: ReadableStream<Uint8Array>): AsyncGenerator
       // the very end waits for the next read: it may be the first half of a \r\n.
       const held = !done && buffer.endsWith('\r') ? '\r' : '';
       buffer = buffer.slice(0, buffer.length - held.length).replace(/\r\n?/g, '\n') + held;
-      let end: number;
-      while ((end = buffer.indexOf('\n\n')) >= 0) {
+      for (let end = buffer.indexOf('\n\n'); end >= 0; end = buffer.indexOf('\n\n')) {
         const data = eventData(buffer.slice(0, end));
         buffer = buffer.slice(end + 2);
         if (data !== null) yield data;

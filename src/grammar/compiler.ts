@@ -1,0 +1,95 @@
+// One worker's grammar compiler: XGrammar's tokenizer info built once from the model's
+// tokenizer.json, and compiled grammars cached by their source (least recently used
+// first out). A compiled grammar is shared by every sequence that uses it: each
+// sequence gets its own matcher.
+import { asStructuralTag, grammarKey, type GrammarSpec } from './spec.js';
+import { grammarVocab } from './vocab.js';
+import {
+  captureReason, loadXGrammar, type CompiledGrammar, type GrammarCompiler, type GrammarMatcher, type TokenizerInfo,
+  type XGrammar,
+} from './xgrammar.js';
+
+/** XGrammar output options: compact JSON (see docs/api.md, "Structured outputs"). */
+const ANY_WHITESPACE = false;
+const STRICT = true;
+/** indent -1: one line, with a space after each separator as Python's json.dumps writes it. */
+const ONE_LINE = -1;
+const SEPARATORS: [string, string] = [', ', ': '];
+
+export class GrammarCache {
+  private readonly compiled = new Map<string, CompiledGrammar>();
+  private readonly pending = new Map<string, Promise<CompiledGrammar>>();
+
+  private constructor(
+    private readonly xg: XGrammar,
+    private readonly info: TokenizerInfo,
+    private readonly compiler: GrammarCompiler,
+    private readonly capacity: number,
+  ) {}
+
+  /** `vocabSize` is the model's logit count. Stop tokens are given per matcher. */
+  static async create(tokenizerJson: object, vocabSize: number, capacity = 64): Promise<GrammarCache> {
+    const xg = await loadXGrammar();
+    const v = grammarVocab(tokenizerJson, vocabSize);
+    const info = await xg.TokenizerInfo.createTokenizerInfo(v.encoded, v.type, v.prependSpace, vocabSize);
+    const compiler = await xg.GrammarCompiler.createGrammarCompiler(info, false);
+    return new GrammarCache(xg, info, compiler, Math.max(1, capacity));
+  }
+
+  get vocabSize(): number {
+    return this.info.getVocabSize();
+  }
+
+  get size(): number {
+    return this.compiled.size;
+  }
+
+  /** The compiled grammar for `spec`, from the cache or compiled now; throws GrammarError. */
+  async get(spec: GrammarSpec): Promise<CompiledGrammar> {
+    const key = grammarKey(spec);
+    const hit = this.compiled.get(key);
+    if (hit) {
+      // Re-insert: a Map iterates in insertion order, so the first key is the least recently used.
+      this.compiled.delete(key);
+      this.compiled.set(key, hit);
+      return hit;
+    }
+    let job = this.pending.get(key);
+    if (!job) {
+      job = captureReason(() => this.compile(spec)).finally(() => this.pending.delete(key));
+      this.pending.set(key, job);
+      const cg = await job;
+      this.compiled.set(key, cg);
+      this.evict();
+      return cg;
+    }
+    return job;
+  }
+
+  /** A fresh matcher; `stopTokenIds` (the request's eos ids) end the finished grammar. */
+  async matcher(spec: GrammarSpec, stopTokenIds: number[]): Promise<GrammarMatcher> {
+    return this.xg.GrammarMatcher.createGrammarMatcher(await this.get(spec), stopTokenIds);
+  }
+
+  private compile(spec: GrammarSpec): Promise<CompiledGrammar> {
+    switch (spec.type) {
+      case 'json_object': return this.compileSchema('{"type": "object"}');
+      case 'json_schema': return this.compileSchema(spec.schema);
+      case 'ebnf': return this.compiler.compileGrammar(spec.grammar);
+      default: return this.compiler.compileStructuralTag(asStructuralTag(spec)!);
+    }
+  }
+
+  private compileSchema(schema: string): Promise<CompiledGrammar> {
+    return this.compiler.compileJSONSchema(schema, ANY_WHITESPACE, ONE_LINE, SEPARATORS, STRICT);
+  }
+
+  private evict(): void {
+    // Matchers hold their own reference to the compiled grammar's state, so an evicted
+    // grammar is only dropped from the cache, not disposed under a running sequence.
+    while (this.compiled.size > this.capacity) {
+      const oldest = this.compiled.keys().next().value as string;
+      this.compiled.delete(oldest);
+    }
+  }
+}

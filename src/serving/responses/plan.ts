@@ -1,0 +1,90 @@
+// /v1/responses request → a GenerationPlan (one sequence) plus what the response
+// object echoes and what the store keeps: the conversation so far (a previous
+// response's, then this input) becomes chat messages and goes through the template.
+import { SelarError, excerpt } from '../../errors.js';
+import type { ResponseCreateRequest } from '../../protocol/responses.js';
+import { checkModel, renderChatPrompt } from '../chat-request.js';
+import type { ServingContext } from '../context.js';
+import { buildPlan, type GenerationPlan } from '../plan.js';
+import { resolveParams } from '../resolve-params.js';
+import { inputItems, type ConversationItem } from './items.js';
+import { toMessages, type PlacedItem } from './input-messages.js';
+import type { ResponseStore } from './store.js';
+
+export interface ResponsesPlan extends GenerationPlan {
+  request: ResponseCreateRequest;
+  store: boolean;
+  /** This request's input items, with ids. */
+  inputItems: ConversationItem[];
+  /** The previous response's conversation, then this input. */
+  conversation: ConversationItem[];
+}
+
+/** Fields whose other values would change the result: refused until the server can honour them. */
+function checkSupported(req: ResponseCreateRequest): void {
+  if (req.tools != null && req.tools.length > 0) {
+    throw new SelarError('invalid_request', 'tools are not supported by this server yet; send no tools', 'tools');
+  }
+  const choice = req.tool_choice;
+  if (choice != null && choice !== 'none' && choice !== 'auto') {
+    throw new SelarError('invalid_request', 'tool_choice must be "none" or "auto": no tools are available', 'tool_choice');
+  }
+  const format = req.text?.format;
+  if (format != null && format.type !== 'text') {
+    throw new SelarError('invalid_request', 'only text.format {"type": "text"} is supported by this server yet', 'text.format');
+  }
+  if (req.background === true) {
+    throw new SelarError('invalid_request', 'background responses are not supported; use stream or wait for the reply', 'background');
+  }
+}
+
+function earlierConversation(id: string | null | undefined, store: ResponseStore): ConversationItem[] {
+  if (id == null) return [];
+  const found = store.get(id);
+  if (!found) throw new SelarError('not_found', `No stored response with id '${excerpt(id)}'`, 'previous_response_id');
+  return found.conversation;
+}
+
+function render(req: ResponseCreateRequest, items: PlacedItem[], ctx: ServingContext): { text: string; ids: number[] } {
+  // reasoning.effort "none" asks for no thinking section: templates with a switch take it from enable_thinking.
+  const kwargs = req.reasoning?.effort === 'none' ? { enable_thinking: false } : {};
+  const messages = toMessages(req.instructions ?? null, items);
+  const text = renderChatPrompt({ messages, chat_template_kwargs: kwargs }, ctx);
+  return { text, ids: ctx.tokenizer.encode(text, false) };
+}
+
+/** truncation "auto": the oldest items are dropped (instructions stay) until the prompt leaves room to generate. */
+function renderFitting(req: ResponseCreateRequest, items: PlacedItem[], ctx: ServingContext): { text: string; ids: number[] } {
+  let out = render(req, items, ctx);
+  if (req.truncation !== 'auto') return out;
+  const room = req.max_output_tokens ?? 1;
+  let kept = items;
+  while (out.ids.length + room > ctx.model.contextLength && kept.length > 1) {
+    kept = kept.slice(1);
+    out = render(req, kept, ctx);
+  }
+  return out;
+}
+
+export function planResponse(req: ResponseCreateRequest, ctx: ServingContext, store: ResponseStore): ResponsesPlan {
+  checkModel(req.model, ctx);
+  checkSupported(req);
+  const topLogprobs = req.top_logprobs ?? 0;
+  const logprobs = topLogprobs > 0 || (req.include ?? []).includes('message.output_text.logprobs');
+  const params = resolveParams(
+    { temperature: req.temperature, top_p: req.top_p, stream: req.stream, selar: req.selar },
+    { logprobs, topLogprobs },
+    { value: req.max_output_tokens ?? null, param: 'max_output_tokens' },
+    ctx,
+  );
+  const earlier = earlierConversation(req.previous_response_id, store);
+  const input = inputItems(req.input, (id) => store.item(id));
+  const placed: PlacedItem[] = [
+    ...earlier.map((item) => ({ item, param: 'previous_response_id' })),
+    ...input.map((item, i) => ({ item, param: typeof req.input === 'string' ? 'input' : `input[${i}]` })),
+  ];
+  const { text, ids } = renderFitting(req, placed, ctx);
+  if (ids.length === 0) throw new SelarError('invalid_request', 'The rendered prompt is empty', 'input');
+  const plan = buildPlan('response', [ids], () => [text], false, params, 'input', ctx);
+  return { ...plan, request: req, store: req.store ?? true, inputItems: input, conversation: [...earlier, ...input] };
+}

@@ -10,7 +10,7 @@ export function benchRequest(promptIds: number[], maxTokens: number, mode: Selar
     promptIds,
     sampling: {
       temperature: 0, topK: 0, topP: 1, minP: 0, seed: 0, presencePenalty: 0, frequencyPenalty: 0, repetitionPenalty: 1,
-      logitBias: [], logprobs: false, topLogprobs: 0,
+      logitBias: [], logprobs: false, topLogprobs: 0, badWords: [], allowedTokenIds: null,
     },
     stop: { strings: [], eosTokenIds, ignoreEos: true, maxTokens, minTokens: 0, tokenIds: [], includeInOutput: false },
     // The server's defaults for the SeLaR knobs (src/config.ts), except discrete_tokens:
@@ -22,5 +22,6 @@ export function benchRequest(promptIds: number[], maxTokens: number, mode: Selar
     skipSpecialTokens: true,
     priority: 0,
     promptLogprobs: null,
+    thinking: { budget: null, endIds: [] },
   };
 }

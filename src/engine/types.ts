@@ -50,6 +50,10 @@ export interface SamplingParams {
   /** 0 = no logprobs; otherwise the number of alternatives (top_logprobs), plus the chosen token. */
   logprobs: boolean;
   topLogprobs: number;
+  /** bad_words as token sequences (vLLM): a sequence's last token is masked after the rest. */
+  badWords: number[][];
+  /** allowed_token_ids: every other id is masked; null: no restriction. */
+  allowedTokenIds: number[] | null;
 }
 
 export interface StopParams {
@@ -81,6 +85,15 @@ export interface GenerationRequest {
   promptLogprobs: number | null;
   /** Structured output: the grammar the visible tokens must follow (docs/api.md, "Structured outputs"). */
   grammar?: GrammarSpec | null;
+  thinking: ThinkingBudget;
+}
+
+/** The thinking budget (reasoning_effort, max_thinking_tokens). */
+export interface ThinkingBudget {
+  /** Tokens generated strictly inside <think>…</think> before the end tag is injected; null: no budget. */
+  budget: number | null;
+  /** The end-of-thinking tag's token ids, injected one per step when the budget is spent. */
+  endIds: number[];
 }
 
 export type FinishReason = 'stop' | 'length';

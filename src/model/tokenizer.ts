@@ -86,6 +86,11 @@ export class TextTokenizer {
     return this.template !== null;
   }
 
+  /** Whether the chat template mentions a variable (e.g. enable_thinking) at all. */
+  templateReads(variable: string): boolean {
+    return (this.chatTemplate ?? '').includes(variable);
+  }
+
   encode(text: string, addSpecialTokens = false): number[] {
     return this.tokenizer.encode(text, { add_special_tokens: addSpecialTokens }).ids;
   }

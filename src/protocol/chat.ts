@@ -3,7 +3,7 @@ import { Type, type Static } from '@sinclair/typebox';
 import {
   Nullable, OptionalNullable, PromptTokenIds, SelarTraceEntry, StringEnum, Usage, promptFields, samplingFields,
 } from './common.js';
-import { PromptLogprobs } from './decode-extras.js';
+import { PromptLogprobs, chatThinkingFields } from './decode-extras.js';
 import { ChatMessage, TextContentPart } from './messages.js';
 import { structuredOutputFields } from './structured-outputs.js';
 import { ResponseToolCall, ToolCallDelta, toolFields } from './tools.js';
@@ -69,6 +69,8 @@ export const ChatCompletionRequest = Type.Object(
     ...templateFields,
     ...toolFields,
     ...structuredOutputFields,
+    // The thinking budget by name: src/protocol/decode-extras.ts.
+    ...chatThinkingFields,
   },
   { additionalProperties: false },
 );

@@ -17,6 +17,15 @@ export const decodeExtraFields = {
   spaces_between_special_tokens: OptionalNullable(Type.Boolean({
     description: 'extension (vLLM): accepted; no effect with tokenizer.json tokenizers, as in vLLM',
   })),
+  bad_words: OptionalNullable(Type.Array(Type.String({ minLength: 1 }), {
+    description: 'extension (vLLM): words whose token sequences are never generated',
+  })),
+  allowed_token_ids: OptionalNullable(Type.Array(Type.Integer({ minimum: 0 }), {
+    minItems: 1, description: 'extension (vLLM): only these token ids may be generated',
+  })),
+  max_thinking_tokens: OptionalNullable(Type.Integer({
+    minimum: 0, description: 'extension: thinking budget; when spent, the end-of-thinking tag is injected',
+  })),
   priority: OptionalNullable(Type.Integer({
     minimum: -(2 ** 31), maximum: 2 ** 31 - 1,
     description: 'extension (vLLM): while every decode slot is busy, lower values are admitted first (FCFS within a value)',
@@ -37,3 +46,12 @@ const PromptTokenLogprob = Type.Object({
 export const PromptLogprobs = Type.Array(Type.Union([Type.Null(), Type.Record(Type.String(), PromptTokenLogprob)]), {
   description: 'with prompt_logprobs: one entry per prompt token (the first null), token id → logprob, rank, text',
 });
+
+/** Chat only (OpenAI's field): the thinking budget by name (docs/api.md "Thinking budget"). */
+export const chatThinkingFields = {
+  reasoning_effort: OptionalNullable(Type.Union([
+    Type.Literal('none'), Type.Literal('minimal'), Type.Literal('low'), Type.Literal('medium'), Type.Literal('high'),
+  ], {
+    description: 'thinking budget for reasoning models: none/minimal 0 (and enable_thinking false), low 1024, medium 4096, high none',
+  })),
+};

@@ -20,8 +20,6 @@ const unsupported: Record<string, string> = {
   // ── The deprecated function-calling fields (tools and tool_choice replace them) ──
   functions: 'functions is deprecated and not supported; use tools',
   function_call: 'function_call is deprecated and not supported; use tool_choice',
-  // ── Decoding controls the decode worker implements ──
-  reasoning_effort: 'reasoning_effort is not supported; use chat_template_kwargs',
 };
 
 /** `/messages/0/content` → `messages[0].content`; with the value, numeric object keys stay `.5`. */

@@ -22,7 +22,8 @@ export function tokenLogprobs(
   const top: TopLogprob[] = [];
   if (n > 0) {
     const m = topK(logits, n, scratch);
-    for (let j = 0; j < m; j++) top.push({ id: scratch[j], logprob: logits[scratch[j]] - lse });
+    // Masked ids (-Infinity) are no alternatives: fewer than n may remain.
+    for (let j = 0; j < m && logits[scratch[j]] !== -Infinity; j++) top.push({ id: scratch[j], logprob: logits[scratch[j]] - lse });
   }
   return { logprob: logits[chosen] - lse, top };
 }

@@ -7,6 +7,8 @@ export class TokenHistory {
   readonly seen = new Set<number>();
   /** counts of ids in the output only (presence/frequency apply to generated text, as in OpenAI/vLLM). */
   readonly outputCounts = new Map<number, number>();
+  /** The generated ids in order (bad_words match against their tail). */
+  readonly output: number[] = [];
 
   constructor(promptIds: readonly number[]) {
     for (const id of promptIds) this.seen.add(id);
@@ -15,6 +17,7 @@ export class TokenHistory {
   push(id: number): void {
     this.seen.add(id);
     this.outputCounts.set(id, (this.outputCounts.get(id) ?? 0) + 1);
+    this.output.push(id);
   }
 }
 
@@ -45,9 +48,4 @@ export function applyPenalties(logits: Float32Array, history: TokenHistory, p: P
 /** Adds OpenAI-style logit_bias in place (values already validated to [-100, 100]). */
 export function applyLogitBias(logits: Float32Array, bias: ReadonlyArray<readonly [number, number]>): void {
   for (const [id, b] of bias) if (id < logits.length) logits[id] += b;
-}
-
-/** Suppresses the given ids (eos before min_tokens is reached). */
-export function suppress(logits: Float32Array, ids: readonly number[]): void {
-  for (const id of ids) if (id < logits.length) logits[id] = -Infinity;
 }

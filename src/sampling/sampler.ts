@@ -3,7 +3,8 @@
 // latent method may ask for the token at another temperature (mode hot). Pure over
 // typed arrays (no ONNX Runtime), reusing its buffers every step.
 import type { SamplingParams, SelarParams, TopLogprob } from '../engine/types.js';
-import { applyLogitBias, applyPenalties, suppress, TokenHistory } from './penalties.js';
+import { applyLogitBias, applyPenalties, TokenHistory } from './penalties.js';
+import { requestMasks, suppress, type TokenMask } from './token-masks.js';
 import { applyAllowedMask } from './token-mask.js';
 import { DistributionScratch, filteredProbs, sampleFrom, type FilterParams } from './distribution.js';
 import { argmax } from './topk.js';
@@ -39,6 +40,7 @@ export class SequenceSampler {
   private readonly mix: TopKMix;
   private readonly rng: Rng;
   private readonly logprobIds: Int32Array;
+  private readonly masks: TokenMask[];
 
   constructor(
     private readonly params: SamplingParams,
@@ -52,20 +54,22 @@ export class SequenceSampler {
     this.mix = createTopKMix(selar.topK);
     this.rng = new Xoshiro128(seed);
     this.logprobIds = new Int32Array(Math.max(1, params.topLogprobs));
+    this.masks = requestMasks(params, vocabSize);
   }
 
   /**
    * Processes the last position's logits (in place) into p, the top-k mix and the gate's
-   * entropy. `banned` ids are masked first (eos before min_tokens). `allowed` is a
-   * grammar's bitmask, applied after the penalties: p, the mix and the entropy then
-   * see only the tokens the grammar allows.
+   * entropy. Token masks come first, in one step: `banned` ids (eos and stop_token_ids
+   * before min_tokens), the request's (bad_words, allowed_token_ids), then `allowed`, a
+   * grammar's bitmask; p, the mix and the entropy see only the tokens left.
    */
   distribution(logits: Float32Array, banned: readonly number[] = [], allowed: Int32Array | null = null): StepDistribution {
     const s = this.params;
     if (banned.length) suppress(logits, banned);
+    for (const mask of this.masks) mask.apply(logits, this.history.output);
+    if (allowed) applyAllowedMask(logits, allowed);
     if (s.logitBias.length) applyLogitBias(logits, s.logitBias);
     applyPenalties(logits, this.history, s);
-    if (allowed) applyAllowedMask(logits, allowed);
 
     const greedy = s.temperature === 0;
     const filters = { temperature: greedy ? 1 : s.temperature, topK: s.topK, topP: s.topP, minP: s.minP };
@@ -84,11 +88,14 @@ export class SequenceSampler {
   /**
    * The visible token: the argmax when greedy, else drawn from p with the request's
    * seeded stream. With `redrawTemperature`, drawn (from the same stream) from p
-   * recomputed at that temperature instead, greedy or not.
+   * recomputed at that temperature instead, greedy or not. A `forced` token (the
+   * thinking budget's injected tag) is taken as is, with its logprob under p's logits.
    */
-  choose(d: StepDistribution, redrawTemperature: number | null = null): TokenChoice {
+  choose(d: StepDistribution, redrawTemperature: number | null = null, forced: number | null = null): TokenChoice {
     let token: number;
-    if (redrawTemperature !== null) {
+    if (forced !== null) {
+      token = forced;
+    } else if (redrawTemperature !== null) {
       this.redrawScratch ??= new DistributionScratch(this.scratch.vocabSize);
       const hot = filteredProbs(d.logits, { ...d.filters, temperature: redrawTemperature }, this.redrawScratch);
       token = sampleFrom(hot, this.rng.next());

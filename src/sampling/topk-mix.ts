@@ -30,7 +30,7 @@ export function topKMix(p: Float32Array, mix: TopKMix): TopKMix {
     if (q > 0) h -= q * Math.log(q);
   }
   mix.entropy = normaliseEntropy(h, k);
-  return mix;
+  return keepOnlyPossible(mix);
 }
 
 /**
@@ -56,6 +56,16 @@ export function topKMixFromLogits(logits: Float32Array, mix: TopKMix): TopKMix {
     if (q > 0) h -= q * Math.log(q);
   }
   mix.entropy = normaliseEntropy(h, k);
+  return keepOnlyPossible(mix);
+}
+
+/**
+ * Candidates of weight 0 (masked or filtered ids, where fewer than k are possible) point
+ * at the most probable id instead: a soft input never looks up a masked id's embedding,
+ * and its value is unchanged (their weight stays 0).
+ */
+function keepOnlyPossible(mix: TopKMix): TopKMix {
+  for (let j = 1; j < mix.ids.length; j++) if (mix.q[j] === 0) mix.ids[j] = mix.ids[0];
   return mix;
 }
 

@@ -8,6 +8,7 @@ import { buildPlan, type GenerationPlan } from './plan.js';
 import { requestedMaxTokens, truncatePrompt } from './prompt-options.js';
 import { resolveParams } from './resolve-params.js';
 import { resolveTools, withToolPrompt, type ResolvedTools } from './tool-request.js';
+import { thinkingTemplateKwargs } from './thinking-budget.js';
 
 /** Variables the template receives from us; a kwarg may not replace them. */
 const reservedKwargs = ['messages', 'add_generation_prompt', 'bos_token', 'eos_token'];
@@ -77,7 +78,9 @@ export function planChat(req: ChatCompletionRequest, ctx: ServingContext): Gener
   const maxTokens = requestedMaxTokens([
     ['max_completion_tokens', req.max_completion_tokens], ['max_tokens', req.max_tokens], ['n_predict', req.n_predict],
   ]);
-  const params = resolveParams(req, { logprobs: req.logprobs ?? false, topLogprobs: req.top_logprobs ?? 0 }, maxTokens, ctx);
+  const effort = req.reasoning_effort ?? null;
+  const logprobs = { logprobs: req.logprobs ?? false, topLogprobs: req.top_logprobs ?? 0 };
+  const params = resolveParams(req, logprobs, maxTokens, ctx, effort);
   const tools = resolveTools(req, ctx);
   if (tools.grammar) {
     if (params.grammar) {
@@ -85,7 +88,8 @@ export function planChat(req: ChatCompletionRequest, ctx: ServingContext): Gener
     }
     params.grammar = tools.grammar;
   }
-  const text = renderChatPrompt(req, ctx, tools);
+  const kwargs = thinkingTemplateKwargs(effort, req.chat_template_kwargs ?? {}, ctx);
+  const text = renderChatPrompt({ ...req, chat_template_kwargs: kwargs }, ctx, tools);
   const ids = truncatePrompt(ctx.tokenizer.encode(text, req.add_special_tokens ?? false), req.truncate_prompt_tokens, ctx);
   if (ids.length === 0) throw new SelarError('invalid_request', 'The rendered prompt is empty', 'messages');
   // vLLM's echo: the reply repeats the final message when it is the assistant's own (the one being continued).

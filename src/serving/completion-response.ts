@@ -17,7 +17,7 @@ const fullText = (c: { content: string; reasoning: string }) => c.reasoning + c.
 function withPromptLogprobs(plan: GenerationPlan, index: number, tokens: readonly TokenEvent[], generated: CompletionLogprobs, renderer: TokenRenderer): CompletionLogprobs {
   if (plan.echo === null) return generated;
   const p = plan.params;
-  const prompt = echoLogprobs(promptEntries(tokens) ?? [], plan.prompts[Math.floor(index / p.n)], p.sampling.topLogprobs, renderer);
+  const prompt = echoLogprobs(promptEntries(tokens) ?? [], plan.prompts[Math.floor(index / p.n)], echoOf(plan, index), p.sampling.topLogprobs, renderer);
   return {
     tokens: [...prompt.tokens, ...generated.tokens],
     token_logprobs: [...prompt.token_logprobs, ...generated.token_logprobs],

@@ -34,12 +34,20 @@ export function vllmPromptLogprobs(entries: Array<PromptLogprob | null>, k: numb
   });
 }
 
-/** OpenAI's echo shape: the prompt's tokens first, the first one with null logprobs. */
-export function echoLogprobs(entries: Array<PromptLogprob | null>, promptIds: readonly number[], k: number, renderer: TokenRenderer): CompletionLogprobs {
+/**
+ * OpenAI's echo shape: the prompt's tokens first, the first one with null logprobs. Like
+ * the generated tokens' entries, they line up with the text: a token is its text where
+ * the echoed prompt has it next (a BOS the text never showed is ''), and text_offset
+ * counts the echoed text before it.
+ */
+export function echoLogprobs(
+  entries: Array<PromptLogprob | null>, promptIds: readonly number[], echoed: string, k: number, renderer: TokenRenderer,
+): CompletionLogprobs {
   const out: CompletionLogprobs = { tokens: [], token_logprobs: [], top_logprobs: [], text_offset: [] };
   let at = 0;
   promptIds.forEach((id, i) => {
-    const text = renderer.render(id).text;
+    const rendered = renderer.render(id).text;
+    const text = echoed.startsWith(rendered, at) ? rendered : '';
     const e = entries[i];
     out.tokens.push(text);
     out.token_logprobs.push(e ? e.logprob : null);

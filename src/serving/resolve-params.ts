@@ -3,12 +3,13 @@
 // (ModelInfo.generationDefaults and .selarDefaults), then the server configuration.
 import type { Static } from '@sinclair/typebox';
 import { SelarError } from '../errors.js';
-import type { GenerationRequest, SamplingParams, SelarParams, StopParams } from '../engine/types.js';
+import type { GenerationRequest, SamplingParams, SelarParams, StopParams, ThinkingBudget } from '../engine/types.js';
 import type { samplingFields } from '../protocol/common.js';
 import type { structuredOutputFields } from '../protocol/structured-outputs.js';
 import { resolveGrammar, type GrammarRequest } from './structured-output.js';
 import type { ServingContext } from './context.js';
 import { promptLogprobsRequest } from './prompt-logprobs.js';
+import { resolveThinkingBudget, type ReasoningEffort } from './thinking-budget.js';
 
 type AllFields = typeof samplingFields & typeof structuredOutputFields;
 type Fields = { [K in keyof AllFields]?: Static<AllFields[K]> };
@@ -31,6 +32,7 @@ export interface ResolvedParams {
   promptLogprobs: number | null;
   /** Alternatives per prompt token the engine computes (prompt_logprobs or echo with logprobs), or null. */
   enginePromptLogprobs: number | null;
+  thinking: ThinkingBudget;
   ignoreEos: boolean;
   minTokens: number;
   /** Explicitly requested max tokens, or null for the default (which depends on the prompt). */
@@ -93,7 +95,32 @@ export function checkTokenIds(ids: readonly number[], param: string, ctx: Servin
   return [...ids];
 }
 
-export function resolveParams(req: Fields, logprobs: LogprobsRequest, maxTokens: { value: number | null; param: string }, ctx: ServingContext): ResolvedParams {
+/**
+ * bad_words as token sequences, as vLLM encodes them: each word as at the start of the
+ * text, and after a space where that gives a different sequence of the same length.
+ */
+export function badWordSequences(words: readonly string[], ctx: ServingContext): number[][] {
+  const out: number[][] = [];
+  words.forEach((word, i) => {
+    const bare = ctx.tokenizer.encode(word.trimStart(), false);
+    const spaced = ctx.tokenizer.encode(' ' + word.trimStart(), false);
+    for (const ids of [bare, spaced]) {
+      // A word the vocabulary cannot spell in that form (no unknown token) is skipped.
+      if (ids.length === 0 || !ids.every(Number.isInteger)) continue;
+      if (ids === spaced && (ids[0] === bare[0] || ids.length !== bare.length)) continue;
+      if (ids.some((id) => id >= ctx.vocabLimit)) {
+        throw new SelarError('invalid_request', `bad_words[${i}] encodes to token ids outside the model's vocabulary`, `bad_words[${i}]`);
+      }
+      out.push(ids);
+    }
+  });
+  return out;
+}
+
+export function resolveParams(
+  req: Fields, logprobs: LogprobsRequest, maxTokens: { value: number | null; param: string }, ctx: ServingContext,
+  effort: ReasoningEffort | null = null,
+): ResolvedParams {
   const c = ctx.config;
   const g = ctx.model.generationDefaults;
   const n = req.n ?? 1;
@@ -125,6 +152,8 @@ export function resolveParams(req: Fields, logprobs: LogprobsRequest, maxTokens:
       logitBias: resolveLogitBias(req.logit_bias, ctx),
       logprobs: logprobs.logprobs,
       topLogprobs: logprobs.logprobs ? logprobs.topLogprobs : 0,
+      badWords: badWordSequences(req.bad_words ?? [], ctx),
+      allowedTokenIds: req.allowed_token_ids == null ? null : checkTokenIds(req.allowed_token_ids, 'allowed_token_ids', ctx),
     },
     stopStrings: typeof stop === 'string' ? [stop] : [...stop],
     stopTokenIds: checkTokenIds(req.stop_token_ids ?? [], 'stop_token_ids', ctx),
@@ -133,6 +162,7 @@ export function resolveParams(req: Fields, logprobs: LogprobsRequest, maxTokens:
     priority: req.priority ?? 0,
     promptLogprobs: req.prompt_logprobs ?? null,
     enginePromptLogprobs: promptLogprobsRequest(req.prompt_logprobs ?? null, null, ctx),
+    thinking: resolveThinkingBudget(effort, req.max_thinking_tokens, ctx),
     ignoreEos: req.ignore_eos ?? false,
     minTokens,
     requestedMaxTokens: maxTokens.value,
@@ -188,6 +218,7 @@ export function sequenceRequest(id: string, promptIds: number[], p: ResolvedPara
     skipSpecialTokens: p.skipSpecialTokens,
     priority: p.priority,
     promptLogprobs: p.enginePromptLogprobs,
+    thinking: p.thinking,
   };
   if (p.grammar) request.grammar = p.grammar.spec;
   return request;

@@ -51,6 +51,10 @@ export class Sequence {
   private reasoningTokens = 0;
   private inThink: boolean;
   private promptEntries: Array<PromptLogprob | null> | null = null;
+  /** Tokens generated strictly inside <think>…</think> (the thinking budget counts these). */
+  private thinkingTokens = 0;
+  /** How many of the end tag's ids have been injected (0: not injecting). */
+  private injecting = 0;
   private grammar: GrammarConstraint | null = null;
   private released = false;
 
@@ -115,8 +119,9 @@ export class Sequence {
     const masked = (this.generated < stop.minTokens && !grammar) || (this.grammar && this.inThink);
     const banned = masked ? [...stop.eosTokenIds, ...stop.tokenIds] : [];
     const d = this.sampler.distribution(logits, banned, grammar ? await grammar.allowed() : null);
-    const redraw = this.latent.redrawTemperature(d, this.inThink);
-    const choice = this.sampler.choose(d, redraw);
+    const forced = this.budgetToken();
+    const redraw = forced === null ? this.latent.redrawTemperature(d, this.inThink) : null;
+    const choice = this.sampler.choose(d, redraw, forced);
     const token = choice.token;
     if (grammar && !grammar.accept(token)) throw new Error(`the grammar rejected token ${token}, which its mask allowed`);
     this.generated++;
@@ -124,7 +129,7 @@ export class Sequence {
 
     const { isTag, reasoning } = this.trackThinking(token);
     const { text, reason, cutByStopString } = this.visibleText(token, isTag, positions, grammar?.terminated ?? false);
-    const soft = reason === null ? await this.prepareNextInput(d, token) : false;
+    const soft = reason === null ? await this.prepareNextInput(d, token, forced !== null) : false;
 
     const event: TokenEvent = { type: 'token', id: token, text, entropy: d.entropy, soft, reasoning };
     if (this.latent.redraws) event.hot = redraw !== null;
@@ -139,10 +144,23 @@ export class Sequence {
     return { token: event, finish: reason ? this.finish(reason, cutByStopString) : null };
   }
 
+  /**
+   * The thinking budget: once the tokens generated inside the section reach it, the
+   * end-of-thinking tag's ids are fed one per step instead of sampling; null otherwise.
+   */
+  private budgetToken(): number | null {
+    const { budget, endIds } = this.request.thinking;
+    if (this.injecting < endIds.length && this.injecting > 0) return endIds[this.injecting++];
+    this.injecting = 0;
+    if (budget === null || !this.inThink || this.thinkingTokens < budget || endIds.length === 0) return null;
+    return endIds[this.injecting++];
+  }
+
   /** Follows <think>…</think>: whether the token is a tag, and whether it counts as reasoning. */
   private trackThinking(token: number): { isTag: boolean; reasoning: boolean } {
     const think = this.ctx.thinkIds;
     const isTag = think !== null && (token === think.open || token === think.close);
+    if (this.inThink && !isTag) this.thinkingTokens++;
     const reasoning = this.inThink || isTag;
     if (think && token === think.open) this.inThink = true;
     if (think && token === think.close) this.inThink = false;
@@ -180,8 +198,9 @@ export class Sequence {
   }
 
   /** Writes nextInput: soft when the latent decision says so, else the token's embedding. */
-  private async prepareNextInput(d: StepDistribution, token: number): Promise<boolean> {
-    const soft = this.latent.nextIsSoft(d, token, this.inThink);
+  private async prepareNextInput(d: StepDistribution, token: number, forced: boolean): Promise<boolean> {
+    // An injected tag is always fed as itself (the method still sees the step).
+    const soft = this.latent.nextIsSoft(d, token, this.inThink) && !forced;
     if (soft) {
       await this.latent.softInput(d, this.ctx.embeddings, this.nextInput);
       this.softTokens++;

@@ -31,7 +31,8 @@ t.test('completions: echo puts the prompt before the text, and its logprobs firs
   const body = (await complete(app, { prompt: 'Hello world', echo: true, logprobs: 1, max_tokens: 2 })).json();
   t.equal(engine.requests[1].promptLogprobs, 1);
   const lp = body.choices[0].logprobs;
-  t.same(lp.tokens, ['<s>', 'Hello', ' world', 'Hello', ' world']);
+  t.same(lp.tokens, ['', 'Hello', ' world', 'Hello', ' world'], 'the BOS the text never showed is empty');
+  t.same(lp.text_offset.slice(0, 3), [0, 0, 5], 'prompt offsets count the echoed text');
   t.same(lp.token_logprobs.slice(0, 3), [null, -0.1, -0.2]);
   t.same(lp.top_logprobs.slice(0, 2), [null, { Hello: -0.1 }]);
   t.same(lp.text_offset.slice(3), [11, 16], 'generated offsets continue after the echoed prompt');
@@ -46,7 +47,7 @@ t.test('completions: echo puts the prompt before the text, and its logprobs firs
   const choices = frames.filter((f) => f !== '[DONE]').map((f) => f.choices[0]);
   t.equal(choices.map((c) => c.text).join(''), 'HelloHello world!');
   t.equal(choices[0].text, 'HelloHello', 'the first chunk carries the prompt');
-  t.same(choices[0].logprobs.tokens, ['<s>', 'Hello', 'Hello']);
+  t.same(choices[0].logprobs.tokens, ['', 'Hello', 'Hello']);
   t.same(choices[0].logprobs.token_logprobs[0], null);
   t.same(choices[1].logprobs.text_offset, [10], 'later offsets count the echoed prompt');
 });

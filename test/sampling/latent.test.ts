@@ -77,7 +77,7 @@ t.test('hot: redraws the visible token where the gate fires, in scope only', asy
 t.test('a redraw samples from the request stream at the other temperature, leaving p intact', async (t) => {
   const params: SamplingParams = {
     temperature: 1, topK: 0, topP: 1, minP: 0, seed: 3, presencePenalty: 0, frequencyPenalty: 0, repetitionPenalty: 1,
-    logitBias: [], logprobs: false, topLogprobs: 0,
+    logitBias: [], logprobs: false, topLogprobs: 0, badWords: [], allowedTokenIds: null,
   };
   const s = new SequenceSampler(params, selar(), 4, [], 3);
   const d = s.distribution(new Float32Array([3, 0, 0, 0]));

@@ -46,7 +46,7 @@ const selar = (topK: number): SelarParams => ({
 
 const params = (over: Partial<SamplingParams> = {}): SamplingParams => ({
   temperature: 0, topK: 0, topP: 1, minP: 0, seed: 1, presencePenalty: 0, frequencyPenalty: 0, repetitionPenalty: 1,
-  logitBias: [], logprobs: false, topLogprobs: 0, ...over,
+  logitBias: [], logprobs: false, topLogprobs: 0, badWords: [], allowedTokenIds: null, ...over,
 });
 
 t.test('greedy picks the argmax; the SeLaR mix uses temperature 1', async (t) => {

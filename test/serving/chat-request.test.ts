@@ -28,7 +28,7 @@ t.test('server defaults when neither request nor model says anything', async (t)
   t.same(s.promptIds, [ID['<s>'], ID['<|user|>'], ID.Hi, ID['<|assistant|>']]);
   t.same(s.sampling, {
     temperature: 1, topK: 0, topP: 1, minP: 0, seed: null, presencePenalty: 0, frequencyPenalty: 0,
-    repetitionPenalty: 1, logitBias: [], logprobs: false, topLogprobs: 0,
+    repetitionPenalty: 1, logitBias: [], logprobs: false, topLogprobs: 0, badWords: [], allowedTokenIds: null,
   });
   t.same(s.stop, { strings: [], eosTokenIds: [2], ignoreEos: false, maxTokens: 60, minTokens: 0, tokenIds: [], includeInOutput: false }, 'max tokens: the rest of the context (64 - 4)');
   t.same(s.selar, { mode: 'selar', topK: 3, entropyThreshold: 0.5, contrastiveWeight: 1, discreteTokens: 'math', scope: 'all', trace: false, ...ABLATION });

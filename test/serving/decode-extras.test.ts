@@ -9,7 +9,7 @@ import { planCompletion } from '../../src/serving/completion-request.js';
 import { servingContext } from '../../src/serving/context.js';
 import { validator } from '../../src/protocol/validate.js';
 import { FakeEngine } from '../support/fake-engine.js';
-import { tinyTokenizer } from '../support/tiny-tokenizer.js';
+import { ID, tinyTokenizer } from '../support/tiny-tokenizer.js';
 
 function context(model: Partial<ModelInfo> = {}) {
   return servingContext(loadConfig(['--model', 'm'], {}), new FakeEngine({ model }), tinyTokenizer());
@@ -62,4 +62,29 @@ t.test('prompt_logprobs and echo: what the engine computes', async (t) => {
   t.equal(completionPlan({ echo: true }).sequences[0].promptLogprobs, null);
   t.equal(completionPlan({ logprobs: 2 }).sequences[0].promptLogprobs, null);
   t.match(rejection(() => chatPlan({ prompt_logprobs: 21 })), { param: 'prompt_logprobs' });
+});
+
+t.test('bad_words are encoded as vLLM does; allowed_token_ids are checked', async (t) => {
+  // The tiny vocabulary has "Hello", "Hi" and " there" but no spaced " Hello" or " Hi".
+  const s = chatPlan({ bad_words: ['Hello', ' Hi there'], allowed_token_ids: [5, 6, 7] }).sequences[0].sampling;
+  t.same(s.badWords, [[ID.Hello], [ID.Hi, ID[' there']]], 'leading spaces trimmed; spaced forms only where they encode');
+  t.same(s.allowedTokenIds, [5, 6, 7]);
+  t.equal(chatPlan({}).sequences[0].sampling.allowedTokenIds, null);
+  t.match(rejection(() => chatPlan({ allowed_token_ids: [] })), { param: 'allowed_token_ids' });
+  t.match(rejection(() => chatPlan({ allowed_token_ids: [1, 99] })), { param: 'allowed_token_ids[1]' });
+});
+
+t.test('reasoning_effort and max_thinking_tokens resolve to a budget on reasoning models only', async (t) => {
+  const think = { thinkTokenIds: { open: ID['<think>'], close: ID['</think>'] } };
+  const budget = (body: Record<string, unknown>, model = think) => chatPlan(body, model).sequences[0].thinking;
+  t.same(budget({}), { budget: null, endIds: [ID['</think>']] });
+  t.same(['none', 'minimal', 'low', 'medium', 'high'].map((e) => budget({ reasoning_effort: e }).budget), [0, 0, 1024, 4096, null]);
+  t.equal(budget({ max_thinking_tokens: 7 }).budget, 7);
+  t.equal(completionPlan({ max_thinking_tokens: 3 }, think).sequences[0].thinking.budget, 3);
+  t.same(chatPlan({ reasoning_effort: 'low' }).sequences[0].thinking, { budget: null, endIds: [] }, 'no think tags: no effect');
+  t.match(rejection(() => chatPlan({ reasoning_effort: 'low', max_thinking_tokens: 2 })), { param: 'max_thinking_tokens' });
+  t.match(rejection(() => chatPlan({ reasoning_effort: 'extreme' })), { param: 'reasoning_effort' });
+  const minimal = chatPlan({ reasoning_effort: 'minimal' }, think).prompts[0];
+  t.same(minimal.slice(-2), [ID['<think>'], ID['</think>']], 'minimal renders with enable_thinking false');
+  t.notOk(chatPlan({ reasoning_effort: 'low' }, think).prompts[0].includes(ID['</think>']));
 });

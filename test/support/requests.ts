@@ -1,5 +1,5 @@
 // GenerationRequest builder for engine tests: every field resolved, greedy by default.
-import type { GenerationRequest, SamplingParams, SelarParams, StopParams } from '../../src/engine/types.js';
+import type { GenerationRequest, SamplingParams, SelarParams, StopParams, ThinkingBudget } from '../../src/engine/types.js';
 
 let counter = 0;
 
@@ -9,6 +9,7 @@ export function request(
     skipSpecialTokens?: boolean;
     priority?: number;
     promptLogprobs?: number | null;
+    thinking?: ThinkingBudget;
   } = {},
 ): GenerationRequest {
   return {
@@ -16,7 +17,7 @@ export function request(
     promptIds,
     sampling: {
       temperature: 0, topK: 0, topP: 1, minP: 0, seed: 0, presencePenalty: 0, frequencyPenalty: 0, repetitionPenalty: 1,
-      logitBias: [], logprobs: false, topLogprobs: 0, ...over.sampling,
+      logitBias: [], logprobs: false, topLogprobs: 0, badWords: [], allowedTokenIds: null, ...over.sampling,
     },
     stop: {
       strings: [], eosTokenIds: [], ignoreEos: false, maxTokens: 16, minTokens: 0, tokenIds: [], includeInOutput: false, ...over.stop,
@@ -28,5 +29,6 @@ export function request(
     skipSpecialTokens: over.skipSpecialTokens ?? true,
     priority: over.priority ?? 0,
     promptLogprobs: over.promptLogprobs ?? null,
+    thinking: over.thinking ?? { budget: null, endIds: [] },
   };
 }

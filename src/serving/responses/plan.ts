@@ -7,6 +7,7 @@ import { checkModel, renderChatPrompt } from '../chat-request.js';
 import type { ServingContext } from '../context.js';
 import { buildPlan, type GenerationPlan } from '../plan.js';
 import { resolveParams } from '../resolve-params.js';
+import { thinkingTemplateKwargs, type ReasoningEffort } from '../thinking-budget.js';
 import { inputItems, type ConversationItem } from './items.js';
 import { toMessages, type PlacedItem } from './input-messages.js';
 import type { ResponseStore } from './store.js';
@@ -41,9 +42,15 @@ function earlierConversation(id: string | null | undefined, store: ResponseStore
   return found.conversation;
 }
 
+/** reasoning.effort as chat's reasoning_effort: the thinking budget (xhigh and max have none, like high). */
+function effortOf(req: ResponseCreateRequest): ReasoningEffort | null {
+  const effort = req.reasoning?.effort ?? null;
+  return effort === 'xhigh' || effort === 'max' ? 'high' : effort;
+}
+
 function render(req: ResponseCreateRequest, items: PlacedItem[], ctx: ServingContext): { text: string; ids: number[] } {
-  // reasoning.effort "none" asks for no thinking section: templates with a switch take it from enable_thinking.
-  const kwargs = req.reasoning?.effort === 'none' ? { enable_thinking: false } : {};
+  // reasoning.effort "none"/"minimal" asks for no thinking section: templates with a switch take it from enable_thinking.
+  const kwargs = thinkingTemplateKwargs(effortOf(req), {}, ctx);
   const messages = toMessages(req.instructions ?? null, items);
   const text = renderChatPrompt({ messages, chat_template_kwargs: kwargs }, ctx);
   return { text, ids: ctx.tokenizer.encode(text, false) };
@@ -77,6 +84,7 @@ export function planResponse(req: ResponseCreateRequest, ctx: ServingContext, st
     { logprobs, topLogprobs },
     { value: req.max_output_tokens ?? null, param: 'max_output_tokens' },
     ctx,
+    effortOf(req),
   );
   if (params.grammar) params.grammar = { ...params.grammar, param: format?.type === 'json_schema' ? 'text.format.schema' : 'text.format' };
   const earlier = earlierConversation(req.previous_response_id, store);

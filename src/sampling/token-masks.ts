@@ -1,0 +1,68 @@
+// Token masks: the one step of the pipeline where disallowed ids are removed (their
+// logits set to -Infinity), before logit_bias, penalties and the distribution, so
+// sampling, SeLaR's gate and its soft mix all see the constrained distribution
+// (docs/api.md "Semantics" 1). New constraints (grammars) implement TokenMask and
+// join the list built here.
+
+/** A constraint on the next token, given the ids generated so far. */
+export interface TokenMask {
+  /** Sets the logits of the ids not allowed next to -Infinity (in place). */
+  apply(logits: Float32Array, generated: readonly number[]): void;
+}
+
+/** allowed_token_ids: every other id is masked at every step. */
+export class AllowedTokens implements TokenMask {
+  private readonly allowed: Uint8Array;
+
+  constructor(ids: readonly number[], vocabSize: number) {
+    this.allowed = new Uint8Array(vocabSize);
+    for (const id of ids) if (id < vocabSize) this.allowed[id] = 1;
+  }
+
+  apply(logits: Float32Array): void {
+    const allowed = this.allowed;
+    for (let i = 0; i < logits.length; i++) if (allowed[i] === 0) logits[i] = -Infinity;
+  }
+}
+
+/**
+ * bad_words as token sequences (vLLM's semantics): a one-token sequence is always
+ * masked; a longer one's last token is masked when the generated ids end with the rest.
+ */
+export class BadWords implements TokenMask {
+  constructor(private readonly sequences: ReadonlyArray<readonly number[]>) {}
+
+  apply(logits: Float32Array, generated: readonly number[]): void {
+    for (const seq of this.sequences) {
+      const last = seq[seq.length - 1];
+      if (last >= logits.length || !endsWith(generated, seq, seq.length - 1)) continue;
+      logits[last] = -Infinity;
+    }
+  }
+}
+
+/** Whether `ids` ends with the first `n` entries of `prefix`. */
+function endsWith(ids: readonly number[], prefix: readonly number[], n: number): boolean {
+  if (ids.length < n) return false;
+  const offset = ids.length - n;
+  for (let i = 0; i < n; i++) if (ids[offset + i] !== prefix[i]) return false;
+  return true;
+}
+
+/** Ids masked for a while (eos and stop_token_ids before min_tokens). */
+export function suppress(logits: Float32Array, ids: readonly number[]): void {
+  for (const id of ids) if (id < logits.length) logits[id] = -Infinity;
+}
+
+export interface MaskParams {
+  badWords: ReadonlyArray<readonly number[]>;
+  allowedTokenIds: readonly number[] | null;
+}
+
+/** The request's masks in the documented order: bad_words, then allowed_token_ids. */
+export function requestMasks(p: MaskParams, vocabSize: number): TokenMask[] {
+  const masks: TokenMask[] = [];
+  if (p.badWords.length > 0) masks.push(new BadWords(p.badWords));
+  if (p.allowedTokenIds !== null) masks.push(new AllowedTokens(p.allowedTokenIds, vocabSize));
+  return masks;
+}

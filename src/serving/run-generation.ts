@@ -99,6 +99,7 @@ export async function* streamedDeltas(
 export async function* generateStream(plan: GenerationPlan, ctx: ServingContext, signal: AbortSignal, observer: GenerationObserver): AsyncGenerator<string> {
   const states = choiceStates(plan);
   const renderer = new TokenRenderer(ctx.tokenizer);
+  // Chat chunks also turn tool calls into their own frames.
   const chat = plan.kind === 'chat' ? new ChatChunks(plan, ctx, renderer) : null;
   const chunks = chat ?? new CompletionChunks(plan, ctx, renderer);
   let started = false;

@@ -12,6 +12,13 @@ import { expectOpenAIError, fakeApp, JSON_HEADERS, leaksIn } from './support.js'
 const KEY = 'sk-selar-test-0123456789';
 const CHAT = { model: 'tiny', messages: [{ role: 'user', content: 'Hi' }] };
 
+/** A valid body for each POST route. */
+function bodyFor(url: string): object {
+  if (url.includes('chat')) return CHAT;
+  if (url.includes('responses')) return { model: 'tiny', input: 'Hello' };
+  return { model: 'tiny', prompt: 'Hello' };
+}
+
 t.test('every /v1 route requires the API key; health and readiness stay open', async (t) => {
   const { app } = await fakeApp(t, { argv: ['--api-keys', `${KEY},second-key`] });
   await app.ready();
@@ -30,8 +37,9 @@ t.test('every /v1 route requires the API key; health and readiness stay open', a
     }
     if (method === 'GET') t.equal((await app.inject({ method: 'HEAD', url })).statusCode, 401, `HEAD ${url} without a key`);
     for (const key of [KEY, 'second-key']) {
-      const res = await app.inject({ method, url, headers: { ...JSON_HEADERS, authorization: `Bearer ${key}` }, payload: method === 'POST' ? (url.includes('chat') ? CHAT : { model: 'tiny', prompt: 'Hello' }) : undefined });
-      t.equal(res.statusCode, 200, `${method} ${url} with a configured key`);
+      const res = await app.inject({ method, url, headers: { ...JSON_HEADERS, authorization: `Bearer ${key}` }, payload: method === 'POST' ? bodyFor(url) : undefined });
+      // A stored response named 'tiny' does not exist: past auth, that is a 404.
+      t.equal(res.statusCode, url.startsWith('/v1/responses/') ? 404 : 200, `${method} ${url} with a configured key`);
     }
   }
   // Unknown /v1 paths must not reveal whether they exist before authentication.

@@ -20,7 +20,18 @@ export interface LocalServer {
 }
 
 export async function startLocalServer(o: LocalServerOptions): Promise<LocalServer> {
-  const flags = ['--model', o.modelDir, '--host', '127.0.0.1', '--port', '0', '--log-level', 'silent', '--deadline-ms', '0'];
+  const flags = [
+    '--model',
+    o.modelDir,
+    '--host',
+    '127.0.0.1',
+    '--port',
+    '0',
+    '--log-level',
+    'silent',
+    '--deadline-ms',
+    '0',
+  ];
   if (o.workers !== undefined) flags.push('--workers', String(o.workers));
   if (o.device !== undefined) flags.push('--device', o.device);
   if (o.dtype !== undefined) flags.push('--dtype', o.dtype);

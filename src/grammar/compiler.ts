@@ -5,7 +5,12 @@
 import { asStructuralTag, grammarKey, type GrammarSpec } from './spec.js';
 import { grammarVocab } from './vocab.js';
 import {
-  captureReason, loadXGrammar, type CompiledGrammar, type GrammarCompiler, type GrammarMatcher, type TokenizerInfo,
+  captureReason,
+  loadXGrammar,
+  type CompiledGrammar,
+  type GrammarCompiler,
+  type GrammarMatcher,
+  type TokenizerInfo,
   type XGrammar,
 } from './xgrammar.js';
 
@@ -73,10 +78,14 @@ export class GrammarCache {
 
   private compile(spec: GrammarSpec): Promise<CompiledGrammar> {
     switch (spec.type) {
-      case 'json_object': return this.compileSchema('{"type": "object"}');
-      case 'json_schema': return this.compileSchema(spec.schema);
-      case 'ebnf': return this.compiler.compileGrammar(spec.grammar);
-      default: return this.compiler.compileStructuralTag(asStructuralTag(spec)!);
+      case 'json_object':
+        return this.compileSchema('{"type": "object"}');
+      case 'json_schema':
+        return this.compileSchema(spec.schema);
+      case 'ebnf':
+        return this.compiler.compileGrammar(spec.grammar);
+      default:
+        return this.compiler.compileStructuralTag(asStructuralTag(spec)!);
     }
   }
 

@@ -23,14 +23,19 @@ const name = Type.Optional(Type.String({ description: 'a participant name, passe
 
 const SystemMessage = Type.Object(
   {
-    role: Type.Union([Type.Literal('system'), Type.Literal('developer')], { description: '"developer" is rendered as "system"' }),
+    role: Type.Union([Type.Literal('system'), Type.Literal('developer')], {
+      description: '"developer" is rendered as "system"',
+    }),
     content: TextContent,
     name,
   },
   { additionalProperties: false },
 );
 
-const UserMessage = Type.Object({ role: Type.Literal('user'), content: TextContent, name }, { additionalProperties: false });
+const UserMessage = Type.Object(
+  { role: Type.Literal('user'), content: TextContent, name },
+  { additionalProperties: false },
+);
 
 export const ToolCall = Type.Object(
   {
@@ -40,7 +45,7 @@ export const ToolCall = Type.Object(
       {
         name: Type.String(),
         arguments: Type.String({ description: 'JSON text; rendered to the template as the parsed object' }),
-        parsed_arguments: Type.Optional(Type.Unknown({ description: 'added by the openai SDK\'s helpers; ignored' })),
+        parsed_arguments: Type.Optional(Type.Unknown({ description: "added by the openai SDK's helpers; ignored" })),
       },
       { additionalProperties: false },
     ),
@@ -55,18 +60,24 @@ const FunctionCall = Type.Object({ name: Type.String(), arguments: Type.String()
 const AssistantMessage = Type.Object(
   {
     role: Type.Literal('assistant'),
-    content: OptionalNullable(Type.Union([
-      Type.String(),
-      Type.Array(Type.Union([TextContentPart, RefusalContentPart]), { minItems: 1 }),
-    ])),
+    content: OptionalNullable(
+      Type.Union([Type.String(), Type.Array(Type.Union([TextContentPart, RefusalContentPart]), { minItems: 1 })]),
+    ),
     refusal: OptionalNullable(Type.String({ description: 'rendered as the content when there is no other content' })),
     name,
     tool_calls: OptionalNullable(Type.Array(ToolCall)),
     function_call: OptionalNullable(FunctionCall),
-    audio: OptionalNullable(Type.Object({ id: Type.String() }, { additionalProperties: false, description: 'an earlier audio reply; ignored' })),
+    audio: OptionalNullable(
+      Type.Object(
+        { id: Type.String() },
+        { additionalProperties: false, description: 'an earlier audio reply; ignored' },
+      ),
+    ),
     annotations: OptionalNullable(Type.Array(Type.Unknown(), { description: 'URL citations; ignored' })),
-    parsed: Type.Optional(Type.Unknown({ description: 'added by the openai SDK\'s parse helpers; ignored' })),
-    reasoning_content: OptionalNullable(Type.String({ description: 'extension: the turn\'s reasoning, passed to the template' })),
+    parsed: Type.Optional(Type.Unknown({ description: "added by the openai SDK's parse helpers; ignored" })),
+    reasoning_content: OptionalNullable(
+      Type.String({ description: "extension: the turn's reasoning, passed to the template" }),
+    ),
     reasoning: OptionalNullable(Type.String({ description: 'extension: another name for reasoning_content' })),
   },
   { additionalProperties: false },

@@ -4,8 +4,8 @@ import { Type, type Static } from '@sinclair/typebox';
 import { Nullable, OptionalNullable } from './common.js';
 import { ChatMessage } from './messages.js';
 
-const model = Type.Optional(Type.String({ description: 'optional; when given, the served model\'s id' }));
-const returnTokenStrs = OptionalNullable(Type.Boolean({ description: 'also return each token\'s vocabulary string' }));
+const model = Type.Optional(Type.String({ description: "optional; when given, the served model's id" }));
+const returnTokenStrs = OptionalNullable(Type.Boolean({ description: "also return each token's vocabulary string" }));
 
 export const TokenizePromptRequest = Type.Object(
   {
@@ -32,7 +32,7 @@ export const TokenizeChatRequest = Type.Object(
 );
 
 export const TokenizeRequest = Type.Union([TokenizePromptRequest, TokenizeChatRequest], {
-  description: 'a prompt, or chat messages rendered with the model\'s chat template (as /v1/chat/completions does)',
+  description: "a prompt, or chat messages rendered with the model's chat template (as /v1/chat/completions does)",
 });
 export type TokenizeRequest = Static<typeof TokenizeRequest>;
 

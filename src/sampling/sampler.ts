@@ -60,7 +60,11 @@ export class SequenceSampler {
    * grammar's bitmask, applied after the penalties: p, the mix and the entropy then
    * see only the tokens the grammar allows.
    */
-  distribution(logits: Float32Array, banned: readonly number[] = [], allowed: Int32Array | null = null): StepDistribution {
+  distribution(
+    logits: Float32Array,
+    banned: readonly number[] = [],
+    allowed: Int32Array | null = null,
+  ): StepDistribution {
     const s = this.params;
     if (banned.length) suppress(logits, banned);
     if (s.logitBias.length) applyLogitBias(logits, s.logitBias);

@@ -54,7 +54,9 @@ export function toTemplateMessages(messages: readonly ChatMessage[]): TemplateMe
         if (m.name !== undefined) out.name = m.name;
         const reasoning = m.reasoning_content ?? m.reasoning;
         if (reasoning != null) out.reasoning_content = reasoning;
-        const calls = (m.tool_calls ?? []).map((c: ToolCall) => templateToolCall(c.id, c.function.name, c.function.arguments));
+        const calls = (m.tool_calls ?? []).map((c: ToolCall) =>
+          templateToolCall(c.id, c.function.name, c.function.arguments),
+        );
         if (m.function_call != null) {
           const id = functionCallId(i);
           lastFunctionCall.set(m.function_call.name, id);

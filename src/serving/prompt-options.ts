@@ -4,7 +4,10 @@
 import { SelarError } from '../errors.js';
 import type { ServingContext } from './context.js';
 
-export interface MaxTokens { value: number | null; param: string }
+export interface MaxTokens {
+  value: number | null;
+  param: string;
+}
 
 /**
  * The one max-tokens value among its aliases, in order of preference. -1 (n_predict's

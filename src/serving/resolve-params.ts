@@ -13,7 +13,10 @@ import { promptLogprobsRequest } from './prompt-logprobs.js';
 type AllFields = typeof samplingFields & typeof structuredOutputFields;
 type Fields = { [K in keyof AllFields]?: Static<AllFields[K]> };
 
-export interface LogprobsRequest { logprobs: boolean; topLogprobs: number }
+export interface LogprobsRequest {
+  logprobs: boolean;
+  topLogprobs: number;
+}
 
 export interface ResolvedParams {
   n: number;
@@ -50,13 +53,21 @@ export function resolveSelar(req: Fields['selar'], ctx: ServingContext): SelarPa
   const mode = s.mode ?? m.mode ?? c.selarMode;
   // Ablation parameters only mean something in their own mode; elsewhere they would be ignored.
   if (mode === 'random' && s.soft_rate === undefined) {
-    throw new SelarError('invalid_request', 'selar.soft_rate is required when selar.mode is "random"', 'selar.soft_rate');
+    throw new SelarError(
+      'invalid_request',
+      'selar.soft_rate is required when selar.mode is "random"',
+      'selar.soft_rate',
+    );
   }
   if (mode !== 'random' && s.soft_rate !== undefined) {
     throw new SelarError('invalid_request', 'selar.soft_rate only applies to selar.mode "random"', 'selar.soft_rate');
   }
   if (mode !== 'hot' && s.hot_temperature !== undefined) {
-    throw new SelarError('invalid_request', 'selar.hot_temperature only applies to selar.mode "hot"', 'selar.hot_temperature');
+    throw new SelarError(
+      'invalid_request',
+      'selar.hot_temperature only applies to selar.mode "hot"',
+      'selar.hot_temperature',
+    );
   }
   return {
     mode,
@@ -77,7 +88,11 @@ function resolveLogitBias(bias: Fields['logit_bias'], ctx: ServingContext): Arra
   for (const [key, value] of Object.entries(bias ?? {})) {
     const id = Number(key);
     if (!Number.isSafeInteger(id) || id >= ctx.vocabLimit) {
-      throw new SelarError('invalid_request', `logit_bias: token id ${key} is not in the vocabulary (0..${ctx.vocabLimit - 1})`, 'logit_bias');
+      throw new SelarError(
+        'invalid_request',
+        `logit_bias: token id ${key} is not in the vocabulary (0..${ctx.vocabLimit - 1})`,
+        'logit_bias',
+      );
     }
     out.push([id, value] as const);
   }
@@ -88,12 +103,21 @@ function resolveLogitBias(bias: Fields['logit_bias'], ctx: ServingContext): Arra
 export function checkTokenIds(ids: readonly number[], param: string, ctx: ServingContext): number[] {
   const bad = ids.findIndex((id) => id >= ctx.vocabLimit);
   if (bad >= 0) {
-    throw new SelarError('invalid_request', `${param}: token id ${ids[bad]} is not in the vocabulary (0..${ctx.vocabLimit - 1})`, `${param}[${bad}]`);
+    throw new SelarError(
+      'invalid_request',
+      `${param}: token id ${ids[bad]} is not in the vocabulary (0..${ctx.vocabLimit - 1})`,
+      `${param}[${bad}]`,
+    );
   }
   return [...ids];
 }
 
-export function resolveParams(req: Fields, logprobs: LogprobsRequest, maxTokens: { value: number | null; param: string }, ctx: ServingContext): ResolvedParams {
+export function resolveParams(
+  req: Fields,
+  logprobs: LogprobsRequest,
+  maxTokens: { value: number | null; param: string },
+  ctx: ServingContext,
+): ResolvedParams {
   const c = ctx.config;
   const g = ctx.model.generationDefaults;
   const n = req.n ?? 1;
@@ -104,7 +128,11 @@ export function resolveParams(req: Fields, logprobs: LogprobsRequest, maxTokens:
   }
   const minTokens = req.min_tokens ?? 0;
   if (maxTokens.value !== null && minTokens > maxTokens.value) {
-    throw new SelarError('invalid_request', `min_tokens (${minTokens}) must not exceed ${maxTokens.param} (${maxTokens.value})`, 'min_tokens');
+    throw new SelarError(
+      'invalid_request',
+      `min_tokens (${minTokens}) must not exceed ${maxTokens.param} (${maxTokens.value})`,
+      'min_tokens',
+    );
   }
   const topK = nn(req.top_k);
   const stop = req.stop ?? [];
@@ -115,7 +143,7 @@ export function resolveParams(req: Fields, logprobs: LogprobsRequest, maxTokens:
     returnTokenIds: req.return_token_ids ?? false,
     sampling: {
       temperature: req.temperature ?? g.temperature ?? c.temperature,
-      topK: topK === undefined ? g.topK ?? c.topK : Math.max(0, topK),
+      topK: topK === undefined ? (g.topK ?? c.topK) : Math.max(0, topK),
       topP: req.top_p ?? g.topP ?? c.topP,
       minP: req.min_p ?? g.minP ?? c.minP,
       seed: req.seed ?? null,
@@ -149,27 +177,40 @@ export function deriveSeed(seed: number | null, i: number): number | null {
 }
 
 /** The prompt-dependent part: max tokens against the context length. */
-export function resolveStop(p: ResolvedParams, promptLength: number, promptParam: string, ctx: ServingContext): StopParams {
+export function resolveStop(
+  p: ResolvedParams,
+  promptLength: number,
+  promptParam: string,
+  ctx: ServingContext,
+): StopParams {
   const context = ctx.model.contextLength;
   const room = context - promptLength;
   if (room < 1) {
-    throw new SelarError('context_length_exceeded',
+    throw new SelarError(
+      'context_length_exceeded',
       `This model's maximum context length is ${context} tokens. However, your ${promptParam} resulted in ${promptLength} tokens, leaving no room for a completion. Please reduce the length of the ${promptParam}.`,
-      promptParam);
+      promptParam,
+    );
   }
   let maxTokens: number;
   if (p.requestedMaxTokens !== null) {
     if (p.requestedMaxTokens > room) {
-      throw new SelarError('context_length_exceeded',
+      throw new SelarError(
+        'context_length_exceeded',
         `This model's maximum context length is ${context} tokens. However, you requested ${promptLength + p.requestedMaxTokens} tokens (${promptLength} in the ${promptParam}, ${p.requestedMaxTokens} in the completion). Please reduce the length of the ${promptParam} or ${p.maxTokensParam}.`,
-        p.maxTokensParam);
+        p.maxTokensParam,
+      );
     }
     maxTokens = p.requestedMaxTokens;
   } else {
     maxTokens = ctx.config.maxTokens > 0 ? Math.min(ctx.config.maxTokens, room) : room;
   }
   if (p.minTokens > maxTokens) {
-    throw new SelarError('context_length_exceeded', `min_tokens (${p.minTokens}) does not fit: at most ${maxTokens} tokens can be generated after this ${promptParam}`, 'min_tokens');
+    throw new SelarError(
+      'context_length_exceeded',
+      `min_tokens (${p.minTokens}) does not fit: at most ${maxTokens} tokens can be generated after this ${promptParam}`,
+      'min_tokens',
+    );
   }
   return {
     strings: p.stopStrings,
@@ -182,9 +223,19 @@ export function resolveStop(p: ResolvedParams, promptLength: number, promptParam
   };
 }
 
-export function sequenceRequest(id: string, promptIds: number[], p: ResolvedParams, stop: StopParams, i: number): GenerationRequest {
+export function sequenceRequest(
+  id: string,
+  promptIds: number[],
+  p: ResolvedParams,
+  stop: StopParams,
+  i: number,
+): GenerationRequest {
   const request: GenerationRequest = {
-    id, promptIds, sampling: { ...p.sampling, seed: deriveSeed(p.sampling.seed, i) }, stop, selar: p.selar,
+    id,
+    promptIds,
+    sampling: { ...p.sampling, seed: deriveSeed(p.sampling.seed, i) },
+    stop,
+    selar: p.selar,
     skipSpecialTokens: p.skipSpecialTokens,
     priority: p.priority,
     promptLogprobs: p.enginePromptLogprobs,

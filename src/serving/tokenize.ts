@@ -8,9 +8,10 @@ import type { ServingContext } from './context.js';
 export function tokenize(req: TokenizeRequest, ctx: ServingContext): TokenizeResponse {
   if (req.model != null) checkModel(req.model, ctx);
   // As in generation: a plain prompt gets the tokenizer's special tokens, a rendered chat does not.
-  const ids = 'prompt' in req
-    ? ctx.tokenizer.encode(req.prompt, req.add_special_tokens ?? true)
-    : ctx.tokenizer.encode(renderChatPrompt(req, ctx), req.add_special_tokens ?? false);
+  const ids =
+    'prompt' in req
+      ? ctx.tokenizer.encode(req.prompt, req.add_special_tokens ?? true)
+      : ctx.tokenizer.encode(renderChatPrompt(req, ctx), req.add_special_tokens ?? false);
   return {
     count: ids.length,
     max_model_len: ctx.model.contextLength,
@@ -23,8 +24,11 @@ export function detokenize(req: DetokenizeRequest, ctx: ServingContext): Detoken
   if (req.model != null) checkModel(req.model, ctx);
   const bad = req.tokens.findIndex((id) => id >= ctx.vocabLimit);
   if (bad >= 0) {
-    throw new SelarError('invalid_request', `token id ${req.tokens[bad]} is not in the vocabulary (0..${ctx.vocabLimit - 1})`,
-      `tokens[${bad}]`);
+    throw new SelarError(
+      'invalid_request',
+      `token id ${req.tokens[bad]} is not in the vocabulary (0..${ctx.vocabLimit - 1})`,
+      `tokens[${bad}]`,
+    );
   }
   return { prompt: ctx.tokenizer.decode(req.tokens, false) };
 }

@@ -118,7 +118,8 @@ export class Sequence {
     const redraw = this.latent.redrawTemperature(d, this.inThink);
     const choice = this.sampler.choose(d, redraw);
     const token = choice.token;
-    if (grammar && !grammar.accept(token)) throw new Error(`the grammar rejected token ${token}, which its mask allowed`);
+    if (grammar && !grammar.accept(token))
+      throw new Error(`the grammar rejected token ${token}, which its mask allowed`);
     this.generated++;
     if (redraw !== null) this.hotTokens++;
 

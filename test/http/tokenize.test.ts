@@ -9,13 +9,25 @@ t.test('tokenize a prompt: special tokens by default, token strings on request',
   const res = await post(app, '/tokenize', { model: 'tiny', prompt: 'Hello world' });
   t.equal(res.statusCode, 200);
   t.same(res.json(), { count: 3, max_model_len: 64, tokens: [ID['<s>'], ID.Hello, ID[' world']], token_strs: null });
-  const bare = await post(app, '/tokenize', { prompt: 'Hello world', add_special_tokens: false, return_token_strs: true });
-  t.same(bare.json(), { count: 2, max_model_len: 64, tokens: [ID.Hello, ID[' world']], token_strs: ['Hello', ' world'] });
+  const bare = await post(app, '/tokenize', {
+    prompt: 'Hello world',
+    add_special_tokens: false,
+    return_token_strs: true,
+  });
+  t.same(bare.json(), {
+    count: 2,
+    max_model_len: 64,
+    tokens: [ID.Hello, ID[' world']],
+    token_strs: ['Hello', ' world'],
+  });
 });
 
 t.test('tokenize chat messages: the prompt /v1/chat/completions would run on', async (t) => {
   const { app, engine } = await testApp(t);
-  const messages = [{ role: 'system', content: 'ok' }, { role: 'user', content: 'Hi' }];
+  const messages = [
+    { role: 'system', content: 'ok' },
+    { role: 'user', content: 'Hi' },
+  ];
   const res = (await post(app, '/tokenize', { messages })).json();
   t.same(res.tokens, [ID['<s>'], ID['<|system|>'], ID.ok, ID['<|user|>'], ID.Hi, ID['<|assistant|>']]);
   await post(app, '/v1/chat/completions', { model: 'tiny', messages });
@@ -28,7 +40,9 @@ t.test('tokenize chat messages: the prompt /v1/chat/completions would run on', a
 
 t.test('detokenize and version', async (t) => {
   const { app } = await testApp(t);
-  t.same((await post(app, '/detokenize', { model: 'tiny', tokens: [ID['<s>'], ID.Hello, ID[' world']] })).json(), { prompt: '<s>Hello world' });
+  t.same((await post(app, '/detokenize', { model: 'tiny', tokens: [ID['<s>'], ID.Hello, ID[' world']] })).json(), {
+    prompt: '<s>Hello world',
+  });
   const version = await app.inject({ method: 'GET', url: '/version' });
   t.same(version.json(), { version: SERVER_VERSION });
 });

@@ -92,5 +92,8 @@ t.test('counts that disagree with tap, or a stream without its summary, are repo
   const cut = countTap(`TAP version 14\n${failingThenPassing}`);
   t.same(cut.problems, ["tap's closing summary is missing"]);
   const bailed = countTap('TAP version 14\n1..2\nok 1 - fine\nBail out! worker died\n');
-  t.ok(bailed.problems.some((p) => p.startsWith('bailed out')), bailed.problems.join('; '));
+  t.ok(
+    bailed.problems.some((p) => p.startsWith('bailed out')),
+    bailed.problems.join('; '),
+  );
 });

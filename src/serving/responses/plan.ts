@@ -27,14 +27,26 @@ function checkSupported(req: ResponseCreateRequest): void {
   }
   const choice = req.tool_choice;
   if (choice != null && choice !== 'none' && choice !== 'auto') {
-    throw new SelarError('invalid_request', 'tool_choice must be "none" or "auto": no tools are available', 'tool_choice');
+    throw new SelarError(
+      'invalid_request',
+      'tool_choice must be "none" or "auto": no tools are available',
+      'tool_choice',
+    );
   }
   const format = req.text?.format;
   if (format != null && format.type !== 'text') {
-    throw new SelarError('invalid_request', 'only text.format {"type": "text"} is supported by this server yet', 'text.format');
+    throw new SelarError(
+      'invalid_request',
+      'only text.format {"type": "text"} is supported by this server yet',
+      'text.format',
+    );
   }
   if (req.background === true) {
-    throw new SelarError('invalid_request', 'background responses are not supported; use stream or wait for the reply', 'background');
+    throw new SelarError(
+      'invalid_request',
+      'background responses are not supported; use stream or wait for the reply',
+      'background',
+    );
   }
 }
 
@@ -54,7 +66,11 @@ function render(req: ResponseCreateRequest, items: PlacedItem[], ctx: ServingCon
 }
 
 /** truncation "auto": the oldest items are dropped (instructions stay) until the prompt leaves room to generate. */
-function renderFitting(req: ResponseCreateRequest, items: PlacedItem[], ctx: ServingContext): { text: string; ids: number[] } {
+function renderFitting(
+  req: ResponseCreateRequest,
+  items: PlacedItem[],
+  ctx: ServingContext,
+): { text: string; ids: number[] } {
   let out = render(req, items, ctx);
   if (req.truncation !== 'auto') return out;
   const room = req.max_output_tokens ?? 1;

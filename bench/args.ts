@@ -12,7 +12,10 @@ export const USAGE = `usage: npm run bench -- [--quick] [--models demo,large] [-
 
 function list(value: string | undefined, name: string): string[] | undefined {
   if (value === undefined) return undefined;
-  const items = value.split(',').map((s) => s.trim()).filter((s) => s !== '');
+  const items = value
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
   if (items.length === 0) throw new Error(`--${name} needs at least one value`);
   return items;
 }
@@ -20,7 +23,8 @@ function list(value: string | undefined, name: string): string[] | undefined {
 function positive(value: string | undefined, name: string): number | null {
   if (value === undefined) return null;
   const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new Error(`--${name} must be a positive integer, got ${JSON.stringify(value)}`);
+  if (!Number.isInteger(n) || n < 1)
+    throw new Error(`--${name} must be a positive integer, got ${JSON.stringify(value)}`);
   return n;
 }
 
@@ -44,10 +48,14 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
     },
   });
   const models = (list(values.models, 'models') ?? ['demo', 'large']) as ModelRole[];
-  for (const m of models) if (m !== 'demo' && m !== 'large') throw new Error(`--models: unknown model "${m}" (demo, large)`);
+  for (const m of models)
+    if (m !== 'demo' && m !== 'large') throw new Error(`--models: unknown model "${m}" (demo, large)`);
   const systems = (list(values.systems, 'systems') ?? [...SYSTEMS]) as SystemId[];
-  for (const s of systems) if (!SYSTEMS.includes(s)) throw new Error(`--systems: unknown system "${s}" (${SYSTEMS.join(', ')})`);
-  const concurrency = (list(values.concurrency, 'concurrency') ?? (values.quick ? ['1', '4'] : ['1', '4', '16'])).map((c) => positive(c, 'concurrency')!);
+  for (const s of systems)
+    if (!SYSTEMS.includes(s)) throw new Error(`--systems: unknown system "${s}" (${SYSTEMS.join(', ')})`);
+  const concurrency = (list(values.concurrency, 'concurrency') ?? (values.quick ? ['1', '4'] : ['1', '4', '16'])).map(
+    (c) => positive(c, 'concurrency')!,
+  );
   return {
     models: [...new Set(models)],
     concurrency: [...new Set(concurrency)].sort((a, b) => a - b),

@@ -13,7 +13,11 @@ interface ChildArgs {
 }
 
 const args = JSON.parse(process.argv[2]) as ChildArgs;
-const { engine } = await openEngine(args.modelDir, { workers: 1, threadsPerWorker: args.threads, maxSequencesPerWorker: args.concurrency });
+const { engine } = await openEngine(args.modelDir, {
+  workers: 1,
+  threadsPerWorker: args.threads,
+  maxSequencesPerWorker: args.concurrency,
+});
 await runEngine(engine, args.prompts, args.concurrency, Math.min(8, args.tokens), 'off');
 const startUs = Number(process.hrtime.bigint() / 1000n);
 for (let r = 0; r < args.rounds; r++) await runEngine(engine, args.prompts, args.concurrency, args.tokens, 'off');

@@ -36,7 +36,8 @@ export function categorise(frame: CpuProfileNode['callFrame']): string {
   if (fn === 'postMessage') return 'postMessage to the main thread';
   if (url.includes('onnxruntime-node') || url.includes('onnxruntime-common')) return 'session.run (ORT and binding)';
   if (url.includes('/src/sampling/')) return 'sampling and SeLaR';
-  if (url.includes('detokenizer') || url.includes('tokenizers') || url.includes('/src/model/tokenizer')) return 'detokenising';
+  if (url.includes('detokenizer') || url.includes('tokenizers') || url.includes('/src/model/tokenizer'))
+    return 'detokenising';
   if (url.includes('embeddings')) return 'embedding lookup';
   if (url.includes('/src/worker/')) return 'decode loop (scheduler, sequence, feeds)';
   if (fn === '(program)') return 'V8 and native, unattributed';
@@ -44,7 +45,12 @@ export function categorise(frame: CpuProfileNode['callFrame']): string {
 }
 
 /** Self time per category of the samples taken between startUs and endUs. */
-export function summariseCpuProfile(profile: CpuProfile, startUs: number, endUs: number, categoryOf: (frame: CpuProfileNode['callFrame']) => string = categorise): Map<string, number> {
+export function summariseCpuProfile(
+  profile: CpuProfile,
+  startUs: number,
+  endUs: number,
+  categoryOf: (frame: CpuProfileNode['callFrame']) => string = categorise,
+): Map<string, number> {
   const byId = new Map(profile.nodes.map((n) => [n.id, n]));
   const out = new Map<string, number>();
   let t = profile.startTime;
@@ -59,19 +65,32 @@ export function summariseCpuProfile(profile: CpuProfile, startUs: number, endUs:
   return out;
 }
 
-export function workerCpuProfile(modelDir: string, prompts: number[][], tokens: number, concurrency: number, threads: number, rounds: number): WorkerCpuBreakdown {
+export function workerCpuProfile(
+  modelDir: string,
+  prompts: number[][],
+  tokens: number,
+  concurrency: number,
+  threads: number,
+  rounds: number,
+): WorkerCpuBreakdown {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'selar-cpu-prof-'));
   try {
     const child = path.join(import.meta.dirname, 'cpu-profile-child.ts');
     const args = JSON.stringify({ modelDir, prompts, tokens, concurrency, threads, rounds });
-    const stdout = execFileSync(process.execPath, ['--cpu-prof', '--cpu-prof-dir', dir, '--cpu-prof-interval', '250', '--import', 'tsx', child, args], {
-      encoding: 'utf8',
-      stdio: ['ignore', 'pipe', 'inherit'],
-      maxBuffer: 1 << 24,
-    });
+    const stdout = execFileSync(
+      process.execPath,
+      ['--cpu-prof', '--cpu-prof-dir', dir, '--cpu-prof-interval', '250', '--import', 'tsx', child, args],
+      {
+        encoding: 'utf8',
+        stdio: ['ignore', 'pipe', 'inherit'],
+        maxBuffer: 1 << 24,
+      },
+    );
     const span = JSON.parse(stdout.trim().split('\n').pop()!) as { startUs: number; endUs: number; tokens: number };
     // The decode worker's profile is the one that ran the scheduler.
-    const profiles = fs.readdirSync(dir).map((f) => JSON.parse(fs.readFileSync(path.join(dir, f), 'utf8')) as CpuProfile);
+    const profiles = fs
+      .readdirSync(dir)
+      .map((f) => JSON.parse(fs.readFileSync(path.join(dir, f), 'utf8')) as CpuProfile);
     const worker = profiles.find((p) => p.nodes.some((n) => n.callFrame.url.endsWith('/src/worker/scheduler.ts')));
     if (!worker) throw new Error('no CPU profile of the decode worker was written');
     const totals = summariseCpuProfile(worker, span.startUs, span.endUs);

@@ -20,14 +20,20 @@ const conc = Number(concArg);
 
 /** CPU ms of every thread of this process, by thread id. */
 function threadCpu(): Map<number, number> {
-  return new Map(fs.readdirSync('/proc/self/task').map((tid) => {
-    const stat = fs.readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
-    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return [Number(tid), (Number(f[11]) + Number(f[12])) * 10] as const;
-  }));
+  return new Map(
+    fs.readdirSync('/proc/self/task').map((tid) => {
+      const stat = fs.readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
+      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      return [Number(tid), (Number(f[11]) + Number(f[12])) * 10] as const;
+    }),
+  );
 }
 
-function cpuPerToken(before: Map<number, number>, after: Map<number, number>, n: number): { main: number; process: number } {
+function cpuPerToken(
+  before: Map<number, number>,
+  after: Map<number, number>,
+  n: number,
+): { main: number; process: number } {
   let main = 0;
   let all = 0;
   for (const [tid, ms] of after) {
@@ -41,7 +47,11 @@ function cpuPerToken(before: Map<number, number>, after: Map<number, number>, n:
 // The demo model with the workers and threads the server would pick on this machine.
 const model = await prepareModel('demo', console.error);
 const { workers, threads } = defaultParallelism(model.shape.hidden, workersArg ? { workers: Number(workersArg) } : {});
-const loaded = await openEngine(model.dir, { workers, threadsPerWorker: threads, maxSequencesPerWorker: 16 }, batching as Batching);
+const loaded = await openEngine(
+  model.dir,
+  { workers, threadsPerWorker: threads, maxSequencesPerWorker: 16 },
+  batching as Batching,
+);
 const http = await startHttp(model.dir, loaded.engine, loaded.tokenizer, Number(interval));
 const prompts = promptIds(model.dir, 4);
 
@@ -50,13 +60,32 @@ function curlRun(): Promise<{ wallMs: number; cpuMs: number }> {
   const args: string[] = ['-s', '--parallel', '--parallel-immediate', '--parallel-max', String(conc)];
   for (let i = 0; i < conc; i++) {
     if (i > 0) args.push('--next');
-    const body = { model: http.model, prompt: prompts[i % prompts.length], max_tokens: tokens, temperature: 0, ignore_eos: true, stream: true, selar: { mode: 'off' } };
-    args.push('-N', '-o', '/dev/null', '-H', 'content-type: application/json', '-d', JSON.stringify(body), `${http.url}/v1/completions`);
+    const body = {
+      model: http.model,
+      prompt: prompts[i % prompts.length],
+      max_tokens: tokens,
+      temperature: 0,
+      ignore_eos: true,
+      stream: true,
+      selar: { mode: 'off' },
+    };
+    args.push(
+      '-N',
+      '-o',
+      '/dev/null',
+      '-H',
+      'content-type: application/json',
+      '-d',
+      JSON.stringify(body),
+      `${http.url}/v1/completions`,
+    );
   }
   const started = performance.now();
   return new Promise((resolve, reject) => {
     // bash's `time` reports curl's user and system CPU on stderr.
-    const p = spawn('bash', ['-c', 'TIMEFORMAT="%U %S"; time curl "$@"', 'curl-http', ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
+    const p = spawn('bash', ['-c', 'TIMEFORMAT="%U %S"; time curl "$@"', 'curl-http', ...args], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
     let err = '';
     p.stderr.on('data', (d) => (err += d));
     p.on('close', (code) => {
@@ -68,7 +97,16 @@ function curlRun(): Promise<{ wallMs: number; cpuMs: number }> {
 }
 
 const n = conc * tokens;
-const rows: Array<{ ratio: number; http: number; engine: number; httpMain: number; httpProcess: number; curl: number; engineMain: number; engineProcess: number }> = [];
+const rows: Array<{
+  ratio: number;
+  http: number;
+  engine: number;
+  httpMain: number;
+  httpProcess: number;
+  curl: number;
+  engineMain: number;
+  engineProcess: number;
+}> = [];
 for (let i = 0; i < 2; i++) {
   await curlRun();
   await runEngine(loaded.engine, prompts, conc, tokens, 'off');
@@ -84,7 +122,16 @@ for (let r = 0; r < 7; r++) {
   const h = cpuPerToken(a, b, n);
   const http = n / (c.wallMs / 1000);
   const engine = n / (engineMs / 1000);
-  rows.push({ ratio: http / engine, http, engine, httpMain: h.main, httpProcess: h.process, curl: (c.cpuMs * 1000) / n, engineMain: e.main, engineProcess: e.process });
+  rows.push({
+    ratio: http / engine,
+    http,
+    engine,
+    httpMain: h.main,
+    httpProcess: h.process,
+    curl: (c.cpuMs * 1000) / n,
+    engineMain: e.main,
+    engineProcess: e.process,
+  });
 }
 const m = (k: keyof (typeof rows)[number]) => median(rows.map((x) => x[k]));
 console.log(

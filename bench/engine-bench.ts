@@ -25,7 +25,12 @@ export function openEngine(modelDir: string, s: EngineSettings, batching: Batchi
   });
 }
 
-export async function timeEngineSequence(engine: Engine, promptIds: number[], tokens: number, mode: SelarMode): Promise<SequenceTiming> {
+export async function timeEngineSequence(
+  engine: Engine,
+  promptIds: number[],
+  tokens: number,
+  mode: SelarMode,
+): Promise<SequenceTiming> {
   const request = benchRequest(promptIds, tokens, mode, engine.model.eosTokenIds);
   const startMs = performance.now();
   let firstTokenMs = 0;
@@ -43,6 +48,16 @@ export async function timeEngineSequence(engine: Engine, promptIds: number[], to
 }
 
 /** `concurrency` sequences started together, prompts taken round-robin from the set. */
-export function runEngine(engine: Engine, prompts: number[][], concurrency: number, tokens: number, mode: SelarMode): Promise<SequenceTiming[]> {
-  return Promise.all(Array.from({ length: concurrency }, (_, i) => timeEngineSequence(engine, prompts[i % prompts.length], tokens, mode)));
+export function runEngine(
+  engine: Engine,
+  prompts: number[][],
+  concurrency: number,
+  tokens: number,
+  mode: SelarMode,
+): Promise<SequenceTiming[]> {
+  return Promise.all(
+    Array.from({ length: concurrency }, (_, i) =>
+      timeEngineSequence(engine, prompts[i % prompts.length], tokens, mode),
+    ),
+  );
 }

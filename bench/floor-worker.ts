@@ -17,7 +17,9 @@ export class FloorWorker {
   private constructor(private readonly rpc: RpcWorker<Run, SequenceTiming[]>) {}
 
   static async open(derived: DerivedDecoder, settings: SessionSettings): Promise<FloorWorker> {
-    return new FloorWorker(await RpcWorker.open('floor worker', import.meta.url, { floor: { derived, settings } } satisfies FloorInit));
+    return new FloorWorker(
+      await RpcWorker.open('floor worker', import.meta.url, { floor: { derived, settings } } satisfies FloorInit),
+    );
   }
 
   run(batch: number, promptLength: number, tokens: number): Promise<SequenceTiming[]> {

@@ -71,7 +71,9 @@ export class FloorDecoder {
     }
     // Two arrays per cache tensor, each big enough for the whole run.
     const perPosition = (s: PastSlot) => s.dims.reduce((n, d) => n * (d === -1 ? batch : d === -2 ? 1 : d), 1);
-    const arrays = this.derived.presentNewOnly ? this.slots.map((s) => [0, 1].map(() => new Float32Array(perPosition(s) * maxTotal))) : [];
+    const arrays = this.derived.presentNewOnly
+      ? this.slots.map((s) => [0, 1].map(() => new Float32Array(perPosition(s) * maxTotal)))
+      : [];
     const seqAxis = (s: PastSlot) => s.dims.indexOf(-2);
     const hasMask = this.session.inputNames.includes('attention_mask');
     const hasPositions = this.session.inputNames.includes('position_ids');
@@ -90,7 +92,9 @@ export class FloorDecoder {
       }
       const out = await this.session.run(feeds);
       this.slots.forEach((s, i) => {
-        feeds[s.past] = this.derived.presentNewOnly ? concatAlong([feeds[s.past], out[s.present]], seqAxis(s), arrays[i][step % 2]) : out[s.present];
+        feeds[s.past] = this.derived.presentNewOnly
+          ? concatAlong([feeds[s.past], out[s.present]], seqAxis(s), arrays[i][step % 2])
+          : out[s.present];
       });
       if (step === 0) firstTokenMs = performance.now();
     }

@@ -18,12 +18,37 @@ export interface HttpServer {
   close(): Promise<void>;
 }
 
-export async function startHttp(modelDir: string, engine: Engine, tokenizer: TextTokenizer, streamInterval: number): Promise<HttpServer> {
-  const config = loadConfig(['--model', modelDir, '--host', '127.0.0.1', '--port', '0', '--log-level', 'silent', '--ping-interval-ms', '0', '--stream-interval', String(streamInterval)], {});
+export async function startHttp(
+  modelDir: string,
+  engine: Engine,
+  tokenizer: TextTokenizer,
+  streamInterval: number,
+): Promise<HttpServer> {
+  const config = loadConfig(
+    [
+      '--model',
+      modelDir,
+      '--host',
+      '127.0.0.1',
+      '--port',
+      '0',
+      '--log-level',
+      'silent',
+      '--ping-interval-ms',
+      '0',
+      '--stream-interval',
+      String(streamInterval),
+    ],
+    {},
+  );
   const app: FastifyInstance = await buildApp({ config, engine, tokenizer });
   const url = await app.listen({ host: config.host, port: config.port });
   const model = engine.model.id;
-  const clients = await RpcWorker.open<ClientRun, SequenceTiming[]>('http clients', new URL('./http-client.ts', import.meta.url).href, { httpClients: { url, model } } satisfies ClientsInit);
+  const clients = await RpcWorker.open<ClientRun, SequenceTiming[]>(
+    'http clients',
+    new URL('./http-client.ts', import.meta.url).href,
+    { httpClients: { url, model } } satisfies ClientsInit,
+  );
   return {
     url,
     model,
@@ -36,6 +61,12 @@ export async function startHttp(modelDir: string, engine: Engine, tokenizer: Tex
   };
 }
 
-export function runHttp(server: HttpServer, prompts: number[][], concurrency: number, tokens: number, mode: SelarMode): Promise<SequenceTiming[]> {
+export function runHttp(
+  server: HttpServer,
+  prompts: number[][],
+  concurrency: number,
+  tokens: number,
+  mode: SelarMode,
+): Promise<SequenceTiming[]> {
   return server.clients.call({ prompts, concurrency, tokens, mode });
 }

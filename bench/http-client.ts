@@ -30,13 +30,27 @@ const agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
 
 function post(url: string, body: string): Promise<http.IncomingMessage> {
   return new Promise((resolve, reject) => {
-    const req = http.request(`${url}/v1/completions`, { method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } }, resolve);
+    const req = http.request(
+      `${url}/v1/completions`,
+      {
+        method: 'POST',
+        agent,
+        headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
+      },
+      resolve,
+    );
     req.on('error', reject);
     req.end(body);
   });
 }
 
-export async function timeHttpSequence(url: string, model: string, promptIds: number[], tokens: number, mode: SelarMode): Promise<SequenceTiming> {
+export async function timeHttpSequence(
+  url: string,
+  model: string,
+  promptIds: number[],
+  tokens: number,
+  mode: SelarMode,
+): Promise<SequenceTiming> {
   const body = JSON.stringify({
     model,
     prompt: promptIds,
@@ -80,7 +94,8 @@ export async function timeHttpSequence(url: string, model: string, promptIds: nu
       }
     }
   }
-  if (completionTokens !== tokens) throw new Error(`HTTP stream reported ${completionTokens} completion tokens, expected ${tokens}`);
+  if (completionTokens !== tokens)
+    throw new Error(`HTTP stream reported ${completionTokens} completion tokens, expected ${tokens}`);
   return { startMs, firstTokenMs, lastTokenMs, tokens: completionTokens, softTokens };
 }
 
@@ -89,7 +104,11 @@ if (init) {
   const { url, model } = init.httpClients;
   serveRpc(async () => ({
     call: (r: ClientRun) =>
-      Promise.all(Array.from({ length: r.concurrency }, (_, i) => timeHttpSequence(url, model, r.prompts[i % r.prompts.length], r.tokens, r.mode))),
+      Promise.all(
+        Array.from({ length: r.concurrency }, (_, i) =>
+          timeHttpSequence(url, model, r.prompts[i % r.prompts.length], r.tokens, r.mode),
+        ),
+      ),
     close: async () => agent.destroy(),
   }));
 }

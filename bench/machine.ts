@@ -73,7 +73,8 @@ export interface SourceState {
 }
 
 export function sourceState(): SourceState {
-  const git = (args: string[]) => execFileSync('git', args, { encoding: 'utf8', cwd: path.resolve(import.meta.dirname, '..') }).trim();
+  const git = (args: string[]) =>
+    execFileSync('git', args, { encoding: 'utf8', cwd: path.resolve(import.meta.dirname, '..') }).trim();
   try {
     const status = git(['status', '--short', '--', 'src']);
     return { commit: git(['rev-parse', '--short', 'HEAD']), dirtySrc: status ? status.split('\n') : [] };
@@ -86,7 +87,11 @@ export function loadSnapshot(): LoadSnapshot {
   let busiest: string[] = [];
   try {
     const out = execFileSync('ps', ['-eo', 'pcpu,comm', '--sort=-pcpu', '--no-headers'], { encoding: 'utf8' });
-    busiest = out.split('\n').map((l) => l.trim()).filter((l) => l !== '').slice(0, 5);
+    busiest = out
+      .split('\n')
+      .map((l) => l.trim())
+      .filter((l) => l !== '')
+      .slice(0, 5);
   } catch {
     // ps unavailable: the load average still says enough
   }

@@ -39,8 +39,15 @@ export function categoriseMainThread(frame: CpuProfileNode['callFrame']): string
   if (fn === '(program)') return 'V8 and native, unattributed';
   if (SOCKET_WRITES.has(fn) && url === '') return 'socket write syscalls';
   if (url.includes('/src/serving/')) return 'SSE framing and responses (src/serving)';
-  if (url.includes('/src/http/') || url.includes('/node_modules/fastify') || url.includes('/node_modules/@fastify')) return 'HTTP routes (src/http, Fastify)';
-  if (url.includes('/src/engine/') || fn === 'postMessage' || fn === 'receiveMessageOnPort' || url.includes('messageport')) return 'engine events (messages, pool, channels)';
+  if (url.includes('/src/http/') || url.includes('/node_modules/fastify') || url.includes('/node_modules/@fastify'))
+    return 'HTTP routes (src/http, Fastify)';
+  if (
+    url.includes('/src/engine/') ||
+    fn === 'postMessage' ||
+    fn === 'receiveMessageOnPort' ||
+    url.includes('messageport')
+  )
+    return 'engine events (messages, pool, channels)';
   if (url.startsWith('node:')) return 'Node HTTP and streams';
   return 'other';
 }
@@ -51,7 +58,12 @@ export function mainThreadUsPerToken(row: ResultRow | undefined): number {
 }
 
 /** Profiles the main thread over `rounds` runs of one configuration. */
-export async function profileMainThread(system: SystemId, concurrency: number, rounds: number, run: () => Promise<SequenceTiming[]>): Promise<MainThreadBreakdown> {
+export async function profileMainThread(
+  system: SystemId,
+  concurrency: number,
+  rounds: number,
+  run: () => Promise<SequenceTiming[]>,
+): Promise<MainThreadBreakdown> {
   const session = new Session();
   session.connect();
   try {
@@ -64,7 +76,9 @@ export async function profileMainThread(system: SystemId, concurrency: number, r
     const totals = summariseCpuProfile(profile, profile.startTime, Number.POSITIVE_INFINITY, categoriseMainThread);
     totals.delete('idle');
     const busy = [...totals.values()].reduce((a, b) => a + b, 0);
-    const categories = [...totals.entries()].map(([category, us]) => ({ category, share: busy ? us / busy : 0 })).sort((a, b) => b.share - a.share);
+    const categories = [...totals.entries()]
+      .map(([category, us]) => ({ category, share: busy ? us / busy : 0 }))
+      .sort((a, b) => b.share - a.share);
     return { system, concurrency, tokens, categories };
   } finally {
     session.disconnect();

@@ -4,7 +4,8 @@
 import { Worker } from 'node:worker_threads';
 import { median } from './stats.js';
 
-const ECHO = "const { parentPort } = require('node:worker_threads'); parentPort.on('message', (m) => parentPort.postMessage(m));";
+const ECHO =
+  "const { parentPort } = require('node:worker_threads'); parentPort.on('message', (m) => parentPort.postMessage(m));";
 
 export async function messageRoundTripUs(count = 400): Promise<number> {
   const worker = new Worker(ECHO, { eval: true });

@@ -21,8 +21,27 @@ export const MODELS_DIR = path.resolve(import.meta.dirname, 'models');
 const DEMO_DIR = path.resolve(import.meta.dirname, '../models/selar-demo');
 
 // tools/demo-model/llama_model.py's ModelConfig: the demo model's architecture.
-const DEMO_SHAPE: LlamaGenOptions = { hidden: 256, layers: 4, heads: 4, kvHeads: 2, intermediate: 704, vocab: 512, maxPositions: 512, seed: 1 };
-const LARGE_SHAPE: LlamaGenOptions = { hidden: 1024, layers: 16, heads: 16, kvHeads: 4, intermediate: 4096, vocab: 32000, maxPositions: 2048, seed: 1, externalData: true };
+const DEMO_SHAPE: LlamaGenOptions = {
+  hidden: 256,
+  layers: 4,
+  heads: 4,
+  kvHeads: 2,
+  intermediate: 704,
+  vocab: 512,
+  maxPositions: 512,
+  seed: 1,
+};
+const LARGE_SHAPE: LlamaGenOptions = {
+  hidden: 1024,
+  layers: 16,
+  heads: 16,
+  kvHeads: 4,
+  intermediate: 4096,
+  vocab: 32000,
+  maxPositions: 2048,
+  seed: 1,
+  externalData: true,
+};
 
 function shapeOf(dir: string): BenchModel['shape'] {
   const c = JSON.parse(fs.readFileSync(path.join(dir, 'config.json'), 'utf8')) as Record<string, number>;
@@ -44,7 +63,10 @@ function shapeOf(dir: string): BenchModel['shape'] {
  */
 function padTokenizer(dir: string, vocab: number): void {
   const file = path.join(dir, 'tokenizer.json');
-  const tok = JSON.parse(fs.readFileSync(file, 'utf8')) as { model: { vocab: Record<string, number> }; added_tokens: Array<{ id: number }> };
+  const tok = JSON.parse(fs.readFileSync(file, 'utf8')) as {
+    model: { vocab: Record<string, number> };
+    added_tokens: Array<{ id: number }>;
+  };
   const used = new Set([...Object.values(tok.model.vocab), ...tok.added_tokens.map((t) => t.id)]);
   for (let id = 0; id < vocab; id++) if (!used.has(id)) tok.model.vocab[`<filler_${id}>`] = id;
   fs.writeFileSync(file, JSON.stringify(tok));
@@ -66,11 +88,32 @@ async function generated(name: string, opts: LlamaGenOptions, log: (s: string) =
 export async function prepareModel(role: ModelRole, log: (s: string) => void): Promise<BenchModel> {
   if (role === 'demo') {
     if (fs.existsSync(path.join(DEMO_DIR, 'onnx/model.onnx')) && fs.existsSync(path.join(DEMO_DIR, 'config.json'))) {
-      return { role, name: 'selar-demo', dir: DEMO_DIR, origin: 'models/selar-demo (trained demo model)', externalData: false, shape: shapeOf(DEMO_DIR) };
+      return {
+        role,
+        name: 'selar-demo',
+        dir: DEMO_DIR,
+        origin: 'models/selar-demo (trained demo model)',
+        externalData: false,
+        shape: shapeOf(DEMO_DIR),
+      };
     }
     const dir = await generated('demo-standin', DEMO_SHAPE, log);
-    return { role, name: 'demo-standin', dir, origin: 'generated stand-in with the demo model\'s shape (models/selar-demo not present yet)', externalData: false, shape: shapeOf(dir) };
+    return {
+      role,
+      name: 'demo-standin',
+      dir,
+      origin: "generated stand-in with the demo model's shape (models/selar-demo not present yet)",
+      externalData: false,
+      shape: shapeOf(dir),
+    };
   }
   const dir = await generated('llama-1024x16-32k', LARGE_SHAPE, log);
-  return { role, name: 'llama-1024x16-32k', dir, origin: 'generated random-weight Llama (src/modelgen)', externalData: true, shape: shapeOf(dir) };
+  return {
+    role,
+    name: 'llama-1024x16-32k',
+    dir,
+    origin: 'generated random-weight Llama (src/modelgen)',
+    externalData: true,
+    shape: shapeOf(dir),
+  };
 }

@@ -33,7 +33,10 @@ export interface TraceEvent {
 
 /** Per decode step figures from an ORT trace; the first model_run is the prefill and is left out. */
 export function summariseTrace(events: readonly TraceEvent[]): Omit<OrtStepProfile, 'wallMs' | 'batch'> {
-  const runs = events.filter((e) => e.cat === 'Session' && e.name === 'model_run').sort((a, b) => a.ts - b.ts).slice(1);
+  const runs = events
+    .filter((e) => e.cat === 'Session' && e.name === 'model_run')
+    .sort((a, b) => a.ts - b.ts)
+    .slice(1);
   const steps = runs.length;
   if (steps === 0) throw new Error('the ORT trace holds no decode step');
   const inDecode = (e: TraceEvent) => runs.some((r) => e.ts >= r.ts && e.ts <= r.ts + r.dur);
@@ -46,7 +49,9 @@ export function summariseTrace(events: readonly TraceEvent[]): Omit<OrtStepProfi
     o.n++;
     ops.set(op, o);
   }
-  const byOp = [...ops.entries()].map(([op, o]) => ({ op, ms: o.us / 1000 / steps, nodes: o.n / steps })).sort((a, b) => b.ms - a.ms);
+  const byOp = [...ops.entries()]
+    .map(([op, o]) => ({ op, ms: o.us / 1000 / steps, nodes: o.n / steps }))
+    .sort((a, b) => b.ms - a.ms);
   return {
     nodesPerStep: nodes.length / steps,
     modelRunMs: runs.reduce((s, r) => s + r.dur, 0) / 1000 / steps,
@@ -55,11 +60,20 @@ export function summariseTrace(events: readonly TraceEvent[]): Omit<OrtStepProfi
   };
 }
 
-export async function ortStepProfile(derived: DerivedDecoder, threads: number, promptLength: number, tokens: number, batch = 1): Promise<OrtStepProfile> {
+export async function ortStepProfile(
+  derived: DerivedDecoder,
+  threads: number,
+  promptLength: number,
+  tokens: number,
+  batch = 1,
+): Promise<OrtStepProfile> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'selar-ort-profile-'));
   try {
     // ORT opens the trace file when the session starts: the folder must exist first.
-    const floor = await FloorDecoder.open(derived, { threads, extra: { enableProfiling: true, profileFilePrefix: path.join(dir, 'ort') } });
+    const floor = await FloorDecoder.open(derived, {
+      threads,
+      extra: { enableProfiling: true, profileFilePrefix: path.join(dir, 'ort') },
+    });
     const [seq] = await floor.run(batch, promptLength, tokens);
     floor.endProfiling();
     await floor.close();
@@ -106,25 +120,43 @@ export function sessionVariantList(engineThreads: number, maxBatch = 1, presentN
   if (!presentNewOnly) return list;
   const whole = 'whole-cache presents (the binding copies the cache out every step)';
   list.push({ name: whole, ...engine, wholeCache: true, batch: 1 });
-  if (maxBatch > 1) list.push({ name: 'engine options', ...engine, batch: maxBatch }, { name: whole, ...engine, wholeCache: true, batch: maxBatch });
+  if (maxBatch > 1)
+    list.push(
+      { name: 'engine options', ...engine, batch: maxBatch },
+      { name: whole, ...engine, wholeCache: true, batch: maxBatch },
+    );
   return list;
 }
 
 /** The floor under other session options and cache outputs; runs interleaved, medians. */
 export async function sessionVariants(
-  derived: DerivedDecoder, wholeCache: DerivedDecoder, engineThreads: number, maxBatch: number, promptLength: number, tokens: number, repeats: number,
+  derived: DerivedDecoder,
+  wholeCache: DerivedDecoder,
+  engineThreads: number,
+  maxBatch: number,
+  promptLength: number,
+  tokens: number,
+  repeats: number,
 ): Promise<SessionVariant[]> {
   const variants = sessionVariantList(engineThreads, maxBatch, derived.presentNewOnly);
   const floors = [];
   for (const v of variants) {
     // `extra` replaces the engine's: an empty one leaves ORT's default, spinning on.
-    floors.push(await FloorDecoder.open(v.wholeCache ? wholeCache : derived, { threads: v.threads, extra: v.spinning ? { extra: {} } : {} }));
+    floors.push(
+      await FloorDecoder.open(v.wholeCache ? wholeCache : derived, {
+        threads: v.threads,
+        extra: v.spinning ? { extra: {} } : {},
+      }),
+    );
   }
   const tps: number[][] = variants.map(() => []);
   try {
     for (let i = 0; i < floors.length; i++) await floors[i].run(variants[i].batch, promptLength, tokens); // warm-up
     for (let r = 0; r < repeats; r++) {
-      for (let i = 0; i < floors.length; i++) tps[i].push(runMetrics(await floors[i].run(variants[i].batch, promptLength, tokens)).decodeTps * variants[i].batch);
+      for (let i = 0; i < floors.length; i++)
+        tps[i].push(
+          runMetrics(await floors[i].run(variants[i].batch, promptLength, tokens)).decodeTps * variants[i].batch,
+        );
     }
   } finally {
     for (const f of floors) await f.close();

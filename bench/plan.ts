@@ -3,7 +3,17 @@
 // run near 4 minutes on a 2-core machine; --quick about one.
 import type { ModelRole } from './models.js';
 
-export const SYSTEMS = ['floor', 'engine:off', 'engine:selar', 'engine:soft', 'engine:padded', 'http:off', 'http:interval', 'http:padded', 'transformers.js'] as const;
+export const SYSTEMS = [
+  'floor',
+  'engine:off',
+  'engine:selar',
+  'engine:soft',
+  'engine:padded',
+  'http:off',
+  'http:interval',
+  'http:padded',
+  'transformers.js',
+] as const;
 
 /** The --stream-interval of the http:interval and http:padded rows: tokens per SSE chunk. */
 export const BENCH_STREAM_INTERVAL = 8;
@@ -69,16 +79,48 @@ interface Defaults {
 
 const FULL: Record<ModelRole, Defaults> = {
   // ~3 ms a step: long sequences, many repeats, every system at every concurrency.
-  demo: { tokens: (c) => (c >= 16 ? 64 : 128), repeats: (c) => (c === 1 ? 15 : c <= 4 ? 7 : 5), maxPromptTokens: null, singleStreamOnly: [], skip: [], profileTokens: 96, profileMaxConcurrency: 16 },
+  demo: {
+    tokens: (c) => (c >= 16 ? 64 : 128),
+    repeats: (c) => (c === 1 ? 15 : c <= 4 ? 7 : 5),
+    maxPromptTokens: null,
+    singleStreamOnly: [],
+    skip: [],
+    profileTokens: 96,
+    profileMaxConcurrency: 16,
+  },
   // ~100 ms a step and ~0.5 s per 32-token prefill: short prompts, fewer sequences. Its
   // prompts are cut to one length, where padded batching is exact batching, and its
   // server's main thread is idle, so fewer SSE chunks buy nothing: neither is measured.
-  large: { tokens: (c) => (c === 1 ? 32 : 16), repeats: (c) => (c === 1 ? 5 : 3), maxPromptTokens: 32, singleStreamOnly: ['engine:selar', 'engine:soft', 'transformers.js'], skip: ['engine:padded', 'http:interval', 'http:padded'], profileTokens: 24, profileMaxConcurrency: 4 },
+  large: {
+    tokens: (c) => (c === 1 ? 32 : 16),
+    repeats: (c) => (c === 1 ? 5 : 3),
+    maxPromptTokens: 32,
+    singleStreamOnly: ['engine:selar', 'engine:soft', 'transformers.js'],
+    skip: ['engine:padded', 'http:interval', 'http:padded'],
+    profileTokens: 24,
+    profileMaxConcurrency: 4,
+  },
 };
 
 const QUICK: Record<ModelRole, Defaults> = {
-  demo: { tokens: () => 32, repeats: (c) => (c === 1 ? 4 : 2), maxPromptTokens: null, singleStreamOnly: [], skip: [], profileTokens: 32, profileMaxConcurrency: 4 },
-  large: { tokens: () => 8, repeats: (c) => (c === 1 ? 2 : 1), maxPromptTokens: 16, singleStreamOnly: ['engine:selar', 'engine:soft', 'transformers.js'], skip: ['engine:padded', 'http:interval', 'http:padded'], profileTokens: 8, profileMaxConcurrency: 1 },
+  demo: {
+    tokens: () => 32,
+    repeats: (c) => (c === 1 ? 4 : 2),
+    maxPromptTokens: null,
+    singleStreamOnly: [],
+    skip: [],
+    profileTokens: 32,
+    profileMaxConcurrency: 4,
+  },
+  large: {
+    tokens: () => 8,
+    repeats: (c) => (c === 1 ? 2 : 1),
+    maxPromptTokens: 16,
+    singleStreamOnly: ['engine:selar', 'engine:soft', 'transformers.js'],
+    skip: ['engine:padded', 'http:interval', 'http:padded'],
+    profileTokens: 8,
+    profileMaxConcurrency: 1,
+  },
 };
 
 export function buildPlan(opts: BenchOptions): ModelPlan[] {
@@ -93,7 +135,10 @@ export function buildPlan(opts: BenchOptions): ModelPlan[] {
         configs.push({ system, concurrency, tokens: opts.tokens ?? d.tokens(concurrency) });
       }
     }
-    const profile = { tokens: d.profileTokens, concurrency: opts.concurrency.filter((c) => c <= d.profileMaxConcurrency) };
+    const profile = {
+      tokens: d.profileTokens,
+      concurrency: opts.concurrency.filter((c) => c <= d.profileMaxConcurrency),
+    };
     const repeats = Object.fromEntries(opts.concurrency.map((c) => [c, opts.repeats ?? d.repeats(c)]));
     return { role, repeats, maxPromptTokens: d.maxPromptTokens, configs, profile };
   });

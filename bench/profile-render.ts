@@ -8,9 +8,9 @@ const f = (x: number, d = 3) => (Number.isFinite(x) ? x.toFixed(d) : '–');
 
 export function renderProfile(profiles: ModelProfile[], models: ModelResult[], messageRoundTripUs: number): string {
   const out = [
-    '## Profile: where the engine\'s time goes',
+    "## Profile: where the engine's time goes",
     '',
-    'The engine\'s decode loop (its worker runtime and Scheduler) run in a worker thread of the bench, without the pool and its messages, with timers around each part; ms per generated token, whole run (prefill included).',
+    "The engine's decode loop (its worker runtime and Scheduler) run in a worker thread of the bench, without the pool and its messages, with timers around each part; ms per generated token, whole run (prefill included).",
     '',
     '| model | mode | conc. | loop tok/s | rows per decode pass | session.run prefill | session.run decode | rest of forward | cache merge/split | embedding lookup | detokenise | sampling + SeLaR + rest | scheduler rest | soft steps |',
     '| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
@@ -32,9 +32,19 @@ export function renderProfile(profiles: ModelProfile[], models: ModelResult[], m
   for (const p of profiles) {
     const here = p.samplerMs[0];
     const big = p.samplerMs.find((s) => s.vocab === 151936);
-    out.push(`| ${p.model} | ${f(here.ms)} ms (V = ${here.vocab}) | ${big ? `${f(big.ms)} ms` : '–'} | ${f(p.outputBytesPerStep / 2 ** 20, 2)} MiB | ${f(p.outputCopyMs)} ms | ${p.inputsPerStep} |`);
+    out.push(
+      `| ${p.model} | ${f(here.ms)} ms (V = ${here.vocab}) | ${big ? `${f(big.ms)} ms` : '–'} | ${f(p.outputBytesPerStep / 2 ** 20, 2)} MiB | ${f(p.outputCopyMs)} ms | ${p.inputsPerStep} |`,
+    );
   }
-  const cats = ['session.run (ORT and binding)', 'postMessage to the main thread', 'garbage collection', 'decode loop (scheduler, sequence, feeds)', 'sampling and SeLaR', 'detokenising', 'embedding lookup'];
+  const cats = [
+    'session.run (ORT and binding)',
+    'postMessage to the main thread',
+    'garbage collection',
+    'decode loop (scheduler, sequence, feeds)',
+    'sampling and SeLaR',
+    'detokenising',
+    'embedding lookup',
+  ];
   out.push(
     '',
     "V8's CPU profiler on the engine's decode worker (engine in a child process, samples during the measured runs; ms of worker time per generated token, self time by what the sampled frame was doing):",
@@ -46,7 +56,9 @@ export function renderProfile(profiles: ModelProfile[], models: ModelResult[], m
     for (const c of p.cpu ?? []) {
       const get = (name: string) => c.categories.find((x) => x.category === name)?.msPerToken ?? 0;
       const rest = c.msPerToken - cats.reduce((sum, name) => sum + get(name), 0);
-      out.push(`| ${p.model} | ${c.concurrency} | ${f(c.msPerToken)} | ${cats.map((name) => f(get(name))).join(' | ')} | ${f(rest)} |`);
+      out.push(
+        `| ${p.model} | ${c.concurrency} | ${f(c.msPerToken)} | ${cats.map((name) => f(get(name))).join(' | ')} | ${f(rest)} |`,
+      );
     }
   }
   const mainRows = profiles.flatMap((p) => (p.mainThread ?? []).map((m) => ({ model: p.model, m })));
@@ -59,28 +71,45 @@ export function renderProfile(profiles: ModelProfile[], models: ModelResult[], m
       `| --- | --- | ---: | ---: | ${MAIN_THREAD_CATEGORIES.map(() => '---:').join(' | ')} | ---: |`,
     );
     for (const { model, m } of mainRows) {
-      const us = mainThreadUsPerToken(findRow(models.find((x) => x.model.name === model), m.system, m.concurrency));
+      const us = mainThreadUsPerToken(
+        findRow(
+          models.find((x) => x.model.name === model),
+          m.system,
+          m.concurrency,
+        ),
+      );
       const get = (name: string) => (m.categories.find((x) => x.category === name)?.share ?? 0) * us;
       const rest = us - MAIN_THREAD_CATEGORIES.reduce((sum, name) => sum + get(name), 0);
-      out.push(`| ${model} | ${m.system} | ${m.concurrency} | ${f(us, 1)} | ${MAIN_THREAD_CATEGORIES.map((name) => f(get(name), 1)).join(' | ')} | ${f(rest, 1)} |`);
+      out.push(
+        `| ${model} | ${m.system} | ${m.concurrency} | ${f(us, 1)} | ${MAIN_THREAD_CATEGORIES.map((name) => f(get(name), 1)).join(' | ')} | ${f(rest, 1)} |`,
+      );
     }
   }
   out.push(
     '',
-    'Inside session.run (ORT\'s profiler on the floor loop, per decode step; the profiler adds some time of its own):',
+    "Inside session.run (ORT's profiler on the floor loop, per decode step; the profiler adds some time of its own):",
     '',
     '| model | batch | nodes run | JS wall ms | ORT model_run ms | kernels ms | binding + event loop (wall − model_run) | ORT framework (model_run − kernels) | top operators by kernel time (nodes) |',
     '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |',
   );
   for (const p of profiles) {
     for (const o of p.ort) {
-      const top = o.byOp.slice(0, 4).map((x) => `${x.op} ${f(x.ms, 2)} ms (${f(x.nodes, 0)})`).join(', ');
+      const top = o.byOp
+        .slice(0, 4)
+        .map((x) => `${x.op} ${f(x.ms, 2)} ms (${f(x.nodes, 0)})`)
+        .join(', ');
       out.push(
         `| ${p.model} | ${o.batch} | ${f(o.nodesPerStep, 0)} | ${f(o.wallMs, 2)} | ${f(o.modelRunMs, 2)} | ${f(o.kernelMs, 2)} | ${f(o.wallMs - o.modelRunMs, 2)} | ${f(o.modelRunMs - o.kernelMs, 2)} | ${top} |`,
       );
     }
   }
-  out.push('', 'The floor (decode tok/s of all rows, medians of interleaved runs) under other session options and with whole-cache presents:', '', '| model | option | batch | decode tok/s | × engine options |', '| --- | --- | ---: | ---: | ---: |');
+  out.push(
+    '',
+    'The floor (decode tok/s of all rows, medians of interleaved runs) under other session options and with whole-cache presents:',
+    '',
+    '| model | option | batch | decode tok/s | × engine options |',
+    '| --- | --- | ---: | ---: | ---: |',
+  );
   for (const p of profiles) {
     for (const v of p.variants) {
       // Older results.json files have no batch: one row each.
@@ -89,9 +118,16 @@ export function renderProfile(profiles: ModelProfile[], models: ModelResult[], m
       out.push(`| ${p.model} | ${v.name} | ${batch} | ${f(v.decodeTps, 1)} | ${f(v.decodeTps / base, 2)} |`);
     }
   }
-  out.push('', ...profiles.map((p) => `- ${p.model}: the KV cache is ${f(p.kvBytesPerPosition / 1024, 1)} KiB per position; ` + (p.presentNewOnly
-    ? `its presents carry only the step's new position, so the binding copies ${f(p.kvBytesPerPosition / 1024, 1)} KiB of cache out per step and sequence and the loop appends it to arrays it reuses (with whole-cache presents: ${f((p.kvBytesPerPosition * 2048) / 2 ** 20, 0)} MiB per step at 2,048 positions).`
-    : `the binding copies all of it out every step (${f((p.kvBytesPerPosition * 2048) / 2 ** 20, 0)} MiB per step at 2,048 positions).`)));
+  out.push(
+    '',
+    ...profiles.map(
+      (p) =>
+        `- ${p.model}: the KV cache is ${f(p.kvBytesPerPosition / 1024, 1)} KiB per position; ` +
+        (p.presentNewOnly
+          ? `its presents carry only the step's new position, so the binding copies ${f(p.kvBytesPerPosition / 1024, 1)} KiB of cache out per step and sequence and the loop appends it to arrays it reuses (with whole-cache presents: ${f((p.kvBytesPerPosition * 2048) / 2 ** 20, 0)} MiB per step at 2,048 positions).`
+          : `the binding copies all of it out every step (${f((p.kvBytesPerPosition * 2048) / 2 ** 20, 0)} MiB per step at 2,048 positions).`),
+    ),
+  );
   const lines: string[] = [];
   for (const p of profiles) {
     const m = models.find((x) => x.model.name === p.model);
@@ -108,7 +144,16 @@ export function renderProfile(profiles: ModelProfile[], models: ModelResult[], m
         `engine behind its worker ${f(engineMs, 2)} ms/token (+${f(engineMs - loopMs, 2)}: worker thread, postMessage, event channel, and the bench's consumer sharing 2 cores).`,
     );
   }
-  out.push('', `- A worker ↔ main-thread round trip of one token-event message takes ${f(messageRoundTripUs, 0)} µs (median): the engine pays one hop per token per sequence.`);
-  if (lines.length) out.push('', 'Floor → loop → worker, from the same run (profile and bench rows were measured minutes apart, so read the differences as estimates):', '', ...lines);
+  out.push(
+    '',
+    `- A worker ↔ main-thread round trip of one token-event message takes ${f(messageRoundTripUs, 0)} µs (median): the engine pays one hop per token per sequence.`,
+  );
+  if (lines.length)
+    out.push(
+      '',
+      'Floor → loop → worker, from the same run (profile and bench rows were measured minutes apart, so read the differences as estimates):',
+      '',
+      ...lines,
+    );
   return out.join('\n');
 }

@@ -67,7 +67,18 @@ interface Acc {
   inPrefill: boolean;
 }
 
-const fresh = (): Acc => ({ prefillRun: 0, decodeRun: 0, forward: 0, merge: 0, step: 0, lookup: 0, detok: 0, decodePasses: 0, decodeRows: 0, inPrefill: false });
+const fresh = (): Acc => ({
+  prefillRun: 0,
+  decodeRun: 0,
+  forward: 0,
+  merge: 0,
+  step: 0,
+  lookup: 0,
+  detok: 0,
+  decodePasses: 0,
+  decodeRows: 0,
+  inPrefill: false,
+});
 
 type AnyFn = (...args: any[]) => any; // eslint-disable-line @typescript-eslint/no-explicit-any
 
@@ -134,16 +145,37 @@ function runScheduler(rt: Runtime, requests: GenerationRequest[]): Promise<{ tok
   });
 }
 
-async function profileLoop(rt: Runtime, acc: { current: Acc }, prompts: number[][], concurrency: number, tokens: number, mode: SelarMode, eos: number[], repeats: number): Promise<LoopBreakdown> {
+async function profileLoop(
+  rt: Runtime,
+  acc: { current: Acc },
+  prompts: number[][],
+  concurrency: number,
+  tokens: number,
+  mode: SelarMode,
+  eos: number[],
+  repeats: number,
+): Promise<LoopBreakdown> {
   const runs: LoopBreakdown[] = [];
   for (let r = 0; r < repeats; r++) runs.push(await profileLoopOnce(rt, acc, prompts, concurrency, tokens, mode, eos));
   return medianBreakdown(runs);
 }
 
-async function profileLoopOnce(rt: Runtime, acc: { current: Acc }, prompts: number[][], concurrency: number, tokens: number, mode: SelarMode, eos: number[]): Promise<LoopBreakdown> {
-  const requests = () => Array.from({ length: concurrency }, (_, i) => benchRequest(prompts[i % prompts.length], tokens, mode, eos));
+async function profileLoopOnce(
+  rt: Runtime,
+  acc: { current: Acc },
+  prompts: number[][],
+  concurrency: number,
+  tokens: number,
+  mode: SelarMode,
+  eos: number[],
+): Promise<LoopBreakdown> {
+  const requests = () =>
+    Array.from({ length: concurrency }, (_, i) => benchRequest(prompts[i % prompts.length], tokens, mode, eos));
   acc.current = fresh();
-  await runScheduler(rt, requests().map((r) => ({ ...r, stop: { ...r.stop, maxTokens: Math.min(8, tokens) } }))); // warm-up
+  await runScheduler(
+    rt,
+    requests().map((r) => ({ ...r, stop: { ...r.stop, maxTokens: Math.min(8, tokens) } })),
+  ); // warm-up
   acc.current = fresh();
   const s = performance.now();
   const done = await runScheduler(rt, requests());
@@ -209,11 +241,22 @@ const ORT_PROFILE_TOKENS = { demo: 64, large: 8 };
 const VARIANT_TOKENS = { demo: 64, large: 12 };
 
 /** profileModel in a worker thread, where the engine runs its loop (see in-worker.ts). */
-export function profileModelInWorker(model: BenchModel, prompts: number[][], plan: ProfilePlan, threads: number): Promise<ModelProfile> {
+export function profileModelInWorker(
+  model: BenchModel,
+  prompts: number[][],
+  plan: ProfilePlan,
+  threads: number,
+): Promise<ModelProfile> {
   return callInWorker<ModelProfile>(import.meta.url, 'profileModel', [model, prompts, plan, threads]);
 }
 
-export async function profileModel(model: BenchModel, prompts: number[][], plan: ProfilePlan, threads: number, log: (s: string) => void): Promise<ModelProfile> {
+export async function profileModel(
+  model: BenchModel,
+  prompts: number[][],
+  plan: ProfilePlan,
+  threads: number,
+  log: (s: string) => void,
+): Promise<ModelProfile> {
   log(`  profiling ${model.name}: the engine's decode loop without the pool, ${plan.tokens} tokens per sequence`);
   const loaded = await loadModel(model.dir, { dtype: 'fp32' });
   const rt = await createRuntime(workerInitFor(loaded, { modelDir: model.dir }, threads));
@@ -225,9 +268,14 @@ export async function profileModel(model: BenchModel, prompts: number[][], plan:
     const loops: LoopBreakdown[] = [];
     // Repeated and reduced to medians: one pass of a few hundred ms is at the mercy of the machine's other load.
     const repeats = 3;
-    for (const mode of ['off', 'selar', 'soft'] as const) loops.push(await profileLoop(rt, acc, prompts, 1, plan.tokens, mode, eos, repeats));
-    for (const c of plan.concurrency.filter((c) => c > 1)) loops.push(await profileLoop(rt, acc, prompts, c, plan.tokens, 'off', eos, repeats));
-    for (const l of loops) log(`    ${l.mode} c=${l.concurrency}: ${l.tokensPerSecond.toFixed(1)} tok/s, ${l.rowsPerDecodePass.toFixed(2)} rows per decode pass`);
+    for (const mode of ['off', 'selar', 'soft'] as const)
+      loops.push(await profileLoop(rt, acc, prompts, 1, plan.tokens, mode, eos, repeats));
+    for (const c of plan.concurrency.filter((c) => c > 1))
+      loops.push(await profileLoop(rt, acc, prompts, c, plan.tokens, 'off', eos, repeats));
+    for (const l of loops)
+      log(
+        `    ${l.mode} c=${l.concurrency}: ${l.tokensPerSecond.toFixed(1)} tok/s, ${l.rowsPerDecodePass.toFixed(2)} rows per decode pass`,
+      );
     // Outputs the binding copies per decode step of one sequence, at the middle of the
     // run: the whole cache, or only the step's position when presents are new-only.
     const length = Math.round(median(prompts.map((p) => p.length)) + plan.tokens / 2);
@@ -246,9 +294,20 @@ export async function profileModel(model: BenchModel, prompts: number[][], plan:
     const derived = await deriveEmbedsDecoder(detectLayout(model.dir, 'fp32').decoderFile);
     const promptLength = Math.round(median(prompts.map((p) => p.length)));
     const ort: OrtStepProfile[] = [];
-    for (const batch of [...new Set([1, Math.max(...plan.concurrency)])]) ort.push(await ortStepProfile(derived, threads, promptLength, ORT_PROFILE_TOKENS[model.role], batch));
-    const wholeCache = await deriveEmbedsDecoder(detectLayout(model.dir, 'fp32').decoderFile, { wholeCacheOutputs: true });
-    const variants = await sessionVariants(derived, wholeCache, threads, Math.max(...plan.concurrency), promptLength, VARIANT_TOKENS[model.role], model.role === 'demo' ? 5 : 3);
+    for (const batch of [...new Set([1, Math.max(...plan.concurrency)])])
+      ort.push(await ortStepProfile(derived, threads, promptLength, ORT_PROFILE_TOKENS[model.role], batch));
+    const wholeCache = await deriveEmbedsDecoder(detectLayout(model.dir, 'fp32').decoderFile, {
+      wholeCacheOutputs: true,
+    });
+    const variants = await sessionVariants(
+      derived,
+      wholeCache,
+      threads,
+      Math.max(...plan.concurrency),
+      promptLength,
+      VARIANT_TOKENS[model.role],
+      model.role === 'demo' ? 5 : 3,
+    );
     return {
       model: model.name,
       vocab: loaded.info.vocabSize,
@@ -258,7 +317,7 @@ export async function profileModel(model: BenchModel, prompts: number[][], plan:
       outputBytesPerStep,
       outputCopyMs: outputCopy,
       inputsPerStep: rt.decoder.session.inputNames.length,
-      kvBytesPerPosition: kvFloats * 4 / length,
+      kvBytesPerPosition: (kvFloats * 4) / length,
       presentNewOnly,
       ort,
       variants,

@@ -13,7 +13,10 @@ const FALLBACK = [
 
 export function promptTexts(count: number): string[] {
   if (!fs.existsSync(EVAL_SET)) return FALLBACK.slice(0, count);
-  const lines = fs.readFileSync(EVAL_SET, 'utf8').split('\n').filter((l) => l.trim() !== '');
+  const lines = fs
+    .readFileSync(EVAL_SET, 'utf8')
+    .split('\n')
+    .filter((l) => l.trim() !== '');
   return lines.slice(0, count).map((l) => (JSON.parse(l) as { question: string }).question);
 }
 

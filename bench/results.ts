@@ -25,7 +25,12 @@ export interface ModelResult {
   /** How the engine ran this model (the server's defaults for it unless --workers/--threads); the floor and transformers.js use the same threads. */
   engine: EngineSettings;
   /** When and under which load this model was measured (models can come from different runs with --merge). */
-  measured: { startedAt: string; finishedAt: string; load: { start: LoadSnapshot; end: LoadSnapshot }; source: SourceState };
+  measured: {
+    startedAt: string;
+    finishedAt: string;
+    load: { start: LoadSnapshot; end: LoadSnapshot };
+    source: SourceState;
+  };
 }
 
 export interface TargetCheck {

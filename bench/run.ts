@@ -25,17 +25,29 @@ import { workerCpuProfile } from './cpu-profile.js';
 const log = (s: string) => process.stderr.write(`${s}\n`);
 const label = (c: Config) => `${c.system} c=${c.concurrency} (${c.tokens} tok)`;
 
-async function benchModel(plan: ModelPlan, opts: BenchOptions): Promise<{ result: ModelResult; profile: ModelProfile | null }> {
+async function benchModel(
+  plan: ModelPlan,
+  opts: BenchOptions,
+): Promise<{ result: ModelResult; profile: ModelProfile | null }> {
   const startedAt = new Date().toISOString();
   const loadStart = loadSnapshot();
   const model = await prepareModel(plan.role, log);
   // The server's own choice for this model unless the command line overrides it.
-  const parallel = defaultParallelism(model.shape.hidden, { workers: opts.workers ?? undefined, threadsPerWorker: opts.threads ?? undefined });
-  const settings: EngineSettings = { workers: parallel.workers, threadsPerWorker: parallel.threads, maxSequencesPerWorker: Math.max(...opts.concurrency) };
+  const parallel = defaultParallelism(model.shape.hidden, {
+    workers: opts.workers ?? undefined,
+    threadsPerWorker: opts.threads ?? undefined,
+  });
+  const settings: EngineSettings = {
+    workers: parallel.workers,
+    threadsPerWorker: parallel.threads,
+    maxSequencesPerWorker: Math.max(...opts.concurrency),
+  };
   const prompts = promptIds(model.dir, 4).map((p) => (plan.maxPromptTokens ? p.slice(-plan.maxPromptTokens) : p));
   const floorPromptLength = Math.round(median(prompts.map((p) => p.length)));
   const rounds = Math.max(...Object.values(plan.repeats));
-  log(`\n== ${model.name}: prompts of ${prompts.map((p) => p.length).join(', ')} tokens; ${plan.configs.length} configurations, up to ${rounds} repeats`);
+  log(
+    `\n== ${model.name}: prompts of ${prompts.map((p) => p.length).join(', ')} tokens; ${plan.configs.length} configurations, up to ${rounds} repeats`,
+  );
   const systems = await openSystems(model, new Set(plan.configs.map((c) => c.system)), settings);
   const runs = new Map<Config, RunMetrics[]>(plan.configs.map((c) => [c, []]));
   let mainThread: MainThreadBreakdown[] = [];
@@ -53,7 +65,10 @@ async function benchModel(plan: ModelPlan, opts: BenchOptions): Promise<{ result
     for (let round = 0; round < rounds; round++) {
       for (const level of levels) {
         if (round >= plan.repeats[level]) continue;
-        for (const c of roundOrder(configs.filter((x) => x.concurrency === level), round)) {
+        for (const c of roundOrder(
+          configs.filter((x) => x.concurrency === level),
+          round,
+        )) {
           // Main-thread event-loop utilisation: the HTTP layer and the event routing live there,
           // and floor/transformers.js block it with synchronous session.run calls.
           // Start each run with a clean heap: the floor and transformers.js leave their KV
@@ -64,7 +79,9 @@ async function benchModel(plan: ModelPlan, opts: BenchOptions): Promise<{ result
           const busy = performance.eventLoopUtilization(elu).utilization;
           m.mainThreadBusy = busy;
           runs.get(c)!.push(m);
-          log(`  [${round + 1}/${plan.repeats[level]}] ${label(c).padEnd(34)} decode ${m.decodeTps.toFixed(1).padStart(7)} tok/s  aggregate ${m.aggregateTps.toFixed(1).padStart(7)} tok/s  TTFT ${m.ttftMs.toFixed(1).padStart(7)} ms  main thread ${(busy * 100).toFixed(0).padStart(3)}% busy`);
+          log(
+            `  [${round + 1}/${plan.repeats[level]}] ${label(c).padEnd(34)} decode ${m.decodeTps.toFixed(1).padStart(7)} tok/s  aggregate ${m.aggregateTps.toFixed(1).padStart(7)} tok/s  TTFT ${m.ttftMs.toFixed(1).padStart(7)} ms  main thread ${(busy * 100).toFixed(0).padStart(3)}% busy`,
+          );
         }
       }
     }
@@ -72,14 +89,29 @@ async function benchModel(plan: ModelPlan, opts: BenchOptions): Promise<{ result
   } finally {
     await closeSystems(systems);
   }
-  const rows: ResultRow[] = configs.map((c) => ({ system: c.system, concurrency: c.concurrency, tokens: c.tokens, summary: summarise(runs.get(c)!, c.concurrency), runs: runs.get(c)! }));
-  const profile = opts.profile ? await profileModelInWorker(model, prompts, plan.profile, settings.threadsPerWorker) : null;
+  const rows: ResultRow[] = configs.map((c) => ({
+    system: c.system,
+    concurrency: c.concurrency,
+    tokens: c.tokens,
+    summary: summarise(runs.get(c)!, c.concurrency),
+    runs: runs.get(c)!,
+  }));
+  const profile = opts.profile
+    ? await profileModelInWorker(model, prompts, plan.profile, settings.threadsPerWorker)
+    : null;
   if (profile) {
     profile.mainThread = mainThread;
     log(`  profiling ${model.name}: V8's CPU profiler on the engine's decode worker`);
     const cpu = plan.role === 'large' ? { tokens: 24, rounds: 2 } : { tokens: 128, rounds: 3 };
     profile.cpu = plan.profile.concurrency.map((c) =>
-      workerCpuProfile(model.dir, prompts, c === 1 ? cpu.tokens : Math.max(8, cpu.tokens / 2), c, settings.threadsPerWorker, c === 1 ? cpu.rounds : 1),
+      workerCpuProfile(
+        model.dir,
+        prompts,
+        c === 1 ? cpu.tokens : Math.max(8, cpu.tokens / 2),
+        c,
+        settings.threadsPerWorker,
+        c === 1 ? cpu.rounds : 1,
+      ),
     );
   }
   return {
@@ -90,21 +122,40 @@ async function benchModel(plan: ModelPlan, opts: BenchOptions): Promise<{ result
       rows,
       skipped: systems.skipped,
       engine: settings,
-      measured: { startedAt, finishedAt: new Date().toISOString(), load: { start: loadStart, end: loadSnapshot() }, source: sourceState() },
+      measured: {
+        startedAt,
+        finishedAt: new Date().toISOString(),
+        load: { start: loadStart, end: loadSnapshot() },
+        source: sourceState(),
+      },
     },
     profile,
   };
 }
 
 /** The main thread per token for HTTP streaming and the engine alone, at the lowest and highest concurrency measured. */
-async function profileMainThreadRows(systems: OpenSystems, configs: Config[], prompts: number[][], floorPromptLength: number): Promise<MainThreadBreakdown[]> {
+async function profileMainThreadRows(
+  systems: OpenSystems,
+  configs: Config[],
+  prompts: number[][],
+  floorPromptLength: number,
+): Promise<MainThreadBreakdown[]> {
   const levels = [...new Set(configs.filter((c) => c.system === 'http:off').map((c) => c.concurrency))];
   const profiled = new Set<SystemId>(['http:off', 'http:interval', 'http:padded', 'engine:off']);
-  const picked = configs.filter((c) => profiled.has(c.system) && (c.concurrency === Math.min(...levels) || c.concurrency === Math.max(...levels)));
+  const picked = configs.filter(
+    (c) => profiled.has(c.system) && (c.concurrency === Math.min(...levels) || c.concurrency === Math.max(...levels)),
+  );
   const out: MainThreadBreakdown[] = [];
   for (const c of picked) {
     log(`  profiling the main thread: ${label(c)}`);
-    out.push(await profileMainThread(c.system, c.concurrency, c.concurrency === 1 ? 3 : 2, () => runConfig(systems, c, prompts, floorPromptLength)!));
+    out.push(
+      await profileMainThread(
+        c.system,
+        c.concurrency,
+        c.concurrency === 1 ? 3 : 2,
+        () => runConfig(systems, c, prompts, floorPromptLength)!,
+      ),
+    );
   }
   return out;
 }
@@ -130,17 +181,25 @@ async function main(): Promise<void> {
     return;
   }
   if (opts.render) {
-    writeResults(JSON.parse(fs.readFileSync(path.join(opts.outDir, 'results.json'), 'utf8')) as BenchResults, opts.outDir);
+    writeResults(
+      JSON.parse(fs.readFileSync(path.join(opts.outDir, 'results.json'), 'utf8')) as BenchResults,
+      opts.outDir,
+    );
     return;
   }
   // Derived decoders go to a cache beside the generated models, not the user's cache.
   process.env.SELAR_CACHE_DIR ??= path.join(MODELS_DIR, '.cache');
-  if (!(globalThis as { gc?: unknown }).gc) log('note: without --expose-gc (npm run bench passes it) garbage from one system\'s run can be collected inside the next one\'s');
+  if (!(globalThis as { gc?: unknown }).gc)
+    log(
+      "note: without --expose-gc (npm run bench passes it) garbage from one system's run can be collected inside the next one's",
+    );
   const started = new Date();
   const loadStart = loadSnapshot();
   const source = sourceState();
   log(`load average at start: ${loadStart.loadAverage.join(' / ')}`);
-  const { models, profiles } = opts.merge ? keptFromPrevious(path.join(opts.outDir, 'results.json'), opts) : { models: [], profiles: [] };
+  const { models, profiles } = opts.merge
+    ? keptFromPrevious(path.join(opts.outDir, 'results.json'), opts)
+    : { models: [], profiles: [] };
   for (const plan of buildPlan(opts)) {
     const { result, profile } = await benchModel(plan, opts);
     models.push(result);
@@ -171,7 +230,10 @@ function writeResults(results: BenchResults, outDir: string): void {
   results.targets = checkTargets(results.models, profiles);
   fs.mkdirSync(outDir, { recursive: true });
   fs.writeFileSync(path.join(outDir, 'results.json'), JSON.stringify(results, null, 2) + '\n');
-  const md = renderMarkdown(results, profiles.length ? renderProfile(profiles, results.models, results.profile?.messageRoundTripUs ?? Number.NaN) : '');
+  const md = renderMarkdown(
+    results,
+    profiles.length ? renderProfile(profiles, results.models, results.profile?.messageRoundTripUs ?? Number.NaN) : '',
+  );
   fs.writeFileSync(path.join(outDir, 'results.md'), md);
   process.stdout.write(md);
 }

@@ -26,8 +26,21 @@ export interface OpenSystems {
   skipped: Array<{ system: SystemId; reason: string }>;
 }
 
-export async function openSystems(model: BenchModel, systems: Set<SystemId>, settings: EngineSettings): Promise<OpenSystems> {
-  const open: OpenSystems = { floor: null, engine: null, padded: null, http: null, httpInterval: null, httpPadded: null, transformers: null, skipped: [] };
+export async function openSystems(
+  model: BenchModel,
+  systems: Set<SystemId>,
+  settings: EngineSettings,
+): Promise<OpenSystems> {
+  const open: OpenSystems = {
+    floor: null,
+    engine: null,
+    padded: null,
+    http: null,
+    httpInterval: null,
+    httpPadded: null,
+    transformers: null,
+    skipped: [],
+  };
   if (systems.has('floor')) {
     const derived = await deriveEmbedsDecoder(detectLayout(model.dir, 'fp32').decoderFile);
     open.floor = await FloorWorker.open(derived, { threads: settings.threadsPerWorker });
@@ -35,15 +48,21 @@ export async function openSystems(model: BenchModel, systems: Set<SystemId>, set
   // The exact-batching engine serves its own rows and the HTTP rows on it; the padded one its own.
   const onExact: SystemId[] = ['engine:off', 'engine:selar', 'engine:soft', 'http:off', 'http:interval'];
   if (onExact.some((s) => systems.has(s))) open.engine = await openEngine(model.dir, settings);
-  if (systems.has('engine:padded') || systems.has('http:padded')) open.padded = await openEngine(model.dir, settings, 'padded');
+  if (systems.has('engine:padded') || systems.has('http:padded'))
+    open.padded = await openEngine(model.dir, settings, 'padded');
   if (systems.has('http:off')) open.http = await startHttp(model.dir, open.engine!.engine, open.engine!.tokenizer, 1);
-  if (systems.has('http:interval')) open.httpInterval = await startHttp(model.dir, open.engine!.engine, open.engine!.tokenizer, BENCH_STREAM_INTERVAL);
-  if (systems.has('http:padded')) open.httpPadded = await startHttp(model.dir, open.padded!.engine, open.padded!.tokenizer, BENCH_STREAM_INTERVAL);
+  if (systems.has('http:interval'))
+    open.httpInterval = await startHttp(model.dir, open.engine!.engine, open.engine!.tokenizer, BENCH_STREAM_INTERVAL);
+  if (systems.has('http:padded'))
+    open.httpPadded = await startHttp(model.dir, open.padded!.engine, open.padded!.tokenizer, BENCH_STREAM_INTERVAL);
   if (systems.has('transformers.js')) {
     try {
       open.transformers = await openTransformers(model.dir, settings.threadsPerWorker, model.externalData);
     } catch (err) {
-      open.skipped.push({ system: 'transformers.js', reason: `could not load the model: ${(err as Error).message.split('\n')[0]}` });
+      open.skipped.push({
+        system: 'transformers.js',
+        reason: `could not load the model: ${(err as Error).message.split('\n')[0]}`,
+      });
     }
   }
   return open;
@@ -60,14 +79,27 @@ export async function closeSystems(open: OpenSystems): Promise<void> {
 }
 
 /** One run of one configuration; null when the system is not available for this model. */
-export function runConfig(open: OpenSystems, c: Config, prompts: number[][], floorPromptLength: number): Promise<SequenceTiming[]> | null {
+export function runConfig(
+  open: OpenSystems,
+  c: Config,
+  prompts: number[][],
+  floorPromptLength: number,
+): Promise<SequenceTiming[]> | null {
   switch (c.system) {
     case 'floor':
       return open.floor ? open.floor.run(c.concurrency, floorPromptLength, c.tokens) : null;
     case 'engine:off':
     case 'engine:selar':
     case 'engine:soft':
-      return open.engine ? runEngine(open.engine.engine, prompts, c.concurrency, c.tokens, c.system.slice('engine:'.length) as 'off' | 'selar' | 'soft') : null;
+      return open.engine
+        ? runEngine(
+            open.engine.engine,
+            prompts,
+            c.concurrency,
+            c.tokens,
+            c.system.slice('engine:'.length) as 'off' | 'selar' | 'soft',
+          )
+        : null;
     case 'engine:padded':
       return open.padded ? runEngine(open.padded.engine, prompts, c.concurrency, c.tokens, 'off') : null;
     case 'http:off':

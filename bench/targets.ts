@@ -11,7 +11,14 @@ const fmt = (x: number, digits = 1) => (Number.isFinite(x) ? x.toFixed(digits) :
 const ms = (tps: number) => fmt(1000 / tps, 2);
 
 function check(id: string, target: string, threshold: number, ratio: number | null, evidence: string): TargetCheck {
-  return { id, target, threshold, ratio, pass: ratio === null || !Number.isFinite(ratio) ? null : ratio >= threshold, evidence };
+  return {
+    id,
+    target,
+    threshold,
+    ratio,
+    pass: ratio === null || !Number.isFinite(ratio) ? null : ratio >= threshold,
+    evidence,
+  };
 }
 
 /** What the decode worker spends outside session.run per token (V8 CPU profile at c=1): load-independent evidence. */
@@ -28,12 +35,20 @@ function workerOverheadNote(profile: ModelProfile | undefined): string {
   );
 }
 
-const spreads = (...rows: ResultRow[]) => `run-to-run spread ${rows.map((r) => `${fmt(r.summary.spread * 100, 0)}%`).join(' / ')}`;
+const spreads = (...rows: ResultRow[]) =>
+  `run-to-run spread ${rows.map((r) => `${fmt(r.summary.spread * 100, 0)}%`).join(' / ')}`;
 
 function engineVsFloor(large: ModelResult | undefined, profile: ModelProfile | undefined): TargetCheck {
   const e = findRow(large, 'engine:off', 1);
   const f = findRow(large, 'floor', 1);
-  if (!e || !f) return check('engine-vs-floor', 'engine decode at c=1 within 10% of the raw floor (larger model)', 0.9, null, 'not measured');
+  if (!e || !f)
+    return check(
+      'engine-vs-floor',
+      'engine decode at c=1 within 10% of the raw floor (larger model)',
+      0.9,
+      null,
+      'not measured',
+    );
   const ratio = rowRatio(e, f);
   return check(
     'engine-vs-floor',
@@ -58,7 +73,9 @@ function engineVsTransformers(demo: ModelResult | undefined, profile: ModelProfi
     2,
     rowRatio(e, t),
     `${demo!.model.name}: engine ${fmt(e.summary.decodeTps)} tok/s vs transformers.js ${fmt(t.summary.decodeTps)} tok/s` +
-      (f ? `; the floor itself is ${fmt(rowRatio(f, t), 2)}× transformers.js, so the engine can reach at most that` : '') +
+      (f
+        ? `; the floor itself is ${fmt(rowRatio(f, t), 2)}× transformers.js, so the engine can reach at most that`
+        : '') +
       ` (${spreads(e, t)})` +
       workerOverheadNote(profile),
   );
@@ -100,10 +117,13 @@ function mainThreadNote(m: ModelResult, h: ResultRow, e: ResultRow, profile: Mod
   const hUs = mainThreadUsPerToken(h);
   const eUs = mainThreadUsPerToken(e);
   const shares = profile?.mainThread?.find((p) => p.system === h.system && p.concurrency === h.concurrency);
-  const part = (name: string) => `${name} ${fmt((shares?.categories.find((c) => c.category === name)?.share ?? 0) * hUs, 0)} µs`;
+  const part = (name: string) =>
+    `${name} ${fmt((shares?.categories.find((c) => c.category === name)?.share ?? 0) * hUs, 0)} µs`;
   return (
     `; main thread per token: HTTP ${fmt(hUs, 0)} µs vs engine alone ${fmt(eUs, 0)} µs` +
-    (shares ? ` (profile of the HTTP run: ${part('socket write syscalls')}, ${part('Node HTTP and streams')}, ${part('SSE framing and responses (src/serving)')})` : '') +
+    (shares
+      ? ` (profile of the HTTP run: ${part('socket write syscalls')}, ${part('Node HTTP and streams')}, ${part('SSE framing and responses (src/serving)')})`
+      : '') +
     `; on ${m.model.name} the machine's cores are shared by the decode worker's intra-op threads and this thread`
   );
 }
@@ -112,7 +132,11 @@ function mainThreadNote(m: ModelResult, h: ResultRow, e: ResultRow, profile: Mod
 const HTTP_VARIANTS: Partial<Record<SystemId, { engine: SystemId; id: string; label: string }>> = {
   'http:off': { engine: 'engine:off', id: '', label: '' },
   'http:interval': { engine: 'engine:off', id: 'interval:', label: `, --stream-interval ${BENCH_STREAM_INTERVAL}` },
-  'http:padded': { engine: 'engine:padded', id: 'padded:', label: `, --batching padded, --stream-interval ${BENCH_STREAM_INTERVAL}` },
+  'http:padded': {
+    engine: 'engine:padded',
+    id: 'padded:',
+    label: `, --batching padded, --stream-interval ${BENCH_STREAM_INTERVAL}`,
+  },
 };
 
 function httpVsEngine(models: ModelResult[], profileOf: (m: ModelResult) => ModelProfile | undefined): TargetCheck[] {
@@ -166,7 +190,9 @@ function concurrencyGain(demo: ModelResult | undefined, profile: ModelProfile | 
         3,
         pairedRatio(aggregate(c16), aggregate(c1)),
         `engine aggregate ${fmt(c1.summary.aggregateTps)} (c=1) → ${fmt(c16.summary.aggregateTps)} tok/s (c=16); ${floorNote}` +
-          (v.system === 'engine:off' ? batchingNote(demo!, profile) : '; every live sequence shares each decode pass, shorter caches left-padded'),
+          (v.system === 'engine:off'
+            ? batchingNote(demo!, profile)
+            : '; every live sequence shares each decode pass, shorter caches left-padded'),
       ),
     ];
   });
@@ -174,7 +200,9 @@ function concurrencyGain(demo: ModelResult | undefined, profile: ModelProfile | 
 
 /** How much batching the scheduler achieved in the profile, and why (cohorts need equal cache lengths). */
 function batchingNote(m: ModelResult, profile: ModelProfile | undefined): string {
-  const loop = profile?.loops.filter((l) => l.mode === 'off' && l.concurrency > 1).sort((a, b) => b.concurrency - a.concurrency)[0];
+  const loop = profile?.loops
+    .filter((l) => l.mode === 'off' && l.concurrency > 1)
+    .sort((a, b) => b.concurrency - a.concurrency)[0];
   if (!loop) return '';
   const lengths = new Set(m.promptTokens).size;
   return `; in the profile at c=${loop.concurrency} the scheduler ran ${fmt(loop.rowsPerDecodePass, 2)} rows per decode pass (prompts of ${lengths} different lengths: ${m.promptTokens.join(', ')} tokens)`;
@@ -183,6 +211,13 @@ function batchingNote(m: ModelResult, profile: ModelProfile | undefined): string
 export function checkTargets(models: ModelResult[], profiles: ModelProfile[] = []): TargetCheck[] {
   const demo = models.find((m) => m.model.role === 'demo');
   const large = models.find((m) => m.model.role === 'large');
-  const profileOf = (m: ModelResult | undefined): ModelProfile | undefined => profiles.find((p) => p.model === m?.model.name);
-  return [engineVsFloor(large, profileOf(large)), engineVsTransformers(demo, profileOf(demo)), ...selarVsOff(models, profileOf), ...httpVsEngine(models, profileOf), ...concurrencyGain(demo, profileOf(demo))];
+  const profileOf = (m: ModelResult | undefined): ModelProfile | undefined =>
+    profiles.find((p) => p.model === m?.model.name);
+  return [
+    engineVsFloor(large, profileOf(large)),
+    engineVsTransformers(demo, profileOf(demo)),
+    ...selarVsOff(models, profileOf),
+    ...httpVsEngine(models, profileOf),
+    ...concurrencyGain(demo, profileOf(demo)),
+  ];
 }

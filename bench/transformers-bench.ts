@@ -2,7 +2,14 @@
 // folder: what a Node user would otherwise pick. Greedy, min_new_tokens = max_new_tokens
 // so that eos cannot end a sequence early, same prompt ids as the other systems.
 import path from 'node:path';
-import { AutoModelForCausalLM, BaseStreamer, env, Tensor, type PreTrainedModel, type TextStreamer } from '@huggingface/transformers';
+import {
+  AutoModelForCausalLM,
+  BaseStreamer,
+  env,
+  Tensor,
+  type PreTrainedModel,
+  type TextStreamer,
+} from '@huggingface/transformers';
 import { sessionOptions } from '../src/worker/session-options.js';
 import type { SequenceTiming } from './stats.js';
 
@@ -24,7 +31,11 @@ export interface TransformersModel {
   close(): Promise<void>;
 }
 
-export async function openTransformers(modelDir: string, threads: number, externalData: boolean): Promise<TransformersModel> {
+export async function openTransformers(
+  modelDir: string,
+  threads: number,
+  externalData: boolean,
+): Promise<TransformersModel> {
   env.allowRemoteModels = false;
   env.allowLocalModels = true;
   env.localModelPath = path.dirname(path.resolve(modelDir)) + path.sep;
@@ -43,8 +54,16 @@ export async function openTransformers(modelDir: string, threads: number, extern
   };
 }
 
-export async function timeTransformersSequence(m: TransformersModel, promptIds: number[], tokens: number): Promise<SequenceTiming> {
-  const ids = new Tensor('int64', BigInt64Array.from(promptIds, (v) => BigInt(v)), [1, promptIds.length]);
+export async function timeTransformersSequence(
+  m: TransformersModel,
+  promptIds: number[],
+  tokens: number,
+): Promise<SequenceTiming> {
+  const ids = new Tensor(
+    'int64',
+    BigInt64Array.from(promptIds, (v) => BigInt(v)),
+    [1, promptIds.length],
+  );
   const mask = new Tensor('int64', new BigInt64Array(promptIds.length).fill(1n), [1, promptIds.length]);
   const streamer = new TimingStreamer();
   const startMs = performance.now();
@@ -63,6 +82,13 @@ export async function timeTransformersSequence(m: TransformersModel, promptIds: 
 }
 
 /** Independent concurrent generate() calls on one model, as a Node server would make them. */
-export function runTransformers(m: TransformersModel, prompts: number[][], concurrency: number, tokens: number): Promise<SequenceTiming[]> {
-  return Promise.all(Array.from({ length: concurrency }, (_, i) => timeTransformersSequence(m, prompts[i % prompts.length], tokens)));
+export function runTransformers(
+  m: TransformersModel,
+  prompts: number[][],
+  concurrency: number,
+  tokens: number,
+): Promise<SequenceTiming[]> {
+  return Promise.all(
+    Array.from({ length: concurrency }, (_, i) => timeTransformersSequence(m, prompts[i % prompts.length], tokens)),
+  );
 }

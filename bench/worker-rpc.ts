@@ -3,10 +3,17 @@
 // thread's event loop (where the engine's events and the HTTP server run).
 import { parentPort, Worker, workerData } from 'node:worker_threads';
 
-type Reply<R> = { type: 'ready' } | { type: 'result'; result: R } | { type: 'error'; message: string } | { type: 'closed' };
+type Reply<R> =
+  | { type: 'ready' }
+  | { type: 'result'; result: R }
+  | { type: 'error'; message: string }
+  | { type: 'closed' };
 
 export class RpcWorker<Q, R> {
-  private constructor(private readonly worker: Worker, private readonly name: string) {}
+  private constructor(
+    private readonly worker: Worker,
+    private readonly name: string,
+  ) {}
 
   /** Starts `moduleUrl` in a worker with `data` as its workerData; resolves once it called serveRpc. */
   static async open<Q, R>(name: string, moduleUrl: string, data: unknown): Promise<RpcWorker<Q, R>> {

@@ -7,6 +7,8 @@ import { spawnSync } from 'node:child_process';
 export function checkStyle() {
   const r = spawnSync('npx', ['biome', 'check', '--max-diagnostics=50'], { stdio: ['ignore', 'inherit', 'inherit'] });
   if (r.status === 0) return 0;
-  console.log('not ok - style: `npx biome check` found the problems above (`npx biome format --write` fixes formatting)');
+  console.log(
+    'not ok - style: `npx biome check` found the problems above (`npx biome format --write` fixes formatting)',
+  );
   return 1;
 }

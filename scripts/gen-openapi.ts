@@ -11,7 +11,11 @@ import { tinyTokenizer } from '../test/support/tiny-tokenizer.js';
 export const OPENAPI_FILE = fileURLToPath(new URL('../openapi/openapi.json', import.meta.url));
 
 export async function openapiDocument(): Promise<string> {
-  const app = await buildApp({ config: loadConfig(['--model', 'any'], {}), engine: new FakeEngine(), tokenizer: tinyTokenizer() });
+  const app = await buildApp({
+    config: loadConfig(['--model', 'any'], {}),
+    engine: new FakeEngine(),
+    tokenizer: tinyTokenizer(),
+  });
   await app.ready();
   const text = `${JSON.stringify(app.swagger(), null, 2)}\n`;
   await app.close();

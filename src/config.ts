@@ -16,52 +16,147 @@ export const BUNDLED_MODEL = fileURLToPath(new URL('../models/selar-demo', impor
 
 const Ms = (def: number, description: string) => Type.Integer({ minimum: 0, default: def, description });
 
-export const ConfigSchema = Type.Object({
-  model: Type.String({ minLength: 1, default: BUNDLED_MODEL, description: 'model folder (ONNX model, tokenizer.json, configs); default: the bundled demo model' }),
-  modelId: Type.String({ default: '', description: 'model id clients must send (default: the model folder name)' }),
-  host: Type.String({ minLength: 1, default: '127.0.0.1', description: 'address to listen on (0.0.0.0 for all interfaces)' }),
-  port: Type.Integer({ minimum: 0, maximum: 65535, default: 8000, description: 'TCP port (0 = any free port)' }),
-  cpus: Type.Integer({ minimum: 0, default: 0, description: 'CPU cores to plan workers and threads for (0 = every core the machine reports; in a container, set its CPU limit)' }),
-  workers: Type.Integer({ minimum: 0, default: 0, description: 'worker threads, each with its own session (0 = automatic: one per core for models with hidden size < 512, else one per two cores)' }),
-  threadsPerWorker: Type.Integer({ minimum: 0, default: 0, description: 'intra-op threads per worker (0 = automatic: 1 for models with hidden size < 512, else cores / workers)' }),
-  maxSequencesPerWorker: Type.Integer({ minimum: 1, default: ENGINE_DEFAULTS.maxSequencesPerWorker, description: 'sequences each worker decodes concurrently' }),
-  batching: StringEnum(['exact', 'padded'] as const, { description: 'exact: only sequences of equal length share a forward pass (each answer bitwise as if alone); padded: all do, left-padded (more throughput with mixed lengths; equal up to float rounding)' }),
-  queueSize: Type.Integer({ minimum: 1, default: ENGINE_DEFAULTS.queueSize, description: 'sequences waiting for a worker before requests get 429' }),
-  maxN: Type.Integer({ minimum: 1, maximum: 128, default: 8, description: 'largest accepted `n` (sequences per request)' }),
-  device: Type.String({ pattern: '^(cpu|auto|cuda(:[0-9]+)?)$', default: ENGINE_DEFAULTS.device, description: 'cpu, cuda, cuda:N or auto' }),
-  dtype: StringEnum(SUPPORTED_DTYPES, { description: `ONNX weights variant to load (${SUPPORTED_DTYPES.join(', ')})` }),
-  temperature: Type.Number({ minimum: 0, maximum: 2, default: 1, description: 'default temperature (0 = greedy)' }),
-  topP: Type.Number({ exclusiveMinimum: 0, maximum: 1, default: 1, description: 'default top_p' }),
-  topK: Type.Integer({ minimum: 0, default: 0, description: 'default top_k (0 = off)' }),
-  minP: Type.Number({ minimum: 0, maximum: 1, default: 0, description: 'default min_p (0 = off)' }),
-  repetitionPenalty: Type.Number({ exclusiveMinimum: 0, maximum: 10, default: 1, description: 'default repetition_penalty (1 = off)' }),
-  presencePenalty: Type.Number({ minimum: -2, maximum: 2, default: 0, description: 'default presence_penalty' }),
-  frequencyPenalty: Type.Number({ minimum: -2, maximum: 2, default: 0, description: 'default frequency_penalty' }),
-  maxTokens: Type.Integer({ minimum: 0, default: 0, description: 'default max_tokens when a request gives none (0 = up to the context length)' }),
-  selarMode: StringEnum(['selar', 'soft', 'off'] as const, { description: 'default selar.mode' }),
-  selarTopK: Type.Integer({ minimum: 2, maximum: 64, default: 3, description: 'default selar.top_k' }),
-  selarEntropyThreshold: Type.Number({ minimum: 0, maximum: 1, default: 0.5, description: 'default selar.entropy_threshold' }),
-  selarContrastiveWeight: Type.Number({ minimum: 0, default: 1, description: 'default selar.contrastive_weight' }),
-  selarDiscreteTokens: StringEnum(['math', 'none'] as const, { description: 'default selar.discrete_tokens' }),
-  selarScope: StringEnum(['all', 'thinking'] as const, { description: 'default selar.scope' }),
-  selarEntropy: StringEnum(['topk', 'full'] as const, { description: 'default selar.entropy' }),
-  selarHotTemperature: Type.Number({ exclusiveMinimum: 0, maximum: 10, default: 1.5, description: 'default selar.hot_temperature' }),
-  apiKeys: Type.Array(Type.String({ minLength: 1 }), { default: [], description: 'comma-separated API keys; empty = no authentication' }),
-  corsOrigins: Type.Array(Type.String({ minLength: 1 }), { default: [], description: 'comma-separated allowed CORS origins (* = any); empty = CORS off' }),
-  bodyLimit: Type.Integer({ minimum: 1024, default: 4 * 1024 * 1024, description: 'largest request body in bytes' }),
-  headersTimeoutMs: Ms(30_000, 'time allowed to receive the request headers'),
-  requestTimeoutMs: Ms(60_000, 'time allowed to receive the whole request (not the response)'),
-  deadlineMs: Ms(600_000, 'longest a generation may run before it is cut off with 504 (0 = none)'),
-  streamInterval: Type.Integer({ minimum: 1, maximum: 1024, default: 1, description: 'tokens per SSE chunk after the first (1 = each token as it is produced; more = fewer, larger chunks and less CPU per token under load)' }),
-  responsesMaxStored: Type.Integer({ minimum: 0, default: 1000, description: 'stored /v1/responses kept in memory, oldest dropped first (0 = store none); per process' }),
-  responsesTtlS: Type.Integer({ minimum: 1, default: 3600, description: 'seconds a stored /v1/responses response is kept' }),
-  pingIntervalMs: Ms(10_000, 'send an SSE `: ping` comment after this much silence (0 = never)'),
-  drainTimeoutMs: Ms(30_000, 'on SIGTERM/SIGINT, how long in-flight requests may finish'),
-  retryAfterS: Type.Integer({ minimum: 1, default: 1, description: 'Retry-After seconds sent with 429' }),
-  logLevel: StringEnum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const, { description: 'pino log level' }),
-  toolCallParser: StringEnum(['auto', 'hermes', 'llama3_json', 'mistral', 'generic'] as const, { description: 'how the model writes tool calls (auto: detected from the chat template; generic: a JSON envelope any model can follow)' }),
-  logPrompts: Type.Boolean({ default: false, description: 'log prompt text with each request (off: prompts are never logged)' }),
-}, { additionalProperties: false });
+export const ConfigSchema = Type.Object(
+  {
+    model: Type.String({
+      minLength: 1,
+      default: BUNDLED_MODEL,
+      description: 'model folder (ONNX model, tokenizer.json, configs); default: the bundled demo model',
+    }),
+    modelId: Type.String({ default: '', description: 'model id clients must send (default: the model folder name)' }),
+    host: Type.String({
+      minLength: 1,
+      default: '127.0.0.1',
+      description: 'address to listen on (0.0.0.0 for all interfaces)',
+    }),
+    port: Type.Integer({ minimum: 0, maximum: 65535, default: 8000, description: 'TCP port (0 = any free port)' }),
+    cpus: Type.Integer({
+      minimum: 0,
+      default: 0,
+      description:
+        'CPU cores to plan workers and threads for (0 = every core the machine reports; in a container, set its CPU limit)',
+    }),
+    workers: Type.Integer({
+      minimum: 0,
+      default: 0,
+      description:
+        'worker threads, each with its own session (0 = automatic: one per core for models with hidden size < 512, else one per two cores)',
+    }),
+    threadsPerWorker: Type.Integer({
+      minimum: 0,
+      default: 0,
+      description:
+        'intra-op threads per worker (0 = automatic: 1 for models with hidden size < 512, else cores / workers)',
+    }),
+    maxSequencesPerWorker: Type.Integer({
+      minimum: 1,
+      default: ENGINE_DEFAULTS.maxSequencesPerWorker,
+      description: 'sequences each worker decodes concurrently',
+    }),
+    batching: StringEnum(['exact', 'padded'] as const, {
+      description:
+        'exact: only sequences of equal length share a forward pass (each answer bitwise as if alone); padded: all do, left-padded (more throughput with mixed lengths; equal up to float rounding)',
+    }),
+    queueSize: Type.Integer({
+      minimum: 1,
+      default: ENGINE_DEFAULTS.queueSize,
+      description: 'sequences waiting for a worker before requests get 429',
+    }),
+    maxN: Type.Integer({
+      minimum: 1,
+      maximum: 128,
+      default: 8,
+      description: 'largest accepted `n` (sequences per request)',
+    }),
+    device: Type.String({
+      pattern: '^(cpu|auto|cuda(:[0-9]+)?)$',
+      default: ENGINE_DEFAULTS.device,
+      description: 'cpu, cuda, cuda:N or auto',
+    }),
+    dtype: StringEnum(SUPPORTED_DTYPES, {
+      description: `ONNX weights variant to load (${SUPPORTED_DTYPES.join(', ')})`,
+    }),
+    temperature: Type.Number({ minimum: 0, maximum: 2, default: 1, description: 'default temperature (0 = greedy)' }),
+    topP: Type.Number({ exclusiveMinimum: 0, maximum: 1, default: 1, description: 'default top_p' }),
+    topK: Type.Integer({ minimum: 0, default: 0, description: 'default top_k (0 = off)' }),
+    minP: Type.Number({ minimum: 0, maximum: 1, default: 0, description: 'default min_p (0 = off)' }),
+    repetitionPenalty: Type.Number({
+      exclusiveMinimum: 0,
+      maximum: 10,
+      default: 1,
+      description: 'default repetition_penalty (1 = off)',
+    }),
+    presencePenalty: Type.Number({ minimum: -2, maximum: 2, default: 0, description: 'default presence_penalty' }),
+    frequencyPenalty: Type.Number({ minimum: -2, maximum: 2, default: 0, description: 'default frequency_penalty' }),
+    maxTokens: Type.Integer({
+      minimum: 0,
+      default: 0,
+      description: 'default max_tokens when a request gives none (0 = up to the context length)',
+    }),
+    selarMode: StringEnum(['selar', 'soft', 'off'] as const, { description: 'default selar.mode' }),
+    selarTopK: Type.Integer({ minimum: 2, maximum: 64, default: 3, description: 'default selar.top_k' }),
+    selarEntropyThreshold: Type.Number({
+      minimum: 0,
+      maximum: 1,
+      default: 0.5,
+      description: 'default selar.entropy_threshold',
+    }),
+    selarContrastiveWeight: Type.Number({ minimum: 0, default: 1, description: 'default selar.contrastive_weight' }),
+    selarDiscreteTokens: StringEnum(['math', 'none'] as const, { description: 'default selar.discrete_tokens' }),
+    selarScope: StringEnum(['all', 'thinking'] as const, { description: 'default selar.scope' }),
+    selarEntropy: StringEnum(['topk', 'full'] as const, { description: 'default selar.entropy' }),
+    selarHotTemperature: Type.Number({
+      exclusiveMinimum: 0,
+      maximum: 10,
+      default: 1.5,
+      description: 'default selar.hot_temperature',
+    }),
+    apiKeys: Type.Array(Type.String({ minLength: 1 }), {
+      default: [],
+      description: 'comma-separated API keys; empty = no authentication',
+    }),
+    corsOrigins: Type.Array(Type.String({ minLength: 1 }), {
+      default: [],
+      description: 'comma-separated allowed CORS origins (* = any); empty = CORS off',
+    }),
+    bodyLimit: Type.Integer({ minimum: 1024, default: 4 * 1024 * 1024, description: 'largest request body in bytes' }),
+    headersTimeoutMs: Ms(30_000, 'time allowed to receive the request headers'),
+    requestTimeoutMs: Ms(60_000, 'time allowed to receive the whole request (not the response)'),
+    deadlineMs: Ms(600_000, 'longest a generation may run before it is cut off with 504 (0 = none)'),
+    streamInterval: Type.Integer({
+      minimum: 1,
+      maximum: 1024,
+      default: 1,
+      description:
+        'tokens per SSE chunk after the first (1 = each token as it is produced; more = fewer, larger chunks and less CPU per token under load)',
+    }),
+    responsesMaxStored: Type.Integer({
+      minimum: 0,
+      default: 1000,
+      description: 'stored /v1/responses kept in memory, oldest dropped first (0 = store none); per process',
+    }),
+    responsesTtlS: Type.Integer({
+      minimum: 1,
+      default: 3600,
+      description: 'seconds a stored /v1/responses response is kept',
+    }),
+    pingIntervalMs: Ms(10_000, 'send an SSE `: ping` comment after this much silence (0 = never)'),
+    drainTimeoutMs: Ms(30_000, 'on SIGTERM/SIGINT, how long in-flight requests may finish'),
+    retryAfterS: Type.Integer({ minimum: 1, default: 1, description: 'Retry-After seconds sent with 429' }),
+    logLevel: StringEnum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const, {
+      description: 'pino log level',
+    }),
+    toolCallParser: StringEnum(['auto', 'hermes', 'llama3_json', 'mistral', 'generic'] as const, {
+      description:
+        'how the model writes tool calls (auto: detected from the chat template; generic: a JSON envelope any model can follow)',
+    }),
+    logPrompts: Type.Boolean({
+      default: false,
+      description: 'log prompt text with each request (off: prompts are never logged)',
+    }),
+  },
+  { additionalProperties: false },
+);
 
 // Enum defaults live here because StringEnum builds a union (no `default` slot of its own).
 const enumDefaults = {
@@ -96,7 +191,8 @@ function coerce(key: ConfigKey, raw: string | boolean, source: string): unknown 
     case 'integer':
     case 'number': {
       const n = Number(text);
-      if (text === '' || !Number.isFinite(n)) throw new ConfigError(`${source}: expected a number, got ${JSON.stringify(raw)}`);
+      if (text === '' || !Number.isFinite(n))
+        throw new ConfigError(`${source}: expected a number, got ${JSON.stringify(raw)}`);
       return n;
     }
     case 'boolean':
@@ -104,7 +200,10 @@ function coerce(key: ConfigKey, raw: string | boolean, source: string): unknown 
       if (/^(0|false|no|off)$/i.test(text)) return false;
       throw new ConfigError(`${source}: expected true or false, got ${JSON.stringify(raw)}`);
     case 'array':
-      return text.split(',').map((s) => s.trim()).filter((s) => s !== '');
+      return text
+        .split(',')
+        .map((s) => s.trim())
+        .filter((s) => s !== '');
     default:
       return text;
   }
@@ -112,7 +211,9 @@ function coerce(key: ConfigKey, raw: string | boolean, source: string): unknown 
 
 /** Flags win over environment variables, which win over the defaults. */
 export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): Config {
-  const options = Object.fromEntries(keys.map((k) => [flagName(k), { type: props[k].type === 'boolean' ? 'boolean' : 'string' } as const]));
+  const options = Object.fromEntries(
+    keys.map((k) => [flagName(k), { type: props[k].type === 'boolean' ? 'boolean' : 'string' } as const]),
+  );
   let values: Record<string, string | boolean | undefined>;
   try {
     ({ values } = parseArgs({ args: [...argv], options, strict: true, allowPositionals: false }));
@@ -169,7 +270,16 @@ function checked(out: Record<string, unknown>): Config {
 export function configTable(): string {
   const rows = keys.map((k) => {
     const def = defaultOf(k);
-    const shown = k === 'model' ? '`models/selar-demo` (bundled)' : Array.isArray(def) ? '(empty)' : def === undefined ? '(required)' : def === '' ? '(none)' : String(def);
+    const shown =
+      k === 'model'
+        ? '`models/selar-demo` (bundled)'
+        : Array.isArray(def)
+          ? '(empty)'
+          : def === undefined
+            ? '(required)'
+            : def === ''
+              ? '(none)'
+              : String(def);
     return `| \`--${flagName(k)}\` | \`${envName(k)}\` | ${shown} | ${props[k].description ?? ''} |`;
   });
   return ['| flag | environment variable | default | meaning |', '| --- | --- | --- | --- |', ...rows].join('\n');

@@ -8,10 +8,31 @@ import { ConfigError } from '../src/errors.js';
 t.test('defaults', async (t) => {
   const c = loadConfig(['--model', 'm'], {});
   t.match(c, {
-    model: 'm', host: '127.0.0.1', port: 8000, queueSize: 64, maxN: 8, device: 'cpu', dtype: 'auto',
-    temperature: 1, topP: 1, topK: 0, minP: 0, repetitionPenalty: 1, maxTokens: 0,
-    selarMode: 'selar', selarTopK: 3, selarEntropyThreshold: 0.5, selarContrastiveWeight: 1, selarDiscreteTokens: 'math', selarScope: 'all',
-    apiKeys: [], corsOrigins: [], logLevel: 'info', logPrompts: false, pingIntervalMs: 10000, deadlineMs: 600000,
+    model: 'm',
+    host: '127.0.0.1',
+    port: 8000,
+    queueSize: 64,
+    maxN: 8,
+    device: 'cpu',
+    dtype: 'auto',
+    temperature: 1,
+    topP: 1,
+    topK: 0,
+    minP: 0,
+    repetitionPenalty: 1,
+    maxTokens: 0,
+    selarMode: 'selar',
+    selarTopK: 3,
+    selarEntropyThreshold: 0.5,
+    selarContrastiveWeight: 1,
+    selarDiscreteTokens: 'math',
+    selarScope: 'all',
+    apiKeys: [],
+    corsOrigins: [],
+    logLevel: 'info',
+    logPrompts: false,
+    pingIntervalMs: 10000,
+    deadlineMs: 600000,
   });
   t.same([c.workers, c.threadsPerWorker], [0, 0], 'workers and threads chosen per model (defaultParallelism)');
   t.ok(Object.isFrozen(c));
@@ -19,7 +40,13 @@ t.test('defaults', async (t) => {
 });
 
 t.test('flags win over environment, environment over defaults', async (t) => {
-  const env = { SELAR_MODEL: '/env', SELAR_PORT: '9000', SELAR_API_KEYS: 'a, b,,c', SELAR_LOG_PROMPTS: 'true', SELAR_DEVICE: 'cuda:1' };
+  const env = {
+    SELAR_MODEL: '/env',
+    SELAR_PORT: '9000',
+    SELAR_API_KEYS: 'a, b,,c',
+    SELAR_LOG_PROMPTS: 'true',
+    SELAR_DEVICE: 'cuda:1',
+  };
   const c = loadConfig(['--port', '9100', '--log-prompts'], env);
   t.equal(c.model, '/env');
   t.equal(c.port, 9100);
@@ -42,8 +69,12 @@ t.test('invalid values name the flag and variable', async (t) => {
     [['--model', 'm', '--no-such-flag'], /Unknown option '--no-such-flag'/],
     [['--model', 'm', '--headers-timeout-ms', '9000', '--request-timeout-ms', '100'], /must not exceed/],
   ];
-  for (const [argv, message] of bad) t.throws(() => loadConfig(argv, {}), new ConfigError(''), argv.join(' ')) && t.throws(() => loadConfig(argv, {}), { message }, argv.join(' '));
-  t.throws(() => loadConfig([], { SELAR_MODEL: 'm', SELAR_LOG_PROMPTS: 'maybe' }), { message: /SELAR_LOG_PROMPTS: expected true or false/ });
+  for (const [argv, message] of bad)
+    t.throws(() => loadConfig(argv, {}), new ConfigError(''), argv.join(' ')) &&
+      t.throws(() => loadConfig(argv, {}), { message }, argv.join(' '));
+  t.throws(() => loadConfig([], { SELAR_MODEL: 'm', SELAR_LOG_PROMPTS: 'maybe' }), {
+    message: /SELAR_LOG_PROMPTS: expected true or false/,
+  });
 });
 
 t.test('names and the documented table come from the schema', async (t) => {
@@ -64,8 +95,16 @@ t.test('without --model the bundled demo model is served', async (t) => {
 
 t.test('workers, threads and the core count reach the engine only when set', async (t) => {
   const { engineOptions } = await import('../src/config.js');
-  t.match(engineOptions(loadConfig(['--model', 'm'], {})), { workers: undefined, threadsPerWorker: undefined, cpus: undefined });
-  t.match(engineOptions(loadConfig(['--model', 'm', '--cpus', '4', '--workers', '2'], {})), { workers: 2, threadsPerWorker: undefined, cpus: 4 });
+  t.match(engineOptions(loadConfig(['--model', 'm'], {})), {
+    workers: undefined,
+    threadsPerWorker: undefined,
+    cpus: undefined,
+  });
+  t.match(engineOptions(loadConfig(['--model', 'm', '--cpus', '4', '--workers', '2'], {})), {
+    workers: 2,
+    threadsPerWorker: undefined,
+    cpus: 4,
+  });
 });
 
 t.test('configFrom: typed values over the defaults, validated like flags, no environment', async (t) => {

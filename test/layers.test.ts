@@ -30,6 +30,7 @@ t.test('no two folders of src/ import each other', async (t) => {
   const edges = imports();
   t.ok(edges.get('worker')?.has('engine'), 'the scan sees imports (worker uses the engine types)');
   const cycles: string[] = [];
-  for (const [a, targets] of edges) for (const b of targets) if (a < b && edges.get(b)?.has(a)) cycles.push(`${a} <-> ${b}`);
+  for (const [a, targets] of edges)
+    for (const b of targets) if (a < b && edges.get(b)?.has(a)) cycles.push(`${a} <-> ${b}`);
   t.same(cycles, []);
 });

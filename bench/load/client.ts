@@ -19,10 +19,25 @@ export interface Attempt {
   totalMs: number;
 }
 
-export function streamChat(base: URL, agent: http.Agent, body: object, disconnect: Disconnect, timeoutMs: number): Promise<Attempt> {
+export function streamChat(
+  base: URL,
+  agent: http.Agent,
+  body: object,
+  disconnect: Disconnect,
+  timeoutMs: number,
+): Promise<Attempt> {
   const started = performance.now();
   return new Promise((resolve) => {
-    const a: Attempt = { status: null, body: '', ended: false, disconnected: false, timedOut: false, error: null, ttftMs: null, totalMs: 0 };
+    const a: Attempt = {
+      status: null,
+      body: '',
+      ended: false,
+      disconnected: false,
+      timedOut: false,
+      error: null,
+      ttftMs: null,
+      totalMs: 0,
+    };
     let settled = false;
     const settle = () => {
       if (settled) return;
@@ -36,23 +51,39 @@ export function streamChat(base: URL, agent: http.Agent, body: object, disconnec
       req.destroy();
       settle();
     };
-    const req = http.request({ host: base.hostname, port: base.port, method: 'POST', path: '/v1/chat/completions', agent, headers: { 'content-type': 'application/json' } }, (res) => {
-      a.status = res.statusCode ?? null;
-      res.setEncoding('utf8');
-      res.on('data', (d: string) => {
-        a.body += d;
-        if (a.ttftMs === null && a.body.includes('data: ')) a.ttftMs = performance.now() - started;
-        if (disconnect && 'afterFrames' in disconnect && a.status === 200 && a.body.split('\n\n').length - 1 >= disconnect.afterFrames) hangUp();
-      });
-      res.on('end', () => {
-        a.ended = true;
-        settle();
-      });
-      res.on('error', (e) => {
-        a.error ??= e.message;
-        settle();
-      });
-    });
+    const req = http.request(
+      {
+        host: base.hostname,
+        port: base.port,
+        method: 'POST',
+        path: '/v1/chat/completions',
+        agent,
+        headers: { 'content-type': 'application/json' },
+      },
+      (res) => {
+        a.status = res.statusCode ?? null;
+        res.setEncoding('utf8');
+        res.on('data', (d: string) => {
+          a.body += d;
+          if (a.ttftMs === null && a.body.includes('data: ')) a.ttftMs = performance.now() - started;
+          if (
+            disconnect &&
+            'afterFrames' in disconnect &&
+            a.status === 200 &&
+            a.body.split('\n\n').length - 1 >= disconnect.afterFrames
+          )
+            hangUp();
+        });
+        res.on('end', () => {
+          a.ended = true;
+          settle();
+        });
+        res.on('error', (e) => {
+          a.error ??= e.message;
+          settle();
+        });
+      },
+    );
     const timer = setTimeout(() => {
       a.timedOut = true;
       req.destroy();

@@ -28,20 +28,43 @@ export interface LoadOptions {
 }
 
 export const DEFAULTS: LoadOptions = {
-  clients: 64, requests: 400, disconnectShare: 0.2, maxTokens: 16, budgetS: 240, requestTimeoutS: 60,
-  workers: 1, maxSequencesPerWorker: 8, queueSize: 32, seed: 1,
+  clients: 64,
+  requests: 400,
+  disconnectShare: 0.2,
+  maxTokens: 16,
+  budgetS: 240,
+  requestTimeoutS: 60,
+  workers: 1,
+  maxSequencesPerWorker: 8,
+  queueSize: 32,
+  seed: 1,
 };
 
-const PROMPTS = ['What is 12 + 30?', 'Name a colour.', 'Count to five:', 'The capital of France is', 'Write a haiku about load.', 'x'];
+const PROMPTS = [
+  'What is 12 + 30?',
+  'Name a colour.',
+  'Count to five:',
+  'The capital of France is',
+  'Write a haiku about load.',
+  'x',
+];
 /** Greedy in each SeLaR mode, plus seeded sampling (which must also be reproducible under load). */
 const VARIANTS = [
   { name: 'greedy-selar', greedy: true, params: { temperature: 0, selar: { mode: 'selar' } } },
   { name: 'greedy-off', greedy: true, params: { temperature: 0, selar: { mode: 'off' } } },
   { name: 'greedy-soft', greedy: true, params: { temperature: 0, selar: { mode: 'soft' } } },
-  { name: 'seeded-selar', greedy: false, params: { temperature: 0.9, top_p: 0.95, seed: 1234, selar: { mode: 'selar' } } },
+  {
+    name: 'seeded-selar',
+    greedy: false,
+    params: { temperature: 0.9, top_p: 0.95, seed: 1234, selar: { mode: 'selar' } },
+  },
 ] as const;
 
-interface Spec { key: string; greedy: boolean; body: object }
+interface Spec {
+  key: string;
+  greedy: boolean;
+  body: object;
+}
 
 export interface LoadResults {
   options: LoadOptions;
@@ -68,7 +91,11 @@ export interface LoadResults {
 function rng(seed: number) {
   let s = seed >>> 0 || 1;
   return () => {
-    s ^= s << 13; s >>>= 0; s ^= s >>> 17; s ^= s << 5; s >>>= 0;
+    s ^= s << 13;
+    s >>>= 0;
+    s ^= s >>> 17;
+    s ^= s << 5;
+    s >>>= 0;
     return s / 2 ** 32;
   };
 }
@@ -92,25 +119,59 @@ async function get(url: string): Promise<{ status: number; body: string }> {
 export async function runLoad(opts: LoadOptions, log: (line: string) => void = () => undefined): Promise<LoadResults> {
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'selar-load-'));
   const modelDir = path.join(tmp, 'tiny-llama');
-  await writeLlamaModel(modelDir, { hidden: 64, layers: 2, heads: 4, kvHeads: 2, intermediate: 128, vocab: 320, maxPositions: 256, seed: 3 });
-  const server = await startServer([
-    '--model', modelDir, '--model-id', 'tiny-llama', '--workers', String(opts.workers), '--threads-per-worker', '1',
-    '--max-sequences-per-worker', String(opts.maxSequencesPerWorker), '--queue-size', String(opts.queueSize),
-  ], { env: { SELAR_CACHE_DIR: path.join(tmp, 'cache') }, timeoutMs: 90_000 });
+  await writeLlamaModel(modelDir, {
+    hidden: 64,
+    layers: 2,
+    heads: 4,
+    kvHeads: 2,
+    intermediate: 128,
+    vocab: 320,
+    maxPositions: 256,
+    seed: 3,
+  });
+  const server = await startServer(
+    [
+      '--model',
+      modelDir,
+      '--model-id',
+      'tiny-llama',
+      '--workers',
+      String(opts.workers),
+      '--threads-per-worker',
+      '1',
+      '--max-sequences-per-worker',
+      String(opts.maxSequencesPerWorker),
+      '--queue-size',
+      String(opts.queueSize),
+    ],
+    { env: { SELAR_CACHE_DIR: path.join(tmp, 'cache') }, timeoutMs: 90_000 },
+  );
   const base = new URL(server.url);
   const agent = new http.Agent({ keepAlive: true, maxSockets: opts.clients + 4 });
   try {
-    for (let i = 0; i < 100 && (await get(`${server.url}/ready`)).status !== 200; i++) await new Promise((r) => setTimeout(r, 100));
-    const specs: Spec[] = PROMPTS.flatMap((prompt, p) => VARIANTS.map((v) => ({
-      key: `${p}/${v.name}`, greedy: v.greedy,
-      body: { model: 'tiny-llama', messages: [{ role: 'user', content: prompt }], max_tokens: opts.maxTokens, ignore_eos: true, stream: true, ...v.params },
-    })));
+    for (let i = 0; i < 100 && (await get(`${server.url}/ready`)).status !== 200; i++)
+      await new Promise((r) => setTimeout(r, 100));
+    const specs: Spec[] = PROMPTS.flatMap((prompt, p) =>
+      VARIANTS.map((v) => ({
+        key: `${p}/${v.name}`,
+        greedy: v.greedy,
+        body: {
+          model: 'tiny-llama',
+          messages: [{ role: 'user', content: prompt }],
+          max_tokens: opts.maxTokens,
+          ignore_eos: true,
+          stream: true,
+          ...v.params,
+        },
+      })),
+    );
     // Solo answers: each distinct request alone on an idle server.
     const solo = new Map<string, string>();
     for (const s of specs) {
       const a = await streamChat(base, agent, s.body, null, opts.requestTimeoutS * 1000);
       const c = checkChatStream(a.body);
-      if (a.status !== 200 || !c.ok) throw new Error(`solo run of ${s.key} failed: ${a.status} ${c.problems.join('; ')} ${a.body.slice(0, 300)}`);
+      if (a.status !== 200 || !c.ok)
+        throw new Error(`solo run of ${s.key} failed: ${a.status} ${c.problems.join('; ')} ${a.body.slice(0, 300)}`);
       solo.set(s.key, c.content);
     }
     log(`solo answers: ${solo.size}`);
@@ -120,26 +181,50 @@ export async function runLoad(opts: LoadOptions, log: (line: string) => void = (
     let issued = 0;
     const started = performance.now();
     const deadline = started + opts.budgetS * 1000;
-    await Promise.all(Array.from({ length: opts.clients }, async () => {
-      while (issued < opts.requests && performance.now() < deadline) {
-        issued++;
-        const spec = specs[Math.floor(random() * specs.length)];
-        const planned: Disconnect = random() < opts.disconnectShare
-          ? (random() < 0.3 ? { afterMs: Math.floor(random() * 200) } : { afterFrames: Math.floor(random() * (opts.maxTokens + 2)) })
-          : null;
-        const a = await streamChat(base, agent, spec.body, planned, opts.requestTimeoutS * 1000);
-        attempts.push({ spec, planned, a });
-        if (attempts.length % 50 === 0) log(`${attempts.length} requests done`);
-        if (a.status === 429) await new Promise((r) => setTimeout(r, 50 + random() * 150)); // back off a little, as clients do
-      }
-    }));
+    await Promise.all(
+      Array.from({ length: opts.clients }, async () => {
+        while (issued < opts.requests && performance.now() < deadline) {
+          issued++;
+          const spec = specs[Math.floor(random() * specs.length)];
+          const planned: Disconnect =
+            random() < opts.disconnectShare
+              ? random() < 0.3
+                ? { afterMs: Math.floor(random() * 200) }
+                : { afterFrames: Math.floor(random() * (opts.maxTokens + 2)) }
+              : null;
+          const a = await streamChat(base, agent, spec.body, planned, opts.requestTimeoutS * 1000);
+          attempts.push({ spec, planned, a });
+          if (attempts.length % 50 === 0) log(`${attempts.length} requests done`);
+          if (a.status === 429) await new Promise((r) => setTimeout(r, 50 + random() * 150)); // back off a little, as clients do
+        }
+      }),
+    );
     const wallS = (performance.now() - started) / 1000;
 
     const r: LoadResults = {
-      options: opts, machine: { cpus: os.availableParallelism(), loadAvg: os.loadavg().map((x) => +x.toFixed(2)), node: process.version },
-      wallS: +wallS.toFixed(2), tried: attempts.length, completed: 0, rejected: 0, failed: 0, disconnected: 0, lost: 0, malformed: 0,
-      greedyChecked: 0, greedyMismatches: 0, seededChecked: 0, seededMismatches: 0,
-      ttftMs: { p50: null, p99: null, max: null }, e2eMs: { p50: null, p99: null }, slotsAfter: { running: null, queued: null }, readyAfter: false, failures: [],
+      options: opts,
+      machine: {
+        cpus: os.availableParallelism(),
+        loadAvg: os.loadavg().map((x) => +x.toFixed(2)),
+        node: process.version,
+      },
+      wallS: +wallS.toFixed(2),
+      tried: attempts.length,
+      completed: 0,
+      rejected: 0,
+      failed: 0,
+      disconnected: 0,
+      lost: 0,
+      malformed: 0,
+      greedyChecked: 0,
+      greedyMismatches: 0,
+      seededChecked: 0,
+      seededMismatches: 0,
+      ttftMs: { p50: null, p99: null, max: null },
+      e2eMs: { p50: null, p99: null },
+      slotsAfter: { running: null, queued: null },
+      readyAfter: false,
+      failures: [],
     };
     const ttft: number[] = [];
     const e2e: number[] = [];
@@ -151,7 +236,11 @@ export async function runLoad(opts: LoadOptions, log: (line: string) => void = (
         r.disconnected++;
       } else if (a.status === 429) {
         let shaped = false;
-        try { shaped = JSON.parse(a.body).error?.code === 'overloaded'; } catch { /* counted below */ }
+        try {
+          shaped = JSON.parse(a.body).error?.code === 'overloaded';
+        } catch {
+          /* counted below */
+        }
         if (shaped) r.rejected++;
         else {
           r.failed++;
@@ -184,7 +273,11 @@ export async function runLoad(opts: LoadOptions, log: (line: string) => void = (
     }
     r.lost += Math.max(0, issued - attempts.length);
     const round = (v: number | null) => (v === null ? null : +v.toFixed(1));
-    r.ttftMs = { p50: round(percentile(ttft, 50)), p99: round(percentile(ttft, 99)), max: round(percentile(ttft, 100)) };
+    r.ttftMs = {
+      p50: round(percentile(ttft, 50)),
+      p99: round(percentile(ttft, 99)),
+      max: round(percentile(ttft, 100)),
+    };
     r.e2eMs = { p50: round(percentile(e2e, 50)), p99: round(percentile(e2e, 99)) };
     // Slots held by vanished clients must come back: poll the server's own gauges.
     for (let i = 0; i < 100; i++) {

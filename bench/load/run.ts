@@ -10,7 +10,10 @@ import { markdown } from './report.js';
 
 const flag = (k: string) => k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
 const { values } = parseArgs({
-  options: { ...Object.fromEntries(Object.keys(DEFAULTS).map((k) => [flag(k), { type: 'string' as const }])), out: { type: 'string' } },
+  options: {
+    ...Object.fromEntries(Object.keys(DEFAULTS).map((k) => [flag(k), { type: 'string' as const }])),
+    out: { type: 'string' },
+  },
   strict: true,
 });
 const opts = { ...DEFAULTS } as LoadOptions;
@@ -27,6 +30,8 @@ fs.mkdirSync(out, { recursive: true });
 fs.writeFileSync(path.join(out, 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
 fs.writeFileSync(path.join(out, 'results.md'), markdown(results));
 process.stdout.write(markdown(results));
-const bad = results.lost + results.failed + results.malformed + results.greedyMismatches + results.seededMismatches > 0
-  || results.slotsAfter.running !== 0 || results.slotsAfter.queued !== 0;
+const bad =
+  results.lost + results.failed + results.malformed + results.greedyMismatches + results.seededMismatches > 0 ||
+  results.slotsAfter.running !== 0 ||
+  results.slotsAfter.queued !== 0;
 process.exitCode = bad ? 1 : 0;

@@ -19,11 +19,17 @@ export interface ServerProcess {
 /** Spawns `selar serve ARGS`; `exited` resolves when the process ends (code, output). */
 export function spawnServe(args: string[], env: NodeJS.ProcessEnv = {}) {
   const child = spawn(process.execPath, ['--import', 'tsx', MAIN, 'serve', '--host', '127.0.0.1', ...args], {
-    cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'],
+    cwd: ROOT,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
-  child.stdout!.on('data', (d) => { out += d; });
-  child.stderr!.on('data', (d) => { out += d; });
+  child.stdout!.on('data', (d) => {
+    out += d;
+  });
+  child.stderr!.on('data', (d) => {
+    out += d;
+  });
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null; output: string }>((resolve) => {
     child.on('exit', (code, signal) => resolve({ code, signal, output: out }));
   });
@@ -31,7 +37,10 @@ export function spawnServe(args: string[], env: NodeJS.ProcessEnv = {}) {
 }
 
 /** Starts a server (its log level must include info: the "listening" line is the signal) and resolves once it listens; rejects (and kills it) if it exits or takes longer than `timeoutMs`. */
-export async function startServer(args: string[], opts: { timeoutMs?: number; env?: NodeJS.ProcessEnv } = {}): Promise<ServerProcess> {
+export async function startServer(
+  args: string[],
+  opts: { timeoutMs?: number; env?: NodeJS.ProcessEnv } = {},
+): Promise<ServerProcess> {
   const { child, exited, output } = spawnServe(['--port', '0', ...args], opts.env);
   const stop = async (graceMs = 5000): Promise<number | null> => {
     if (child.exitCode !== null || child.signalCode !== null) return child.exitCode;
@@ -42,7 +51,10 @@ export async function startServer(args: string[], opts: { timeoutMs?: number; en
     return code;
   };
   const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => fail(new Error(`server did not listen within ${opts.timeoutMs ?? 60_000} ms:\n${output().slice(-2000)}`)), opts.timeoutMs ?? 60_000);
+    const timer = setTimeout(
+      () => fail(new Error(`server did not listen within ${opts.timeoutMs ?? 60_000} ms:\n${output().slice(-2000)}`)),
+      opts.timeoutMs ?? 60_000,
+    );
     const fail = (err: Error) => {
       clearTimeout(timer);
       void stop(0);
@@ -56,7 +68,9 @@ export async function startServer(args: string[], opts: { timeoutMs?: number; en
       resolve(m[1]);
     };
     child.stdout!.on('data', onData);
-    void exited.then(({ code, signal }) => fail(new Error(`server exited (${code ?? signal}) before listening:\n${output().slice(-2000)}`)));
+    void exited.then(({ code, signal }) =>
+      fail(new Error(`server exited (${code ?? signal}) before listening:\n${output().slice(-2000)}`)),
+    );
   });
   return { child, url, output, stop };
 }

@@ -94,14 +94,24 @@ export async function runGenerate(argv: string[]): Promise<number> {
     };
     for (const k of Object.keys(common)) if (common[k] === undefined) delete common[k];
 
-    let result: { text: string; reasoning: string | null; choice: Record<string, unknown>; response: ChatCompletion | Completion };
+    let result: {
+      text: string;
+      reasoning: string | null;
+      choice: Record<string, unknown>;
+      response: ChatCompletion | Completion;
+    };
     const signal = new AbortController().signal;
     const observer = { token: () => undefined, finish: () => undefined };
     if (v.messages !== undefined) {
       const req = validator(ChatCompletionRequest).parse({ ...common, messages: json('messages', v.messages) });
       const response = (await generateResponse(planChat(req, ctx), ctx, signal, observer)) as ChatCompletion;
       const choice = response.choices[0];
-      result = { text: choice.message.content ?? '', reasoning: choice.message.reasoning_content ?? null, choice, response };
+      result = {
+        text: choice.message.content ?? '',
+        reasoning: choice.message.reasoning_content ?? null,
+        choice,
+        response,
+      };
     } else {
       const prompt = v.prompt ?? v['prompt-ids']!.split(',').map((s) => num('prompt-ids', s));
       const req = validator(CompletionRequest).parse({ ...common, prompt });

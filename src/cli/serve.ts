@@ -26,7 +26,10 @@ export async function runServe(argv: string[]): Promise<void> {
     return;
   }
   const logger = pino({ level: config.logLevel });
-  logger.info({ model: config.model, device: config.device, dtype: config.dtype, workers: config.workers }, 'loading model');
+  logger.info(
+    { model: config.model, device: config.device, dtype: config.dtype, workers: config.workers },
+    'loading model',
+  );
   const { engine, tokenizer } = await createEngine({ ...engineOptions(config), logger, awaitReady: false });
   const server = await startServer({ config, engine, tokenizer, logger });
   installSignalHandlers(server, logger);

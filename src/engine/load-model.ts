@@ -22,7 +22,10 @@ export interface LoadedModel {
 
 const DEFAULT_CONTEXT = 2048;
 
-export async function loadModel(dir: string, opts: { dtype: string; modelId?: string; logger?: Logger }): Promise<LoadedModel> {
+export async function loadModel(
+  dir: string,
+  opts: { dtype: string; modelId?: string; logger?: Logger },
+): Promise<LoadedModel> {
   const layout = detectLayout(dir, opts.dtype);
   const tokenizer = TextTokenizer.load(layout.dir);
   const derived = await deriveEmbedsDecoder(layout.decoderFile);
@@ -38,7 +41,9 @@ export async function loadModel(dir: string, opts: { dtype: string; modelId?: st
     eosTokenIds: eos,
     promptLogits: !derived.logitsLastOnly || derived.logitsToKeepInput !== null,
     thinkTokenIds: tokenizer.thinkIds,
-    generationDefaults: Object.fromEntries(Object.entries(layout.generationDefaults).filter(([, v]) => v !== undefined)),
+    generationDefaults: Object.fromEntries(
+      Object.entries(layout.generationDefaults).filter(([, v]) => v !== undefined),
+    ),
     selarDefaults: layout.selarDefaults,
   };
   return { dir: layout.dir, layout, tokenizer, derived, table, info };
@@ -50,7 +55,12 @@ export async function loadModel(dir: string, opts: { dtype: string; modelId?: st
  * with a warning (test exports truncate vocabularies; out-of-range prompt ids are
  * rejected per request); anything else means the wrong tokenizer.
  */
-function checkVocabulary(layout: ModelLayout, tokenizer: TextTokenizer, derived: DerivedDecoder, logger?: Logger): void {
+function checkVocabulary(
+  layout: ModelLayout,
+  tokenizer: TextTokenizer,
+  derived: DerivedDecoder,
+  logger?: Logger,
+): void {
   const modelVocab = derived.vocabSize;
   if (layout.declaredVocabSize !== null && layout.declaredVocabSize !== modelVocab) {
     throw new ModelLoadError(
@@ -59,7 +69,10 @@ function checkVocabulary(layout: ModelLayout, tokenizer: TextTokenizer, derived:
     );
   }
   if (derived.embedding.rows < modelVocab && derived.embedding.rows < tokenizer.vocabSize) {
-    throw new ModelLoadError(`the embedding table has ${derived.embedding.rows} rows, fewer than the vocabulary`, layout.decoderFile);
+    throw new ModelLoadError(
+      `the embedding table has ${derived.embedding.rows} rows, fewer than the vocabulary`,
+      layout.decoderFile,
+    );
   }
   const tokVocab = tokenizer.vocabSize;
   const slack = Math.max(1024, Math.ceil(tokVocab * 0.1));
@@ -70,16 +83,24 @@ function checkVocabulary(layout: ModelLayout, tokenizer: TextTokenizer, derived:
     );
   }
   for (const id of layout.eosTokenIds) {
-    if (id >= modelVocab) throw new ModelLoadError(`eos_token_id ${id} is outside the model's vocabulary (${modelVocab})`, layout.decoderFile);
+    if (id >= modelVocab)
+      throw new ModelLoadError(
+        `eos_token_id ${id} is outside the model's vocabulary (${modelVocab})`,
+        layout.decoderFile,
+      );
   }
   if (tokVocab > modelVocab) {
-    logger?.warn({ tokenizerVocab: tokVocab, modelVocab }, 'tokenizer has more ids than the model; prompts using them will be rejected');
+    logger?.warn(
+      { tokenizerVocab: tokVocab, modelVocab },
+      'tokenizer has more ids than the model; prompts using them will be rejected',
+    );
   }
 }
 
 function readSharedTable(ref: EmbeddingTableRef): SharedTable {
   const expected = ref.rows * ref.dim * (ref.dtype === 'float32' ? 4 : 2);
-  if (ref.byteLength !== expected) throw new ModelLoadError(`embedding table is ${ref.byteLength} bytes, expected ${expected}`, ref.file);
+  if (ref.byteLength !== expected)
+    throw new ModelLoadError(`embedding table is ${ref.byteLength} bytes, expected ${expected}`, ref.file);
   const buffer = new SharedArrayBuffer(expected);
   const fd = fs.openSync(ref.file, 'r');
   try {

@@ -29,7 +29,11 @@ interface PoolWorker {
 const fromSource = import.meta.url.endsWith('.ts');
 const workerUrl = new URL(fromSource ? '../worker/worker.ts' : '../worker/worker.js', import.meta.url);
 
-const noWorker = () => new SelarError('worker_failed', 'no decode worker is running (a replacement failed to load the model); please retry later');
+const noWorker = () =>
+  new SelarError(
+    'worker_failed',
+    'no decode worker is running (a replacement failed to load the model); please retry later',
+  );
 
 function startWorker(workerData: WorkerInit): Worker {
   if (!fromSource) return new Worker(workerUrl, { workerData });
@@ -99,12 +103,16 @@ export class WorkerPool implements Engine {
     const wasReady = w.ready;
     w.ready = false;
     w.exited = true;
-    for (const job of w.jobs.values()) job.channel.fail(new SelarError('worker_failed', 'the decode worker stopped unexpectedly; please retry'));
+    for (const job of w.jobs.values())
+      job.channel.fail(new SelarError('worker_failed', 'the decode worker stopped unexpectedly; please retry'));
     w.jobs.clear();
     if (this.closing || this.workers[w.index] !== w) return;
     this.log?.error({ worker: w.index, code }, 'decode worker exited; replacing it');
     // Only replace workers that had started: a model that cannot load must not respawn forever.
-    if (wasReady) this.spawn(w.index).catch((err: Error) => this.log?.error({ worker: w.index, err: err.message }, 'replacement worker failed'));
+    if (wasReady)
+      this.spawn(w.index).catch((err: Error) =>
+        this.log?.error({ worker: w.index, err: err.message }, 'replacement worker failed'),
+      );
     // No worker up or loading: nothing will ever serve the queue, so fail it now.
     if (!this.hasLiveWorker()) for (const job of this.queue.splice(0)) job.channel.fail(noWorker());
   }
@@ -202,12 +210,20 @@ export class WorkerPool implements Engine {
       // An exited worker still in its slot was not replaced (or its replacement failed).
       if (w.exited) failed++;
     }
-    return { workers: this.workers.length, readyWorkers: ready, failedWorkers: failed, queued: this.queue.length, running, queueCapacity: this.queueSize };
+    return {
+      workers: this.workers.length,
+      readyWorkers: ready,
+      failedWorkers: failed,
+      queued: this.queue.length,
+      running,
+      queueCapacity: this.queueSize,
+    };
   }
 
   async close(): Promise<void> {
     this.closing = true;
-    for (const job of this.queue.splice(0)) job.channel.fail(new SelarError('shutting_down', 'the server is shutting down'));
+    for (const job of this.queue.splice(0))
+      job.channel.fail(new SelarError('shutting_down', 'the server is shutting down'));
     await Promise.all(this.workers.map((w) => w?.thread.terminate()));
   }
 }

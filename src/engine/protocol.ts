@@ -10,7 +10,6 @@ export interface SharedTable {
   dim: number;
 }
 
-
 export interface WorkerInit {
   modelDir: string;
   derived: DerivedDecoder;

@@ -98,10 +98,18 @@ export interface ThinkingBudget {
 
 export type FinishReason = 'stop' | 'length';
 
-export interface TopLogprob { id: number; logprob: number }
+export interface TopLogprob {
+  id: number;
+  logprob: number;
+}
 
 /** One prompt token's log-probability given the tokens before it; rank 1 = the most probable. */
-export interface PromptLogprob { id: number; logprob: number; rank: number; top: TopLogprob[] }
+export interface PromptLogprob {
+  id: number;
+  logprob: number;
+  rank: number;
+  top: TopLogprob[];
+}
 
 /** One generated token, with the text it made visible (possibly empty while held back). */
 export interface TokenEvent {

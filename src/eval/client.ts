@@ -16,7 +16,11 @@ export interface ClientOptions {
 
 export class ApiError extends Error {
   override name = 'ApiError';
-  constructor(message: string, readonly status: number | null, readonly retryable: boolean) {
+  constructor(
+    message: string,
+    readonly status: number | null,
+    readonly retryable: boolean,
+  ) {
     super(message);
   }
 }
@@ -39,7 +43,8 @@ export function normaliseBaseUrl(url: string): string {
   } catch {
     throw new ApiError(`--server: not a URL: ${JSON.stringify(url)}`, null, false);
   }
-  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') throw new ApiError(`--server: expected http:// or https://, got ${parsed.protocol}`, null, false);
+  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:')
+    throw new ApiError(`--server: expected http:// or https://, got ${parsed.protocol}`, null, false);
   const path = parsed.pathname.replace(/\/+$/, '');
   parsed.pathname = path.endsWith('/v1') ? path : `${path}/v1`;
   return parsed.toString().replace(/\/+$/, '');
@@ -49,7 +54,10 @@ function send(method: string, url: string, body: unknown, o: ClientOptions): Pro
   const target = new URL(url);
   const payload = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
   const headers: Record<string, string> = { accept: 'application/json' };
-  if (payload) { headers['content-type'] = 'application/json'; headers['content-length'] = String(payload.length); }
+  if (payload) {
+    headers['content-type'] = 'application/json';
+    headers['content-length'] = String(payload.length);
+  }
   if (o.apiKey) headers.authorization = `Bearer ${o.apiKey}`;
   const lib = target.protocol === 'https:' ? https : http;
   return new Promise((resolve, reject) => {
@@ -72,7 +80,9 @@ function send(method: string, url: string, body: unknown, o: ClientOptions): Pro
       });
     });
     req.on('timeout', () => req.destroy(new Error(`no response within ${o.timeoutMs} ms`)));
-    req.on('error', (e) => reject(e instanceof ApiError ? e : new ApiError(`${method} ${url}: ${e.message}`, null, true)));
+    req.on('error', (e) =>
+      reject(e instanceof ApiError ? e : new ApiError(`${method} ${url}: ${e.message}`, null, true)),
+    );
     req.end(payload);
   });
 }
@@ -91,7 +101,9 @@ async function withRetries<T>(o: ClientOptions, call: () => Promise<T>): Promise
 }
 
 export async function listModels(o: ClientOptions): Promise<string[]> {
-  const json = await withRetries(o, () => send('GET', `${o.baseUrl}/models`, undefined, o)) as { data?: Array<{ id?: unknown }> };
+  const json = (await withRetries(o, () => send('GET', `${o.baseUrl}/models`, undefined, o))) as {
+    data?: Array<{ id?: unknown }>;
+  };
   return (json.data ?? []).map((m) => m.id).filter((id): id is string => typeof id === 'string');
 }
 
@@ -99,8 +111,15 @@ const count = (v: unknown): number | null => (typeof v === 'number' && Number.is
 
 export function parseChatResponse(json: unknown): ChatResult {
   const r = json as {
-    choices?: Array<{ message?: { content?: string | null; reasoning_content?: string | null }; finish_reason?: string | null }>;
-    usage?: { prompt_tokens?: number; completion_tokens?: number; completion_tokens_details?: { soft_tokens?: number } | null };
+    choices?: Array<{
+      message?: { content?: string | null; reasoning_content?: string | null };
+      finish_reason?: string | null;
+    }>;
+    usage?: {
+      prompt_tokens?: number;
+      completion_tokens?: number;
+      completion_tokens_details?: { soft_tokens?: number } | null;
+    };
   };
   const choice = r.choices?.[0];
   if (!choice?.message) throw new ApiError('chat completion response has no choices[0].message', null, false);

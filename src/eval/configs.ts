@@ -29,18 +29,82 @@ export interface Preset {
 }
 
 export const PRESETS: readonly Preset[] = [
-  { name: 'off-greedy', description: 'plain greedy decoding', mode: 'off', sampled: false, sweepsTau: false, tuned: false },
-  { name: 'off-sampled', description: 'plain sampling at --temperature/--top-p', mode: 'off', sampled: true, sweepsTau: false, tuned: false },
-  { name: 'selar', description: 'SeLaR, greedy visible tokens, one run per τ', mode: 'selar', sampled: false, sweepsTau: true, tuned: true },
-  { name: 'selar-sampled', description: 'SeLaR with sampled visible tokens, one run per τ', mode: 'selar', sampled: true, sweepsTau: true, tuned: true },
-  { name: 'soft', description: 'every step soft (the always-on baseline), greedy', mode: 'soft', sampled: false, sweepsTau: false, tuned: true },
-  { name: 'soft-sampled', description: 'every step soft, sampled', mode: 'soft', sampled: true, sweepsTau: false, tuned: true },
   {
-    name: 'random', description: 'soft steps at seeded random positions, at the soft rate selar produced at the same τ', mode: 'random',
-    sampled: false, sweepsTau: true, tuned: true, seeded: true, matchSoftRateOf: 'selar',
+    name: 'off-greedy',
+    description: 'plain greedy decoding',
+    mode: 'off',
+    sampled: false,
+    sweepsTau: false,
+    tuned: false,
   },
-  { name: 'hot', description: 'discrete, but the visible token sampled at hot_temperature where the gate fires', mode: 'hot', sampled: false, sweepsTau: true, tuned: true, seeded: true },
-  { name: 'selar-full', description: 'SeLaR gated on the full-vocabulary entropy', mode: 'selar', sampled: false, sweepsTau: true, tuned: true, fixed: { entropy: 'full' } },
+  {
+    name: 'off-sampled',
+    description: 'plain sampling at --temperature/--top-p',
+    mode: 'off',
+    sampled: true,
+    sweepsTau: false,
+    tuned: false,
+  },
+  {
+    name: 'selar',
+    description: 'SeLaR, greedy visible tokens, one run per τ',
+    mode: 'selar',
+    sampled: false,
+    sweepsTau: true,
+    tuned: true,
+  },
+  {
+    name: 'selar-sampled',
+    description: 'SeLaR with sampled visible tokens, one run per τ',
+    mode: 'selar',
+    sampled: true,
+    sweepsTau: true,
+    tuned: true,
+  },
+  {
+    name: 'soft',
+    description: 'every step soft (the always-on baseline), greedy',
+    mode: 'soft',
+    sampled: false,
+    sweepsTau: false,
+    tuned: true,
+  },
+  {
+    name: 'soft-sampled',
+    description: 'every step soft, sampled',
+    mode: 'soft',
+    sampled: true,
+    sweepsTau: false,
+    tuned: true,
+  },
+  {
+    name: 'random',
+    description: 'soft steps at seeded random positions, at the soft rate selar produced at the same τ',
+    mode: 'random',
+    sampled: false,
+    sweepsTau: true,
+    tuned: true,
+    seeded: true,
+    matchSoftRateOf: 'selar',
+  },
+  {
+    name: 'hot',
+    description: 'discrete, but the visible token sampled at hot_temperature where the gate fires',
+    mode: 'hot',
+    sampled: false,
+    sweepsTau: true,
+    tuned: true,
+    seeded: true,
+  },
+  {
+    name: 'selar-full',
+    description: 'SeLaR gated on the full-vocabulary entropy',
+    mode: 'selar',
+    sampled: false,
+    sweepsTau: true,
+    tuned: true,
+    fixed: { entropy: 'full' },
+  },
 ];
 
 export const DEFAULT_PRESETS = ['off-greedy', 'off-sampled', 'selar', 'soft'];
@@ -97,7 +161,8 @@ export function expandConfigs(o: ConfigOptions): DecodingConfig[] {
   const out: DecodingConfig[] = [];
   for (const name of o.presets) {
     const p = findPreset(name);
-    if (o.plain && p.mode !== 'off') throw new ConfigError(`preset "${name}" needs the selar extension; --plain allows only off presets`);
+    if (o.plain && p.mode !== 'off')
+      throw new ConfigError(`preset "${name}" needs the selar extension; --plain allows only off presets`);
     if (p.sweepsTau && o.taus.length === 0) throw new ConfigError(`preset "${name}" needs at least one τ in --taus`);
     if (p.matchSoftRateOf && !o.presets.includes(p.matchSoftRateOf)) {
       throw new ConfigError(`preset "${name}" takes its soft rate from "${p.matchSoftRateOf}": choose both`);
@@ -119,13 +184,16 @@ export function expandConfigs(o: ConfigOptions): DecodingConfig[] {
         seeded: p.sampled || p.seeded === true,
         samples: p.sampled ? o.n : 1,
         request: tau === null ? base : { ...base, selar: { ...base.selar, entropy_threshold: tau } },
-        ...(p.matchSoftRateOf ? { softRateFrom: tau === null ? p.matchSoftRateOf : `${p.matchSoftRateOf}@${tau}` } : {}),
+        ...(p.matchSoftRateOf
+          ? { softRateFrom: tau === null ? p.matchSoftRateOf : `${p.matchSoftRateOf}@${tau}` }
+          : {}),
       });
     }
   }
   const names = new Set<string>();
   for (const c of out) {
-    if (names.has(c.name)) throw new ConfigError(`configuration "${c.name}" is listed twice (check --presets and --taus)`);
+    if (names.has(c.name))
+      throw new ConfigError(`configuration "${c.name}" is listed twice (check --presets and --taus)`);
     names.add(c.name);
   }
   return out;
@@ -134,7 +202,9 @@ export function expandConfigs(o: ConfigOptions): DecodingConfig[] {
 function stableJson(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(stableJson).join(',')}]`;
   if (value && typeof value === 'object') {
-    const entries = Object.entries(value as Record<string, unknown>).filter(([, v]) => v !== undefined).sort(([a], [b]) => (a < b ? -1 : 1));
+    const entries = Object.entries(value as Record<string, unknown>)
+      .filter(([, v]) => v !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : 1));
     return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${stableJson(v)}`).join(',')}}`;
   }
   return JSON.stringify(value);
@@ -146,7 +216,10 @@ function stableJson(value: unknown): string {
  * never mixes old and new settings under one name.
  */
 export function fingerprint(model: string, config: DecodingConfig, extra: Record<string, unknown> = {}): string {
-  return createHash('sha256').update(stableJson({ model, request: config.request, ...extra })).digest('hex').slice(0, 16);
+  return createHash('sha256')
+    .update(stableJson({ model, request: config.request, ...extra }))
+    .digest('hex')
+    .slice(0, 16);
 }
 
 /** The seed of sample `sample` of a problem: the same for every configuration, so sampled configurations are compared on common random numbers. */
@@ -157,5 +230,9 @@ export function sampleSeed(problemId: string, sample: number, base: number): num
 /** The configuration with its soft_rate fixed to the ratio its reference produced. */
 export function withSoftRate(config: DecodingConfig, softRatio: number | null): DecodingConfig {
   const rate = Math.min(1, Math.max(0, softRatio ?? 0));
-  return { ...config, softRateFrom: undefined, request: { ...config.request, selar: { ...config.request.selar, soft_rate: Number(rate.toFixed(4)) } } };
+  return {
+    ...config,
+    softRateFrom: undefined,
+    request: { ...config.request, selar: { ...config.request.selar, soft_rate: Number(rate.toFixed(4)) } },
+  };
 }

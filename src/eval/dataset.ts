@@ -32,9 +32,11 @@ function goldAnswer(raw: unknown, where: string): number {
   const text = marker >= 0 ? raw.slice(marker + 4) : raw;
   const value = parseNumber(text);
   if (value === null) {
-    throw new DatasetError(marker >= 0
-      ? `${where}: the text after "####" is not a number: ${JSON.stringify(text.trim())}`
-      : `${where}: "answer" has no "#### N" line and is not a number`);
+    throw new DatasetError(
+      marker >= 0
+        ? `${where}: the text after "####" is not a number: ${JSON.stringify(text.trim())}`
+        : `${where}: "answer" has no "#### N" line and is not a number`,
+    );
   }
   return value;
 }
@@ -53,19 +55,29 @@ export function parseDataset(text: string, source = 'dataset'): Problem[] {
     } catch (err) {
       throw new DatasetError(`${where}: not valid JSON (${(err as Error).message})`);
     }
-    if (typeof record !== 'object' || record === null || Array.isArray(record)) throw new DatasetError(`${where}: expected a JSON object`);
+    if (typeof record !== 'object' || record === null || Array.isArray(record))
+      throw new DatasetError(`${where}: expected a JSON object`);
     const r = record as Record<string, unknown>;
-    if (typeof r.question !== 'string' || r.question.trim() === '') throw new DatasetError(`${where}: "question" must be a non-empty string`);
+    if (typeof r.question !== 'string' || r.question.trim() === '')
+      throw new DatasetError(`${where}: "question" must be a non-empty string`);
     if (!('answer' in r)) throw new DatasetError(`${where}: missing "answer"`);
     const answer = goldAnswer(r.answer, where);
-    if (r.steps != null && !(Number.isInteger(r.steps) && (r.steps as number) > 0)) throw new DatasetError(`${where}: "steps" must be a positive integer`);
+    if (r.steps != null && !(Number.isInteger(r.steps) && (r.steps as number) > 0))
+      throw new DatasetError(`${where}: "steps" must be a positive integer`);
     if (r.kind != null && typeof r.kind !== 'string') throw new DatasetError(`${where}: "kind" must be a string`);
     const id = problemId(r.question);
     // Results are keyed by the question, so a repeated question would share them.
     const before = seen.get(id);
     if (before !== undefined) throw new DatasetError(`${where}: the same question already appears on line ${before}`);
     seen.set(id, i + 1);
-    problems.push({ id, line: i + 1, question: r.question, answer, steps: (r.steps as number | undefined) ?? null, kind: (r.kind as string | undefined) ?? null });
+    problems.push({
+      id,
+      line: i + 1,
+      question: r.question,
+      answer,
+      steps: (r.steps as number | undefined) ?? null,
+      kind: (r.kind as string | undefined) ?? null,
+    });
   }
   if (problems.length === 0) throw new DatasetError(`${source}: no problems (empty file)`);
   return problems;
@@ -76,7 +88,9 @@ export function loadDataset(file: string): Problem[] {
   try {
     text = fs.readFileSync(file, 'utf8');
   } catch (err) {
-    throw new DatasetError(`cannot read dataset ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+    throw new DatasetError(
+      `cannot read dataset ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
+    );
   }
   return parseDataset(text, file);
 }
@@ -100,7 +114,8 @@ export function selectProblems(all: Problem[], f: ProblemFilter): Problem[] {
   out = out.slice(f.offset ?? 0);
   const caps = f.perSteps;
   if (caps !== undefined) {
-    const cap = (steps: number | null) => (typeof caps === 'number' ? caps : steps !== null && steps in caps ? caps[steps] : Infinity);
+    const cap = (steps: number | null) =>
+      typeof caps === 'number' ? caps : steps !== null && steps in caps ? caps[steps] : Infinity;
     const taken = new Map<number | null, number>();
     out = out.filter((p) => {
       const n = taken.get(p.steps) ?? 0;

@@ -22,7 +22,12 @@ export interface EvalIo {
   now?: () => Date;
 }
 
-export const OUTPUT_FILES = { results: 'results.jsonl', json: 'summary.json', markdown: 'summary.md', plot: 'accuracy-vs-tau.svg' } as const;
+export const OUTPUT_FILES = {
+  results: 'results.jsonl',
+  json: 'summary.json',
+  markdown: 'summary.md',
+  plot: 'accuracy-vs-tau.svg',
+} as const;
 
 function countBySteps(problems: Problem[]): Record<string, number> {
   const out: Record<string, number> = {};
@@ -49,12 +54,16 @@ function recordsFor(tasks: Task[], stored: Map<string, ResultRecord>): Map<Task[
 export async function evaluate(o: EvalOptions, io: EvalIo): Promise<EvalSummary> {
   const all = loadDataset(o.dataset);
   const problems = selectProblems(all, o);
-  if (problems.length === 0) throw new DatasetError(`${o.dataset}: no problems left after --steps/--offset/--limit (the file has ${all.length})`);
+  if (problems.length === 0)
+    throw new DatasetError(
+      `${o.dataset}: no problems left after --steps/--offset/--limit (the file has ${all.length})`,
+    );
   let configs = expandConfigs(o);
   fs.mkdirSync(o.out, { recursive: true });
   const results = new ResultsFile(path.join(o.out, OUTPUT_FILES.results));
   const loaded = results.load();
-  if (loaded.skippedLines > 0) io.progress.write(`selar eval: ${loaded.skippedLines} unreadable line(s) in ${results.path} will be recomputed\n`);
+  if (loaded.skippedLines > 0)
+    io.progress.write(`selar eval: ${loaded.skippedLines} unreadable line(s) in ${results.path} will be recomputed\n`);
 
   let local: LocalServer | null = null;
   let client: ClientOptions;
@@ -86,9 +95,12 @@ export async function evaluate(o: EvalOptions, io: EvalIo): Promise<EvalSummary>
   const runPhase = async (phase: DecodingConfig[]): Promise<Task[]> => {
     const tasks = planTasks(phase, problems, prompt);
     const stored = results.load().records;
-    const done = new Set(tasks.map((t) => resultKey(t.fingerprint, t.problem.id, t.sample)).filter((k) => stored.has(k)));
+    const done = new Set(
+      tasks.map((t) => resultKey(t.fingerprint, t.problem.id, t.sample)).filter((k) => stored.has(k)),
+    );
     progress.skip(done.size);
-    if (done.size > 0) io.progress.write(`selar eval: resuming ${o.out}: ${done.size} of ${tasks.length} results already there\n`);
+    if (done.size > 0)
+      io.progress.write(`selar eval: resuming ${o.out}: ${done.size} of ${tasks.length} results already there\n`);
     await runTasks(tasks, {
       prompt,
       concurrency: o.concurrency,
@@ -113,7 +125,8 @@ export async function evaluate(o: EvalOptions, io: EvalIo): Promise<EvalSummary>
     configs = configs.map((c) => resolved.get(c) ?? c);
   } catch (err) {
     progress.finish();
-    (err as Error).message += `\nresults so far are in ${results.path}; rerun the same command with --out ${o.out} to resume`;
+    (err as Error).message +=
+      `\nresults so far are in ${results.path}; rerun the same command with --out ${o.out} to resume`;
     throw err;
   } finally {
     await local?.close();
@@ -133,7 +146,12 @@ export async function evaluate(o: EvalOptions, io: EvalIo): Promise<EvalSummary>
   };
   fs.writeFileSync(path.join(o.out, OUTPUT_FILES.json), JSON.stringify(summary, null, 2) + '\n');
   fs.writeFileSync(path.join(o.out, OUTPUT_FILES.markdown), markdownReport(summary));
-  fs.writeFileSync(path.join(o.out, OUTPUT_FILES.plot), accuracyPlot(summary.metrics, `${model}: accuracy against τ (${problems.length} problems)`));
-  io.out(`${markdownTable(summary.metrics, o.concurrency)}\n\nwritten to ${o.out}: ${Object.values(OUTPUT_FILES).join(', ')}\n`);
+  fs.writeFileSync(
+    path.join(o.out, OUTPUT_FILES.plot),
+    accuracyPlot(summary.metrics, `${model}: accuracy against τ (${problems.length} problems)`),
+  );
+  io.out(
+    `${markdownTable(summary.metrics, o.concurrency)}\n\nwritten to ${o.out}: ${Object.values(OUTPUT_FILES).join(', ')}\n`,
+  );
   return summary;
 }

@@ -33,7 +33,11 @@ function lastMatch(re: RegExp, text: string): string | null {
 
 /** The final answer stated in `text`, or null when it holds no number at all. */
 export function extractAnswer(text: string): Extraction | null {
-  const methods: Array<[ExtractionMethod, RegExp]> = [['answer_is', ANSWER_IS], ['boxed', BOXED], ['last_number', ANY]];
+  const methods: Array<[ExtractionMethod, RegExp]> = [
+    ['answer_is', ANSWER_IS],
+    ['boxed', BOXED],
+    ['last_number', ANY],
+  ];
   for (const [method, re] of methods) {
     const found = lastMatch(re, text);
     if (found === null) continue;

@@ -38,7 +38,12 @@ export interface ConfigMetrics extends GroupMetrics {
 
 function group(records: ResultRecord[]): GroupMetrics {
   const correct = records.filter((r) => r.correct).length;
-  return { count: records.length, correct, accuracy: records.length ? correct / records.length : 0, ci95: wilsonInterval(correct, records.length) };
+  return {
+    count: records.length,
+    correct,
+    accuracy: records.length ? correct / records.length : 0,
+    ci95: wilsonInterval(correct, records.length),
+  };
 }
 
 /** Total length of the union of [start, end] intervals: time with at least one request in flight. */
@@ -60,9 +65,11 @@ export function busyMilliseconds(intervals: Array<[number, number]>): number {
 
 export function configMetrics(config: DecodingConfig, records: ResultRecord[]): ConfigMetrics {
   const bySteps: Record<string, GroupMetrics> = {};
-  const stepKeys = [...new Set(records.map((r) => (r.steps === null ? 'unknown' : String(r.steps))))]
-    .sort((a, b) => (a === 'unknown' ? 1 : b === 'unknown' ? -1 : Number(a) - Number(b)));
-  for (const key of stepKeys) bySteps[key] = group(records.filter((r) => (r.steps === null ? 'unknown' : String(r.steps)) === key));
+  const stepKeys = [...new Set(records.map((r) => (r.steps === null ? 'unknown' : String(r.steps))))].sort((a, b) =>
+    a === 'unknown' ? 1 : b === 'unknown' ? -1 : Number(a) - Number(b),
+  );
+  for (const key of stepKeys)
+    bySteps[key] = group(records.filter((r) => (r.steps === null ? 'unknown' : String(r.steps)) === key));
   const tokens = records.reduce((s, r) => s + r.completion_tokens, 0);
   const reported = records.filter((r) => r.soft_tokens !== null);
   const reportedTokens = reported.reduce((s, r) => s + r.completion_tokens, 0);

@@ -2,7 +2,14 @@
 // or rejected with a message naming it; nothing is silently ignored.
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { ABLATION_PRESETS, DEFAULT_PRESETS, DEFAULT_TAUS, PRESETS, type ConfigOptions, type SelarObject } from './configs.js';
+import {
+  ABLATION_PRESETS,
+  DEFAULT_PRESETS,
+  DEFAULT_TAUS,
+  PRESETS,
+  type ConfigOptions,
+  type SelarObject,
+} from './configs.js';
 
 export class UsageError extends Error {
   override name = 'UsageError';
@@ -10,7 +17,8 @@ export class UsageError extends Error {
 
 /** The decoding configurations' options (ConfigOptions) plus where and on what to run them. */
 export interface EvalOptions extends Required<ConfigOptions> {
-  endpoint: { kind: 'local'; modelDir: string; workers?: number; device?: string; dtype?: string }
+  endpoint:
+    | { kind: 'local'; modelDir: string; workers?: number; device?: string; dtype?: string }
     | { kind: 'remote'; url: string; apiKey?: string; modelName?: string };
   dataset: string;
   steps?: number[];
@@ -27,7 +35,8 @@ export interface EvalOptions extends Required<ConfigOptions> {
 }
 
 /** The bundled held-out problems, found relative to this file in src/ and dist/ alike. */
-export const DEFAULT_DATASET = path.relative(process.cwd(), new URL('../../data/eval/synthetic-test.jsonl', import.meta.url).pathname) || '.';
+export const DEFAULT_DATASET =
+  path.relative(process.cwd(), new URL('../../data/eval/synthetic-test.jsonl', import.meta.url).pathname) || '.';
 
 export const USAGE = `usage: selar eval (--model DIR | --server URL) [options]
 
@@ -84,18 +93,25 @@ run:
 
 const strictNumber = (flag: string, raw: string): number => {
   const n = Number(raw.trim());
-  if (raw.trim() === '' || !Number.isFinite(n)) throw new UsageError(`${flag}: expected a number, got ${JSON.stringify(raw)}`);
+  if (raw.trim() === '' || !Number.isFinite(n))
+    throw new UsageError(`${flag}: expected a number, got ${JSON.stringify(raw)}`);
   return n;
 };
 
 function integer(flag: string, raw: string, min: number, max = Number.MAX_SAFE_INTEGER): number {
   const n = strictNumber(flag, raw);
-  if (!Number.isInteger(n) || n < min || n > max) throw new UsageError(`${flag}: expected an integer ${max === Number.MAX_SAFE_INTEGER ? `>= ${min}` : `in ${min}..${max}`}, got ${raw}`);
+  if (!Number.isInteger(n) || n < min || n > max)
+    throw new UsageError(
+      `${flag}: expected an integer ${max === Number.MAX_SAFE_INTEGER ? `>= ${min}` : `in ${min}..${max}`}, got ${raw}`,
+    );
   return n;
 }
 
 function list<T>(flag: string, raw: string, item: (flag: string, s: string) => T): T[] {
-  const parts = raw.split(',').map((s) => s.trim()).filter((s) => s !== '');
+  const parts = raw
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
   if (parts.length === 0) throw new UsageError(`${flag}: expected a comma-separated list, got ${JSON.stringify(raw)}`);
   const seen = new Set<string>();
   for (const p of parts) {
@@ -106,7 +122,8 @@ function list<T>(flag: string, raw: string, item: (flag: string, s: string) => T
 }
 
 function oneOf(flag: string, raw: string, allowed: string[]): string {
-  if (!allowed.includes(raw)) throw new UsageError(`${flag}: expected ${allowed.join(' or ')}, got ${JSON.stringify(raw)}`);
+  if (!allowed.includes(raw))
+    throw new UsageError(`${flag}: expected ${allowed.join(' or ')}, got ${JSON.stringify(raw)}`);
   return raw;
 }
 
@@ -116,7 +133,8 @@ function perSteps(raw: string): number | Record<number, number> {
   const caps: Record<number, number> = {};
   for (const item of list('--per-steps', raw, (_, s) => s)) {
     const [steps, n, ...rest] = item.split(':');
-    if (n === undefined || rest.length > 0) throw new UsageError(`--per-steps: expected N or STEPS:N,..., got ${JSON.stringify(item)}`);
+    if (n === undefined || rest.length > 0)
+      throw new UsageError(`--per-steps: expected N or STEPS:N,..., got ${JSON.stringify(item)}`);
     const key = integer('--per-steps', steps, 1);
     if (key in caps) throw new UsageError(`--per-steps: step count ${key} is listed twice`);
     caps[key] = integer('--per-steps', n, 1);
@@ -125,11 +143,22 @@ function perSteps(raw: string): number | Record<number, number> {
 }
 
 export function timestampDir(now: Date): string {
-  return path.join('bench', 'eval', now.toISOString().replace(/\.\d+Z$/, '').replace(/:/g, '-'));
+  return path.join(
+    'bench',
+    'eval',
+    now
+      .toISOString()
+      .replace(/\.\d+Z$/, '')
+      .replace(/:/g, '-'),
+  );
 }
 
 /** null for --help. */
-export function parseEvalArgs(argv: string[], env: NodeJS.ProcessEnv = process.env, now = new Date()): EvalOptions | null {
+export function parseEvalArgs(
+  argv: string[],
+  env: NodeJS.ProcessEnv = process.env,
+  now = new Date(),
+): EvalOptions | null {
   const str = { type: 'string' } as const;
   let values: Record<string, string | boolean | undefined>;
   let positionals: string[];
@@ -139,11 +168,33 @@ export function parseEvalArgs(argv: string[], env: NodeJS.ProcessEnv = process.e
       allowPositionals: true,
       strict: true,
       options: {
-        model: str, server: str, 'api-key': str, 'model-name': str, workers: str, device: str, dtype: str,
-        dataset: str, steps: str, offset: str, 'per-steps': str, limit: str,
-        presets: str, taus: str, n: str, temperature: str, 'top-p': str,
-        'selar-top-k': str, 'contrastive-weight': str, 'discrete-tokens': str, scope: str,
-        'max-tokens': str, system: str, seed: str, concurrency: str, 'request-timeout': str, out: str,
+        model: str,
+        server: str,
+        'api-key': str,
+        'model-name': str,
+        workers: str,
+        device: str,
+        dtype: str,
+        dataset: str,
+        steps: str,
+        offset: str,
+        'per-steps': str,
+        limit: str,
+        presets: str,
+        taus: str,
+        n: str,
+        temperature: str,
+        'top-p': str,
+        'selar-top-k': str,
+        'contrastive-weight': str,
+        'discrete-tokens': str,
+        scope: str,
+        'max-tokens': str,
+        system: str,
+        seed: str,
+        concurrency: str,
+        'request-timeout': str,
+        out: str,
         plain: { type: 'boolean' },
         ablation: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
@@ -155,13 +206,16 @@ export function parseEvalArgs(argv: string[], env: NodeJS.ProcessEnv = process.e
   if (values.help) return null;
   if (positionals.length > 0) throw new UsageError(`unexpected argument ${JSON.stringify(positionals[0])}`);
   const plain = values.plain === true;
-  if (values.ablation && values.presets !== undefined) throw new UsageError('--ablation chooses the presets itself: give either --ablation or --presets');
+  if (values.ablation && values.presets !== undefined)
+    throw new UsageError('--ablation chooses the presets itself: give either --ablation or --presets');
   const v = values as Record<string, string | undefined>;
 
-  if ((v.model === undefined) === (v.server === undefined)) throw new UsageError('give exactly one of --model DIR or --server URL');
+  if ((v.model === undefined) === (v.server === undefined))
+    throw new UsageError('give exactly one of --model DIR or --server URL');
   let endpoint: EvalOptions['endpoint'];
   if (v.model !== undefined) {
-    for (const flag of ['api-key', 'model-name'] as const) if (v[flag] !== undefined) throw new UsageError(`--${flag} applies to --server, not --model`);
+    for (const flag of ['api-key', 'model-name'] as const)
+      if (v[flag] !== undefined) throw new UsageError(`--${flag} applies to --server, not --model`);
     if (plain) throw new UsageError('--plain applies to --server; the in-process server has the selar extension');
     endpoint = {
       kind: 'local',
@@ -171,9 +225,15 @@ export function parseEvalArgs(argv: string[], env: NodeJS.ProcessEnv = process.e
       ...(v.dtype !== undefined ? { dtype: oneOf('--dtype', v.dtype, ['auto', 'fp32', 'fp16']) } : {}),
     };
   } else {
-    for (const flag of ['workers', 'device', 'dtype'] as const) if (v[flag] !== undefined) throw new UsageError(`--${flag} applies to --model, not --server`);
+    for (const flag of ['workers', 'device', 'dtype'] as const)
+      if (v[flag] !== undefined) throw new UsageError(`--${flag} applies to --model, not --server`);
     const apiKey = v['api-key'] ?? env.OPENAI_API_KEY;
-    endpoint = { kind: 'remote', url: v.server!, ...(apiKey ? { apiKey } : {}), ...(v['model-name'] !== undefined ? { modelName: v['model-name'] } : {}) };
+    endpoint = {
+      kind: 'remote',
+      url: v.server!,
+      ...(apiKey ? { apiKey } : {}),
+      ...(v['model-name'] !== undefined ? { modelName: v['model-name'] } : {}),
+    };
   }
 
   const knownPresets = PRESETS.map((p) => p.name);
@@ -184,11 +244,13 @@ export function parseEvalArgs(argv: string[], env: NodeJS.ProcessEnv = process.e
     if (w < 0) throw new UsageError(`--contrastive-weight: must be >= 0, got ${w}`);
     selar.contrastive_weight = w;
   }
-  if (v['discrete-tokens'] !== undefined) selar.discrete_tokens = oneOf('--discrete-tokens', v['discrete-tokens'], ['math', 'none']);
+  if (v['discrete-tokens'] !== undefined)
+    selar.discrete_tokens = oneOf('--discrete-tokens', v['discrete-tokens'], ['math', 'none']);
   if (v.scope !== undefined) selar.scope = oneOf('--scope', v.scope, ['all', 'thinking']);
 
   const temperature = v.temperature === undefined ? 0.7 : strictNumber('--temperature', v.temperature);
-  if (!(temperature > 0 && temperature <= 2)) throw new UsageError(`--temperature: sampled presets need a temperature in (0, 2], got ${temperature}`);
+  if (!(temperature > 0 && temperature <= 2))
+    throw new UsageError(`--temperature: sampled presets need a temperature in (0, 2], got ${temperature}`);
   const topP = v['top-p'] === undefined ? 0.95 : strictNumber('--top-p', v['top-p']);
   if (!(topP > 0 && topP <= 1)) throw new UsageError(`--top-p: expected a value in (0, 1], got ${topP}`);
 
@@ -199,15 +261,23 @@ export function parseEvalArgs(argv: string[], env: NodeJS.ProcessEnv = process.e
     ...(v.offset !== undefined ? { offset: integer('--offset', v.offset, 0) } : {}),
     ...(v['per-steps'] !== undefined ? { perSteps: perSteps(v['per-steps']) } : {}),
     ...(v.limit !== undefined ? { limit: integer('--limit', v.limit, 1) } : {}),
-    presets: v.presets !== undefined ? list('--presets', v.presets, (f, s) => oneOf(f, s, knownPresets))
-      : values.ablation ? [...ABLATION_PRESETS]
-      : plain ? DEFAULT_PRESETS.filter((p) => p.startsWith('off-')) : [...DEFAULT_PRESETS],
+    presets:
+      v.presets !== undefined
+        ? list('--presets', v.presets, (f, s) => oneOf(f, s, knownPresets))
+        : values.ablation
+          ? [...ABLATION_PRESETS]
+          : plain
+            ? DEFAULT_PRESETS.filter((p) => p.startsWith('off-'))
+            : [...DEFAULT_PRESETS],
     plain,
-    taus: v.taus === undefined ? [...DEFAULT_TAUS] : list('--taus', v.taus, (f, s) => {
-      const tau = strictNumber(f, s);
-      if (tau < 0 || tau > 1) throw new UsageError(`${f}: τ must lie in [0, 1], got ${s}`);
-      return tau;
-    }),
+    taus:
+      v.taus === undefined
+        ? [...DEFAULT_TAUS]
+        : list('--taus', v.taus, (f, s) => {
+            const tau = strictNumber(f, s);
+            if (tau < 0 || tau > 1) throw new UsageError(`${f}: τ must lie in [0, 1], got ${s}`);
+            return tau;
+          }),
     n: v.n === undefined ? 4 : integer('--n', v.n, 1),
     temperature,
     topP,
@@ -216,7 +286,8 @@ export function parseEvalArgs(argv: string[], env: NodeJS.ProcessEnv = process.e
     system: v.system ?? null,
     seed: v.seed === undefined ? 0 : integer('--seed', v.seed, 0),
     concurrency: v.concurrency === undefined ? 4 : integer('--concurrency', v.concurrency, 1, 1024),
-    requestTimeoutMs: 1000 * (v['request-timeout'] === undefined ? 600 : integer('--request-timeout', v['request-timeout'], 1)),
+    requestTimeoutMs:
+      1000 * (v['request-timeout'] === undefined ? 600 : integer('--request-timeout', v['request-timeout'], 1)),
     out: v.out ?? timestampDir(now),
     argv: [...argv],
   };
@@ -229,7 +300,10 @@ export function commandLine(o: EvalOptions): string {
   const args: string[] = [];
   for (let i = 0; i < o.argv.length; i++) {
     const a = o.argv[i];
-    if (a === '--api-key') { i++; continue; }
+    if (a === '--api-key') {
+      i++;
+      continue;
+    }
     if (a.startsWith('--api-key=')) continue;
     args.push(a);
   }

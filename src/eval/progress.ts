@@ -34,7 +34,12 @@ export class Progress {
   private readonly intervalMs: number;
   private readonly now: () => number;
 
-  constructor(private readonly stream: ProgressStream, private readonly total: number, alreadyDone: number, o: ProgressOptions = {}) {
+  constructor(
+    private readonly stream: ProgressStream,
+    private readonly total: number,
+    alreadyDone: number,
+    o: ProgressOptions = {},
+  ) {
     this.done = alreadyDone;
     this.tty = stream.isTTY === true;
     this.intervalMs = o.intervalMs ?? 10_000;

@@ -16,19 +16,26 @@ export function markdownTable(metrics: ConfigMetrics[], concurrency: number): st
   // A single "unknown" group (plain GSM8K) adds nothing to the overall column.
   const showSteps = !(steps.length === 1 && steps[0] === 'unknown');
   const header = [
-    'configuration', 'accuracy', '95% CI',
+    'configuration',
+    'accuracy',
+    '95% CI',
     ...(showSteps ? steps.map((s) => (s === 'unknown' ? 'no steps' : `${s}-step`)) : []),
-    'mean tokens', 'soft ratio', `tokens/s (concurrency ${concurrency})`, 'count',
+    'mean tokens',
+    'soft ratio',
+    `tokens/s (concurrency ${concurrency})`,
+    'count',
   ];
   const rows = metrics.map((m) => [
     `\`${m.config}\``,
     pct(m.accuracy),
     `${pct(m.ci95.low)}–${pct(m.ci95.high)}`,
-    ...(showSteps ? steps.map((s) => (m.bySteps[s] ? `${pct(m.bySteps[s].accuracy)} (${m.bySteps[s].count})` : '–')) : []),
+    ...(showSteps
+      ? steps.map((s) => (m.bySteps[s] ? `${pct(m.bySteps[s].accuracy)} (${m.bySteps[s].count})` : '–'))
+      : []),
     m.meanCompletionTokens.toFixed(1),
     m.softRatio === null ? 'n/a' : pct(m.softRatio),
     // Results resumed from a run at another concurrency say so in the cell.
-    m.concurrency.length === 1 && m.concurrency[0] === concurrency || m.concurrency.length === 0
+    (m.concurrency.length === 1 && m.concurrency[0] === concurrency) || m.concurrency.length === 0
       ? m.tokensPerSecond.toFixed(1)
       : `${m.tokensPerSecond.toFixed(1)} (concurrency ${m.concurrency.join(', ')})`,
     String(m.count),
@@ -40,7 +47,9 @@ export function markdownTable(metrics: ConfigMetrics[], concurrency: number): st
 
 export function markdownReport(s: EvalSummary): string {
   const sampled = s.configs.find((c) => c.samples > 1);
-  const byStepsText = Object.entries(s.dataset.bySteps).map(([k, v]) => `${v} × ${k === 'unknown' ? 'no steps' : `${k}-step`}`).join(', ');
+  const byStepsText = Object.entries(s.dataset.bySteps)
+    .map(([k, v]) => `${v} × ${k === 'unknown' ? 'no steps' : `${k}-step`}`)
+    .join(', ');
   return [
     `# selar eval: ${s.model}`,
     '',
@@ -51,9 +60,9 @@ export function markdownReport(s: EvalSummary): string {
     '',
     markdownTable(s.metrics, s.concurrency),
     '',
-    `Accuracy counts every sample${sampled ? ` (sampled configurations: ${sampled.samples} seeded samples per problem, the same seeds for each)` : ''}; `
-      + 'the 95% interval is Wilson\'s. Soft ratio = soft tokens / completion tokens. '
-      + 'Tokens/s = completion tokens / the wall time during which the configuration had requests in flight.',
+    `Accuracy counts every sample${sampled ? ` (sampled configurations: ${sampled.samples} seeded samples per problem, the same seeds for each)` : ''}; ` +
+      "the 95% interval is Wilson's. Soft ratio = soft tokens / completion tokens. " +
+      'Tokens/s = completion tokens / the wall time during which the configuration had requests in flight.',
     '',
   ].join('\n');
 }

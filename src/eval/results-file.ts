@@ -31,7 +31,8 @@ export interface ResultRecord {
   reasoning: string;
 }
 
-export const resultKey = (fingerprint: string, problem: string, sample: number) => `${fingerprint}|${problem}|${sample}`;
+export const resultKey = (fingerprint: string, problem: string, sample: number) =>
+  `${fingerprint}|${problem}|${sample}`;
 
 export interface LoadedResults {
   records: Map<string, ResultRecord>;
@@ -41,9 +42,17 @@ export interface LoadedResults {
 
 function isRecord(v: unknown): v is ResultRecord {
   const r = v as ResultRecord;
-  return typeof r === 'object' && r !== null && typeof r.fingerprint === 'string' && typeof r.problem === 'string'
-    && Number.isInteger(r.sample) && typeof r.correct === 'boolean' && typeof r.completion_tokens === 'number'
-    && typeof r.started_at === 'number' && typeof r.ended_at === 'number';
+  return (
+    typeof r === 'object' &&
+    r !== null &&
+    typeof r.fingerprint === 'string' &&
+    typeof r.problem === 'string' &&
+    Number.isInteger(r.sample) &&
+    typeof r.correct === 'boolean' &&
+    typeof r.completion_tokens === 'number' &&
+    typeof r.started_at === 'number' &&
+    typeof r.ended_at === 'number'
+  );
 }
 
 export class ResultsFile {
@@ -63,7 +72,10 @@ export class ResultsFile {
         skippedLines++;
         continue;
       }
-      if (!isRecord(parsed)) { skippedLines++; continue; }
+      if (!isRecord(parsed)) {
+        skippedLines++;
+        continue;
+      }
       records.set(resultKey(parsed.fingerprint, parsed.problem, parsed.sample), parsed);
     }
     // A crash mid-write leaves a partial last line; start the next record on a line of its own.

@@ -32,7 +32,13 @@ export function planTasks(configs: DecodingConfig[], problems: Problem[], p: Pro
     const fp = configFingerprint(config, p);
     for (const problem of problems) {
       for (let sample = 0; sample < config.samples; sample++) {
-        tasks.push({ config, fingerprint: fp, problem, sample, seed: config.seeded ? sampleSeed(problem.id, sample, p.seedBase) : null });
+        tasks.push({
+          config,
+          fingerprint: fp,
+          problem,
+          sample,
+          seed: config.seeded ? sampleSeed(problem.id, sample, p.seedBase) : null,
+        });
       }
     }
   }
@@ -47,7 +53,13 @@ export function chatRequestBody(task: Task, p: PromptOptions): Record<string, un
   return { model: p.model, messages, ...task.config.request, ...(task.seed !== null ? { seed: task.seed } : {}) };
 }
 
-export function gradeResult(task: Task, reply: ChatResult, startedAt: number, endedAt: number, concurrency: number): ResultRecord {
+export function gradeResult(
+  task: Task,
+  reply: ChatResult,
+  startedAt: number,
+  endedAt: number,
+  concurrency: number,
+): ResultRecord {
   const extracted = extractAnswer(gradedText(reply.content, reply.reasoning));
   return {
     config: task.config.name,

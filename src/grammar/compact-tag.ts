@@ -13,7 +13,13 @@ async function rewrite(xg: XGrammar, node: unknown): Promise<unknown> {
   const n = node as Node;
   if (n.type === 'json_schema' && 'json_schema' in n) {
     const o = JSON_OPTIONS;
-    const grammar = await xg.Testings._jsonSchemaToEBNF(JSON.stringify(n.json_schema), o.anyWhitespace, o.indent, o.separators, o.strict);
+    const grammar = await xg.Testings._jsonSchemaToEBNF(
+      JSON.stringify(n.json_schema),
+      o.anyWhitespace,
+      o.indent,
+      o.separators,
+      o.strict,
+    );
     return { type: 'grammar', grammar };
   }
   const out: Node = {};

@@ -7,7 +7,12 @@ import { compactStructuralTag } from './compact-tag.js';
 import { JSON_OPTIONS } from './json-options.js';
 import { grammarVocab } from './vocab.js';
 import {
-  captureReason, loadXGrammar, type CompiledGrammar, type GrammarCompiler, type GrammarMatcher, type TokenizerInfo,
+  captureReason,
+  loadXGrammar,
+  type CompiledGrammar,
+  type GrammarCompiler,
+  type GrammarMatcher,
+  type TokenizerInfo,
   type XGrammar,
 } from './xgrammar.js';
 
@@ -68,10 +73,14 @@ export class GrammarCache {
 
   private compile(spec: GrammarSpec): Promise<CompiledGrammar> {
     switch (spec.type) {
-      case 'json_object': return this.compileSchema('{"type": "object"}');
-      case 'json_schema': return this.compileSchema(spec.schema);
-      case 'ebnf': return this.compiler.compileGrammar(spec.grammar);
-      default: return this.compileTag(asStructuralTag(spec)!);
+      case 'json_object':
+        return this.compileSchema('{"type": "object"}');
+      case 'json_schema':
+        return this.compileSchema(spec.schema);
+      case 'ebnf':
+        return this.compiler.compileGrammar(spec.grammar);
+      default:
+        return this.compileTag(asStructuralTag(spec)!);
     }
   }
 

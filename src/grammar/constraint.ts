@@ -7,7 +7,10 @@ import type { GrammarMatcher } from './xgrammar.js';
 export class GrammarConstraint {
   private accepted = 0;
 
-  constructor(private readonly matcher: GrammarMatcher, private readonly thinkOpen: number | null) {}
+  constructor(
+    private readonly matcher: GrammarMatcher,
+    private readonly thinkOpen: number | null,
+  ) {}
 
   /** The allowed tokens of the next step. Before the answer starts, a reasoning model may open <think>. */
   async allowed(): Promise<Int32Array> {

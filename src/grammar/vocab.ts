@@ -20,7 +20,15 @@ interface TokenizerJson {
   normalizer?: Component | null;
   pre_tokenizer?: Component | null;
 }
-interface Component { type?: string; decoders?: Component[]; normalizers?: Component[]; pretokenizers?: Component[]; prepend?: string; prepend_scheme?: string; add_prefix_space?: boolean }
+interface Component {
+  type?: string;
+  decoders?: Component[];
+  normalizers?: Component[];
+  pretokenizers?: Component[];
+  prepend?: string;
+  prepend_scheme?: string;
+  add_prefix_space?: boolean;
+}
 
 function flatten(c: Component | null | undefined): Component[] {
   if (!c) return [];
@@ -37,8 +45,11 @@ export function vocabType(json: TokenizerJson): VocabType {
 /** sentencepiece-style tokenizers prepend '▁' to the text (a normalizer, or the Metaspace pre-tokenizer). */
 function prependsSpace(json: TokenizerJson): boolean {
   const parts = [...flatten(json.normalizer), ...flatten(json.pre_tokenizer)];
-  return parts.some((p) => (p.type === 'Prepend' && p.prepend === '▁')
-    || (p.type === 'Metaspace' && (p.prepend_scheme ?? (p.add_prefix_space ? 'always' : 'never')) !== 'never'));
+  return parts.some(
+    (p) =>
+      (p.type === 'Prepend' && p.prepend === '▁') ||
+      (p.type === 'Metaspace' && (p.prepend_scheme ?? (p.add_prefix_space ? 'always' : 'never')) !== 'never'),
+  );
 }
 
 /** Added tokens hold plain text; the encoded vocabulary needs them in the model's piece form. */
@@ -53,7 +64,10 @@ export function grammarVocab(json: TokenizerJson, size: number): GrammarVocab {
   const type = vocabType(json);
   const encoded = new Array<string>(size).fill('');
   const vocab = json.model?.vocab ?? {};
-  if (Array.isArray(vocab)) vocab.forEach(([piece], id) => { if (id < size) encoded[id] = piece; });
+  if (Array.isArray(vocab))
+    vocab.forEach(([piece], id) => {
+      if (id < size) encoded[id] = piece;
+    });
   else for (const [piece, id] of Object.entries(vocab)) if (id < size) encoded[id] = piece;
   const bytes = byteToUnicode();
   for (const t of json.added_tokens ?? []) {

@@ -29,7 +29,11 @@ export function installAuth(app: FastifyInstance, keys: readonly string[]): void
     if (req.method === 'OPTIONS' || OPEN.some((re) => re.test(path))) return;
     const header = req.headers.authorization ?? '';
     const m = /^Bearer\s+(.+)$/i.exec(header);
-    if (!m) throw new SelarError('unauthorized', "You didn't provide an API key. Provide it in the Authorization header: 'Authorization: Bearer YOUR_KEY'");
+    if (!m)
+      throw new SelarError(
+        'unauthorized',
+        "You didn't provide an API key. Provide it in the Authorization header: 'Authorization: Bearer YOUR_KEY'",
+      );
     if (!matches(m[1].trim())) throw new SelarError('unauthorized', 'Incorrect API key provided');
   });
 }

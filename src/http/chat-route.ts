@@ -6,19 +6,27 @@ import { errorResponses } from './error-schemas.js';
 import { generationHandler, type GenerationDeps } from './generation-handler.js';
 
 export function registerChatRoute(app: FastifyInstance, deps: GenerationDeps): void {
-  app.post('/v1/chat/completions', {
-    schema: {
-      tags: ['openai'],
-      summary: 'chat completion (stream: true for server-sent events)',
-      security: [{ bearer: [] }],
-      body: ChatCompletionRequest,
-      response: {
-        200: {
-          description: 'a chat.completion, or with stream: true a text/event-stream of chat.completion.chunk frames ending in `data: [DONE]`',
-          content: { 'application/json': { schema: ChatCompletion }, 'text/event-stream': { schema: ChatCompletionChunk } },
+  app.post(
+    '/v1/chat/completions',
+    {
+      schema: {
+        tags: ['openai'],
+        summary: 'chat completion (stream: true for server-sent events)',
+        security: [{ bearer: [] }],
+        body: ChatCompletionRequest,
+        response: {
+          200: {
+            description:
+              'a chat.completion, or with stream: true a text/event-stream of chat.completion.chunk frames ending in `data: [DONE]`',
+            content: {
+              'application/json': { schema: ChatCompletion },
+              'text/event-stream': { schema: ChatCompletionChunk },
+            },
+          },
+          ...errorResponses,
         },
-        ...errorResponses,
       },
     },
-  }, generationHandler('chat', planChat, deps));
+    generationHandler('chat', planChat, deps),
+  );
 }

@@ -6,19 +6,24 @@ import { errorResponses } from './error-schemas.js';
 import { generationHandler, type GenerationDeps } from './generation-handler.js';
 
 export function registerCompletionsRoute(app: FastifyInstance, deps: GenerationDeps): void {
-  app.post('/v1/completions', {
-    schema: {
-      tags: ['openai'],
-      summary: 'text completion (stream: true for server-sent events)',
-      security: [{ bearer: [] }],
-      body: CompletionRequest,
-      response: {
-        200: {
-          description: 'a text_completion, or with stream: true a text/event-stream of text_completion frames ending in `data: [DONE]`',
-          content: { 'application/json': { schema: Completion }, 'text/event-stream': { schema: CompletionChunk } },
+  app.post(
+    '/v1/completions',
+    {
+      schema: {
+        tags: ['openai'],
+        summary: 'text completion (stream: true for server-sent events)',
+        security: [{ bearer: [] }],
+        body: CompletionRequest,
+        response: {
+          200: {
+            description:
+              'a text_completion, or with stream: true a text/event-stream of text_completion frames ending in `data: [DONE]`',
+            content: { 'application/json': { schema: Completion }, 'text/event-stream': { schema: CompletionChunk } },
+          },
+          ...errorResponses,
         },
-        ...errorResponses,
       },
     },
-  }, generationHandler('completions', planCompletion, deps));
+    generationHandler('completions', planCompletion, deps),
+  );
 }

@@ -12,14 +12,15 @@ export async function registerDocs(app: FastifyInstance): Promise<void> {
       info: {
         title: 'selar-server',
         version: SERVER_VERSION,
-        description: 'OpenAI-compatible inference server with SeLaR (Selective Latent Reasoning) decoding. '
-          + 'Unknown fields and unsupported values are rejected with HTTP 400 naming the parameter.',
+        description:
+          'OpenAI-compatible inference server with SeLaR (Selective Latent Reasoning) decoding. ' +
+          'Unknown fields and unsupported values are rejected with HTTP 400 naming the parameter.',
       },
       components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
       tags: [
         { name: 'openai', description: 'OpenAI-compatible API (with the selar extensions)' },
         { name: 'operations', description: 'health, readiness and metrics' },
-        { name: 'utility', description: 'tokenize, detokenize and version, in vLLM\'s shapes' },
+        { name: 'utility', description: "tokenize, detokenize and version, in vLLM's shapes" },
       ],
     },
   });

@@ -26,7 +26,12 @@ function fromFastify(err: FastifyError): SelarError | null {
   return null;
 }
 
-export function sendError(reply: FastifyReply, err: unknown, retryAfterS: number, metrics: ServerMetrics): FastifyReply {
+export function sendError(
+  reply: FastifyReply,
+  err: unknown,
+  retryAfterS: number,
+  metrics: ServerMetrics,
+): FastifyReply {
   const { status, body } = toOpenAIError(err);
   metrics.errors.inc({ code: body.error.code ?? 'unknown' });
   if (status === 429) reply.header('retry-after', String(retryAfterS));
@@ -39,9 +44,15 @@ export function sendError(reply: FastifyReply, err: unknown, retryAfterS: number
 
 export function installErrorHandling(app: FastifyInstance, retryAfterS: number, metrics: ServerMetrics): void {
   app.setErrorHandler((err: FastifyError, _req, reply) => {
-    const mapped = err instanceof SelarError ? err : fromFastify(err) ?? err;
+    const mapped = err instanceof SelarError ? err : (fromFastify(err) ?? err);
     return sendError(reply, mapped, retryAfterS, metrics);
   });
   app.setNotFoundHandler((req, reply) =>
-    sendError(reply, new SelarError('not_found', `Unknown request URL: ${req.method} ${req.url.split('?')[0]}`), retryAfterS, metrics));
+    sendError(
+      reply,
+      new SelarError('not_found', `Unknown request URL: ${req.method} ${req.url.split('?')[0]}`),
+      retryAfterS,
+      metrics,
+    ),
+  );
 }

@@ -20,7 +20,6 @@ export interface GenerationDeps {
   metrics: ServerMetrics;
 }
 
-
 /** The `user` field as logged: any length is accepted, a log line carries at most 128 characters of it. */
 const logged = (user: string | null | undefined) => (user == null ? undefined : excerpt(user));
 
@@ -28,7 +27,13 @@ const logged = (user: string | null | undefined) => (user == null ? undefined : 
 const goneReasons = new WeakSet<object>();
 const clientGone = (signal: AbortSignal) => signal.aborted && goneReasons.has(signal.reason as object);
 
-async function streamReply(req: FastifyRequest, reply: FastifyReply, run: StreamRun, signal: AbortSignal, deps: GenerationDeps): Promise<void> {
+async function streamReply(
+  req: FastifyRequest,
+  reply: FastifyReply,
+  run: StreamRun,
+  signal: AbortSignal,
+  deps: GenerationDeps,
+): Promise<void> {
   const { ctx, metrics } = deps;
   const sse = new SseResponse(reply, ctx.config.pingIntervalMs);
   try {
@@ -66,11 +71,19 @@ export function generationHandler<B, P extends GenerationPlan = GenerationPlan>(
     const plan = planOf(req.body as B, ctx);
     if (plan.params.grammar) await checkGrammar(plan.params.grammar);
     const promptTokens = plan.prompts.reduce((s, p) => s + p.length, 0);
-    req.log.info({
-      endpoint, id: plan.id, n: plan.params.n, stream: plan.params.stream, promptTokens,
-      maxTokens: plan.sequences.map((s) => s.stop.maxTokens), user: logged((req.body as { user?: string | null }).user),
-      ...(ctx.config.logPrompts ? { prompt: plan.promptText() } : {}),
-    }, 'generation started');
+    req.log.info(
+      {
+        endpoint,
+        id: plan.id,
+        n: plan.params.n,
+        stream: plan.params.stream,
+        promptTokens,
+        maxTokens: plan.sequences.map((s) => s.stop.maxTokens),
+        user: logged((req.body as { user?: string | null }).user),
+        ...(ctx.config.logPrompts ? { prompt: plan.promptText() } : {}),
+      },
+      'generation started',
+    );
 
     const controller = new AbortController();
     const untrack = lifecycle.track(controller);
@@ -81,16 +94,28 @@ export function generationHandler<B, P extends GenerationPlan = GenerationPlan>(
       controller.abort(reason);
     };
     reply.raw.on('close', onClose);
-    const deadline = ctx.config.deadlineMs > 0
-      ? setTimeout(() => controller.abort(new SelarError('deadline_exceeded', `The request exceeded the server's ${ctx.config.deadlineMs} ms deadline`)), ctx.config.deadlineMs)
-      : null;
+    const deadline =
+      ctx.config.deadlineMs > 0
+        ? setTimeout(
+            () =>
+              controller.abort(
+                new SelarError(
+                  'deadline_exceeded',
+                  `The request exceeded the server's ${ctx.config.deadlineMs} ms deadline`,
+                ),
+              ),
+            ctx.config.deadlineMs,
+          )
+        : null;
     const observer = metrics.observer(endpoint, startedAt, promptTokens);
     try {
       if (plan.params.stream) {
         await streamReply(req, reply, runner.stream(plan, ctx, controller.signal, observer), controller.signal, deps);
         return reply;
       }
-      return reply.type('application/json; charset=utf-8').send(await runner.json(plan, ctx, controller.signal, observer));
+      return reply
+        .type('application/json; charset=utf-8')
+        .send(await runner.json(plan, ctx, controller.signal, observer));
     } finally {
       if (deadline) clearTimeout(deadline);
       reply.raw.off('close', onClose);
@@ -98,11 +123,18 @@ export function generationHandler<B, P extends GenerationPlan = GenerationPlan>(
       const seconds = (performance.now() - startedAt) / 1000;
       metrics.e2e.observe(seconds);
       // The response never finishes for a vanished client, so onResponse will not count it.
-      if (clientGone(controller.signal)) metrics.requests.inc({ route: req.routeOptions.url ?? 'unmatched', status: '499' });
-      req.log.info({
-        id: plan.id, seconds, aborted: controller.signal.aborted ? String((controller.signal.reason as Error)?.message) : undefined,
-        finish: observer.finishes.map((f) => f.reason), completionTokens: observer.finishes.reduce((s, f) => s + f.completionTokens, 0),
-      }, 'generation ended');
+      if (clientGone(controller.signal))
+        metrics.requests.inc({ route: req.routeOptions.url ?? 'unmatched', status: '499' });
+      req.log.info(
+        {
+          id: plan.id,
+          seconds,
+          aborted: controller.signal.aborted ? String((controller.signal.reason as Error)?.message) : undefined,
+          finish: observer.finishes.map((f) => f.reason),
+          completionTokens: observer.finishes.reduce((s, f) => s + f.completionTokens, 0),
+        },
+        'generation ended',
+      );
     }
   };
 }

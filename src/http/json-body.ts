@@ -49,7 +49,14 @@ export function installStrictJson(app: FastifyInstance): void {
       if (err) return done(err, undefined);
       const at = illFormedPath(value);
       if (at !== null) {
-        return done(new SelarError('invalid_request', `Invalid value for '${at || 'body'}': strings must be valid Unicode (lone surrogate)`, at || null), undefined);
+        return done(
+          new SelarError(
+            'invalid_request',
+            `Invalid value for '${at || 'body'}': strings must be valid Unicode (lone surrogate)`,
+            at || null,
+          ),
+          undefined,
+        );
       }
       done(null, value);
     });

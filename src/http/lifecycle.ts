@@ -17,8 +17,12 @@ export class Lifecycle {
 
   constructor(private readonly engine: Engine) {
     engine.ready().then(
-      () => { this.engineState = 'ready'; },
-      () => { this.engineState = 'failed'; },
+      () => {
+        this.engineState = 'ready';
+      },
+      () => {
+        this.engineState = 'failed';
+      },
     );
   }
 
@@ -81,11 +85,21 @@ export function installDrainGate(app: FastifyInstance, lifecycle: Lifecycle): vo
 }
 
 export function registerHealthRoutes(app: FastifyInstance, lifecycle: Lifecycle): void {
-  const schema = (summary: string) => ({ tags: ['operations'], summary, response: { 200: HealthStatus, 503: HealthStatus } });
-  app.get('/health', { schema: schema('liveness: 200 while the process is up') }, async () => ({ status: 'ok' as const }));
-  app.get('/ready', { schema: schema('readiness: 200 once the model is loaded and the server is not draining') }, async (_req, reply) => {
-    if (lifecycle.ready) return { status: 'ready' as const };
-    reply.code(503);
-    return { status: lifecycle.notReadyReason() };
+  const schema = (summary: string) => ({
+    tags: ['operations'],
+    summary,
+    response: { 200: HealthStatus, 503: HealthStatus },
   });
+  app.get('/health', { schema: schema('liveness: 200 while the process is up') }, async () => ({
+    status: 'ok' as const,
+  }));
+  app.get(
+    '/ready',
+    { schema: schema('readiness: 200 once the model is loaded and the server is not draining') },
+    async (_req, reply) => {
+      if (lifecycle.ready) return { status: 'ready' as const };
+      reply.code(503);
+      return { status: lifecycle.notReadyReason() };
+    },
+  );
 }

@@ -11,10 +11,16 @@ const labelText = (labels: Labels, extra: Labels = {}) => {
 };
 const num = (v: number) => (v === Infinity ? '+Inf' : Number.isInteger(v) ? String(v) : String(+v.toPrecision(12)));
 
-interface Metric { render(): string }
+interface Metric {
+  render(): string;
+}
 
 abstract class Base implements Metric {
-  constructor(readonly name: string, readonly help: string, readonly type: string) {}
+  constructor(
+    readonly name: string,
+    readonly help: string,
+    readonly type: string,
+  ) {}
   protected header(): string {
     return `# HELP ${this.name} ${this.help}\n# TYPE ${this.name} ${this.type}\n`;
   }
@@ -45,7 +51,11 @@ export class Counter extends Base {
 }
 
 export class Gauge extends Base {
-  constructor(name: string, help: string, private readonly read: () => number) {
+  constructor(
+    name: string,
+    help: string,
+    private readonly read: () => number,
+  ) {
     super(name, help, 'gauge');
   }
   render(): string {
@@ -57,7 +67,11 @@ export class Histogram extends Base {
   private readonly counts: number[];
   private sum = 0;
   private count = 0;
-  constructor(name: string, help: string, private readonly buckets: number[]) {
+  constructor(
+    name: string,
+    help: string,
+    private readonly buckets: number[],
+  ) {
     super(name, help, 'histogram');
     this.counts = buckets.map(() => 0);
   }

@@ -11,7 +11,10 @@ export class SseResponse {
   private timer: NodeJS.Timeout | null = null;
   private lastWrite = performance.now();
 
-  constructor(private readonly reply: FastifyReply, private readonly pingMs: number) {
+  constructor(
+    private readonly reply: FastifyReply,
+    private readonly pingMs: number,
+  ) {
     if (pingMs > 0) this.arm(pingMs);
   }
 
@@ -68,7 +71,9 @@ export class SseResponse {
     const raw = this.reply.raw;
     const ac = new AbortController();
     const opts = { signal: ac.signal };
-    await Promise.race([once(raw, 'drain', opts), once(raw, 'close', opts), once(abort, 'abort', opts)]).catch(() => undefined);
+    await Promise.race([once(raw, 'drain', opts), once(raw, 'close', opts), once(abort, 'abort', opts)]).catch(
+      () => undefined,
+    );
     ac.abort();
   }
 

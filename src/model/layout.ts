@@ -51,7 +51,11 @@ export const SUPPORTED_DTYPES = ['auto', ...Object.keys(DTYPE_SUFFIX)];
 /** `auto`: the first variant the folder has, full precision first. */
 function resolveAutoDtype(dir: string): string {
   for (const [dtype, suffix] of Object.entries(DTYPE_SUFFIX)) {
-    if (fs.existsSync(path.join(dir, 'onnx', `model${suffix}.onnx`)) || fs.existsSync(path.join(dir, 'onnx', `decoder_model_merged${suffix}.onnx`))) return dtype;
+    if (
+      fs.existsSync(path.join(dir, 'onnx', `model${suffix}.onnx`)) ||
+      fs.existsSync(path.join(dir, 'onnx', `decoder_model_merged${suffix}.onnx`))
+    )
+      return dtype;
   }
   return 'fp32';
 }
@@ -76,9 +80,11 @@ function num(v: unknown): number | undefined {
 
 export function detectLayout(dir: string, dtype = 'fp32'): ModelLayout {
   const abs = path.resolve(dir);
-  if (!fs.existsSync(abs) || !fs.statSync(abs).isDirectory()) throw new ModelLoadError('model folder does not exist or is not a directory', abs);
+  if (!fs.existsSync(abs) || !fs.statSync(abs).isDirectory())
+    throw new ModelLoadError('model folder does not exist or is not a directory', abs);
   if (dtype === 'auto') dtype = resolveAutoDtype(abs);
-  if (!(dtype in DTYPE_SUFFIX)) throw new ModelLoadError(`unsupported dtype "${dtype}" (one of ${SUPPORTED_DTYPES.join(', ')})`, abs);
+  if (!(dtype in DTYPE_SUFFIX))
+    throw new ModelLoadError(`unsupported dtype "${dtype}" (one of ${SUPPORTED_DTYPES.join(', ')})`, abs);
   if (fs.existsSync(path.join(abs, 'genai_config.json'))) return genaiLayout(abs);
   if (fs.existsSync(path.join(abs, 'config.json'))) return optimumLayout(abs, dtype);
   throw new ModelLoadError(
@@ -112,7 +118,8 @@ function optimumLayout(dir: string, dtype: string): ModelLayout {
   } else {
     const have = fs.existsSync(onnxDir) ? fs.readdirSync(onnxDir).filter((f) => f.endsWith('.onnx')) : [];
     throw new ModelLoadError(
-      `missing onnx/model${suffix}.onnx for dtype ${dtype}` + (have.length ? ` (found: ${have.join(', ')})` : ' (no .onnx files in onnx/)'),
+      `missing onnx/model${suffix}.onnx for dtype ${dtype}` +
+        (have.length ? ` (found: ${have.join(', ')})` : ' (no .onnx files in onnx/)'),
       single,
     );
   }
@@ -144,9 +151,11 @@ function genaiLayout(dir: string): ModelLayout {
   const cfg = readJson(file);
   const model = cfg.model as Record<string, unknown> | undefined;
   const decoder = model?.decoder as Record<string, unknown> | undefined;
-  if (!model || !decoder || typeof decoder.filename !== 'string') throw new ModelLoadError('genai_config.json has no model.decoder.filename', file);
+  if (!model || !decoder || typeof decoder.filename !== 'string')
+    throw new ModelLoadError('genai_config.json has no model.decoder.filename', file);
   const decoderFile = path.join(dir, decoder.filename);
-  if (!fs.existsSync(decoderFile)) throw new ModelLoadError(`missing decoder file named by genai_config.json`, decoderFile);
+  if (!fs.existsSync(decoderFile))
+    throw new ModelLoadError(`missing decoder file named by genai_config.json`, decoderFile);
   const search = (cfg.search as Record<string, unknown> | undefined) ?? {};
   const names: Record<string, string> = {};
   for (const group of ['inputs', 'outputs']) {

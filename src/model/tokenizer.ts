@@ -63,7 +63,8 @@ export class TextTokenizer {
 
   static load(dir: string): TextTokenizer {
     const tokFile = path.join(dir, 'tokenizer.json');
-    if (!fs.existsSync(tokFile)) throw new ModelLoadError('missing tokenizer.json (the model folder must ship its tokenizer)', tokFile);
+    if (!fs.existsSync(tokFile))
+      throw new ModelLoadError('missing tokenizer.json (the model folder must ship its tokenizer)', tokFile);
     const json = readJson(tokFile) as object;
     const cfgFile = path.join(dir, 'tokenizer_config.json');
     const config = (fs.existsSync(cfgFile) ? readJson(cfgFile) : {}) as TokenizerConfig;
@@ -72,7 +73,8 @@ export class TextTokenizer {
     if (fs.existsSync(jinjaFile)) template = fs.readFileSync(jinjaFile, 'utf8');
     else if (typeof config.chat_template === 'string') template = config.chat_template;
     else if (Array.isArray(config.chat_template)) {
-      template = config.chat_template.find((t) => t.name === 'default')?.template ?? config.chat_template[0]?.template ?? null;
+      template =
+        config.chat_template.find((t) => t.name === 'default')?.template ?? config.chat_template[0]?.template ?? null;
     }
     try {
       return new TextTokenizer(json, config, template);
@@ -97,7 +99,10 @@ export class TextTokenizer {
 
   decode(ids: readonly number[], skipSpecialTokens = true): string {
     if (ids.length === 0) return '';
-    return this.tokenizer.decode(ids as number[], { skip_special_tokens: skipSpecialTokens, clean_up_tokenization_spaces: false });
+    return this.tokenizer.decode(ids as number[], {
+      skip_special_tokens: skipSpecialTokens,
+      clean_up_tokenization_spaces: false,
+    });
   }
 
   tokenId(token: string): number | undefined {
@@ -115,7 +120,11 @@ export class TextTokenizer {
   }
 
   /** Renders messages with the model's chat template, as transformers' apply_chat_template does. */
-  applyChatTemplate(messages: TemplateMessage[], addGenerationPrompt = true, kwargs: Record<string, unknown> = {}): string {
+  applyChatTemplate(
+    messages: TemplateMessage[],
+    addGenerationPrompt = true,
+    kwargs: Record<string, unknown> = {},
+  ): string {
     if (!this.template) throw new ModelLoadError('the model has no chat_template; use /v1/completions');
     return this.template.render({
       ...kwargs,

@@ -4,7 +4,9 @@ import { parseArgs } from 'node:util';
 import type { EchoGenOptions } from './echo.js';
 import type { LlamaGenOptions } from './llama.js';
 
-export type ModelgenCommand = { kind: 'llama'; out: string; options: LlamaGenOptions } | { kind: 'echo'; out: string; options: EchoGenOptions };
+export type ModelgenCommand =
+  | { kind: 'llama'; out: string; options: LlamaGenOptions }
+  | { kind: 'echo'; out: string; options: EchoGenOptions };
 
 export const USAGE = `usage:
   modelgen llama --out DIR [--hidden 1024] [--layers 16] [--heads 16] [--kv-heads 4] [--intermediate 4*hidden]
@@ -15,7 +17,8 @@ export const USAGE = `usage:
 function int(name: string, value: string | undefined, fallback: number): number {
   if (value === undefined) return fallback;
   const n = Number(value);
-  if (!Number.isInteger(n) || n < 0) throw new Error(`--${name} must be a non-negative integer, got ${JSON.stringify(value)}`);
+  if (!Number.isInteger(n) || n < 0)
+    throw new Error(`--${name} must be a non-negative integer, got ${JSON.stringify(value)}`);
   return n;
 }
 
@@ -50,16 +53,31 @@ export function parseModelgenArgs(argv: readonly string[]): ModelgenCommand {
   if (!values.out) throw new Error(`--out DIR is required\n${USAGE}`);
   const seed = int('seed', values.seed, 1);
   if (kind === 'echo') {
-    for (const flag of ['layers', 'heads', 'kv-heads', 'intermediate', 'max-positions', 'tied', 'weight-scale', 'fp32-logits'] as const) {
+    for (const flag of [
+      'layers',
+      'heads',
+      'kv-heads',
+      'intermediate',
+      'max-positions',
+      'tied',
+      'weight-scale',
+      'fp32-logits',
+    ] as const) {
       if (values[flag] !== undefined) throw new Error(`--${flag} does not apply to the echo model`);
     }
-    const options: EchoGenOptions = { hidden: int('hidden', values.hidden, 16), dtype: dtype(values.dtype), seed, externalData: values['external-data'] ?? false };
+    const options: EchoGenOptions = {
+      hidden: int('hidden', values.hidden, 16),
+      dtype: dtype(values.dtype),
+      seed,
+      externalData: values['external-data'] ?? false,
+    };
     if (values.vocab !== undefined) options.vocab = int('vocab', values.vocab, 0);
     return { kind, out: values.out, options };
   }
   const hidden = int('hidden', values.hidden, 1024);
   const weightScale = values['weight-scale'] === undefined ? 1 : Number(values['weight-scale']);
-  if (!(weightScale > 0)) throw new Error(`--weight-scale must be a positive number, got ${JSON.stringify(values['weight-scale'])}`);
+  if (!(weightScale > 0))
+    throw new Error(`--weight-scale must be a positive number, got ${JSON.stringify(values['weight-scale'])}`);
   return {
     kind,
     out: values.out,

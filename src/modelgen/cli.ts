@@ -16,9 +16,22 @@ async function main(): Promise<void> {
     return;
   }
   const started = Date.now();
-  const result = command.kind === 'llama' ? await writeLlamaModel(command.out, command.options) : await writeEchoModel(command.out, command.options);
+  const result =
+    command.kind === 'llama'
+      ? await writeLlamaModel(command.out, command.options)
+      : await writeEchoModel(command.out, command.options);
   process.stdout.write(
-    JSON.stringify({ dir: result.dir, modelPath: result.modelPath, dataPath: result.dataPath, config: result.config, seconds: (Date.now() - started) / 1000 }, null, 2) + '\n',
+    JSON.stringify(
+      {
+        dir: result.dir,
+        modelPath: result.modelPath,
+        dataPath: result.dataPath,
+        config: result.config,
+        seconds: (Date.now() - started) / 1000,
+      },
+      null,
+      2,
+    ) + '\n',
   );
 }
 

@@ -29,10 +29,25 @@ export interface LlamaConfig {
 
 export type ConfigSizes = Pick<
   LlamaConfig,
-  'hidden_size' | 'intermediate_size' | 'num_attention_heads' | 'num_key_value_heads' | 'num_hidden_layers' | 'vocab_size' | 'max_position_embeddings' | 'rms_norm_eps' | 'rope_theta' | 'tie_word_embeddings' | 'torch_dtype'
+  | 'hidden_size'
+  | 'intermediate_size'
+  | 'num_attention_heads'
+  | 'num_key_value_heads'
+  | 'num_hidden_layers'
+  | 'vocab_size'
+  | 'max_position_embeddings'
+  | 'rms_norm_eps'
+  | 'rope_theta'
+  | 'tie_word_embeddings'
+  | 'torch_dtype'
 >;
 
-export function writeConfigs(dir: string, sizes: ConfigSizes, tokenizer: TokenizerSpec, architecture = 'LlamaForCausalLM'): LlamaConfig {
+export function writeConfigs(
+  dir: string,
+  sizes: ConfigSizes,
+  tokenizer: TokenizerSpec,
+  architecture = 'LlamaForCausalLM',
+): LlamaConfig {
   const config: LlamaConfig = {
     architectures: [architecture],
     model_type: 'llama',

@@ -25,7 +25,12 @@ export function declareDecoderInputs(b: GraphBuilder, spec: DecoderIoSpec): void
   b.input('position_ids', DataType.INT64, ['batch_size', 'sequence_length']);
   for (let i = 0; i < spec.layers; i++) {
     for (const kind of ['key', 'value']) {
-      b.input(`past_key_values.${i}.${kind}`, elemType(spec.dtype), ['batch_size', spec.kvHeads, 'past_sequence_length', spec.headDim]);
+      b.input(`past_key_values.${i}.${kind}`, elemType(spec.dtype), [
+        'batch_size',
+        spec.kvHeads,
+        'past_sequence_length',
+        spec.headDim,
+      ]);
     }
   }
 }
@@ -34,7 +39,12 @@ export function declareDecoderOutputs(b: GraphBuilder, spec: DecoderIoSpec): voi
   b.output('logits', spec.logitsType, ['batch_size', 'sequence_length', spec.vocab]);
   for (let i = 0; i < spec.layers; i++) {
     for (const kind of ['key', 'value']) {
-      b.output(`present.${i}.${kind}`, elemType(spec.dtype), ['batch_size', spec.kvHeads, 'past_sequence_length + sequence_length', spec.headDim]);
+      b.output(`present.${i}.${kind}`, elemType(spec.dtype), [
+        'batch_size',
+        spec.kvHeads,
+        'past_sequence_length + sequence_length',
+        spec.headDim,
+      ]);
     }
   }
 }

@@ -3,7 +3,13 @@
 // embedding Gather with an inputs_embeds input, the logits show exactly the
 // vector that was fed, so soft-embedding arithmetic can be checked by hand.
 import { writeConfigs, type LlamaConfig } from './config.js';
-import { declareDecoderInputs, declareDecoderOutputs, elemType, sequenceDimsFromInputIds, type ModelDtype } from './decoder-io.js';
+import {
+  declareDecoderInputs,
+  declareDecoderOutputs,
+  elemType,
+  sequenceDimsFromInputIds,
+  type ModelDtype,
+} from './decoder-io.js';
 import { halfArrayToFloat as fromHalfArray, floatArrayToHalf as toHalfArray } from '../util/half.js';
 import { GraphBuilder } from './graph.js';
 import { finishModelFolder, optimumPaths, startModelFolder } from './layout.js';
@@ -35,7 +41,8 @@ export async function writeEchoModel(dir: string, opts: EchoGenOptions = {}): Pr
   const dtype = opts.dtype ?? 'float32';
   const tokenizer = writeTokenizer(dir);
   const vocab = Math.max(opts.vocab ?? tokenizer.size, tokenizer.size);
-  if (!(hidden > 0 && vocab > hidden)) throw new RangeError(`writeEchoModel: vocab ${vocab} must exceed hidden ${hidden}`);
+  if (!(hidden > 0 && vocab > hidden))
+    throw new RangeError(`writeEchoModel: vocab ${vocab} must exceed hidden ${hidden}`);
   const T = elemType(dtype);
 
   const paths = optimumPaths(dir);
@@ -60,13 +67,29 @@ export async function writeEchoModel(dir: string, opts: EchoGenOptions = {}): Pr
   // and values offset by position_ids: both inputs are consumed and their
   // shapes checked against input_ids, as in a real decoder.
   const dims = sequenceDimsFromInputIds(b);
-  const rowShape = b.op('/model/layers.0/Concat', 'Concat', [dims.batch, b.int64([1]), dims.seq, b.int64([hidden])], { axis: 0 });
+  const rowShape = b.op('/model/layers.0/Concat', 'Concat', [dims.batch, b.int64([1]), dims.seq, b.int64([hidden])], {
+    axis: 0,
+  });
   const negSeq = b.op('/model/layers.0/Neg', 'Neg', [dims.seq]);
-  const currentMask = b.op('/model/layers.0/Slice', 'Slice', ['attention_mask', negSeq, b.int64([Number.MAX_SAFE_INTEGER]), b.int64([1])]);
-  const maskCol = b.op('/model/layers.0/Unsqueeze', 'Unsqueeze', [b.op('/model/layers.0/Cast', 'Cast', [currentMask], { to: T }), b.int64([2])]);
-  const posCol = b.op('/model/layers.0/Unsqueeze', 'Unsqueeze', [b.op('/model/layers.0/Cast', 'Cast', ['position_ids'], { to: T }), b.int64([2])]);
+  const currentMask = b.op('/model/layers.0/Slice', 'Slice', [
+    'attention_mask',
+    negSeq,
+    b.int64([Number.MAX_SAFE_INTEGER]),
+    b.int64([1]),
+  ]);
+  const maskCol = b.op('/model/layers.0/Unsqueeze', 'Unsqueeze', [
+    b.op('/model/layers.0/Cast', 'Cast', [currentMask], { to: T }),
+    b.int64([2]),
+  ]);
+  const posCol = b.op('/model/layers.0/Unsqueeze', 'Unsqueeze', [
+    b.op('/model/layers.0/Cast', 'Cast', ['position_ids'], { to: T }),
+    b.int64([2]),
+  ]);
   const keys = b.op('/model/layers.0/Reshape', 'Reshape', [b.op('/model/layers.0/Mul', 'Mul', [x, maskCol]), rowShape]);
-  const values = b.op('/model/layers.0/Reshape', 'Reshape', [b.op('/model/layers.0/Add', 'Add', [x, posCol]), rowShape]);
+  const values = b.op('/model/layers.0/Reshape', 'Reshape', [
+    b.op('/model/layers.0/Add', 'Add', [x, posCol]),
+    rowShape,
+  ]);
   b.op('/model/layers.0/Concat', 'Concat', ['past_key_values.0.key', keys], { axis: 2 }, 'present.0.key');
   b.op('/model/layers.0/Concat', 'Concat', ['past_key_values.0.value', values], { axis: 2 }, 'present.0.value');
   declareDecoderOutputs(b, io);

@@ -5,7 +5,14 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { toHalf as toHalfBits } from '../util/half.js';
-import { DataType, type AttributeProto, type ModelProto, type NodeProto, type TensorProto, type ValueInfoProto } from '../onnx/proto.js';
+import {
+  DataType,
+  type AttributeProto,
+  type ModelProto,
+  type NodeProto,
+  type TensorProto,
+  type ValueInfoProto,
+} from '../onnx/proto.js';
 
 export type Dim = number | string;
 
@@ -18,7 +25,8 @@ const AttrType = { FLOAT: 1, INT: 2, TENSOR: 4, INTS: 7 } as const;
 
 function attribute(name: string, v: AttrValue): AttributeProto {
   if (Array.isArray(v)) return { name, type: AttrType.INTS, ints: v };
-  if (typeof v === 'number') return Number.isInteger(v) ? { name, type: AttrType.INT, i: v } : { name, type: AttrType.FLOAT, f: v };
+  if (typeof v === 'number')
+    return Number.isInteger(v) ? { name, type: AttrType.INT, i: v } : { name, type: AttrType.FLOAT, f: v };
   if ('float' in v) return { name, type: AttrType.FLOAT, f: v.float };
   return { name, type: AttrType.TENSOR, t: v.tensor };
 }
@@ -30,7 +38,12 @@ function bytesOf(data: TensorData): Uint8Array {
 export function valueInfo(name: string, elemType: number, dims: readonly Dim[]): ValueInfoProto {
   return {
     name,
-    type: { tensorType: { elemType, shape: { dim: dims.map((d) => (typeof d === 'number' ? { dimValue: d } : { dimParam: d })) } } },
+    type: {
+      tensorType: {
+        elemType,
+        shape: { dim: dims.map((d) => (typeof d === 'number' ? { dimValue: d } : { dimParam: d })) },
+      },
+    },
   };
 }
 
@@ -98,7 +111,13 @@ export class GraphBuilder {
    * Adds a node named `name` (made unique) and returns its first output,
    * `${name}_output_0`, or `outputName` when given (graph outputs need exact names).
    */
-  op(name: string, opType: string, inputs: readonly string[], attrs: Record<string, AttrValue> = {}, outputName?: string): string {
+  op(
+    name: string,
+    opType: string,
+    inputs: readonly string[],
+    attrs: Record<string, AttrValue> = {},
+    outputName?: string,
+  ): string {
     let unique = name;
     for (let i = 1; this.usedNames.has(unique); i++) unique = `${name}_${i}`;
     this.usedNames.add(unique);

@@ -4,7 +4,14 @@
 import { DataType } from '../onnx/proto.js';
 import { floatArrayToHalf as toHalfArray } from '../util/half.js';
 import type { GraphBuilder } from './graph.js';
-import { declareDecoderInputs, declareDecoderOutputs, elemType, sequenceDimsFromInputIds, type ModelDtype, type SequenceDims } from './decoder-io.js';
+import {
+  declareDecoderInputs,
+  declareDecoderOutputs,
+  elemType,
+  sequenceDimsFromInputIds,
+  type ModelDtype,
+  type SequenceDims,
+} from './decoder-io.js';
 import { Rng } from './random.js';
 
 export interface LlamaShape {
@@ -45,7 +52,10 @@ class LlamaGraph {
   private sin!: string;
   private maskBias!: string;
 
-  constructor(private readonly b: GraphBuilder, private readonly s: LlamaShape) {
+  constructor(
+    private readonly b: GraphBuilder,
+    private readonly s: LlamaShape,
+  ) {
     this.T = elemType(s.dtype);
     this.headDim = s.hidden / s.heads;
     this.rng = new Rng(s.seed);
@@ -67,7 +77,14 @@ class LlamaGraph {
 
   build(): void {
     const { b, s } = this;
-    const io = { layers: s.layers, kvHeads: s.kvHeads, headDim: this.headDim, vocab: s.vocab, dtype: s.dtype, logitsType: s.fp32Logits ? F : this.T };
+    const io = {
+      layers: s.layers,
+      kvHeads: s.kvHeads,
+      headDim: this.headDim,
+      vocab: s.vocab,
+      dtype: s.dtype,
+      logitsType: s.fp32Logits ? F : this.T,
+    };
     declareDecoderInputs(b, io);
 
     const embed = this.weight('model.embed_tokens.weight', [s.vocab, s.hidden], s.weightScale);
@@ -83,7 +100,13 @@ class LlamaGraph {
     const head = s.tiedEmbeddings
       ? b.op('/lm_head/Transpose', 'Transpose', [embed], { perm: [1, 0] })
       : this.weight('lm_head.weight', [s.hidden, s.vocab], s.weightScale / Math.sqrt(s.hidden));
-    const logits = b.op('/lm_head/MatMul', 'MatMul', [h, head], {}, s.fp32Logits && this.T !== F ? undefined : 'logits');
+    const logits = b.op(
+      '/lm_head/MatMul',
+      'MatMul',
+      [h, head],
+      {},
+      s.fp32Logits && this.T !== F ? undefined : 'logits',
+    );
     if (s.fp32Logits && this.T !== F) b.op('/lm_head/Cast', 'Cast', [logits], { to: F }, 'logits');
     declareDecoderOutputs(b, io);
   }
@@ -121,8 +144,14 @@ class LlamaGraph {
     const emb = b.op('/model/rotary_emb/Concat', 'Concat', [freqs, freqs], { axis: -1 });
     const cos = b.op('/model/rotary_emb/Cos', 'Cos', [emb]);
     const sin = b.op('/model/rotary_emb/Sin', 'Sin', [emb]);
-    this.cos = this.toModelType(b.op('/model/rotary_emb/Unsqueeze', 'Unsqueeze', [cos, b.int64([1])]), '/model/rotary_emb');
-    this.sin = this.toModelType(b.op('/model/rotary_emb/Unsqueeze', 'Unsqueeze', [sin, b.int64([1])]), '/model/rotary_emb');
+    this.cos = this.toModelType(
+      b.op('/model/rotary_emb/Unsqueeze', 'Unsqueeze', [cos, b.int64([1])]),
+      '/model/rotary_emb',
+    );
+    this.sin = this.toModelType(
+      b.op('/model/rotary_emb/Unsqueeze', 'Unsqueeze', [sin, b.int64([1])]),
+      '/model/rotary_emb',
+    );
   }
 
   private rmsNorm(x: string, scope: string, weightName: string): string {
@@ -146,7 +175,9 @@ class LlamaGraph {
   /** [batch, seq, n*head_dim] -> [batch, n, seq, head_dim] */
   private splitHeads(x: string, scope: string, n: number): string {
     const { b, dims } = this;
-    const shape = b.op(`${scope}/Concat`, 'Concat', [dims.batch, dims.seq, b.int64([n]), b.int64([this.headDim])], { axis: 0 });
+    const shape = b.op(`${scope}/Concat`, 'Concat', [dims.batch, dims.seq, b.int64([n]), b.int64([this.headDim])], {
+      axis: 0,
+    });
     const r = b.op(`${scope}/Reshape`, 'Reshape', [x, shape]);
     return b.op(`${scope}/Transpose`, 'Transpose', [r], { perm: [0, 2, 1, 3] });
   }
@@ -169,7 +200,12 @@ class LlamaGraph {
     if (rep === 1) return x;
     const u = b.op(`${scope}/Unsqueeze`, 'Unsqueeze', [x, b.int64([2])]);
     const e = b.op(`${scope}/Expand`, 'Expand', [u, b.int64([1, 1, rep, 1, 1])]);
-    const shape = b.op(`${scope}/Concat`, 'Concat', [this.dims.batch, b.int64([s.heads]), this.totalVec, b.int64([this.headDim])], { axis: 0 });
+    const shape = b.op(
+      `${scope}/Concat`,
+      'Concat',
+      [this.dims.batch, b.int64([s.heads]), this.totalVec, b.int64([this.headDim])],
+      { axis: 0 },
+    );
     return b.op(`${scope}/Reshape`, 'Reshape', [e, shape]);
   }
 
@@ -177,13 +213,37 @@ class LlamaGraph {
     const { b, s, dims } = this;
     const scope = `/model/layers.${i}/self_attn`;
     const w = `model.layers.${i}.self_attn`;
-    const q = this.splitHeads(this.linear(h, `${scope}/q_proj`, `${w}.q_proj.weight`, s.hidden, s.heads * this.headDim), scope, s.heads);
-    const k = this.splitHeads(this.linear(h, `${scope}/k_proj`, `${w}.k_proj.weight`, s.hidden, s.kvHeads * this.headDim), scope, s.kvHeads);
-    const v = this.splitHeads(this.linear(h, `${scope}/v_proj`, `${w}.v_proj.weight`, s.hidden, s.kvHeads * this.headDim), scope, s.kvHeads);
+    const q = this.splitHeads(
+      this.linear(h, `${scope}/q_proj`, `${w}.q_proj.weight`, s.hidden, s.heads * this.headDim),
+      scope,
+      s.heads,
+    );
+    const k = this.splitHeads(
+      this.linear(h, `${scope}/k_proj`, `${w}.k_proj.weight`, s.hidden, s.kvHeads * this.headDim),
+      scope,
+      s.kvHeads,
+    );
+    const v = this.splitHeads(
+      this.linear(h, `${scope}/v_proj`, `${w}.v_proj.weight`, s.hidden, s.kvHeads * this.headDim),
+      scope,
+      s.kvHeads,
+    );
     const qr = this.rope(q, `${scope}/rotary_q`);
     const kr = this.rope(k, `${scope}/rotary_k`);
-    const presentK = b.op(`${scope}/Concat`, 'Concat', [`past_key_values.${i}.key`, kr], { axis: 2 }, `present.${i}.key`);
-    const presentV = b.op(`${scope}/Concat`, 'Concat', [`past_key_values.${i}.value`, v], { axis: 2 }, `present.${i}.value`);
+    const presentK = b.op(
+      `${scope}/Concat`,
+      'Concat',
+      [`past_key_values.${i}.key`, kr],
+      { axis: 2 },
+      `present.${i}.key`,
+    );
+    const presentV = b.op(
+      `${scope}/Concat`,
+      'Concat',
+      [`past_key_values.${i}.value`, v],
+      { axis: 2 },
+      `present.${i}.value`,
+    );
     const keys = this.repeatKv(presentK, `${scope}/repeat_k`);
     const values = this.repeatKv(presentV, `${scope}/repeat_v`);
     const kt = b.op(`${scope}/Transpose`, 'Transpose', [keys], { perm: [0, 1, 3, 2] });
@@ -194,7 +254,9 @@ class LlamaGraph {
     const probs = this.toModelType(b.op(`${scope}/Softmax`, 'Softmax', [biased], { axis: -1 }), scope);
     const ctx = b.op(`${scope}/MatMul`, 'MatMul', [probs, values]);
     const merged = b.op(`${scope}/Transpose`, 'Transpose', [ctx], { perm: [0, 2, 1, 3] });
-    const shape = b.op(`${scope}/Concat`, 'Concat', [dims.batch, dims.seq, b.int64([s.heads * this.headDim])], { axis: 0 });
+    const shape = b.op(`${scope}/Concat`, 'Concat', [dims.batch, dims.seq, b.int64([s.heads * this.headDim])], {
+      axis: 0,
+    });
     const flat = b.op(`${scope}/Reshape`, 'Reshape', [merged, shape]);
     return this.linear(flat, `${scope}/o_proj`, `${w}.o_proj.weight`, s.heads * this.headDim, s.hidden);
   }
@@ -215,7 +277,11 @@ class LlamaGraph {
     const scope = `/model/layers.${i}`;
     const h = this.rmsNorm(x, `${scope}/input_layernorm`, `model.layers.${i}.input_layernorm.weight`);
     const afterAttn = b.op(`${scope}/Add`, 'Add', [x, this.attention(h, i)]);
-    const h2 = this.rmsNorm(afterAttn, `${scope}/post_attention_layernorm`, `model.layers.${i}.post_attention_layernorm.weight`);
+    const h2 = this.rmsNorm(
+      afterAttn,
+      `${scope}/post_attention_layernorm`,
+      `model.layers.${i}.post_attention_layernorm.weight`,
+    );
     return b.op(`${scope}/Add`, 'Add', [afterAttn, this.mlp(h2, i)]);
   }
 }

@@ -83,18 +83,22 @@ export async function writeLlamaModel(dir: string, opts: LlamaGenOptions): Promi
   }
   finishModelFolder(paths, builder.build('main_graph'), writer);
 
-  const config = writeConfigs(dir, {
-    hidden_size: hidden,
-    intermediate_size: intermediate,
-    num_attention_heads: heads,
-    num_key_value_heads: kvHeads,
-    num_hidden_layers: layers,
-    vocab_size: shape.vocab,
-    max_position_embeddings: opts.maxPositions ?? 2048,
-    rms_norm_eps: shape.rmsNormEps,
-    rope_theta: shape.ropeTheta,
-    tie_word_embeddings: shape.tiedEmbeddings,
-    torch_dtype: shape.dtype,
-  }, tokenizer);
+  const config = writeConfigs(
+    dir,
+    {
+      hidden_size: hidden,
+      intermediate_size: intermediate,
+      num_attention_heads: heads,
+      num_key_value_heads: kvHeads,
+      num_hidden_layers: layers,
+      vocab_size: shape.vocab,
+      max_position_embeddings: opts.maxPositions ?? 2048,
+      rms_norm_eps: shape.rmsNormEps,
+      rope_theta: shape.ropeTheta,
+      tie_word_embeddings: shape.tiedEmbeddings,
+      torch_dtype: shape.dtype,
+    },
+    tokenizer,
+  );
   return { dir, modelPath: paths.modelPath, dataPath: external ? paths.dataPath : null, config, tokenizer };
 }

@@ -50,13 +50,17 @@ export interface TokenizerSpec {
  * Byte token ids equal the byte value (id 32 is the space byte), merges follow
  * from 256, then the special tokens: tests can reason about ids directly.
  */
-export function writeTokenizer(dir: string, merges: ReadonlyArray<readonly [string, string]> = DEFAULT_MERGES): TokenizerSpec {
+export function writeTokenizer(
+  dir: string,
+  merges: ReadonlyArray<readonly [string, string]> = DEFAULT_MERGES,
+): TokenizerSpec {
   const bytes = byteToUnicode();
   const vocab: Record<string, number> = {};
   for (const [id, ch] of bytes.entries()) vocab[ch] = id;
   let next = 256;
   for (const [a, b] of merges) {
-    if (vocab[a] === undefined || vocab[b] === undefined) throw new Error(`merge ${a} ${b}: parts must already be tokens`);
+    if (vocab[a] === undefined || vocab[b] === undefined)
+      throw new Error(`merge ${a} ${b}: parts must already be tokens`);
     if (vocab[a + b] === undefined) vocab[a + b] = next++;
   }
   const specialIds = {} as TokenizerSpec['specialIds'];
@@ -89,7 +93,15 @@ export function writeTokenizer(dir: string, merges: ReadonlyArray<readonly [stri
     },
   };
   const addedDecoder: Record<string, object> = {};
-  for (const t of addedTokens) addedDecoder[String(t.id)] = { content: t.content, lstrip: false, normalized: false, rstrip: false, single_word: false, special: true };
+  for (const t of addedTokens)
+    addedDecoder[String(t.id)] = {
+      content: t.content,
+      lstrip: false,
+      normalized: false,
+      rstrip: false,
+      single_word: false,
+      special: true,
+    };
   const config = {
     add_bos_token: false,
     add_prefix_space: false,

@@ -27,7 +27,10 @@ export const DataType = {
   INT4: 22,
 } as const;
 
-export interface StringStringEntry { key: string; value: string }
+export interface StringStringEntry {
+  key: string;
+  value: string;
+}
 export interface TensorProto {
   name?: string;
   dims?: Array<number | Long>;
@@ -61,7 +64,10 @@ export interface NodeProto {
   attribute?: AttributeProto[];
   [field: string]: unknown;
 }
-export interface Dimension { dimValue?: number | Long; dimParam?: string }
+export interface Dimension {
+  dimValue?: number | Long;
+  dimParam?: string;
+}
 export interface ValueInfoProto {
   name: string;
   type?: { tensorType?: { elemType?: number; shape?: { dim?: Dimension[] } } };
@@ -106,7 +112,12 @@ function normalise(model: ModelProto): ModelProto {
 export function decodeModel(bytes: Uint8Array): ModelProto {
   const type = modelType();
   const message = type.decode(bytes);
-  const model = type.toObject(message, { defaults: false, arrays: true, longs: Number, bytes: Uint8Array as never }) as ModelProto;
+  const model = type.toObject(message, {
+    defaults: false,
+    arrays: true,
+    longs: Number,
+    bytes: Uint8Array as never,
+  }) as ModelProto;
   if (!model.graph) throw new Error('not an ONNX model: no graph');
   return normalise(model);
 }

@@ -4,8 +4,18 @@
 
 /** Browser modules, compiled from src/playground/client/<name>.ts. */
 export const CLIENT_MODULES = [
-  'chat-api', 'entropy-scale', 'main', 'request-body', 'run-stats', 'run-view',
-  'settings-form', 'sse-reader', 'token-spans', 'token-split', 'token-tooltip', 'wire-types',
+  'chat-api',
+  'entropy-scale',
+  'main',
+  'request-body',
+  'run-stats',
+  'run-view',
+  'settings-form',
+  'sse-reader',
+  'token-spans',
+  'token-split',
+  'token-tooltip',
+  'wire-types',
 ] as const;
 
 /** Hand-written files in src/playground/static, copied as they are. */
@@ -24,5 +34,9 @@ export const PLAYGROUND_PAGE = '/playground';
 export const PLAYGROUND_ASSETS: readonly PlaygroundAsset[] = [
   { url: PLAYGROUND_PAGE, file: 'static/index.html', contentType: 'text/html; charset=utf-8' },
   { url: '/playground/playground.css', file: 'static/playground.css', contentType: 'text/css; charset=utf-8' },
-  ...CLIENT_MODULES.map((m) => ({ url: `/playground/client/${m}.js`, file: `client/${m}.js`, contentType: 'text/javascript; charset=utf-8' })),
+  ...CLIENT_MODULES.map((m) => ({
+    url: `/playground/client/${m}.js`,
+    file: `client/${m}.js`,
+    contentType: 'text/javascript; charset=utf-8',
+  })),
 ];

@@ -36,7 +36,10 @@ export default async function playground(app: FastifyInstance, opts: PlaygroundO
         body = await readFile(file);
       } catch (err) {
         if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
-        throw new SelarError('not_found', `The playground is not built (${asset.file} is missing): run \`npm run build\``);
+        throw new SelarError(
+          'not_found',
+          `The playground is not built (${asset.file} is missing): run \`npm run build\``,
+        );
       }
       return reply.headers(PAGE_HEADERS).type(asset.contentType).send(body);
     });

@@ -1,7 +1,14 @@
 // /v1/chat/completions: request, response and stream-chunk schemas.
 import { Type, type Static } from '@sinclair/typebox';
 import {
-  Nullable, OptionalNullable, PromptTokenIds, SelarTraceEntry, StringEnum, Usage, promptFields, samplingFields,
+  Nullable,
+  OptionalNullable,
+  PromptTokenIds,
+  SelarTraceEntry,
+  StringEnum,
+  Usage,
+  promptFields,
+  samplingFields,
 } from './common.js';
 import { PromptLogprobs, chatThinkingFields } from './decode-extras.js';
 import { ChatMessage, TextContentPart } from './messages.js';
@@ -14,44 +21,76 @@ import { ResponseToolCall, ToolCallDelta, toolFields } from './tools.js';
  */
 const noOpFields = {
   store: OptionalNullable(Type.Boolean({ description: 'no-op: completions are not stored' })),
-  metadata: OptionalNullable(Type.Record(Type.String({ maxLength: 64 }), Type.String({ maxLength: 512 }), {
-    additionalProperties: false, maxProperties: 16, description: 'no-op: stored completions only',
-  })),
-  service_tier: OptionalNullable(StringEnum(['auto', 'default', 'flex', 'scale', 'priority'] as const, {
-    description: 'no-op: one tier',
-  })),
+  metadata: OptionalNullable(
+    Type.Record(Type.String({ maxLength: 64 }), Type.String({ maxLength: 512 }), {
+      additionalProperties: false,
+      maxProperties: 16,
+      description: 'no-op: stored completions only',
+    }),
+  ),
+  service_tier: OptionalNullable(
+    StringEnum(['auto', 'default', 'flex', 'scale', 'priority'] as const, {
+      description: 'no-op: one tier',
+    }),
+  ),
   safety_identifier: OptionalNullable(Type.String({ description: 'no-op: no abuse monitoring here' })),
   prompt_cache_key: OptionalNullable(Type.String({ description: 'no-op: no prompt cache' })),
-  prompt_cache_retention: OptionalNullable(StringEnum(['in-memory', '24h'] as const, { description: 'no-op: no prompt cache' })),
-  verbosity: OptionalNullable(StringEnum(['low', 'medium', 'high'] as const, {
-    description: 'no-op: a hint only OpenAI\'s models are trained on',
-  })),
+  prompt_cache_retention: OptionalNullable(
+    StringEnum(['in-memory', '24h'] as const, { description: 'no-op: no prompt cache' }),
+  ),
+  verbosity: OptionalNullable(
+    StringEnum(['low', 'medium', 'high'] as const, {
+      description: "no-op: a hint only OpenAI's models are trained on",
+    }),
+  ),
   modalities: OptionalNullable(Type.Array(Type.Literal('text'), { description: 'text only; "audio" is rejected' })),
-  prediction: OptionalNullable(Type.Object({
-    type: Type.Literal('content'),
-    content: Type.Union([Type.String(), Type.Array(TextContentPart)]),
-  }, { additionalProperties: false, description: 'no-op: predicted outputs only make OpenAI faster, never change the text' })),
+  prediction: OptionalNullable(
+    Type.Object(
+      {
+        type: Type.Literal('content'),
+        content: Type.Union([Type.String(), Type.Array(TextContentPart)]),
+      },
+      {
+        additionalProperties: false,
+        description: 'no-op: predicted outputs only make OpenAI faster, never change the text',
+      },
+    ),
+  ),
 };
 
 /** vLLM's extras for the chat template. */
 const templateFields = {
   add_generation_prompt: OptionalNullable(Type.Boolean({ description: 'extension (vLLM), default true' })),
-  continue_final_message: OptionalNullable(Type.Boolean({
-    description: 'extension (vLLM): the final assistant message is left open and the model continues it',
-  })),
-  add_special_tokens: OptionalNullable(Type.Boolean({
-    description: 'extension (vLLM): also add the tokenizer\'s special tokens (BOS) to the rendered prompt; default false',
-  })),
-  echo: OptionalNullable(Type.Boolean({
-    description: 'extension (vLLM): the reply starts with the final message\'s text when that message is the assistant\'s',
-  })),
-  documents: OptionalNullable(Type.Array(Type.Record(Type.String(), Type.String(), { additionalProperties: false }), {
-    description: 'extension (vLLM): passed to the template as `documents` (retrieval-augmented templates)',
-  })),
-  chat_template: Type.Optional(Type.Null({ description: 'extension (vLLM): a template per request is refused, as vLLM does by default' })),
-  chat_template_kwargs: OptionalNullable(Type.Record(Type.String(), Type.Unknown(), {
-    description: 'extension: extra variables for the chat template, e.g. {"enable_thinking": false}',
-  })),
+  continue_final_message: OptionalNullable(
+    Type.Boolean({
+      description: 'extension (vLLM): the final assistant message is left open and the model continues it',
+    }),
+  ),
+  add_special_tokens: OptionalNullable(
+    Type.Boolean({
+      description:
+        "extension (vLLM): also add the tokenizer's special tokens (BOS) to the rendered prompt; default false",
+    }),
+  ),
+  echo: OptionalNullable(
+    Type.Boolean({
+      description:
+        "extension (vLLM): the reply starts with the final message's text when that message is the assistant's",
+    }),
+  ),
+  documents: OptionalNullable(
+    Type.Array(Type.Record(Type.String(), Type.String(), { additionalProperties: false }), {
+      description: 'extension (vLLM): passed to the template as `documents` (retrieval-augmented templates)',
+    }),
+  ),
+  chat_template: Type.Optional(
+    Type.Null({ description: 'extension (vLLM): a template per request is refused, as vLLM does by default' }),
+  ),
+  chat_template_kwargs: OptionalNullable(
+    Type.Record(Type.String(), Type.Unknown(), {
+      description: 'extension: extra variables for the chat template, e.g. {"enable_thinking": false}',
+    }),
+  ),
 };
 
 // ────────────────────────────────────────────────────────────────────────────────────
@@ -76,7 +115,11 @@ export const ChatCompletionRequest = Type.Object(
 );
 export type ChatCompletionRequest = Static<typeof ChatCompletionRequest>;
 
-const TopLogprob = Type.Object({ token: Type.String(), logprob: Type.Number(), bytes: Nullable(Type.Array(Type.Integer())) });
+const TopLogprob = Type.Object({
+  token: Type.String(),
+  logprob: Type.Number(),
+  bytes: Nullable(Type.Array(Type.Integer())),
+});
 export const ChatTokenLogprob = Type.Object({
   token: Type.String(),
   logprob: Type.Number(),
@@ -102,45 +145,52 @@ export const ChatCompletion = Type.Object({
   created: Type.Integer(),
   model: Type.String(),
   system_fingerprint: Type.String(),
-  choices: Type.Array(Type.Object({
-    index: Type.Integer(),
-    message: Type.Object({
-      role: Type.Literal('assistant'),
-      content: Nullable(Type.String({ description: 'null when the message is tool calls only' })),
-      reasoning_content: Type.Optional(Nullable(Type.String({ description: 'reasoning models only' }))),
-      refusal: Type.Null(),
-      tool_calls: Type.Optional(Type.Array(ResponseToolCall)),
+  choices: Type.Array(
+    Type.Object({
+      index: Type.Integer(),
+      message: Type.Object({
+        role: Type.Literal('assistant'),
+        content: Nullable(Type.String({ description: 'null when the message is tool calls only' })),
+        reasoning_content: Type.Optional(Nullable(Type.String({ description: 'reasoning models only' }))),
+        refusal: Type.Null(),
+        tool_calls: Type.Optional(Type.Array(ResponseToolCall)),
+      }),
+      logprobs: Nullable(ChatLogprobs),
+      finish_reason: ChatFinishReason,
+      ...choiceExtensions,
     }),
-    logprobs: Nullable(ChatLogprobs),
-    finish_reason: ChatFinishReason,
-    ...choiceExtensions,
-  })),
+  ),
   usage: Usage,
   prompt_token_ids: Type.Optional(PromptTokenIds),
   prompt_logprobs: Type.Optional(PromptLogprobs),
 });
 export type ChatCompletion = Static<typeof ChatCompletion>;
 
-export const ChatCompletionChunk = Type.Object({
-  id: Type.String(),
-  object: Type.Literal('chat.completion.chunk'),
-  created: Type.Integer(),
-  model: Type.String(),
-  system_fingerprint: Type.String(),
-  choices: Type.Array(Type.Object({
-    index: Type.Integer(),
-    delta: Type.Object({
-      role: Type.Optional(Type.Literal('assistant')),
-      content: Type.Optional(Type.String()),
-      reasoning_content: Type.Optional(Type.String()),
-      tool_calls: Type.Optional(Type.Array(ToolCallDelta)),
-    }),
-    logprobs: Nullable(ChatLogprobs),
-    finish_reason: Nullable(ChatFinishReason),
-    ...choiceExtensions,
-  })),
-  usage: Type.Optional(Nullable(Usage)),
-  prompt_token_ids: Type.Optional(PromptTokenIds),
-  prompt_logprobs: Type.Optional(PromptLogprobs),
-}, { description: 'one `data:` frame of the SSE stream' });
+export const ChatCompletionChunk = Type.Object(
+  {
+    id: Type.String(),
+    object: Type.Literal('chat.completion.chunk'),
+    created: Type.Integer(),
+    model: Type.String(),
+    system_fingerprint: Type.String(),
+    choices: Type.Array(
+      Type.Object({
+        index: Type.Integer(),
+        delta: Type.Object({
+          role: Type.Optional(Type.Literal('assistant')),
+          content: Type.Optional(Type.String()),
+          reasoning_content: Type.Optional(Type.String()),
+          tool_calls: Type.Optional(Type.Array(ToolCallDelta)),
+        }),
+        logprobs: Nullable(ChatLogprobs),
+        finish_reason: Nullable(ChatFinishReason),
+        ...choiceExtensions,
+      }),
+    ),
+    usage: Type.Optional(Nullable(Usage)),
+    prompt_token_ids: Type.Optional(PromptTokenIds),
+    prompt_logprobs: Type.Optional(PromptLogprobs),
+  },
+  { description: 'one `data:` frame of the SSE stream' },
+);
 export type ChatCompletionChunk = Static<typeof ChatCompletionChunk>;

@@ -15,21 +15,44 @@ export function StringEnum<const T extends readonly string[]>(values: T, options
 
 export const SelarRequest = Type.Object(
   {
-    mode: Type.Optional(StringEnum(['selar', 'soft', 'off', 'random', 'hot'] as const, {
-      description: '"selar": entropy-gated soft steps; "soft": every step soft; "off": plain decoding. Ablations: '
-        + '"random": soft steps at random with probability soft_rate (seeded); "hot": where the gate fires, stay discrete but sample at hot_temperature',
-    })),
-    top_k: Type.Optional(Type.Integer({ minimum: 2, maximum: 64, description: 'candidates mixed into a soft embedding' })),
-    entropy_threshold: Type.Optional(Type.Number({ minimum: 0, maximum: 1, description: 'tau, compared with the normalised top-k entropy' })),
-    contrastive_weight: Type.Optional(Type.Number({ minimum: 0, description: 'w; 0 disables the push away from the top-1 token' })),
+    mode: Type.Optional(
+      StringEnum(['selar', 'soft', 'off', 'random', 'hot'] as const, {
+        description:
+          '"selar": entropy-gated soft steps; "soft": every step soft; "off": plain decoding. Ablations: ' +
+          '"random": soft steps at random with probability soft_rate (seeded); "hot": where the gate fires, stay discrete but sample at hot_temperature',
+      }),
+    ),
+    top_k: Type.Optional(
+      Type.Integer({ minimum: 2, maximum: 64, description: 'candidates mixed into a soft embedding' }),
+    ),
+    entropy_threshold: Type.Optional(
+      Type.Number({ minimum: 0, maximum: 1, description: 'tau, compared with the normalised top-k entropy' }),
+    ),
+    contrastive_weight: Type.Optional(
+      Type.Number({ minimum: 0, description: 'w; 0 disables the push away from the top-1 token' }),
+    ),
     discrete_tokens: Type.Optional(StringEnum(['math', 'none'] as const)),
     scope: Type.Optional(StringEnum(['all', 'thinking'] as const)),
     trace: Type.Optional(Type.Boolean({ description: 'return per-token entropy and soft/discrete decisions' })),
-    entropy: Type.Optional(StringEnum(['topk', 'full'] as const, {
-      description: 'gate entropy: normalised top-k entropy (the reference) or full-vocabulary entropy / ln|V|',
-    })),
-    soft_rate: Type.Optional(Type.Number({ minimum: 0, maximum: 1, description: 'mode "random" only (required there): probability of a soft step' })),
-    hot_temperature: Type.Optional(Type.Number({ exclusiveMinimum: 0, maximum: 10, description: 'mode "hot" only: temperature where the gate fires' })),
+    entropy: Type.Optional(
+      StringEnum(['topk', 'full'] as const, {
+        description: 'gate entropy: normalised top-k entropy (the reference) or full-vocabulary entropy / ln|V|',
+      }),
+    ),
+    soft_rate: Type.Optional(
+      Type.Number({
+        minimum: 0,
+        maximum: 1,
+        description: 'mode "random" only (required there): probability of a soft step',
+      }),
+    ),
+    hot_temperature: Type.Optional(
+      Type.Number({
+        exclusiveMinimum: 0,
+        maximum: 10,
+        description: 'mode "hot" only: temperature where the gate fires',
+      }),
+    ),
   },
   { additionalProperties: false, description: 'SeLaR decoding options; omitted fields take the server defaults' },
 );
@@ -67,7 +90,9 @@ export const samplingFields = {
   max_tokens: OptionalNullable(Type.Integer({ minimum: 1 })),
   presence_penalty: OptionalNullable(Type.Number({ minimum: -2, maximum: 2 })),
   frequency_penalty: OptionalNullable(Type.Number({ minimum: -2, maximum: 2 })),
-  repetition_penalty: OptionalNullable(Type.Number({ exclusiveMinimum: 0, maximum: 10, description: 'extension; 1 = off' })),
+  repetition_penalty: OptionalNullable(
+    Type.Number({ exclusiveMinimum: 0, maximum: 10, description: 'extension; 1 = off' }),
+  ),
   logit_bias: OptionalNullable(LogitBias),
   min_tokens: OptionalNullable(Type.Integer({ minimum: 0, description: 'extension (vLLM)' })),
   ignore_eos: OptionalNullable(Type.Boolean({ description: 'extension (vLLM)' })),
@@ -81,21 +106,28 @@ export const samplingFields = {
 };
 
 /** -1 or a positive count (vLLM's and llama.cpp's convention for "no limit"). */
-const minusOneOrPositive = (description: string) => Type.Union([Type.Literal(-1), Type.Integer({ minimum: 1 })], { description });
+const minusOneOrPositive = (description: string) =>
+  Type.Union([Type.Literal(-1), Type.Integer({ minimum: 1 })], { description });
 
 /** Prompt handling both endpoints share: vLLM's and llama.cpp's extras. */
 export const promptFields = {
-  truncate_prompt_tokens: OptionalNullable(minusOneOrPositive(
-    'extension (vLLM): keep only the last k prompt tokens; -1 keeps the last context-length tokens')),
+  truncate_prompt_tokens: OptionalNullable(
+    minusOneOrPositive('extension (vLLM): keep only the last k prompt tokens; -1 keeps the last context-length tokens'),
+  ),
   n_predict: OptionalNullable(minusOneOrPositive('extension (llama.cpp): another name for max_tokens; -1 = no limit')),
-  cache_prompt: OptionalNullable(Type.Boolean({ description: 'extension (llama.cpp), no-op: the server keeps no prompt cache' })),
+  cache_prompt: OptionalNullable(
+    Type.Boolean({ description: 'extension (llama.cpp), no-op: the server keeps no prompt cache' }),
+  ),
 };
 
-export const SelarTraceEntry = Type.Object({
-  entropy: Type.Number(),
-  soft: Type.Boolean(),
-  hot: Type.Optional(Type.Boolean({ description: 'mode "hot" only: sampled at hot_temperature' })),
-}, { additionalProperties: false });
+export const SelarTraceEntry = Type.Object(
+  {
+    entropy: Type.Number(),
+    soft: Type.Boolean(),
+    hot: Type.Optional(Type.Boolean({ description: 'mode "hot" only: sampled at hot_temperature' })),
+  },
+  { additionalProperties: false },
+);
 export type SelarTraceEntry = Static<typeof SelarTraceEntry>;
 
 export const Usage = Type.Object({

@@ -1,7 +1,14 @@
 // /v1/completions (legacy): request, response and stream-chunk schemas.
 import { Type, type Static } from '@sinclair/typebox';
 import {
-  FinishReason, Nullable, OptionalNullable, PromptTokenIds, SelarTraceEntry, Usage, promptFields, samplingFields,
+  FinishReason,
+  Nullable,
+  OptionalNullable,
+  PromptTokenIds,
+  SelarTraceEntry,
+  Usage,
+  promptFields,
+  samplingFields,
 } from './common.js';
 import { PromptLogprobs } from './decode-extras.js';
 import { structuredOutputFields } from './structured-outputs.js';
@@ -11,16 +18,16 @@ const TokenIds = Type.Array(Type.Integer({ minimum: 0 }), { minItems: 1 });
 export const CompletionRequest = Type.Object(
   {
     model: Type.String(),
-    prompt: Type.Union([
-      Type.String(),
-      Type.Array(Type.String(), { minItems: 1 }),
-      TokenIds,
-      Type.Array(TokenIds, { minItems: 1 }),
-    ], { description: 'a string, a batch of strings, token ids, or a batch of token id lists' }),
+    prompt: Type.Union(
+      [Type.String(), Type.Array(Type.String(), { minItems: 1 }), TokenIds, Type.Array(TokenIds, { minItems: 1 })],
+      { description: 'a string, a batch of strings, token ids, or a batch of token id lists' },
+    ),
     ...samplingFields,
     ...promptFields,
     ...structuredOutputFields,
-    logprobs: OptionalNullable(Type.Integer({ minimum: 0, maximum: 20, description: 'number of alternatives per token' })),
+    logprobs: OptionalNullable(
+      Type.Integer({ minimum: 0, maximum: 20, description: 'number of alternatives per token' }),
+    ),
     echo: OptionalNullable(Type.Boolean({ description: 'text (and logprobs) start with the prompt' })),
     // Accepted only with their no-op values so that clients which always send them work;
     // any other value is rejected rather than silently ignored.
@@ -61,14 +68,17 @@ export const Completion = Type.Object({
 });
 export type Completion = Static<typeof Completion>;
 
-export const CompletionChunk = Type.Object({
-  id: Type.String(),
-  object: Type.Literal('text_completion'),
-  created: Type.Integer(),
-  model: Type.String(),
-  system_fingerprint: Type.String(),
-  choices: Type.Array(Type.Object({ ...CompletionChoice.properties, finish_reason: Nullable(FinishReason) })),
-  usage: Type.Optional(Nullable(Usage)),
-  prompt_token_ids: Type.Optional(PromptTokenIds),
-}, { description: 'one `data:` frame of the SSE stream' });
+export const CompletionChunk = Type.Object(
+  {
+    id: Type.String(),
+    object: Type.Literal('text_completion'),
+    created: Type.Integer(),
+    model: Type.String(),
+    system_fingerprint: Type.String(),
+    choices: Type.Array(Type.Object({ ...CompletionChoice.properties, finish_reason: Nullable(FinishReason) })),
+    usage: Type.Optional(Nullable(Usage)),
+    prompt_token_ids: Type.Optional(PromptTokenIds),
+  },
+  { description: 'one `data:` frame of the SSE stream' },
+);
 export type CompletionChunk = Static<typeof CompletionChunk>;

@@ -3,19 +3,23 @@ import { Type, type Static } from '@sinclair/typebox';
 import { StringEnum } from './common.js';
 
 /** What an omitted `selar` field resolves to on this server, named as in the request. */
-export const SelarDefaults = Type.Object({
-  mode: StringEnum(['selar', 'soft', 'off', 'random', 'hot'] as const),
-  top_k: Type.Integer(),
-  entropy_threshold: Type.Number(),
-  contrastive_weight: Type.Number(),
-  discrete_tokens: StringEnum(['math', 'none'] as const),
-  scope: StringEnum(['all', 'thinking'] as const),
-  entropy: StringEnum(['topk', 'full'] as const),
-  hot_temperature: Type.Number(),
-}, {
-  description: "extension: the SeLaR defaults in effect: each field from the model's generation_config.json `selar` "
-    + 'when it sets one, else from the --selar-* flags',
-});
+export const SelarDefaults = Type.Object(
+  {
+    mode: StringEnum(['selar', 'soft', 'off', 'random', 'hot'] as const),
+    top_k: Type.Integer(),
+    entropy_threshold: Type.Number(),
+    contrastive_weight: Type.Number(),
+    discrete_tokens: StringEnum(['math', 'none'] as const),
+    scope: StringEnum(['all', 'thinking'] as const),
+    entropy: StringEnum(['topk', 'full'] as const),
+    hot_temperature: Type.Number(),
+  },
+  {
+    description:
+      "extension: the SeLaR defaults in effect: each field from the model's generation_config.json `selar` " +
+      'when it sets one, else from the --selar-* flags',
+  },
+);
 export type SelarDefaults = Static<typeof SelarDefaults>;
 
 export const Model = Type.Object({
@@ -32,6 +36,12 @@ export const ModelList = Type.Object({ object: Type.Literal('list'), data: Type.
 export type ModelList = Static<typeof ModelList>;
 
 export const HealthStatus = Type.Object({
-  status: Type.Union([Type.Literal('ok'), Type.Literal('ready'), Type.Literal('loading'), Type.Literal('draining'), Type.Literal('failed')]),
+  status: Type.Union([
+    Type.Literal('ok'),
+    Type.Literal('ready'),
+    Type.Literal('loading'),
+    Type.Literal('draining'),
+    Type.Literal('failed'),
+  ]),
 });
 export type HealthStatus = Static<typeof HealthStatus>;

@@ -9,28 +9,44 @@ const SchemaObject = Type.Record(Type.String(), Type.Unknown(), { description: '
 const SchemaValue = Type.Union([SchemaObject, Type.String({ description: 'a JSON Schema as JSON text' })]);
 const Choices = Type.Array(Type.String(), { minItems: 1, description: 'the output is exactly one of these strings' });
 
-export const ResponseFormat = Type.Union([
-  Type.Object({ type: Type.Literal('text') }, { additionalProperties: false }),
-  Type.Object({ type: Type.Literal('json_object') }, { additionalProperties: false }),
-  Type.Object({
-    type: Type.Literal('json_schema'),
-    json_schema: Type.Object({
-      name: Type.String({ maxLength: 64 }),
-      description: Type.Optional(Type.String()),
-      schema: Type.Optional(SchemaObject),
-      strict: OptionalNullable(Type.Boolean({ description: 'accepted; the output follows the schema either way' })),
-    }, { additionalProperties: false }),
-  }, { additionalProperties: false }),
-], { description: 'text (default), any JSON object, or JSON matching a schema' });
+export const ResponseFormat = Type.Union(
+  [
+    Type.Object({ type: Type.Literal('text') }, { additionalProperties: false }),
+    Type.Object({ type: Type.Literal('json_object') }, { additionalProperties: false }),
+    Type.Object(
+      {
+        type: Type.Literal('json_schema'),
+        json_schema: Type.Object(
+          {
+            name: Type.String({ maxLength: 64 }),
+            description: Type.Optional(Type.String()),
+            schema: Type.Optional(SchemaObject),
+            strict: OptionalNullable(
+              Type.Boolean({ description: 'accepted; the output follows the schema either way' }),
+            ),
+          },
+          { additionalProperties: false },
+        ),
+      },
+      { additionalProperties: false },
+    ),
+  ],
+  { description: 'text (default), any JSON object, or JSON matching a schema' },
+);
 export type ResponseFormat = Static<typeof ResponseFormat>;
 
-export const StructuredOutputs = Type.Object({
-  json: Type.Optional(SchemaValue),
-  regex: Type.Optional(Type.String()),
-  choice: Type.Optional(Choices),
-  grammar: Type.Optional(Type.String({ description: 'an EBNF grammar (XGrammar dialect, GBNF-like), root rule `root`' })),
-  json_object: Type.Optional(Type.Boolean()),
-}, { additionalProperties: false, description: 'extension (vLLM): one constraint' });
+export const StructuredOutputs = Type.Object(
+  {
+    json: Type.Optional(SchemaValue),
+    regex: Type.Optional(Type.String()),
+    choice: Type.Optional(Choices),
+    grammar: Type.Optional(
+      Type.String({ description: 'an EBNF grammar (XGrammar dialect, GBNF-like), root rule `root`' }),
+    ),
+    json_object: Type.Optional(Type.Boolean()),
+  },
+  { additionalProperties: false, description: 'extension (vLLM): one constraint' },
+);
 export type StructuredOutputs = Static<typeof StructuredOutputs>;
 
 export const structuredOutputFields = {

@@ -16,7 +16,8 @@ const unsupported: Record<string, string> = {
   modalities: 'only text output is supported (modalities ["text"])',
   web_search_options: 'web search is not supported',
   suffix: 'suffix is not supported',
-  chat_template: 'a chat template per request is not accepted (as in vLLM by default); the model\'s own template is used',
+  chat_template:
+    "a chat template per request is not accepted (as in vLLM by default); the model's own template is used",
   // ── The deprecated function-calling fields (tools and tool_choice replace them) ──
   functions: 'functions is deprecated and not supported; use tools',
   function_call: 'function_call is deprecated and not supported; use tool_choice',
@@ -24,7 +25,10 @@ const unsupported: Record<string, string> = {
 
 /** `/messages/0/content` → `messages[0].content`; with the value, numeric object keys stay `.5`. */
 export function paramName(path: string, root?: unknown): string | null {
-  const parts = path.split('/').slice(1).map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~'));
+  const parts = path
+    .split('/')
+    .slice(1)
+    .map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~'));
   if (parts.length === 0) return null;
   let out = '';
   let at: unknown = root;
@@ -79,15 +83,22 @@ function literals(schema: TSchema | undefined): unknown[] | null {
 }
 
 /** For a union of objects told apart by a literal property (`role`), the variants the value claims. */
-function byDiscriminator(variants: TSchema[], value: Record<string, unknown>): { key: string; matches: number[]; allowed: unknown[] } | null {
+function byDiscriminator(
+  variants: TSchema[],
+  value: Record<string, unknown>,
+): { key: string; matches: number[]; allowed: unknown[] } | null {
   const first = variants[0]?.properties as Record<string, TSchema> | undefined;
   if (!first || !variants.every((v) => v.type === 'object')) return null;
-  const key = Object.keys(first).find((k) => variants.every((v) => literals((v.properties as Record<string, TSchema>)[k]) !== null));
+  const key = Object.keys(first).find((k) =>
+    variants.every((v) => literals((v.properties as Record<string, TSchema>)[k]) !== null),
+  );
   if (key === undefined) return null;
   const allowed = variants.flatMap((v) => literals((v.properties as Record<string, TSchema>)[key])!);
   if (value[key] === undefined) return { key, matches: closestWithout(variants, key, value), allowed };
-  const matches = variants.map((v, i) => [v, i] as const)
-    .filter(([v]) => literals((v.properties as Record<string, TSchema>)[key])!.includes(value[key])).map(([, i]) => i);
+  const matches = variants
+    .map((v, i) => [v, i] as const)
+    .filter(([v]) => literals((v.properties as Record<string, TSchema>)[key])!.includes(value[key]))
+    .map(([, i]) => i);
   return { key, matches, allowed };
 }
 
@@ -97,7 +108,8 @@ function byDiscriminator(variants: TSchema[], value: Record<string, unknown>): {
  */
 function closestWithout(variants: TSchema[], key: string, value: Record<string, unknown>): number[] {
   const required = (v: TSchema) => (v.required ?? []) as string[];
-  const scored = variants.map((v, i) => ({ i, optional: !required(v).includes(key), present: required(v).filter((k) => k in value).length }))
+  const scored = variants
+    .map((v, i) => ({ i, optional: !required(v).includes(key), present: required(v).filter((k) => k in value).length }))
     .filter((c) => c.optional);
   const best = Math.max(...scored.map((c) => c.present));
   return scored.filter((c) => c.present === best).map((c) => c.i);
@@ -112,7 +124,10 @@ function closestWithout(variants: TSchema[], key: string, value: Record<string, 
 function narrow(error: ValueError): ValueError {
   while (error.type === ValueErrorType.Union) {
     const variants = (error.schema.anyOf ?? []) as TSchema[];
-    let pick = variants.map((v, i) => [v, i] as const).filter(([v]) => typeMatches(v, error.value)).map(([, i]) => i);
+    let pick = variants
+      .map((v, i) => [v, i] as const)
+      .filter(([v]) => typeMatches(v, error.value))
+      .map(([, i]) => i);
     const value = error.value;
     if (pick.length > 1 && value !== null && typeof value === 'object' && !Array.isArray(value)) {
       const d = byDiscriminator(variants, value as Record<string, unknown>);
@@ -140,10 +155,14 @@ function nonTextPart(path: string, body: unknown): string | null {
   const m = contentPart.exec(path);
   if (!m) return null;
   const messages = (body as { messages?: unknown } | undefined)?.messages;
-  const content = Array.isArray(messages) ? (messages[Number(m[1])] as { content?: unknown } | undefined)?.content : undefined;
+  const content = Array.isArray(messages)
+    ? (messages[Number(m[1])] as { content?: unknown } | undefined)?.content
+    : undefined;
   const part = Array.isArray(content) ? (content[Number(m[2])] as { type?: unknown } | undefined) : undefined;
   const type = part !== null && typeof part === 'object' ? part.type : undefined;
-  return typeof type === 'string' && type !== 'text' && type !== 'refusal' ? `messages[${m[1]}].content[${m[2]}].type` : null;
+  return typeof type === 'string' && type !== 'text' && type !== 'refusal'
+    ? `messages[${m[1]}].content[${m[2]}].type`
+    : null;
 }
 
 export function toSelarError(raw: ValueError, body?: unknown): SelarError {
@@ -151,19 +170,24 @@ export function toSelarError(raw: ValueError, body?: unknown): SelarError {
   const param = paramName(error.path, body);
   const part = nonTextPart(error.path, body);
   if (part !== null) {
-    return new SelarError('invalid_request', `Invalid value for '${part}': this server serves a text-only model; `
-      + 'only "text" content parts are accepted', part);
+    return new SelarError(
+      'invalid_request',
+      `Invalid value for '${part}': this server serves a text-only model; ` + 'only "text" content parts are accepted',
+      part,
+    );
   }
   // Anything wrong inside a field we deliberately do not support is reported on that field.
   const field = error.path.split('/')[1];
-  if (field !== undefined && Object.hasOwn(unsupported, field)) return new SelarError('invalid_request', unsupported[field], field);
+  if (field !== undefined && Object.hasOwn(unsupported, field))
+    return new SelarError('invalid_request', unsupported[field], field);
   if (error.type === ValueErrorType.ObjectAdditionalProperties) {
     return new SelarError('invalid_request', `Unrecognized request argument supplied: ${param}`, param);
   }
   if (error.type === ValueErrorType.ObjectRequiredProperty) {
     return new SelarError('invalid_request', `Missing required parameter: '${param}'`, param);
   }
-  if (param === null) return new SelarError('invalid_request', `The request body must be a JSON object (${describe(error)})`, null);
+  if (param === null)
+    return new SelarError('invalid_request', `The request body must be a JSON object (${describe(error)})`, null);
   return new SelarError('invalid_request', `Invalid value for '${param}': ${describe(error)}`, param);
 }
 

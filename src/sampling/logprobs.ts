@@ -23,7 +23,8 @@ export function tokenLogprobs(
   if (n > 0) {
     const m = topK(logits, n, scratch);
     // Masked ids (-Infinity) are no alternatives: fewer than n may remain.
-    for (let j = 0; j < m && logits[scratch[j]] !== -Infinity; j++) top.push({ id: scratch[j], logprob: logits[scratch[j]] - lse });
+    for (let j = 0; j < m && logits[scratch[j]] !== -Infinity; j++)
+      top.push({ id: scratch[j], logprob: logits[scratch[j]] - lse });
   }
   return { logprob: logits[chosen] - lse, top };
 }

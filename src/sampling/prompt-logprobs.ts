@@ -6,7 +6,12 @@ import { logSumExp } from './logprobs.js';
 import { topK } from './topk.js';
 
 /** `all` holds T rows of V logits (position t predicts token t + 1); k alternatives per token. */
-export function promptLogprobs(all: Float32Array, vocab: number, ids: readonly number[], k: number): Array<PromptLogprob | null> {
+export function promptLogprobs(
+  all: Float32Array,
+  vocab: number,
+  ids: readonly number[],
+  k: number,
+): Array<PromptLogprob | null> {
   const out: Array<PromptLogprob | null> = [null];
   const scratch = new Int32Array(Math.max(1, k));
   for (let t = 1; t < ids.length; t++) {

@@ -63,7 +63,11 @@ export class SequenceSampler {
    * before min_tokens), the request's (bad_words, allowed_token_ids), then `allowed`, a
    * grammar's bitmask; p, the mix and the entropy see only the tokens left.
    */
-  distribution(logits: Float32Array, banned: readonly number[] = [], allowed: Int32Array | null = null): StepDistribution {
+  distribution(
+    logits: Float32Array,
+    banned: readonly number[] = [],
+    allowed: Int32Array | null = null,
+  ): StepDistribution {
     const s = this.params;
     if (banned.length) suppress(logits, banned);
     for (const mask of this.masks) mask.apply(logits, this.history.output);

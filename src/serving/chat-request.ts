@@ -15,20 +15,34 @@ const reservedKwargs = ['messages', 'add_generation_prompt', 'bos_token', 'eos_t
 
 export function checkModel(model: string, ctx: ServingContext): void {
   if (model !== ctx.model.id) {
-    throw new SelarError('model_not_found', `The model '${excerpt(model)}' does not exist; this server serves '${ctx.model.id}'`, 'model');
+    throw new SelarError(
+      'model_not_found',
+      `The model '${excerpt(model)}' does not exist; this server serves '${ctx.model.id}'`,
+      'model',
+    );
   }
 }
 
 /** What rendering a conversation needs (chat completions and /tokenize share it). */
-export type TemplateRequest = Pick<ChatCompletionRequest,
-  'messages' | 'chat_template_kwargs' | 'add_generation_prompt' | 'continue_final_message' | 'documents'>;
+export type TemplateRequest = Pick<
+  ChatCompletionRequest,
+  'messages' | 'chat_template_kwargs' | 'add_generation_prompt' | 'continue_final_message' | 'documents'
+>;
 
 /** The conversation rendered as vLLM renders it, with its template options resolved. */
-export function renderChatPrompt(req: TemplateRequest, ctx: ServingContext, tools: ResolvedTools | null = null): string {
+export function renderChatPrompt(
+  req: TemplateRequest,
+  ctx: ServingContext,
+  tools: ResolvedTools | null = null,
+): string {
   const kwargs = req.chat_template_kwargs ?? {};
   for (const key of reservedKwargs) {
     if (Object.hasOwn(kwargs, key)) {
-      throw new SelarError('invalid_request', `chat_template_kwargs may not set '${key}'`, `chat_template_kwargs.${key}`);
+      throw new SelarError(
+        'invalid_request',
+        `chat_template_kwargs may not set '${key}'`,
+        `chat_template_kwargs.${key}`,
+      );
     }
   }
   if (!ctx.tokenizer.hasChatTemplate) {
@@ -37,10 +51,13 @@ export function renderChatPrompt(req: TemplateRequest, ctx: ServingContext, tool
   const continueFinal = req.continue_final_message ?? false;
   // vLLM requires add_generation_prompt: false beside continue_final_message; only an explicit true conflicts here.
   if (continueFinal && req.add_generation_prompt === true) {
-    throw new SelarError('invalid_request', 'continue_final_message and add_generation_prompt cannot both be true',
-      'continue_final_message');
+    throw new SelarError(
+      'invalid_request',
+      'continue_final_message and add_generation_prompt cannot both be true',
+      'continue_final_message',
+    );
   }
-  const addGenerationPrompt = continueFinal ? false : req.add_generation_prompt ?? true;
+  const addGenerationPrompt = continueFinal ? false : (req.add_generation_prompt ?? true);
   const vars: Record<string, unknown> = req.documents != null ? { documents: req.documents, ...kwargs } : { ...kwargs };
   if (tools?.templateTools) vars.tools = tools.templateTools;
   let text: string;
@@ -49,7 +66,11 @@ export function renderChatPrompt(req: TemplateRequest, ctx: ServingContext, tool
     text = ctx.tokenizer.applyChatTemplate(messages, addGenerationPrompt, vars);
   } catch (err) {
     // Templates reject conversations with raise_exception (e.g. roles that do not alternate).
-    throw new SelarError('invalid_request', `The chat template rejected the messages: ${(err as Error).message}`, 'messages');
+    throw new SelarError(
+      'invalid_request',
+      `The chat template rejected the messages: ${(err as Error).message}`,
+      'messages',
+    );
   }
   return continueFinal ? openFinalMessage(text, req.messages) : text;
 }
@@ -62,8 +83,11 @@ function openFinalMessage(text: string, messages: TemplateRequest['messages']): 
   const final = finalMessageText(messages) ?? '';
   const at = final.trim() === '' ? -1 : text.lastIndexOf(final.trim());
   if (at < 0) {
-    throw new SelarError('invalid_request',
-      'continue_final_message needs a final assistant message with text that the chat template renders', 'messages');
+    throw new SelarError(
+      'invalid_request',
+      'continue_final_message needs a final assistant message with text that the chat template renders',
+      'messages',
+    );
   }
   // Keep the message's trailing whitespace when the template kept it.
   const end = text.startsWith(final.trimStart(), at) ? at + final.trimStart().length : at + final.trim().length;
@@ -76,7 +100,9 @@ export function planChat(req: ChatCompletionRequest, ctx: ServingContext): Gener
     throw new SelarError('invalid_request', 'top_logprobs requires logprobs to be true', 'top_logprobs');
   }
   const maxTokens = requestedMaxTokens([
-    ['max_completion_tokens', req.max_completion_tokens], ['max_tokens', req.max_tokens], ['n_predict', req.n_predict],
+    ['max_completion_tokens', req.max_completion_tokens],
+    ['max_tokens', req.max_tokens],
+    ['n_predict', req.n_predict],
   ]);
   const effort = req.reasoning_effort ?? null;
   const logprobs = { logprobs: req.logprobs ?? false, topLogprobs: req.top_logprobs ?? 0 };
@@ -84,17 +110,34 @@ export function planChat(req: ChatCompletionRequest, ctx: ServingContext): Gener
   const tools = resolveTools(req, ctx);
   if (tools.grammar) {
     if (params.grammar) {
-      throw new SelarError('invalid_request', `'${params.grammar.param}' cannot be combined with tools unless tool_choice is "none"`, params.grammar.param);
+      throw new SelarError(
+        'invalid_request',
+        `'${params.grammar.param}' cannot be combined with tools unless tool_choice is "none"`,
+        params.grammar.param,
+      );
     }
     params.grammar = tools.grammar;
   }
   const kwargs = thinkingTemplateKwargs(effort, req.chat_template_kwargs ?? {}, ctx);
   const text = renderChatPrompt({ ...req, chat_template_kwargs: kwargs }, ctx, tools);
-  const ids = truncatePrompt(ctx.tokenizer.encode(text, req.add_special_tokens ?? false), req.truncate_prompt_tokens, ctx);
+  const ids = truncatePrompt(
+    ctx.tokenizer.encode(text, req.add_special_tokens ?? false),
+    req.truncate_prompt_tokens,
+    ctx,
+  );
   if (ids.length === 0) throw new SelarError('invalid_request', 'The rendered prompt is empty', 'messages');
   // vLLM's echo: the reply repeats the final message when it is the assistant's own (the one being continued).
   const echoed = req.echo === true ? finalMessageText(req.messages) : null;
-  const plan = buildPlan('chat', [ids], () => [text], false, params, 'messages', ctx, echoed === null ? null : [echoed]);
+  const plan = buildPlan(
+    'chat',
+    [ids],
+    () => [text],
+    false,
+    params,
+    'messages',
+    ctx,
+    echoed === null ? null : [echoed],
+  );
   plan.tools = tools.parser;
   return plan;
 }

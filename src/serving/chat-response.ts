@@ -10,7 +10,12 @@ import { promptEntries, vllmPromptLogprobs } from './prompt-logprobs.js';
 import { choiceTail, echoOf, promptTokenIds, usageOf } from './usage.js';
 import { toolCallDeltas, toolCallsOf } from './tool-calls.js';
 
-export function chatCompletion(plan: GenerationPlan, choices: ChoiceState[], ctx: ServingContext, renderer: TokenRenderer): ChatCompletion {
+export function chatCompletion(
+  plan: GenerationPlan,
+  choices: ChoiceState[],
+  ctx: ServingContext,
+  renderer: TokenRenderer,
+): ChatCompletion {
   const p = plan.params;
   const hasReasoning = ctx.model.thinkTokenIds !== null;
   const out: ChatCompletion = {
@@ -46,7 +51,11 @@ export function chatCompletion(plan: GenerationPlan, choices: ChoiceState[], ctx
 
 /** Builds the chunks of one chat stream; every chunk shares id, created and model. */
 export class ChatChunks {
-  constructor(private readonly plan: GenerationPlan, private readonly ctx: ServingContext, private readonly renderer: TokenRenderer) {}
+  constructor(
+    private readonly plan: GenerationPlan,
+    private readonly ctx: ServingContext,
+    private readonly renderer: TokenRenderer,
+  ) {}
 
   private chunk(choices: ChatCompletionChunk['choices']): ChatCompletionChunk {
     const out: ChatCompletionChunk = {
@@ -65,14 +74,16 @@ export class ChatChunks {
   /** The first chunk of a choice: the role, before any generated text (with echo, the echoed text). */
   opening(index: number): ChatCompletionChunk {
     const p = this.plan.params;
-    const out = this.chunk([{
-      index,
-      delta: { role: 'assistant', content: echoOf(this.plan, index) },
-      logprobs: null,
-      finish_reason: null,
-      ...(p.returnTokenIds ? { token_ids: [] } : {}),
-      ...(p.selar.trace ? { selar_trace: [] } : {}),
-    }]);
+    const out = this.chunk([
+      {
+        index,
+        delta: { role: 'assistant', content: echoOf(this.plan, index) },
+        logprobs: null,
+        finish_reason: null,
+        ...(p.returnTokenIds ? { token_ids: [] } : {}),
+        ...(p.selar.trace ? { selar_trace: [] } : {}),
+      },
+    ]);
     if (p.returnTokenIds && index === 0) out.prompt_token_ids = promptTokenIds(this.plan);
     return out;
   }
@@ -82,14 +93,16 @@ export class ChatChunks {
     const delta: ChatCompletionChunk['choices'][number]['delta'] = {};
     if (d.reasoning !== '') delta.reasoning_content = d.reasoning;
     if (d.content !== '') delta.content = d.content;
-    const out = this.chunk([{
-      index: d.index,
-      delta,
-      logprobs: p.sampling.logprobs ? this.renderer.chat(d.tokens) : null,
-      finish_reason: d.finish?.reason ?? null,
-      ...(p.returnTokenIds ? { token_ids: d.tokens.map((t) => t.id) } : {}),
-      ...(p.selar.trace ? { selar_trace: d.tokens.map(traceEntry) } : {}),
-    }]);
+    const out = this.chunk([
+      {
+        index: d.index,
+        delta,
+        logprobs: p.sampling.logprobs ? this.renderer.chat(d.tokens) : null,
+        finish_reason: d.finish?.reason ?? null,
+        ...(p.returnTokenIds ? { token_ids: d.tokens.map((t) => t.id) } : {}),
+        ...(p.selar.trace ? { selar_trace: d.tokens.map(traceEntry) } : {}),
+      },
+    ]);
     // A choice's first token brings the prompt's logprobs: its first chunk carries them.
     const prompt = p.promptLogprobs !== null ? d.tokens.find((t) => t.promptLogprobs)?.promptLogprobs : undefined;
     if (prompt) out.prompt_logprobs = vllmPromptLogprobs(prompt, p.promptLogprobs!, this.renderer);
@@ -104,14 +117,16 @@ export class ChatChunks {
     if (!this.plan.tools) return [this.delta(d)];
     const p = this.plan.params;
     const out: ChatCompletionChunk[] = [];
-    const carries = d.reasoning !== '' || d.tokens.length > 0 && (p.returnTokenIds || p.selar.trace || p.sampling.logprobs);
+    const carries =
+      d.reasoning !== '' || (d.tokens.length > 0 && (p.returnTokenIds || p.selar.trace || p.sampling.logprobs));
     if (carries) out.push(this.delta({ ...d, content: '', finish: null }));
     if (!d.finish) return out;
     const tools = toolCallsOf(this.plan.tools, state.content, d.finish.reason);
-    const content = tools ? tools.content ?? '' : state.content;
+    const content = tools ? (tools.content ?? '') : state.content;
     const end = { ...d, content: '', reasoning: '', tokens: [] };
     if (content !== '') out.push(this.delta({ ...end, content, finish: null }));
-    for (const call of toolCallDeltas(tools?.calls ?? [])) out.push(this.chunk([{ index: d.index, delta: { tool_calls: [call] }, logprobs: null, finish_reason: null }]));
+    for (const call of toolCallDeltas(tools?.calls ?? []))
+      out.push(this.chunk([{ index: d.index, delta: { tool_calls: [call] }, logprobs: null, finish_reason: null }]));
     const last = this.delta(end);
     if (tools && tools.calls.length > 0) last.choices[0].finish_reason = 'tool_calls';
     out.push(last);

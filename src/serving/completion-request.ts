@@ -17,11 +17,19 @@ function isBatch(prompt: Prompt): prompt is string[] | number[][] {
 
 function checkIds(ids: number[], param: string, ctx: ServingContext): number[] {
   const bad = ids.find((id) => id >= ctx.vocabLimit);
-  if (bad !== undefined) throw new SelarError('invalid_request', `token id ${bad} is not in the vocabulary (0..${ctx.vocabLimit - 1})`, param);
+  if (bad !== undefined)
+    throw new SelarError(
+      'invalid_request',
+      `token id ${bad} is not in the vocabulary (0..${ctx.vocabLimit - 1})`,
+      param,
+    );
   return ids;
 }
 
-export function tokenizePrompts(prompt: Prompt, ctx: ServingContext): { ids: number[][]; text: () => string[]; batched: boolean } {
+export function tokenizePrompts(
+  prompt: Prompt,
+  ctx: ServingContext,
+): { ids: number[][]; text: () => string[]; batched: boolean } {
   const batched = isBatch(prompt);
   const items: Array<string | number[]> = batched ? prompt : [prompt as string | number[]];
   const ids = items.map((item, i) => {
@@ -43,13 +51,21 @@ export function planCompletion(req: CompletionRequest, ctx: ServingContext): Gen
   checkModel(req.model, ctx);
   const n = req.n ?? 1;
   if (req.best_of != null && req.best_of !== n) {
-    throw new SelarError('invalid_request', 'best_of must equal n: this server returns every sequence it generates', 'best_of');
+    throw new SelarError(
+      'invalid_request',
+      'best_of must equal n: this server returns every sequence it generates',
+      'best_of',
+    );
   }
   const topLogprobs = req.logprobs ?? null;
-  const maxTokens = requestedMaxTokens([['max_tokens', req.max_tokens], ['n_predict', req.n_predict]]);
+  const maxTokens = requestedMaxTokens([
+    ['max_tokens', req.max_tokens],
+    ['n_predict', req.n_predict],
+  ]);
   const params = resolveParams(req, { logprobs: topLogprobs !== null, topLogprobs: topLogprobs ?? 0 }, maxTokens, ctx);
   // echo with logprobs needs the prompt tokens' logprobs from the decode worker.
-  if (req.echo === true && topLogprobs !== null) params.enginePromptLogprobs = promptLogprobsRequest(params.promptLogprobs, topLogprobs, ctx);
+  if (req.echo === true && topLogprobs !== null)
+    params.enginePromptLogprobs = promptLogprobsRequest(params.promptLogprobs, topLogprobs, ctx);
   const { ids, text, batched } = tokenizePrompts(req.prompt, ctx);
   const kept = ids.map((p) => truncatePrompt(p, req.truncate_prompt_tokens, ctx));
   // echo repeats the prompt as given (token-id prompts decoded, special tokens included, as vLLM does), or

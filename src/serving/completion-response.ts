@@ -14,10 +14,22 @@ import { choiceTail, echoOf, promptTokenIds, usageOf } from './usage.js';
 const fullText = (c: { content: string; reasoning: string }) => c.reasoning + c.content;
 
 /** With echo and logprobs, the prompt tokens' legacy logprobs (carried by the choice's first token) before `generated`. */
-function withPromptLogprobs(plan: GenerationPlan, index: number, tokens: readonly TokenEvent[], generated: CompletionLogprobs, renderer: TokenRenderer): CompletionLogprobs {
+function withPromptLogprobs(
+  plan: GenerationPlan,
+  index: number,
+  tokens: readonly TokenEvent[],
+  generated: CompletionLogprobs,
+  renderer: TokenRenderer,
+): CompletionLogprobs {
   if (plan.echo === null) return generated;
   const p = plan.params;
-  const prompt = echoLogprobs(promptEntries(tokens) ?? [], plan.prompts[Math.floor(index / p.n)], echoOf(plan, index), p.sampling.topLogprobs, renderer);
+  const prompt = echoLogprobs(
+    promptEntries(tokens) ?? [],
+    plan.prompts[Math.floor(index / p.n)],
+    echoOf(plan, index),
+    p.sampling.topLogprobs,
+    renderer,
+  );
   return {
     tokens: [...prompt.tokens, ...generated.tokens],
     token_logprobs: [...prompt.token_logprobs, ...generated.token_logprobs],
@@ -33,7 +45,12 @@ function vllmField(plan: GenerationPlan, tokens: readonly TokenEvent[], renderer
   return entries ? { prompt_logprobs: vllmPromptLogprobs(entries, k!, renderer) } : {};
 }
 
-export function completion(plan: GenerationPlan, choices: ChoiceState[], ctx: ServingContext, renderer: TokenRenderer): Completion {
+export function completion(
+  plan: GenerationPlan,
+  choices: ChoiceState[],
+  ctx: ServingContext,
+  renderer: TokenRenderer,
+): Completion {
   const p = plan.params;
   const out: Completion = {
     id: plan.id,
@@ -46,7 +63,9 @@ export function completion(plan: GenerationPlan, choices: ChoiceState[], ctx: Se
       return {
         index: c.index,
         text: echoed + fullText(c),
-        logprobs: p.sampling.logprobs ? withPromptLogprobs(plan, c.index, c.tokens, renderer.completion(c.tokens, echoed.length), renderer) : null,
+        logprobs: p.sampling.logprobs
+          ? withPromptLogprobs(plan, c.index, c.tokens, renderer.completion(c.tokens, echoed.length), renderer)
+          : null,
         ...vllmField(plan, c.tokens, renderer),
         ...choiceTail(plan, c),
       };
@@ -61,7 +80,11 @@ export class CompletionChunks {
   private first = true;
   /** Text emitted so far per choice, for legacy logprobs' text_offset; set once a choice has started. */
   private readonly offsets = new Map<number, number>();
-  constructor(private readonly plan: GenerationPlan, private readonly ctx: ServingContext, private readonly renderer: TokenRenderer) {}
+  constructor(
+    private readonly plan: GenerationPlan,
+    private readonly ctx: ServingContext,
+    private readonly renderer: TokenRenderer,
+  ) {}
 
   private chunk(choices: CompletionChunk['choices']): CompletionChunk {
     const out: CompletionChunk = {
@@ -88,14 +111,16 @@ export class CompletionChunks {
     if (this.plan.echo === null || this.plan.params.sampling.logprobs) return null;
     this.offsets.set(index, text.length);
     const p = this.plan.params;
-    return this.chunk([{
-      index,
-      text,
-      logprobs: null,
-      finish_reason: null,
-      ...(p.returnTokenIds ? { token_ids: [] } : {}),
-      ...(p.selar.trace ? { selar_trace: [] } : {}),
-    }]);
+    return this.chunk([
+      {
+        index,
+        text,
+        logprobs: null,
+        finish_reason: null,
+        ...(p.returnTokenIds ? { token_ids: [] } : {}),
+        ...(p.selar.trace ? { selar_trace: [] } : {}),
+      },
+    ]);
   }
 
   delta(d: Delta): CompletionChunk {
@@ -104,15 +129,20 @@ export class CompletionChunks {
     const echoed = starting ? echoOf(this.plan, d.index) : '';
     if (starting) this.offsets.set(d.index, echoed.length);
     const generated = p.sampling.logprobs ? this.logprobs(d) : null;
-    return this.chunk([{
-      index: d.index,
-      text: echoed + fullText(d),
-      logprobs: generated && starting ? withPromptLogprobs(this.plan, d.index, d.tokens, generated, this.renderer) : generated,
-      ...vllmField(this.plan, d.tokens, this.renderer),
-      finish_reason: d.finish?.reason ?? null,
-      ...(p.returnTokenIds ? { token_ids: d.tokens.map((t) => t.id) } : {}),
-      ...(p.selar.trace ? { selar_trace: d.tokens.map(traceEntry) } : {}),
-    }]);
+    return this.chunk([
+      {
+        index: d.index,
+        text: echoed + fullText(d),
+        logprobs:
+          generated && starting
+            ? withPromptLogprobs(this.plan, d.index, d.tokens, generated, this.renderer)
+            : generated,
+        ...vllmField(this.plan, d.tokens, this.renderer),
+        finish_reason: d.finish?.reason ?? null,
+        ...(p.returnTokenIds ? { token_ids: d.tokens.map((t) => t.id) } : {}),
+        ...(p.selar.trace ? { selar_trace: d.tokens.map(traceEntry) } : {}),
+      },
+    ]);
   }
 
   /** Legacy logprobs of a delta; text_offset continues from the choice's earlier chunks. */

@@ -19,7 +19,9 @@ export const SERVER_VERSION = '0.1.0';
 
 export function servingContext(config: Config, engine: Engine, tokenizer: TextTokenizer): ServingContext {
   const model = engine.model;
-  const hash = createHash('sha256').update(`${SERVER_VERSION}\0${model.id}\0${model.vocabSize}\0${model.contextLength}`).digest('hex');
+  const hash = createHash('sha256')
+    .update(`${SERVER_VERSION}\0${model.id}\0${model.vocabSize}\0${model.contextLength}`)
+    .digest('hex');
   return {
     config,
     engine,

@@ -5,11 +5,18 @@
 import { SelarError } from '../errors.js';
 import type { Engine, GenerationEvent, GenerationRequest } from '../engine/types.js';
 
-export interface IndexedEvent { index: number; event: GenerationEvent }
+export interface IndexedEvent {
+  index: number;
+  event: GenerationEvent;
+}
 
 type Step = { index: number; result: IteratorResult<GenerationEvent> };
 
-export async function* mergeSequences(engine: Engine, sequences: GenerationRequest[], signal: AbortSignal): AsyncGenerator<IndexedEvent> {
+export async function* mergeSequences(
+  engine: Engine,
+  sequences: GenerationRequest[],
+  signal: AbortSignal,
+): AsyncGenerator<IndexedEvent> {
   // The sequences listen to one controller of our own, aborted with the caller's
   // signal or when the merge ends while some still run. (A forwarding listener, not
   // AbortSignal.any: that was a tenth of the main thread's work per request.)
@@ -27,9 +34,14 @@ export async function* mergeSequences(engine: Engine, sequences: GenerationReque
     for (const seq of sequences) iterators.push(engine.generate(seq, own.signal)[Symbol.asyncIterator]());
     if (iterators.length === 1) {
       // n = 1, nearly every request: no race, one promise per event fewer.
-      for (let r = await iterators[0].next(); !r.done; r = await iterators[0].next()) yield { index: 0, event: r.value };
+      for (let r = await iterators[0].next(); !r.done; r = await iterators[0].next())
+        yield { index: 0, event: r.value };
     } else {
-      const arm = (index: number) => pending.set(index, iterators[index].next().then((result) => ({ index, result })));
+      const arm = (index: number) =>
+        pending.set(
+          index,
+          iterators[index].next().then((result) => ({ index, result })),
+        );
       for (let i = 0; i < iterators.length; i++) arm(i);
       while (pending.size > 0) {
         const { index, result } = await Promise.race(pending.values());

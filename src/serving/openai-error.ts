@@ -17,5 +17,8 @@ export function asSelarError(err: unknown): SelarError {
 export function toOpenAIError(err: unknown): OpenAIError {
   const e = asSelarError(err);
   const entry = errorCatalogue[e.code];
-  return { status: entry.status, body: { error: { message: e.message, type: entry.type, param: e.param, code: e.code } } };
+  return {
+    status: entry.status,
+    body: { error: { message: e.message, type: entry.type, param: e.param, code: e.code } },
+  };
 }

@@ -12,17 +12,29 @@ import type { TokenRenderer } from './logprobs.js';
  * Alternatives per prompt token the engine computes (the larger of prompt_logprobs and
  * echo's logprobs), or null when neither asks.
  */
-export function promptLogprobsRequest(promptLogprobs: number | null, echoLogprobs: number | null, ctx: ServingContext): number | null {
+export function promptLogprobsRequest(
+  promptLogprobs: number | null,
+  echoLogprobs: number | null,
+  ctx: ServingContext,
+): number | null {
   if (promptLogprobs === null && echoLogprobs === null) return null;
   if (!ctx.model.promptLogits) {
     const param = promptLogprobs !== null ? 'prompt_logprobs' : 'echo';
-    throw new SelarError('invalid_request', "this model's decoder cannot return logits for every prompt position", param);
+    throw new SelarError(
+      'invalid_request',
+      "this model's decoder cannot return logits for every prompt position",
+      param,
+    );
   }
   return Math.max(promptLogprobs ?? 0, echoLogprobs ?? 0);
 }
 
 /** vLLM's shape: token id → { logprob, rank, decoded_token }, the prompt token and its k alternatives. */
-export function vllmPromptLogprobs(entries: Array<PromptLogprob | null>, k: number, renderer: TokenRenderer): Static<typeof PromptLogprobs> {
+export function vllmPromptLogprobs(
+  entries: Array<PromptLogprob | null>,
+  k: number,
+  renderer: TokenRenderer,
+): Static<typeof PromptLogprobs> {
   return entries.map((e) => {
     if (e === null) return null;
     const out: Record<string, { logprob: number; rank: number; decoded_token: string }> = {};
@@ -41,7 +53,11 @@ export function vllmPromptLogprobs(entries: Array<PromptLogprob | null>, k: numb
  * counts the echoed text before it.
  */
 export function echoLogprobs(
-  entries: Array<PromptLogprob | null>, promptIds: readonly number[], echoed: string, k: number, renderer: TokenRenderer,
+  entries: Array<PromptLogprob | null>,
+  promptIds: readonly number[],
+  echoed: string,
+  k: number,
+  renderer: TokenRenderer,
 ): CompletionLogprobs {
   const out: CompletionLogprobs = { tokens: [], token_logprobs: [], top_logprobs: [], text_offset: [] };
   let at = 0;
@@ -51,7 +67,9 @@ export function echoLogprobs(
     const e = entries[i];
     out.tokens.push(text);
     out.token_logprobs.push(e ? e.logprob : null);
-    out.top_logprobs.push(e ? Object.fromEntries(e.top.slice(0, k).map((a) => [renderer.render(a.id).text, a.logprob])) : null);
+    out.top_logprobs.push(
+      e ? Object.fromEntries(e.top.slice(0, k).map((a) => [renderer.render(a.id).text, a.logprob])) : null,
+    );
     out.text_offset.push(at);
     at += text.length;
   });

@@ -14,7 +14,10 @@ import { resolveThinkingBudget, type ReasoningEffort } from './thinking-budget.j
 type AllFields = typeof samplingFields & typeof structuredOutputFields;
 type Fields = { [K in keyof AllFields]?: Static<AllFields[K]> };
 
-export interface LogprobsRequest { logprobs: boolean; topLogprobs: number }
+export interface LogprobsRequest {
+  logprobs: boolean;
+  topLogprobs: number;
+}
 
 export interface ResolvedParams {
   n: number;
@@ -52,13 +55,21 @@ export function resolveSelar(req: Fields['selar'], ctx: ServingContext): SelarPa
   const mode = s.mode ?? m.mode ?? c.selarMode;
   // Ablation parameters only mean something in their own mode; elsewhere they would be ignored.
   if (mode === 'random' && s.soft_rate === undefined) {
-    throw new SelarError('invalid_request', 'selar.soft_rate is required when selar.mode is "random"', 'selar.soft_rate');
+    throw new SelarError(
+      'invalid_request',
+      'selar.soft_rate is required when selar.mode is "random"',
+      'selar.soft_rate',
+    );
   }
   if (mode !== 'random' && s.soft_rate !== undefined) {
     throw new SelarError('invalid_request', 'selar.soft_rate only applies to selar.mode "random"', 'selar.soft_rate');
   }
   if (mode !== 'hot' && s.hot_temperature !== undefined) {
-    throw new SelarError('invalid_request', 'selar.hot_temperature only applies to selar.mode "hot"', 'selar.hot_temperature');
+    throw new SelarError(
+      'invalid_request',
+      'selar.hot_temperature only applies to selar.mode "hot"',
+      'selar.hot_temperature',
+    );
   }
   return {
     mode,
@@ -79,7 +90,11 @@ function resolveLogitBias(bias: Fields['logit_bias'], ctx: ServingContext): Arra
   for (const [key, value] of Object.entries(bias ?? {})) {
     const id = Number(key);
     if (!Number.isSafeInteger(id) || id >= ctx.vocabLimit) {
-      throw new SelarError('invalid_request', `logit_bias: token id ${key} is not in the vocabulary (0..${ctx.vocabLimit - 1})`, 'logit_bias');
+      throw new SelarError(
+        'invalid_request',
+        `logit_bias: token id ${key} is not in the vocabulary (0..${ctx.vocabLimit - 1})`,
+        'logit_bias',
+      );
     }
     out.push([id, value] as const);
   }
@@ -90,7 +105,11 @@ function resolveLogitBias(bias: Fields['logit_bias'], ctx: ServingContext): Arra
 export function checkTokenIds(ids: readonly number[], param: string, ctx: ServingContext): number[] {
   const bad = ids.findIndex((id) => id >= ctx.vocabLimit);
   if (bad >= 0) {
-    throw new SelarError('invalid_request', `${param}: token id ${ids[bad]} is not in the vocabulary (0..${ctx.vocabLimit - 1})`, `${param}[${bad}]`);
+    throw new SelarError(
+      'invalid_request',
+      `${param}: token id ${ids[bad]} is not in the vocabulary (0..${ctx.vocabLimit - 1})`,
+      `${param}[${bad}]`,
+    );
   }
   return [...ids];
 }
@@ -109,7 +128,11 @@ export function badWordSequences(words: readonly string[], ctx: ServingContext):
       if (ids.length === 0 || !ids.every(Number.isInteger)) continue;
       if (ids === spaced && (ids[0] === bare[0] || ids.length !== bare.length)) continue;
       if (ids.some((id) => id >= ctx.vocabLimit)) {
-        throw new SelarError('invalid_request', `bad_words[${i}] encodes to token ids outside the model's vocabulary`, `bad_words[${i}]`);
+        throw new SelarError(
+          'invalid_request',
+          `bad_words[${i}] encodes to token ids outside the model's vocabulary`,
+          `bad_words[${i}]`,
+        );
       }
       out.push(ids);
     }
@@ -118,7 +141,10 @@ export function badWordSequences(words: readonly string[], ctx: ServingContext):
 }
 
 export function resolveParams(
-  req: Fields, logprobs: LogprobsRequest, maxTokens: { value: number | null; param: string }, ctx: ServingContext,
+  req: Fields,
+  logprobs: LogprobsRequest,
+  maxTokens: { value: number | null; param: string },
+  ctx: ServingContext,
   effort: ReasoningEffort | null = null,
 ): ResolvedParams {
   const c = ctx.config;
@@ -131,7 +157,11 @@ export function resolveParams(
   }
   const minTokens = req.min_tokens ?? 0;
   if (maxTokens.value !== null && minTokens > maxTokens.value) {
-    throw new SelarError('invalid_request', `min_tokens (${minTokens}) must not exceed ${maxTokens.param} (${maxTokens.value})`, 'min_tokens');
+    throw new SelarError(
+      'invalid_request',
+      `min_tokens (${minTokens}) must not exceed ${maxTokens.param} (${maxTokens.value})`,
+      'min_tokens',
+    );
   }
   const topK = nn(req.top_k);
   const stop = req.stop ?? [];
@@ -142,7 +172,7 @@ export function resolveParams(
     returnTokenIds: req.return_token_ids ?? false,
     sampling: {
       temperature: req.temperature ?? g.temperature ?? c.temperature,
-      topK: topK === undefined ? g.topK ?? c.topK : Math.max(0, topK),
+      topK: topK === undefined ? (g.topK ?? c.topK) : Math.max(0, topK),
       topP: req.top_p ?? g.topP ?? c.topP,
       minP: req.min_p ?? g.minP ?? c.minP,
       seed: req.seed ?? null,
@@ -153,7 +183,8 @@ export function resolveParams(
       logprobs: logprobs.logprobs,
       topLogprobs: logprobs.logprobs ? logprobs.topLogprobs : 0,
       badWords: badWordSequences(req.bad_words ?? [], ctx),
-      allowedTokenIds: req.allowed_token_ids == null ? null : checkTokenIds(req.allowed_token_ids, 'allowed_token_ids', ctx),
+      allowedTokenIds:
+        req.allowed_token_ids == null ? null : checkTokenIds(req.allowed_token_ids, 'allowed_token_ids', ctx),
     },
     stopStrings: typeof stop === 'string' ? [stop] : [...stop],
     stopTokenIds: checkTokenIds(req.stop_token_ids ?? [], 'stop_token_ids', ctx),
@@ -179,27 +210,40 @@ export function deriveSeed(seed: number | null, i: number): number | null {
 }
 
 /** The prompt-dependent part: max tokens against the context length. */
-export function resolveStop(p: ResolvedParams, promptLength: number, promptParam: string, ctx: ServingContext): StopParams {
+export function resolveStop(
+  p: ResolvedParams,
+  promptLength: number,
+  promptParam: string,
+  ctx: ServingContext,
+): StopParams {
   const context = ctx.model.contextLength;
   const room = context - promptLength;
   if (room < 1) {
-    throw new SelarError('context_length_exceeded',
+    throw new SelarError(
+      'context_length_exceeded',
       `This model's maximum context length is ${context} tokens. However, your ${promptParam} resulted in ${promptLength} tokens, leaving no room for a completion. Please reduce the length of the ${promptParam}.`,
-      promptParam);
+      promptParam,
+    );
   }
   let maxTokens: number;
   if (p.requestedMaxTokens !== null) {
     if (p.requestedMaxTokens > room) {
-      throw new SelarError('context_length_exceeded',
+      throw new SelarError(
+        'context_length_exceeded',
         `This model's maximum context length is ${context} tokens. However, you requested ${promptLength + p.requestedMaxTokens} tokens (${promptLength} in the ${promptParam}, ${p.requestedMaxTokens} in the completion). Please reduce the length of the ${promptParam} or ${p.maxTokensParam}.`,
-        p.maxTokensParam);
+        p.maxTokensParam,
+      );
     }
     maxTokens = p.requestedMaxTokens;
   } else {
     maxTokens = ctx.config.maxTokens > 0 ? Math.min(ctx.config.maxTokens, room) : room;
   }
   if (p.minTokens > maxTokens) {
-    throw new SelarError('context_length_exceeded', `min_tokens (${p.minTokens}) does not fit: at most ${maxTokens} tokens can be generated after this ${promptParam}`, 'min_tokens');
+    throw new SelarError(
+      'context_length_exceeded',
+      `min_tokens (${p.minTokens}) does not fit: at most ${maxTokens} tokens can be generated after this ${promptParam}`,
+      'min_tokens',
+    );
   }
   return {
     strings: p.stopStrings,
@@ -212,9 +256,19 @@ export function resolveStop(p: ResolvedParams, promptLength: number, promptParam
   };
 }
 
-export function sequenceRequest(id: string, promptIds: number[], p: ResolvedParams, stop: StopParams, i: number): GenerationRequest {
+export function sequenceRequest(
+  id: string,
+  promptIds: number[],
+  p: ResolvedParams,
+  stop: StopParams,
+  i: number,
+): GenerationRequest {
   const request: GenerationRequest = {
-    id, promptIds, sampling: { ...p.sampling, seed: deriveSeed(p.sampling.seed, i) }, stop, selar: p.selar,
+    id,
+    promptIds,
+    sampling: { ...p.sampling, seed: deriveSeed(p.sampling.seed, i) },
+    stop,
+    selar: p.selar,
     skipSpecialTokens: p.skipSpecialTokens,
     priority: p.priority,
     promptLogprobs: p.enginePromptLogprobs,

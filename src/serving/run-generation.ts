@@ -55,7 +55,11 @@ function checkFinished(states: ChoiceState[]): void {
  * released (null when it released none) is yielded. Ends once every choice finished.
  */
 export async function* choiceDeltas(
-  plan: GenerationPlan, ctx: ServingContext, states: ChoiceState[], signal: AbortSignal, observer: GenerationObserver,
+  plan: GenerationPlan,
+  ctx: ServingContext,
+  states: ChoiceState[],
+  signal: AbortSignal,
+  observer: GenerationObserver,
 ): AsyncGenerator<Delta | null> {
   for await (const ev of events(plan, ctx, signal)) yield apply(states, ev, observer);
   checkFinished(states);
@@ -63,7 +67,12 @@ export async function* choiceDeltas(
 
 export const choiceStates = (plan: GenerationPlan): ChoiceState[] => plan.sequences.map((_, i) => new ChoiceState(i));
 
-export async function generateResponse(plan: GenerationPlan, ctx: ServingContext, signal: AbortSignal, observer: GenerationObserver): Promise<ChatCompletion | Completion> {
+export async function generateResponse(
+  plan: GenerationPlan,
+  ctx: ServingContext,
+  signal: AbortSignal,
+  observer: GenerationObserver,
+): Promise<ChatCompletion | Completion> {
   const states = choiceStates(plan);
   for await (const _ of choiceDeltas(plan, ctx, states, signal, observer)) void _;
   const renderer = new TokenRenderer(ctx.tokenizer);
@@ -76,7 +85,11 @@ export async function generateResponse(plan: GenerationPlan, ctx: ServingContext
  * was owed is yielded before the failure propagates.
  */
 export async function* streamedDeltas(
-  plan: GenerationPlan, ctx: ServingContext, states: ChoiceState[], signal: AbortSignal, observer: GenerationObserver,
+  plan: GenerationPlan,
+  ctx: ServingContext,
+  states: ChoiceState[],
+  signal: AbortSignal,
+  observer: GenerationObserver,
 ): AsyncGenerator<Delta[]> {
   const batcher = new DeltaBatcher(states.length, ctx.config.streamInterval);
   try {
@@ -96,7 +109,12 @@ export async function* streamedDeltas(
  * failures (overloaded) still throw before any byte is sent and become a plain HTTP
  * error; a failure after the first yield is the caller's to turn into an error frame.
  */
-export async function* generateStream(plan: GenerationPlan, ctx: ServingContext, signal: AbortSignal, observer: GenerationObserver): AsyncGenerator<string> {
+export async function* generateStream(
+  plan: GenerationPlan,
+  ctx: ServingContext,
+  signal: AbortSignal,
+  observer: GenerationObserver,
+): AsyncGenerator<string> {
   const states = choiceStates(plan);
   const renderer = new TokenRenderer(ctx.tokenizer);
   // Chat chunks also turn tool calls into their own frames.
@@ -113,7 +131,8 @@ export async function* generateStream(plan: GenerationPlan, ctx: ServingContext,
         if (first) out += sseData(first);
       }
     }
-    for (const d of deltas) out += chat ? chat.frames(d, states[d.index]).map(sseData).join('') : sseData(chunks.delta(d));
+    for (const d of deltas)
+      out += chat ? chat.frames(d, states[d.index]).map(sseData).join('') : sseData(chunks.delta(d));
     if (out !== '') yield out;
   }
   let tail = '';

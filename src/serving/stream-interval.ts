@@ -24,7 +24,10 @@ export class DeltaBatcher {
   private readonly held: Array<Delta | null>;
   private readonly started: boolean[];
 
-  constructor(choices: number, private readonly interval: number) {
+  constructor(
+    choices: number,
+    private readonly interval: number,
+  ) {
     this.held = new Array<Delta | null>(choices).fill(null);
     this.started = new Array<boolean>(choices).fill(false);
   }

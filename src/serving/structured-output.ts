@@ -22,7 +22,11 @@ function schemaText(value: string | Record<string, unknown>, param: string): str
   try {
     JSON.parse(value);
   } catch (err) {
-    throw new SelarError('invalid_request', `Invalid value for '${param}': not JSON (${(err as Error).message})`, param);
+    throw new SelarError(
+      'invalid_request',
+      `Invalid value for '${param}': not JSON (${(err as Error).message})`,
+      param,
+    );
   }
   return value;
 }
@@ -33,25 +37,45 @@ function candidates(req: Fields): GrammarRequest[] {
   if (rf?.type === 'json_object') out.push({ spec: { type: 'json_object' }, param: 'response_format' });
   if (rf?.type === 'json_schema') {
     const param = 'response_format.json_schema.schema';
-    if (rf.json_schema.schema === undefined) throw new SelarError('invalid_request', `Missing required parameter: '${param}'`, param);
+    if (rf.json_schema.schema === undefined)
+      throw new SelarError('invalid_request', `Missing required parameter: '${param}'`, param);
     out.push({ spec: { type: 'json_schema', schema: JSON.stringify(rf.json_schema.schema) }, param });
   }
   const so = req.structured_outputs;
   if (so) {
     const given: GrammarRequest[] = [];
-    if (so.json !== undefined) given.push({ spec: { type: 'json_schema', schema: schemaText(so.json, 'structured_outputs.json') }, param: 'structured_outputs.json' });
-    if (so.regex !== undefined) given.push({ spec: { type: 'regex', pattern: so.regex }, param: 'structured_outputs.regex' });
-    if (so.choice !== undefined) given.push({ spec: { type: 'choice', choices: so.choice }, param: 'structured_outputs.choice' });
-    if (so.grammar !== undefined) given.push({ spec: { type: 'ebnf', grammar: so.grammar }, param: 'structured_outputs.grammar' });
+    if (so.json !== undefined)
+      given.push({
+        spec: { type: 'json_schema', schema: schemaText(so.json, 'structured_outputs.json') },
+        param: 'structured_outputs.json',
+      });
+    if (so.regex !== undefined)
+      given.push({ spec: { type: 'regex', pattern: so.regex }, param: 'structured_outputs.regex' });
+    if (so.choice !== undefined)
+      given.push({ spec: { type: 'choice', choices: so.choice }, param: 'structured_outputs.choice' });
+    if (so.grammar !== undefined)
+      given.push({ spec: { type: 'ebnf', grammar: so.grammar }, param: 'structured_outputs.grammar' });
     if (so.json_object === true) given.push({ spec: { type: 'json_object' }, param: 'structured_outputs.json_object' });
-    if (given.length === 0) throw new SelarError('invalid_request', 'structured_outputs must set one of json, regex, choice, grammar, json_object', 'structured_outputs');
+    if (given.length === 0)
+      throw new SelarError(
+        'invalid_request',
+        'structured_outputs must set one of json, regex, choice, grammar, json_object',
+        'structured_outputs',
+      );
     out.push(...given);
   }
-  if (req.guided_json != null) out.push({ spec: { type: 'json_schema', schema: schemaText(req.guided_json, 'guided_json') }, param: 'guided_json' });
+  if (req.guided_json != null)
+    out.push({
+      spec: { type: 'json_schema', schema: schemaText(req.guided_json, 'guided_json') },
+      param: 'guided_json',
+    });
   if (req.guided_regex != null) out.push({ spec: { type: 'regex', pattern: req.guided_regex }, param: 'guided_regex' });
-  if (req.guided_choice != null) out.push({ spec: { type: 'choice', choices: req.guided_choice }, param: 'guided_choice' });
-  if (req.guided_grammar != null) out.push({ spec: { type: 'ebnf', grammar: req.guided_grammar }, param: 'guided_grammar' });
-  if (req.json_schema != null) out.push({ spec: { type: 'json_schema', schema: JSON.stringify(req.json_schema) }, param: 'json_schema' });
+  if (req.guided_choice != null)
+    out.push({ spec: { type: 'choice', choices: req.guided_choice }, param: 'guided_choice' });
+  if (req.guided_grammar != null)
+    out.push({ spec: { type: 'ebnf', grammar: req.guided_grammar }, param: 'guided_grammar' });
+  if (req.json_schema != null)
+    out.push({ spec: { type: 'json_schema', schema: JSON.stringify(req.json_schema) }, param: 'json_schema' });
   if (req.grammar != null) out.push({ spec: { type: 'ebnf', grammar: req.grammar }, param: 'grammar' });
   return out;
 }
@@ -60,7 +84,11 @@ function candidates(req: Fields): GrammarRequest[] {
 export function resolveGrammar(req: Fields): GrammarRequest | null {
   const all = candidates(req);
   if (all.length > 1) {
-    throw new SelarError('invalid_request', `Only one structured-output constraint per request: '${all[0].param}' and '${all[1].param}' were both given`, all[1].param);
+    throw new SelarError(
+      'invalid_request',
+      `Only one structured-output constraint per request: '${all[0].param}' and '${all[1].param}' were both given`,
+      all[1].param,
+    );
   }
   return all[0] ?? null;
 }
@@ -82,7 +110,8 @@ export async function checkGrammar(g: GrammarRequest): Promise<void> {
     const o = JSON_OPTIONS;
     const grammar = await captureReason(async () => {
       if (spec.type === 'json_object') return xg.Grammar.builtinJSONGrammar();
-      if (spec.type === 'json_schema') return xg.Grammar.fromJSONSchema(spec.schema, o.anyWhitespace, o.indent, o.separators, o.strict);
+      if (spec.type === 'json_schema')
+        return xg.Grammar.fromJSONSchema(spec.schema, o.anyWhitespace, o.indent, o.separators, o.strict);
       if (spec.type === 'ebnf') return xg.Grammar.fromEBNF(spec.grammar);
       return xg.Grammar.fromStructuralTag(await compactStructuralTag(xg, asStructuralTag(spec)!));
     });

@@ -8,7 +8,11 @@ export type ReasoningEffort = 'none' | 'minimal' | 'low' | 'medium' | 'high';
 
 /** Budget per effort; null: no budget. */
 export const EFFORT_BUDGETS: Record<ReasoningEffort, number | null> = {
-  none: 0, minimal: 0, low: 1024, medium: 4096, high: null,
+  none: 0,
+  minimal: 0,
+  low: 1024,
+  medium: 4096,
+  high: null,
 };
 
 /** The end-of-thinking tag's token ids: the tokenizer's own `</think>`, or none. */
@@ -18,10 +22,16 @@ export function thinkEndIds(ctx: ServingContext): number[] {
 }
 
 export function resolveThinkingBudget(
-  effort: ReasoningEffort | null | undefined, maxThinkingTokens: number | null | undefined, ctx: ServingContext,
+  effort: ReasoningEffort | null | undefined,
+  maxThinkingTokens: number | null | undefined,
+  ctx: ServingContext,
 ): ThinkingBudget {
   if (effort != null && maxThinkingTokens != null) {
-    throw new SelarError('invalid_request', 'send either reasoning_effort or max_thinking_tokens, not both', 'max_thinking_tokens');
+    throw new SelarError(
+      'invalid_request',
+      'send either reasoning_effort or max_thinking_tokens, not both',
+      'max_thinking_tokens',
+    );
   }
   const endIds = thinkEndIds(ctx);
   // Without think tags there is no section to close: the budget changes nothing.
@@ -35,7 +45,9 @@ export function resolveThinkingBudget(
  * (unless the request set it), so the model is not even asked to think.
  */
 export function thinkingTemplateKwargs(
-  effort: ReasoningEffort | null | undefined, kwargs: Record<string, unknown>, ctx: ServingContext,
+  effort: ReasoningEffort | null | undefined,
+  kwargs: Record<string, unknown>,
+  ctx: ServingContext,
 ): Record<string, unknown> {
   if (effort == null || EFFORT_BUDGETS[effort] !== 0) return kwargs;
   if (Object.hasOwn(kwargs, 'enable_thinking') || !ctx.tokenizer.templateReads('enable_thinking')) return kwargs;

@@ -17,7 +17,11 @@ export function toolCallsOf(format: ToolFormat, text: string, finish: string): C
   const parsed = format.parse(text);
   return {
     content: parsed.content,
-    calls: parsed.calls.map((c) => ({ id: callId(), type: 'function', function: { name: c.name, arguments: c.arguments } })),
+    calls: parsed.calls.map((c) => ({
+      id: callId(),
+      type: 'function',
+      function: { name: c.name, arguments: c.arguments },
+    })),
   };
 }
 

@@ -47,12 +47,16 @@ export function resolveTools(req: ChatCompletionRequest, ctx: ServingContext): R
   if (typeof choice === 'object') {
     chosen = tools.filter((t) => t.function.name === choice.function.name);
     if (chosen.length === 0) {
-      throw new SelarError('invalid_request', `tool_choice names '${choice.function.name}', which is not in tools`, 'tool_choice.function.name');
+      throw new SelarError(
+        'invalid_request',
+        `tool_choice names '${choice.function.name}', which is not in tools`,
+        'tool_choice.function.name',
+      );
     }
   }
   const mode = choice === 'auto' ? 'auto' : 'required';
   // A named function is called once; otherwise parallel_tool_calls decides (default true, as OpenAI).
-  const parallel = typeof choice === 'object' ? false : req.parallel_tool_calls ?? true;
+  const parallel = typeof choice === 'object' ? false : (req.parallel_tool_calls ?? true);
   const defs: ToolDef[] = chosen.map((t) => ({
     name: t.function.name,
     description: t.function.description,

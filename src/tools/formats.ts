@@ -36,15 +36,28 @@ export interface ToolFormat {
 
 /** A tag per tool: begin (its name written in), the arguments' schema, end. */
 function tags(tools: ToolDef[], begin: (name: string) => string, end: string) {
-  return tools.map((t) => ({ type: 'tag', begin: begin(t.name), content: { type: 'json_schema', json_schema: t.parameters }, end }));
+  return tools.map((t) => ({
+    type: 'tag',
+    begin: begin(t.name),
+    content: { type: 'json_schema', json_schema: t.parameters },
+    end,
+  }));
 }
 
-function tagged(tools: ToolDef[], mode: 'auto' | 'required', parallel: boolean, trigger: string, separator: string,
-  begin: (name: string) => string, end: string): object {
+function tagged(
+  tools: ToolDef[],
+  mode: 'auto' | 'required',
+  parallel: boolean,
+  trigger: string,
+  separator: string,
+  begin: (name: string) => string,
+  end: string,
+): object {
   const t = tags(tools, begin, end);
-  const format = mode === 'required'
-    ? { type: 'tags_with_separator', tags: t, separator, at_least_one: true, stop_after_first: !parallel }
-    : { type: 'triggered_tags', triggers: [trigger], tags: t, stop_after_first: !parallel };
+  const format =
+    mode === 'required'
+      ? { type: 'tags_with_separator', tags: t, separator, at_least_one: true, stop_after_first: !parallel }
+      : { type: 'triggered_tags', triggers: [trigger], tags: t, stop_after_first: !parallel };
   return { type: 'structural_tag', format };
 }
 
@@ -70,8 +83,16 @@ const contentOf = (text: string): string | null => (text.trim() === '' ? null : 
 /** Hermes / Qwen: `<tool_call>\n{"name": …, "arguments": …}\n</tool_call>`, one block per call. */
 const hermes: ToolFormat = {
   name: 'hermes',
-  structuralTag: (tools, mode, parallel) => tagged(tools, mode, parallel, '<tool_call>', '\n',
-    (name) => `<tool_call>\n{"name": ${JSON.stringify(name)}, "arguments": `, '}\n</tool_call>'),
+  structuralTag: (tools, mode, parallel) =>
+    tagged(
+      tools,
+      mode,
+      parallel,
+      '<tool_call>',
+      '\n',
+      (name) => `<tool_call>\n{"name": ${JSON.stringify(name)}, "arguments": `,
+      '}\n</tool_call>',
+    ),
   parse(text) {
     const calls: ParsedCall[] = [];
     const rest = text.replace(/<tool_call>\s*([\s\S]*?)\s*<\/tool_call>/g, (whole, body: string) => {
@@ -87,8 +108,8 @@ const hermes: ToolFormat = {
 /** Llama 3.x: the answer is `{"name": …, "parameters": …}` (calls separated by "; "). */
 const llama3Json: ToolFormat = {
   name: 'llama3_json',
-  structuralTag: (tools, mode, parallel) => tagged(tools, mode, parallel, '{"name": ', '; ',
-    (name) => `{"name": ${JSON.stringify(name)}, "parameters": `, '}'),
+  structuralTag: (tools, mode, parallel) =>
+    tagged(tools, mode, parallel, '{"name": ', '; ', (name) => `{"name": ${JSON.stringify(name)}, "parameters": `, '}'),
   parse(text) {
     const body = text.replace(/^\s*(<\|python_tag\|>)?/, '');
     if (!body.startsWith('{')) return { content: contentOf(text), calls: [] };
@@ -104,8 +125,15 @@ const mistral: ToolFormat = {
   structuralTag(tools, mode, parallel) {
     const begin = (name: string) => `{"name": ${JSON.stringify(name)}, "arguments": `;
     // Under auto a trigger starts each block; required writes one list of calls.
-    if (mode === 'auto') return tagged(tools, mode, parallel, '[TOOL_CALLS]', '', (name) => `[TOOL_CALLS][${begin(name)}`, '}]');
-    const calls = { type: 'tags_with_separator', tags: tags(tools, begin, '}'), separator: ', ', at_least_one: true, stop_after_first: !parallel };
+    if (mode === 'auto')
+      return tagged(tools, mode, parallel, '[TOOL_CALLS]', '', (name) => `[TOOL_CALLS][${begin(name)}`, '}]');
+    const calls = {
+      type: 'tags_with_separator',
+      tags: tags(tools, begin, '}'),
+      separator: ', ',
+      at_least_one: true,
+      stop_after_first: !parallel,
+    };
     return { type: 'structural_tag', format: { type: 'tag', begin: '[TOOL_CALLS][', content: calls, end: ']' } };
   },
   parse(text) {
@@ -146,7 +174,12 @@ const generic: ToolFormat = {
       required: ['tool_calls'],
       additionalProperties: false,
     };
-    const answer = { type: 'object', properties: { response: { type: 'string' } }, required: ['response'], additionalProperties: false };
+    const answer = {
+      type: 'object',
+      properties: { response: { type: 'string' } },
+      required: ['response'],
+      additionalProperties: false,
+    };
     const schema = mode === 'required' ? callsSchema : { anyOf: [callsSchema, answer] };
     return { type: 'structural_tag', format: { type: 'json_schema', json_schema: schema } };
   },
@@ -174,10 +207,13 @@ export function detectToolFormat(template: string | null): ToolFormatName {
 
 /** The system message that describes the tools to a model in the generic format. */
 export function genericToolPrompt(tools: ToolDef[], mode: 'auto' | 'required'): string {
-  const list = tools.map((t) => JSON.stringify({ name: t.name, description: t.description ?? '', parameters: t.parameters })).join('\n');
-  const answer = mode === 'required'
-    ? 'Respond with a JSON object {"tool_calls": [{"name": <tool name>, "arguments": <arguments object>}]}.'
-    : 'Respond with a JSON object: {"tool_calls": [{"name": <tool name>, "arguments": <arguments object>}]} to call tools, '
-      + 'or {"response": <your answer>} to answer directly.';
+  const list = tools
+    .map((t) => JSON.stringify({ name: t.name, description: t.description ?? '', parameters: t.parameters }))
+    .join('\n');
+  const answer =
+    mode === 'required'
+      ? 'Respond with a JSON object {"tool_calls": [{"name": <tool name>, "arguments": <arguments object>}]}.'
+      : 'Respond with a JSON object: {"tool_calls": [{"name": <tool name>, "arguments": <arguments object>}]} to call tools, ' +
+        'or {"response": <your answer>} to answer directly.';
   return `You can call these tools:\n${list}\n${answer}`;
 }

@@ -92,7 +92,8 @@ export function describeIo(session: ort.InferenceSession, file: string, embedsNa
   const byName = new Map(inputs.map((i) => [i.name, i]));
   const embeds = byName.get(embedsName);
   if (!embeds) throw new ModelLoadError(`the decoder has no "${embedsName}" input`, file);
-  if (embeds.type !== 'float32' && embeds.type !== 'float16') throw new ModelLoadError(`unsupported ${embedsName} dtype ${embeds.type}`, file);
+  if (embeds.type !== 'float32' && embeds.type !== 'float16')
+    throw new ModelLoadError(`unsupported ${embedsName} dtype ${embeds.type}`, file);
   if (!outputs.has('logits')) throw new ModelLoadError('the decoder has no "logits" output', file);
   const io: DecoderIo = {
     embeds: embedsName,
@@ -111,9 +112,14 @@ export function describeIo(session: ort.InferenceSession, file: string, embedsNa
     else if (input.name === 'use_cache_branch') io.useCacheBranch = input.name;
     else if (input.name === 'num_logits_to_keep' || input.name === 'logits_to_keep') io.logitsToKeep = input;
     else if (/^past/.test(input.name)) io.cache.push(cacheSlot(input, outputs, file));
-    else throw new ModelLoadError(`unsupported decoder input "${input.name}" (${input.type}, [${input.shape.join(', ')}])`, file);
+    else
+      throw new ModelLoadError(
+        `unsupported decoder input "${input.name}" (${input.type}, [${input.shape.join(', ')}])`,
+        file,
+      );
   }
-  if (io.cache.length === 0) throw new ModelLoadError('the decoder has no past key/value inputs (a KV-cache export is required)', file);
+  if (io.cache.length === 0)
+    throw new ModelLoadError('the decoder has no past key/value inputs (a KV-cache export is required)', file);
   return io;
 }
 
@@ -128,7 +134,8 @@ function cacheSlot(input: TensorMeta, outputs: Set<string>, file: string): Cache
     }
   }
   if (!present) throw new ModelLoadError(`no present output pairs with past input "${input.name}"`, file);
-  if (input.type !== 'float32' && input.type !== 'float16') throw new ModelLoadError(`unsupported KV-cache dtype ${input.type} for "${input.name}"`, file);
+  if (input.type !== 'float32' && input.type !== 'float16')
+    throw new ModelLoadError(`unsupported KV-cache dtype ${input.type} for "${input.name}"`, file);
   const shape = input.shape;
   const symbolic = shape.map((d, i) => (typeof d === 'string' || d < 0 ? i : -1)).filter((i) => i >= 0);
   // Batch is the first symbolic dim; the sequence dim is the symbolic one named like a
@@ -148,7 +155,9 @@ function cacheSlot(input: TensorMeta, outputs: Set<string>, file: string): Cache
 }
 
 function emptyTensor(type: 'float32' | 'float16', dims: number[]): ort.Tensor {
-  return type === 'float32' ? new ort.Tensor('float32', new Float32Array(0), dims) : new ort.Tensor('float16', new Uint16Array(0), dims);
+  return type === 'float32'
+    ? new ort.Tensor('float32', new Float32Array(0), dims)
+    : new ort.Tensor('float16', new Uint16Array(0), dims);
 }
 
 function intTensor(type: ort.Tensor.Type, values: ArrayLike<number>, dims: number[]): ort.Tensor {
@@ -199,7 +208,8 @@ export class DecoderSession {
    */
   mergeCaches(caches: KvCache[]): KvCache {
     const length = Math.max(...caches.map((c) => c.length));
-    if (!this.canPad && caches.some((c) => c.length !== length)) throw new Error('only caches of equal length can share a batch');
+    if (!this.canPad && caches.some((c) => c.length !== length))
+      throw new Error('only caches of equal length can share a batch');
     const past = new Map<string, ort.Tensor>();
     for (const slot of this.io.cache) {
       const parts = caches.map((c) => padFront(c.past.get(slot.past)!, slot.seqAxis, length - c.length));
@@ -238,7 +248,8 @@ export class DecoderSession {
     const B = cache.batch;
     const P = cache.length;
     const total = P + T;
-    if (total > this.maxLength) throw new Error(`sequence length ${total} exceeds the context length ${this.maxLength}`);
+    if (total > this.maxLength)
+      throw new Error(`sequence length ${total} exceeds the context length ${this.maxLength}`);
     const padded = cache.pads.some((p) => p > 0);
     const feeds: Record<string, ort.Tensor> = {};
     feeds[io.embeds] =
@@ -279,9 +290,11 @@ export class DecoderSession {
     const logits = out[io.logits];
     const V = logits.dims[logits.dims.length - 1];
     const perRow = logits.data.length / V / B;
-    if (logits.type !== 'float32' && logits.type !== 'float16') throw new Error(`unsupported logits dtype ${logits.type}`);
+    if (logits.type !== 'float32' && logits.type !== 'float16')
+      throw new Error(`unsupported logits dtype ${logits.type}`);
     // The binding already copied the output into a fresh buffer: hand out views of it.
-    const data = logits.type === 'float32' ? (logits.data as Float32Array) : halfArrayToFloat(logits.data as Uint16Array);
+    const data =
+      logits.type === 'float32' ? (logits.data as Float32Array) : halfArrayToFloat(logits.data as Uint16Array);
     if (allPositions && perRow !== T) throw new Error(`the decoder returned logits for ${perRow} of ${T} positions`);
     const rows: Float32Array[] = [];
     for (let b = 0; b < B; b++) {
@@ -298,7 +311,9 @@ export class DecoderSession {
   private append(cache: KvCache, slot: CacheSlot, added: ort.Tensor, T: number): ort.Tensor {
     const past = cache.past.get(slot.past)!;
     if (added.dims[slot.seqAxis] !== T) {
-      throw new Error(`present "${slot.present}" has ${added.dims[slot.seqAxis]} positions on axis ${slot.seqAxis}, expected the step's ${T}`);
+      throw new Error(
+        `present "${slot.present}" has ${added.dims[slot.seqAxis]} positions on axis ${slot.seqAxis}, expected the step's ${T}`,
+      );
     }
     const old = past.data as Data;
     const need = old.length + (added.data as Data).length;
@@ -307,12 +322,16 @@ export class DecoderSession {
       // Room for growth (at least 64 more positions, so short answers never grow it
       // again), but never beyond the context length.
       const perPosition = need / (past.dims[slot.seqAxis] + T);
-      into = alloc(old, Math.min(Math.max(Math.ceil(need * 1.5), need + 64 * perPosition), perPosition * this.maxLength));
+      into = alloc(
+        old,
+        Math.min(Math.max(Math.ceil(need * 1.5), need + 64 * perPosition), perPosition * this.maxLength),
+      );
     }
     const next = concatAlong([past, added], slot.seqAxis, into);
     // Nothing else holds the old past once this step has read it. (Every cache array
     // starts at offset 0 of its own buffer; anything else is simply not reused.)
-    if (old.byteOffset === 0) cache.spare.set(slot.past, new (old.constructor as { new (b: ArrayBufferLike): Data })(old.buffer));
+    if (old.byteOffset === 0)
+      cache.spare.set(slot.past, new (old.constructor as { new (b: ArrayBufferLike): Data })(old.buffer));
     else cache.spare.delete(slot.past);
     return next;
   }

@@ -13,7 +13,10 @@ export class IncrementalDetokenizer {
   private prefixOffset = 0;
   private readOffset = 0;
 
-  constructor(private readonly tokenizer: Decoder, private readonly skipSpecialTokens = true) {}
+  constructor(
+    private readonly tokenizer: Decoder,
+    private readonly skipSpecialTokens = true,
+  ) {}
 
   /** Adds one token and returns the text it made final ('' while held back). */
   push(id: number): string {

@@ -30,7 +30,8 @@ export class SharedTableSource implements EmbeddingSource {
     const dim = this.dim;
     for (let i = 0; i < ids.length; i++) {
       const id = ids[i];
-      if (id < 0 || id >= this.rows) throw new RangeError(`token id ${id} outside the embedding table (${this.rows} rows)`);
+      if (id < 0 || id >= this.rows)
+        throw new RangeError(`token id ${id} outside the embedding table (${this.rows} rows)`);
       const base = id * dim;
       if (this.f32) out.set(this.f32.subarray(base, base + dim), i * dim);
       else {

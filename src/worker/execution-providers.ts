@@ -39,6 +39,10 @@ export async function createOnDevice<T>(
           'Install onnxruntime-node with ONNXRUNTIME_NODE_INSTALL=cuda12 and make CUDA 12 + cuDNN 9 libraries loadable, or use --device cpu|auto.',
       );
     }
-    return { value: await create(['cpu']), device: 'cpu', warning: `CUDA unavailable (${reason}); falling back to CPU` };
+    return {
+      value: await create(['cpu']),
+      device: 'cpu',
+      warning: `CUDA unavailable (${reason}); falling back to CPU`,
+    };
   }
 }

@@ -24,7 +24,9 @@ export interface Runtime {
 export async function createRuntime(init: WorkerInit): Promise<Runtime> {
   const { derived } = init;
   const base = sessionOptions(init.intraOpThreads);
-  const made = await createOnDevice(parseDevice(init.device), (executionProviders) => createSession(derived, { ...base, executionProviders }));
+  const made = await createOnDevice(parseDevice(init.device), (executionProviders) =>
+    createSession(derived, { ...base, executionProviders }),
+  );
   const io = describeIo(made.value, derived.decoderPath, derived.embedsInputName);
   const decoder = new DecoderSession({
     session: made.value,
@@ -40,7 +42,10 @@ export async function createRuntime(init: WorkerInit): Promise<Runtime> {
   if (init.table) embeddings = new SharedTableSource(init.table);
   else if (derived.embedding.kind === 'model') {
     const e = derived.embedding;
-    const sub = await createSession({ decoderPath: e.modelPath, externalDataDir: e.externalDataDir }, { ...base, executionProviders: ['cpu'] });
+    const sub = await createSession(
+      { decoderPath: e.modelPath, externalDataDir: e.externalDataDir },
+      { ...base, executionProviders: ['cpu'] },
+    );
     embeddings = new SubModelSource(sub, e.inputName, e.inputType, e.outputName, e.rows, e.dim);
   } else throw new Error('the embedding table was not shared with the worker');
 

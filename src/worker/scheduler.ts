@@ -43,7 +43,8 @@ export class Scheduler {
     private readonly sink: SchedulerSink,
     private readonly batching: Batching = 'exact',
   ) {
-    if (batching === 'padded' && !decoder.canPad) throw new Error('this model cannot batch sequences of different lengths (padded batching)');
+    if (batching === 'padded' && !decoder.canPad)
+      throw new Error('this model cannot batch sequences of different lengths (padded batching)');
   }
 
   /** Sequences waiting or in a cohort (those inside a prefill pass are in neither for its duration). */

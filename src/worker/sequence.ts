@@ -123,7 +123,8 @@ export class Sequence {
     const redraw = forced === null ? this.latent.redrawTemperature(d, this.inThink) : null;
     const choice = this.sampler.choose(d, redraw, forced);
     const token = choice.token;
-    if (grammar && !grammar.accept(token)) throw new Error(`the grammar rejected token ${token}, which its mask allowed`);
+    if (grammar && !grammar.accept(token))
+      throw new Error(`the grammar rejected token ${token}, which its mask allowed`);
     this.generated++;
     if (redraw !== null) this.hotTokens++;
 

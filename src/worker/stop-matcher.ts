@@ -14,7 +14,10 @@ export class StopMatcher {
   private readonly maxLen: number;
 
   /** `include`: the matched stop string stays at the end of the text (include_stop_str_in_output). */
-  constructor(private readonly stops: readonly string[], private readonly include = false) {
+  constructor(
+    private readonly stops: readonly string[],
+    private readonly include = false,
+  ) {
     this.maxLen = stops.reduce((m, s) => Math.max(m, s.length), 0);
   }
 

@@ -12,14 +12,19 @@ const send = (msg: FromWorker): void => port.postMessage(msg);
 
 async function start(): Promise<Scheduler> {
   const rt = await createRuntime(init);
-  const scheduler = new Scheduler(rt.decoder, rt.ctx, {
-    events: (id, events) => queueEvents(id, events),
-    failed: (id, message) => {
-      // Keep the order: events already produced for this request go first.
-      if (outbox.length > 0) flushEvents();
-      send({ type: 'failed', id, message });
+  const scheduler = new Scheduler(
+    rt.decoder,
+    rt.ctx,
+    {
+      events: (id, events) => queueEvents(id, events),
+      failed: (id, message) => {
+        // Keep the order: events already produced for this request go first.
+        if (outbox.length > 0) flushEvents();
+        send({ type: 'failed', id, message });
+      },
     },
-  }, init.batching);
+    init.batching,
+  );
   installFaultInjection(scheduler);
   send({ type: 'ready', device: rt.device, warning: rt.warning });
   return scheduler;

@@ -8,7 +8,16 @@ const loop = (tokensPerSecond: number, decodeRun: number): LoopBreakdown => ({
   tokensPerSecond,
   rowsPerDecodePass: 1,
   decodePasses: 31,
-  ms: { prefillRun: 0.1, decodeRun, forwardOther: 0.02, cacheMergeSplit: 0, embeddingLookup: 0.003, detokenise: 0.05, samplingAndRest: 0.04, schedulerRest: 0.1 },
+  ms: {
+    prefillRun: 0.1,
+    decodeRun,
+    forwardOther: 0.02,
+    cacheMergeSplit: 0,
+    embeddingLookup: 0.003,
+    detokenise: 0.05,
+    samplingAndRest: 0.04,
+    schedulerRest: 0.1,
+  },
   softFraction: 0,
 });
 

@@ -23,7 +23,17 @@ t.test('workers and threads for session-option experiments', async (t) => {
 });
 
 t.test('lists are parsed, deduplicated and sorted; bad values are rejected', async (t) => {
-  const o = parseBenchArgs(['--models', 'demo', '--concurrency', '16,1,4,1', '--systems', 'floor,engine:off', '--tokens', '64', '--no-profile']);
+  const o = parseBenchArgs([
+    '--models',
+    'demo',
+    '--concurrency',
+    '16,1,4,1',
+    '--systems',
+    'floor,engine:off',
+    '--tokens',
+    '64',
+    '--no-profile',
+  ]);
   t.same(o.models, ['demo']);
   t.same(o.concurrency, [1, 4, 16]);
   t.same(o.systems, ['floor', 'engine:off']);
@@ -42,10 +52,20 @@ t.test('quick mode measures concurrency 1 and 4 only', async (t) => {
 
 t.test('the large model measures slow systems at concurrency 1 only; the demo model everything', async (t) => {
   const [demo, large] = buildPlan(parseBenchArgs([]));
-  t.equal(demo.configs.length, SYSTEMS.length * 3 - 3, 'every system at 1, 4, 16 but padded batching and the stream-interval rows at 1');
+  t.equal(
+    demo.configs.length,
+    SYSTEMS.length * 3 - 3,
+    'every system at 1, 4, 16 but padded batching and the stream-interval rows at 1',
+  );
   t.notOk(demo.configs.some((c) => c.system === 'http:interval' && c.concurrency === 1));
-  t.notOk(large.configs.some((c) => c.system === 'engine:padded'), 'equal-length prompts: padded = exact');
-  t.notOk(large.configs.some((c) => c.system === 'http:interval'), 'an idle main thread: fewer chunks buy nothing');
+  t.notOk(
+    large.configs.some((c) => c.system === 'engine:padded'),
+    'equal-length prompts: padded = exact',
+  );
+  t.notOk(
+    large.configs.some((c) => c.system === 'http:interval'),
+    'an idle main thread: fewer chunks buy nothing',
+  );
   t.notOk(large.configs.some((c) => c.system === 'transformers.js' && c.concurrency > 1));
   t.ok(large.configs.some((c) => c.system === 'engine:off' && c.concurrency === 16));
   t.equal(large.maxPromptTokens, 32);

@@ -5,16 +5,41 @@ import type { SystemId } from '../../bench/plan.js';
 import { checkTargets } from '../../bench/targets.js';
 import type { ModelProfile } from '../../bench/profile.js';
 
-function row(system: SystemId, concurrency: number, decodeTps: number, aggregateTps: number, softFraction = 0): ResultRow {
-  return { system, concurrency, tokens: 32, runs: [], summary: { runs: 3, decodeTps, aggregateTps, ttftMs: 20, softFraction, mainThreadBusy: 0.5, spread: 0.05 } };
+function row(
+  system: SystemId,
+  concurrency: number,
+  decodeTps: number,
+  aggregateTps: number,
+  softFraction = 0,
+): ResultRow {
+  return {
+    system,
+    concurrency,
+    tokens: 32,
+    runs: [],
+    summary: { runs: 3, decodeTps, aggregateTps, ttftMs: 20, softFraction, mainThreadBusy: 0.5, spread: 0.05 },
+  };
 }
 
 function model(role: 'demo' | 'large', rows: ResultRow[]): ModelResult {
   const shape = { hidden: 256, layers: 4, heads: 4, kvHeads: 2, intermediate: 704, vocab: 512 };
   const snap = { at: '2026-01-01T09:00:00Z', loadAverage: [1.5, 1, 1] as [number, number, number], busiest: [] };
-  const measured = { startedAt: '2026-01-01T09:00:00.000Z', finishedAt: '2026-01-01T09:05:00.000Z', load: { start: snap, end: snap }, source: { commit: 'abc1234', dirtySrc: [] } };
+  const measured = {
+    startedAt: '2026-01-01T09:00:00.000Z',
+    finishedAt: '2026-01-01T09:05:00.000Z',
+    load: { start: snap, end: snap },
+    source: { commit: 'abc1234', dirtySrc: [] },
+  };
   const engine = { workers: 2, threadsPerWorker: 1, maxSequencesPerWorker: 16 };
-  return { model: { role, name: `${role}-model`, origin: 'test', shape }, promptTokens: [10, 12], repeats: { 1: 3, 16: 3 }, rows, skipped: [], engine, measured };
+  return {
+    model: { role, name: `${role}-model`, origin: 'test', shape },
+    promptTokens: [10, 12],
+    repeats: { 1: 3, 16: 3 },
+    rows,
+    skipped: [],
+    engine,
+    measured,
+  };
 }
 
 const demo = model('demo', [
@@ -54,24 +79,52 @@ t.test('a target without its rows is "not measured", never a pass', async (t) =>
   t.equal(floor.ratio, null);
 });
 
-t.test('rows compare per-stream decode at c=1 and aggregate above with the floor at the same concurrency', async (t) => {
-  const one = vsFloor(demo, demo.rows[2]);
-  t.equal(one.ratio, 0.5);
-  t.equal(one.overheadMs, 2.5); // 5 ms vs 2.5 ms per token
-  const sixteen = vsFloor(demo, demo.rows[3]);
-  t.equal(sixteen.ratio, 0.125);
-  t.ok(Number.isNaN(vsFloor(large, row('engine:off', 4, 1, 1)).ratio));
-});
+t.test(
+  'rows compare per-stream decode at c=1 and aggregate above with the floor at the same concurrency',
+  async (t) => {
+    const one = vsFloor(demo, demo.rows[2]);
+    t.equal(one.ratio, 0.5);
+    t.equal(one.overheadMs, 2.5); // 5 ms vs 2.5 ms per token
+    const sixteen = vsFloor(demo, demo.rows[3]);
+    t.equal(sixteen.ratio, 0.125);
+    t.ok(Number.isNaN(vsFloor(large, row('engine:off', 4, 1, 1)).ratio));
+  },
+);
 
 t.test('the markdown carries machine facts, load, one table per model and the targets', async (t) => {
-  const snapshot = { at: '2026-01-01T00:00:00Z', loadAverage: [3.5, 2, 1] as [number, number, number], busiest: ['95.0 python3'] };
+  const snapshot = {
+    at: '2026-01-01T00:00:00Z',
+    loadAverage: [3.5, 2, 1] as [number, number, number],
+    busiest: ['95.0 python3'],
+  };
   const results: BenchResults = {
     version: 1,
     startedAt: '2026-01-01T00:00:00.000Z',
     finishedAt: '2026-01-01T00:10:00.000Z',
     durationS: 600,
-    options: { models: ['demo', 'large'], concurrency: [1, 16], systems: [], tokens: null, repeats: null, workers: null, threads: null, quick: false, profile: false, merge: false, render: false },
-    machine: { cpuModel: 'Test CPU', cores: 2, memoryGiB: 8, os: 'Linux', node: 'v20', onnxruntimeNode: '1.30.0', transformersJs: '4.3.2', transformersOnnxruntimeNode: '1.30.0' },
+    options: {
+      models: ['demo', 'large'],
+      concurrency: [1, 16],
+      systems: [],
+      tokens: null,
+      repeats: null,
+      workers: null,
+      threads: null,
+      quick: false,
+      profile: false,
+      merge: false,
+      render: false,
+    },
+    machine: {
+      cpuModel: 'Test CPU',
+      cores: 2,
+      memoryGiB: 8,
+      os: 'Linux',
+      node: 'v20',
+      onnxruntimeNode: '1.30.0',
+      transformersJs: '4.3.2',
+      transformersOnnxruntimeNode: '1.30.0',
+    },
     source: { commit: 'abc1234', dirtySrc: [' M src/worker/scheduler.ts'] },
     load: { start: snapshot, end: snapshot },
     models: [demo, large],
@@ -96,7 +149,10 @@ t.test('the concurrency target cites how many rows the scheduler batched in the 
   const loop = (concurrency: number, rowsPerDecodePass: number) => ({ mode: 'off', concurrency, rowsPerDecodePass });
   const profile = { model: 'demo-model', loops: [loop(1, 1), loop(4, 3), loop(16, 3.5)] } as unknown as ModelProfile;
   const gain = checkTargets([demo], [profile]).find((c) => c.id === 'concurrency-gain')!;
-  t.match(gain.evidence, /at c=16 the scheduler ran 3\.50 rows per decode pass \(prompts of 2 different lengths: 10, 12 tokens\)/);
+  t.match(
+    gain.evidence,
+    /at c=16 the scheduler ran 3\.50 rows per decode pass \(prompts of 2 different lengths: 10, 12 tokens\)/,
+  );
 });
 
 t.test('rows with runs compare round by round', async (t) => {
@@ -127,7 +183,21 @@ t.test('engine-vs-floor cites what the decode worker spends outside session.run'
 
 t.test('http-vs-engine cites the main-thread profile', async (t) => {
   // Rows: HTTP 140 tok/s at 50% busy = 3571 µs/token; engine 150 tok/s at 50% busy = 3333 µs/token.
-  const profile = { model: 'demo-model', loops: [], mainThread: [{ system: 'http:off', concurrency: 1, tokens: 100, categories: [{ category: 'socket write syscalls', share: 0.5 }] }] } as unknown as ModelProfile;
+  const profile = {
+    model: 'demo-model',
+    loops: [],
+    mainThread: [
+      {
+        system: 'http:off',
+        concurrency: 1,
+        tokens: 100,
+        categories: [{ category: 'socket write syscalls', share: 0.5 }],
+      },
+    ],
+  } as unknown as ModelProfile;
   const check = checkTargets([demo], [profile]).find((c) => c.id === 'http-vs-engine:demo:c1')!;
-  t.match(check.evidence, /main thread per token: HTTP 3571 µs vs engine alone 3333 µs \(profile of the HTTP run: socket write syscalls 1786 µs, Node HTTP and streams 0 µs/);
+  t.match(
+    check.evidence,
+    /main thread per token: HTTP 3571 µs vs engine alone 3333 µs \(profile of the HTTP run: socket write syscalls 1786 µs, Node HTTP and streams 0 µs/,
+  );
 });

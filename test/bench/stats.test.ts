@@ -1,5 +1,13 @@
 import t from 'tap';
-import { median, overheadMsPerToken, pairedRatio, relativeSpread, runMetrics, summarise, type SequenceTiming } from '../../bench/stats.js';
+import {
+  median,
+  overheadMsPerToken,
+  pairedRatio,
+  relativeSpread,
+  runMetrics,
+  summarise,
+  type SequenceTiming,
+} from '../../bench/stats.js';
 
 t.test('median of odd and even counts, unsorted input left alone', async (t) => {
   const xs = [5, 1, 3];
@@ -23,16 +31,19 @@ t.test('one sequence: decode speed excludes the prefill token, aggregate include
   t.equal(m.wallMs, 1100);
 });
 
-t.test('concurrent sequences: aggregate over the union of their wall time, decode over the summed stream times', async (t) => {
-  const m = runMetrics([
-    { startMs: 0, firstTokenMs: 50, lastTokenMs: 1050, tokens: 11, softTokens: 4 },
-    { startMs: 0, firstTokenMs: 150, lastTokenMs: 2150, tokens: 11, softTokens: 0 },
-  ]);
-  t.equal(m.decodeTps, 20 / 3); // 20 tokens after the first in 1 s + 2 s
-  t.equal(m.ttftMs, 100);
-  t.equal(m.aggregateTps, 22 / 2.15);
-  t.equal(m.softFraction, 4 / 22);
-});
+t.test(
+  'concurrent sequences: aggregate over the union of their wall time, decode over the summed stream times',
+  async (t) => {
+    const m = runMetrics([
+      { startMs: 0, firstTokenMs: 50, lastTokenMs: 1050, tokens: 11, softTokens: 4 },
+      { startMs: 0, firstTokenMs: 150, lastTokenMs: 2150, tokens: 11, softTokens: 0 },
+    ]);
+    t.equal(m.decodeTps, 20 / 3); // 20 tokens after the first in 1 s + 2 s
+    t.equal(m.ttftMs, 100);
+    t.equal(m.aggregateTps, 22 / 2.15);
+    t.equal(m.softFraction, 4 / 22);
+  },
+);
 
 t.test('a run without tokens is an error, not a zero', async (t) => {
   t.throws(() => runMetrics([]));
@@ -40,7 +51,14 @@ t.test('a run without tokens is an error, not a zero', async (t) => {
 });
 
 t.test('summaries take medians and judge spread by decode at c=1, aggregate above', async (t) => {
-  const run = (decodeTps: number, aggregateTps: number) => ({ decodeTps, aggregateTps, ttftMs: 10, tokens: 1, wallMs: 1, softFraction: 0 });
+  const run = (decodeTps: number, aggregateTps: number) => ({
+    decodeTps,
+    aggregateTps,
+    ttftMs: 10,
+    tokens: 1,
+    wallMs: 1,
+    softFraction: 0,
+  });
   const runs = [run(100, 50), run(120, 50), run(80, 60)];
   const one = summarise(runs, 1);
   t.equal(one.decodeTps, 100);

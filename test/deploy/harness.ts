@@ -12,7 +12,13 @@ export const distMain = path.join(repoRoot, 'dist/cli/main.js');
 export const nginxConfSource = path.join(repoRoot, 'docker/nginx.conf');
 
 export function findNginx(): string | null {
-  const candidates = ['/usr/sbin/nginx', ...(process.env.PATH ?? '').split(':').filter(Boolean).map((d) => path.join(d, 'nginx'))];
+  const candidates = [
+    '/usr/sbin/nginx',
+    ...(process.env.PATH ?? '')
+      .split(':')
+      .filter(Boolean)
+      .map((d) => path.join(d, 'nginx')),
+  ];
   return candidates.find((c) => fs.existsSync(c) && spawnSync(c, ['-v']).status === 0) ?? null;
 }
 
@@ -31,9 +37,16 @@ export function freePort(): Promise<number> {
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Replaces exactly one match, so a drifting docker/nginx.conf fails the test loudly. */
-function replaceEach(text: string, re: RegExp, replacement: (m: RegExpMatchArray) => string, what: string, count = 1): string {
+function replaceEach(
+  text: string,
+  re: RegExp,
+  replacement: (m: RegExpMatchArray) => string,
+  what: string,
+  count = 1,
+): string {
   const matches = [...text.matchAll(new RegExp(re.source, re.flags.includes('g') ? re.flags : re.flags + 'g'))];
-  if (matches.length !== count) throw new Error(`docker/nginx.conf: expected ${count} ${what}, found ${matches.length}`);
+  if (matches.length !== count)
+    throw new Error(`docker/nginx.conf: expected ${count} ${what}, found ${matches.length}`);
   let out = text;
   for (const m of matches.reverse()) out = out.slice(0, m.index) + replacement(m) + out.slice(m.index! + m[0].length);
   return out;
@@ -44,16 +57,36 @@ function replaceEach(text: string, re: RegExp, replacement: (m: RegExpMatchArray
  * becomes one line per instance with the same PARAMS, `listen 8080` becomes the
  * test port, logs/pid/temp files go under `dir`. Nothing else changes.
  */
-export function nginxTestConfig(opts: { upstreamPorts: number[]; listenPort: number; dir: string; source?: string }): string {
+export function nginxTestConfig(opts: {
+  upstreamPorts: number[];
+  listenPort: number;
+  dir: string;
+  source?: string;
+}): string {
   let conf = opts.source ?? fs.readFileSync(nginxConfSource, 'utf8');
   // Two upstream blocks (least_conn, and the affinity hash) list the same replicas.
-  conf = replaceEach(conf, /^(\s*)server selar:8000((?: [^;\n]+)?);$/m,
-    (m) => opts.upstreamPorts.map((p) => `${m[1]}server 127.0.0.1:${p}${m[2]};`).join('\n'), '`server selar:8000` lines', 2);
-  conf = replaceEach(conf, /^(\s*)listen 8080;$/m, (m) => `${m[1]}listen 127.0.0.1:${opts.listenPort};`, '`listen 8080;` line');
-  conf = replaceEach(conf, /access_log \/var\/log\/nginx\/access\.log selar;/,
-    () => `access_log ${path.join(opts.dir, 'access.log')} selar;`, 'access_log line');
+  conf = replaceEach(
+    conf,
+    /^(\s*)server selar:8000((?: [^;\n]+)?);$/m,
+    (m) => opts.upstreamPorts.map((p) => `${m[1]}server 127.0.0.1:${p}${m[2]};`).join('\n'),
+    '`server selar:8000` lines',
+    2,
+  );
+  conf = replaceEach(
+    conf,
+    /^(\s*)listen 8080;$/m,
+    (m) => `${m[1]}listen 127.0.0.1:${opts.listenPort};`,
+    '`listen 8080;` line',
+  );
+  conf = replaceEach(
+    conf,
+    /access_log \/var\/log\/nginx\/access\.log selar;/,
+    () => `access_log ${path.join(opts.dir, 'access.log')} selar;`,
+    'access_log line',
+  );
   const temp = ['client_body', 'proxy', 'fastcgi', 'uwsgi', 'scgi']
-    .map((k) => `    ${k}_temp_path ${path.join(opts.dir, `${k}_temp`)};`).join('\n');
+    .map((k) => `    ${k}_temp_path ${path.join(opts.dir, `${k}_temp`)};`)
+    .join('\n');
   conf = replaceEach(conf, /^http \{$/m, (m) => `${m[0]}\n${temp}`, '`http {` line');
   return `pid ${path.join(opts.dir, 'nginx.pid')};\nerror_log ${path.join(opts.dir, 'error.log')} warn;\n${conf}`;
 }
@@ -79,16 +112,21 @@ export class Proc {
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   exitInfo: { code: number | null; signal: NodeJS.Signals | null } | null = null;
 
-  constructor(readonly name: string, readonly child: ChildProcess) {
+  constructor(
+    readonly name: string,
+    readonly child: ChildProcess,
+  ) {
     const keep = (d: Buffer) => {
       this.output = (this.output + d.toString()).slice(-20_000);
     };
     child.stdout?.on('data', keep);
     child.stderr?.on('data', keep);
-    this.exited = new Promise((resolve) => child.on('exit', (code, signal) => {
-      this.exitInfo = { code, signal };
-      resolve(this.exitInfo);
-    }));
+    this.exited = new Promise((resolve) =>
+      child.on('exit', (code, signal) => {
+        this.exitInfo = { code, signal };
+        resolve(this.exitInfo);
+      }),
+    );
   }
 
   get alive(): boolean {
@@ -131,11 +169,15 @@ export function serverEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
 }
 
 export function startServer(name: string, modelDir: string, port: number, env: Record<string, string>): Proc {
-  const child = spawn(process.execPath, [distMain, 'serve', '--model', modelDir, '--host', '127.0.0.1', '--port', String(port)], {
-    cwd: repoRoot,
-    env: serverEnv(env),
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawn(
+    process.execPath,
+    [distMain, 'serve', '--model', modelDir, '--host', '127.0.0.1', '--port', String(port)],
+    {
+      cwd: repoRoot,
+      env: serverEnv(env),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   return track(new Proc(name, child));
 }
 
@@ -153,17 +195,37 @@ export interface Reply {
   body: string;
 }
 
-export function request(port: number, method: string, urlPath: string, body?: unknown, headers: Record<string, string> = {}): Promise<Reply> {
+export function request(
+  port: number,
+  method: string,
+  urlPath: string,
+  body?: unknown,
+  headers: Record<string, string> = {},
+): Promise<Reply> {
   return new Promise((resolve, reject) => {
     const data = body === undefined ? undefined : JSON.stringify(body);
-    const req = http.request({ host: '127.0.0.1', port, method, path: urlPath, agent: false,
-      headers: { ...headers, ...(data ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(data) } : {}) } }, (res) => {
-      let text = '';
-      res.setEncoding('utf8');
-      res.on('data', (d: string) => { text += d; });
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: text }));
-      res.on('error', reject);
-    });
+    const req = http.request(
+      {
+        host: '127.0.0.1',
+        port,
+        method,
+        path: urlPath,
+        agent: false,
+        headers: {
+          ...headers,
+          ...(data ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(data) } : {}),
+        },
+      },
+      (res) => {
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (d: string) => {
+          text += d;
+        });
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: text }));
+        res.on('error', reject);
+      },
+    );
     req.on('error', reject);
     req.end(data);
   });
@@ -189,7 +251,10 @@ export async function waitListening(p: Proc, port: number, timeoutMs = 10_000): 
   while (Date.now() < until) {
     if (!p.alive) throw new Error(`${p.name} exited (${JSON.stringify(p.exitInfo)}):\n${p.output}`);
     const ok = await new Promise<boolean>((resolve) => {
-      const s = net.connect(port, '127.0.0.1', () => { s.destroy(); resolve(true); });
+      const s = net.connect(port, '127.0.0.1', () => {
+        s.destroy();
+        resolve(true);
+      });
       s.on('error', () => resolve(false));
     });
     if (ok) return;
@@ -221,34 +286,53 @@ export function postStream(port: number, urlPath: string, body: unknown): Promis
   return new Promise((resolve, reject) => {
     const data = JSON.stringify(body);
     const t0 = performance.now();
-    const req = http.request({ host: '127.0.0.1', port, method: 'POST', path: urlPath, agent: false,
-      headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(data) } }, (res) => {
-      const out: StreamReply = { status: res.statusCode ?? 0, headers: res.headers, frames: [], framesPerRead: [], totalMs: 0, body: '' };
-      let buf = '';
-      res.setEncoding('utf8');
-      res.on('data', (chunk: string) => {
-        const t = performance.now() - t0;
-        out.body += chunk;
-        buf += chunk;
-        let n = 0;
-        let end: number;
-        while ((end = buf.indexOf('\n\n')) >= 0) {
-          const event = buf.slice(0, end);
-          buf = buf.slice(end + 2);
-          const lines = event.split('\n').filter((l) => l.startsWith('data: ')).map((l) => l.slice(6));
-          if (lines.length) {
-            out.frames.push({ t, data: lines.join('\n') });
-            n++;
+    const req = http.request(
+      {
+        host: '127.0.0.1',
+        port,
+        method: 'POST',
+        path: urlPath,
+        agent: false,
+        headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(data) },
+      },
+      (res) => {
+        const out: StreamReply = {
+          status: res.statusCode ?? 0,
+          headers: res.headers,
+          frames: [],
+          framesPerRead: [],
+          totalMs: 0,
+          body: '',
+        };
+        let buf = '';
+        res.setEncoding('utf8');
+        res.on('data', (chunk: string) => {
+          const t = performance.now() - t0;
+          out.body += chunk;
+          buf += chunk;
+          let n = 0;
+          let end: number;
+          while ((end = buf.indexOf('\n\n')) >= 0) {
+            const event = buf.slice(0, end);
+            buf = buf.slice(end + 2);
+            const lines = event
+              .split('\n')
+              .filter((l) => l.startsWith('data: '))
+              .map((l) => l.slice(6));
+            if (lines.length) {
+              out.frames.push({ t, data: lines.join('\n') });
+              n++;
+            }
           }
-        }
-        if (n) out.framesPerRead.push(n);
-      });
-      res.on('end', () => {
-        out.totalMs = performance.now() - t0;
-        resolve(out);
-      });
-      res.on('error', reject);
-    });
+          if (n) out.framesPerRead.push(n);
+        });
+        res.on('end', () => {
+          out.totalMs = performance.now() - t0;
+          resolve(out);
+        });
+        res.on('error', reject);
+      },
+    );
     req.on('error', reject);
     req.end(data);
   });
@@ -258,13 +342,18 @@ export function postStream(port: number, urlPath: string, body: unknown): Promis
 export function streamProblems(r: StreamReply, maxTokens: number): string[] {
   const problems: string[] = [];
   if (r.status !== 200) return [`status ${r.status}: ${r.body.slice(0, 300)}`];
-  if (!String(r.headers['content-type']).startsWith('text/event-stream')) problems.push(`content-type ${r.headers['content-type']}`);
+  if (!String(r.headers['content-type']).startsWith('text/event-stream'))
+    problems.push(`content-type ${r.headers['content-type']}`);
   const last = r.frames.at(-1);
   if (last?.data !== '[DONE]') problems.push(`last frame is not [DONE]: ${last?.data.slice(0, 200)}`);
   let finish: string | null = null;
   let usage: { completion_tokens?: number } | null = null;
   for (const f of r.frames.slice(0, -1)) {
-    let chunk: { error?: unknown; choices?: Array<{ finish_reason?: string | null }>; usage?: { completion_tokens?: number } | null };
+    let chunk: {
+      error?: unknown;
+      choices?: Array<{ finish_reason?: string | null }>;
+      usage?: { completion_tokens?: number } | null;
+    };
     try {
       chunk = JSON.parse(f.data);
     } catch {
@@ -276,7 +365,8 @@ export function streamProblems(r: StreamReply, maxTokens: number): string[] {
     if (chunk.usage) usage = chunk.usage;
   }
   if (finish !== 'length') problems.push(`finish_reason ${finish}`);
-  if (usage?.completion_tokens !== maxTokens) problems.push(`completion_tokens ${usage?.completion_tokens}, expected ${maxTokens}`);
+  if (usage?.completion_tokens !== maxTokens)
+    problems.push(`completion_tokens ${usage?.completion_tokens}, expected ${maxTokens}`);
   return problems;
 }
 

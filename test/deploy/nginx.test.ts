@@ -9,13 +9,27 @@ import path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { writeLlamaModel } from '../../src/modelgen/llama.js';
 import {
-  distMain, findNginx, freePort, metricSum, nginxTestConfig, postStream, readAccessLog, request,
-  startNginx, startServer, streamProblems, waitListening, waitReady, type Proc, type Reply, type StreamReply,
+  distMain,
+  findNginx,
+  freePort,
+  metricSum,
+  nginxTestConfig,
+  postStream,
+  readAccessLog,
+  request,
+  startNginx,
+  startServer,
+  streamProblems,
+  waitListening,
+  waitReady,
+  type Proc,
+  type Reply,
+  type StreamReply,
 } from './harness.js';
 
 const nginx = findNginx();
 if (!nginx) {
-  t.plan(0, 'nginx not found (/usr/sbin/nginx or PATH): scripts/ci-deps.sh installs Debian\'s nginx');
+  t.plan(0, "nginx not found (/usr/sbin/nginx or PATH): scripts/ci-deps.sh installs Debian's nginx");
   process.exit(0);
 }
 if (!fs.existsSync(distMain)) {
@@ -48,7 +62,16 @@ t.teardown(async () => {
 // A decoder large enough that a long stream takes a second or more (so that frames,
 // drain and readiness can be watched), small enough to build in about a second.
 const modelDir = path.join(dir, MODEL);
-await writeLlamaModel(modelDir, { hidden: 256, layers: 4, heads: 4, kvHeads: 2, intermediate: 512, vocab: 320, maxPositions: 1024, seed: 1 });
+await writeLlamaModel(modelDir, {
+  hidden: 256,
+  layers: 4,
+  heads: 4,
+  kvHeads: 2,
+  intermediate: 512,
+  vocab: 320,
+  maxPositions: 1024,
+  seed: 1,
+});
 
 const ports = [await freePort(), await freePort()];
 const proxyPort = await freePort();
@@ -68,10 +91,13 @@ for (const [i, port] of ports.entries()) {
 const confFile = path.join(dir, 'nginx.conf');
 fs.writeFileSync(confFile, nginxTestConfig({ upstreamPorts: ports, listenPort: proxyPort, dir }));
 const metrics = async (i: number) => (await request(ports[i], 'GET', '/metrics')).body;
-const chatCount = (text: string, status = '200') => metricSum(text, 'selar_requests_total', { route: '/v1/chat/completions', status });
+const chatCount = (text: string, status = '200') =>
+  metricSum(text, 'selar_requests_total', { route: '/v1/chat/completions', status });
 
 t.test('nginx accepts the generated configuration', async (t) => {
-  const r = spawnSync(nginx, ['-t', '-p', `${dir}/`, '-e', path.join(dir, 'error.log'), '-c', confFile], { encoding: 'utf8' });
+  const r = spawnSync(nginx, ['-t', '-p', `${dir}/`, '-e', path.join(dir, 'error.log'), '-c', confFile], {
+    encoding: 'utf8',
+  });
   t.equal(r.status, 0, `nginx -t: ${r.stderr}`);
   proxy = startNginx(nginx, dir, confFile);
   await waitListening(proxy, proxyPort);
@@ -86,7 +112,9 @@ t.test('a streamed completion arrives frame by frame', async (t) => {
   const median = sorted[Math.floor(sorted.length / 2)];
   const first = r.frames[0].t;
   const done = r.frames.at(-1)!.t;
-  t.comment(`${frames} frames in ${r.framesPerRead.length} reads (median ${median}, max ${sorted.at(-1)} frames per read); first frame at ${first.toFixed(0)} ms, [DONE] at ${done.toFixed(0)} ms`);
+  t.comment(
+    `${frames} frames in ${r.framesPerRead.length} reads (median ${median}, max ${sorted.at(-1)} frames per read); first frame at ${first.toFixed(0)} ms, [DONE] at ${done.toFixed(0)} ms`,
+  );
   // A buffering proxy hands frames on a buffer (or the whole response) at a time:
   // several kilobytes, a dozen or more frames per read, the first ones late.
   t.ok(r.framesPerRead.length >= frames / 4, 'frames arrive in many separate reads');
@@ -113,10 +141,15 @@ t.test('stored responses are per process; X-Session-Affinity keeps a conversatio
   const respond = (port: number, body: Record<string, unknown>, headers: Record<string, string> = {}) =>
     request(port, 'POST', '/v1/responses', { model: MODEL, input: 'Hi', max_output_tokens: 4, ...body }, headers);
   const direct = JSON.parse((await respond(ports[0], {})).body) as { id: string };
-  t.equal((await request(ports[0], 'GET', `/v1/responses/${direct.id}`)).status, 200, 'stored on the instance that made it');
+  t.equal(
+    (await request(ports[0], 'GET', `/v1/responses/${direct.id}`)).status,
+    200,
+    'stored on the instance that made it',
+  );
   t.equal((await request(ports[1], 'GET', `/v1/responses/${direct.id}`)).status, 404, 'unknown to the other instance');
 
-  const responsesCount = (text: string) => metricSum(text, 'selar_requests_total', { route: '/v1/responses', status: '200' });
+  const responsesCount = (text: string) =>
+    metricSum(text, 'selar_requests_total', { route: '/v1/responses', status: '200' });
   const before = await Promise.all([metrics(0), metrics(1)]).then((m) => m.map(responsesCount));
   const affinity = { 'x-session-affinity': 'conversation-42' };
   let previous: string | null = null;
@@ -125,7 +158,11 @@ t.test('stored responses are per process; X-Session-Affinity keeps a conversatio
     t.equal(r.status, 200, `turn ${turn}: ${r.body.slice(0, 200)}`);
     previous = (JSON.parse(r.body) as { id: string }).id;
   }
-  t.equal((await request(proxyPort, 'GET', `/v1/responses/${previous}`, undefined, affinity)).status, 200, 'GET through nginx');
+  t.equal(
+    (await request(proxyPort, 'GET', `/v1/responses/${previous}`, undefined, affinity)).status,
+    200,
+    'GET through nginx',
+  );
   const after = await Promise.all([metrics(0), metrics(1)]).then((m) => m.map(responsesCount));
   const served = [0, 1].map((i) => after[i] - before[i]);
   t.comment(`conversation turns served: ${served.join(' / ')}`);
@@ -140,7 +177,9 @@ t.test('SIGTERM under load: streams drain, traffic moves, no request fails', asy
   for (let i = 0; i < 6; i++) long.push(postStream(proxyPort, '/v1/chat/completions', chat(longTokens, true)));
   const deadline = Date.now() + 30_000;
   for (;;) {
-    const running = await Promise.all([metrics(A), metrics(B)]).then((m) => m.map((x) => metricSum(x, 'selar_running_requests')));
+    const running = await Promise.all([metrics(A), metrics(B)]).then((m) =>
+      m.map((x) => metricSum(x, 'selar_running_requests')),
+    );
     if (running[A] > 0 && running[B] > 0) break;
     if (Date.now() > deadline) throw new Error(`streams never ran on both instances: ${running}`);
     await sleep(20);
@@ -192,17 +231,25 @@ t.test('SIGTERM under load: streams drain, traffic moves, no request fails', asy
 
   t.same(exit, { code: 0, signal: null }, 'the instance exited cleanly after draining');
   const distinct = [...new Set(readiness)];
-  t.comment(`drain took ${exitedAt - sigAt} ms; /ready answers while draining: ${distinct.join(', ')} (${readiness.length} polls)`);
+  t.comment(
+    `drain took ${exitedAt - sigAt} ms; /ready answers while draining: ${distinct.join(', ')} (${readiness.length} polls)`,
+  );
   t.ok(readiness.includes('503 draining'), '/ready answered 503 (draining) after SIGTERM');
   // The signal is handled on the server's next event-loop turn: a poll already on its
   // way may still see 200, but once /ready has said no it must never say yes again.
   const firstNo = readiness.findIndex((r) => !r.startsWith('200'));
-  t.ok(firstNo >= 0 && !readiness.slice(firstNo).some((r) => r.startsWith('200')), '/ready stayed not-ready from then on');
+  t.ok(
+    firstNo >= 0 && !readiness.slice(firstNo).some((r) => r.startsWith('200')),
+    '/ready stayed not-ready from then on',
+  );
 
-  for (const [i, r] of longResults.entries()) t.same(streamProblems(r, longTokens), [], `long stream ${i} completed with every frame and [DONE]`);
+  for (const [i, r] of longResults.entries())
+    t.same(streamProblems(r, longTokens), [], `long stream ${i} completed with every frame and [DONE]`);
 
   const failed = loadResults.filter((r) => r.problems.length > 0);
-  t.comment(`${loadResults.length} requests under load (${loadResults.filter((r) => r.kind === 'stream').length} streamed)`);
+  t.comment(
+    `${loadResults.length} requests under load (${loadResults.filter((r) => r.kind === 'stream').length} streamed)`,
+  );
   t.ok(loadResults.length >= 20, 'enough requests were made during the exercise');
   t.same(failed, [], 'no client request failed');
 
@@ -211,12 +258,27 @@ t.test('SIGTERM under load: streams drain, traffic moves, no request fails', asy
   // were few: one failure takes A out of rotation for fail_timeout.
   const addrA = `127.0.0.1:${ports[A]}`;
   const addrB = `127.0.0.1:${ports[B]}`;
-  const after = readAccessLog(path.join(dir, 'access.log')).filter((l) => l.start > sigAt + 100 && l.request.startsWith('POST'));
-  const triesOnA = after.flatMap((l) => l.upstreams.map((u, k) => ({ u, s: l.upstreamStatuses[k] })).filter((x) => x.u === addrA));
-  t.comment(`after SIGTERM: ${after.length} requests; ${triesOnA.length} attempts on the stopped instance (${triesOnA.map((x) => x.s).join(', ') || 'none'}), each retried on the other`);
+  const after = readAccessLog(path.join(dir, 'access.log')).filter(
+    (l) => l.start > sigAt + 100 && l.request.startsWith('POST'),
+  );
+  const triesOnA = after.flatMap((l) =>
+    l.upstreams.map((u, k) => ({ u, s: l.upstreamStatuses[k] })).filter((x) => x.u === addrA),
+  );
+  t.comment(
+    `after SIGTERM: ${after.length} requests; ${triesOnA.length} attempts on the stopped instance (${triesOnA.map((x) => x.s).join(', ') || 'none'}), each retried on the other`,
+  );
   t.ok(after.length >= 20, 'nginx logged the requests made after SIGTERM');
-  t.ok(after.every((l) => l.status === 200 && l.upstreams.at(-1) === addrB), 'every request after SIGTERM was served by the other instance');
-  t.ok(triesOnA.every((x) => x.s === '503' || x.s === '502'), 'the stopped instance served no new request');
+  t.ok(
+    after.every((l) => l.status === 200 && l.upstreams.at(-1) === addrB),
+    'every request after SIGTERM was served by the other instance',
+  );
+  t.ok(
+    triesOnA.every((x) => x.s === '503' || x.s === '502'),
+    'the stopped instance served no new request',
+  );
   const windows = Math.ceil((Date.now() - sigAt) / 5000);
-  t.ok(triesOnA.length <= 2 * windows + 2, `nginx stopped sending to it (${triesOnA.length} attempts in ${windows} fail_timeout windows)`);
+  t.ok(
+    triesOnA.length <= 2 * windows + 2,
+    `nginx stopped sending to it (${triesOnA.length} attempts in ${windows} fail_timeout windows)`,
+  );
 });

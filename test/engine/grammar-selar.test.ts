@@ -51,11 +51,17 @@ async function run(grammar: GrammarSpec | null, maxTokens: number, bias: Array<r
 
 t.test('a soft step mixes only tokens the grammar allows', async (t) => {
   // Bytes 1–15 are allowed; the bias makes masked tokens (17, 200) the most likely.
-  const bias: Array<readonly [number, number]> = [[17, 40], [200, 45]];
+  const bias: Array<readonly [number, number]> = [
+    [17, 40],
+    [200, 45],
+  ];
   const allowed = (id: number) => id >= 1 && id <= 15;
   const { events, seen, row } = await run({ type: 'regex', pattern: '[\\x01-\\x0f]{4}' }, 4, bias);
   t.equal(events.length, 4);
-  t.ok(events.every((e) => allowed(e.id)), `visible tokens ${events.map((e) => e.id)}`);
+  t.ok(
+    events.every((e) => allowed(e.id)),
+    `visible tokens ${events.map((e) => e.id)}`,
+  );
   let differs = false;
   for (let step = 0; step < 3; step++) {
     const biased = seen[step].slice();
@@ -74,7 +80,11 @@ t.test('a soft step mixes only tokens the grammar allows', async (t) => {
 
 t.test('a forced token: H = 0 and the soft input is exactly its own embedding', async (t) => {
   const { events, seen, row } = await run({ type: 'choice', choices: ['\x05\x07\x09'] }, 8, []);
-  t.same(events.map((e) => e.id), [5, 7, 9, 0], 'the choice, then the end (eos id 0)');
+  t.same(
+    events.map((e) => e.id),
+    [5, 7, 9, 0],
+    'the choice, then the end (eos id 0)',
+  );
   // From step 1 on (at step 0 a reasoning model may still open <think>), one token is allowed.
   for (let step = 1; step < 3; step++) {
     t.equal(events[step].entropy, 0);

@@ -28,7 +28,11 @@ async function prefill(rt: Runtime, ids: number[]): Promise<KvCache> {
 t.test('a left-padded batch gives each row its solo logits; shared padding is trimmed', async (t) => {
   const { rt } = await inProcess(await llamaModel());
   t.ok(rt.decoder.canPad, 'the generated Llama honours left padding');
-  const prompts = [[3, 4, 5], [6, 7, 8, 9, 10], [11, 12, 13, 14, 15, 16, 17, 18]];
+  const prompts = [
+    [3, 4, 5],
+    [6, 7, 8, 9, 10],
+    [11, 12, 13, 14, 15, 16, 17, 18],
+  ];
   const next = [40, 41, 42];
 
   // Solo: each prompt, then two steps of its own.
@@ -42,7 +46,11 @@ t.test('a left-padded batch gives each row its solo logits; shared padding is tr
   const merged = rt.decoder.mergeCaches(await Promise.all(prompts.map((p) => prefill(rt, p))));
   t.same([merged.length, merged.pads], [8, [5, 3, 0]], 'padded to the longest cache');
   const { logits: step1, cache: stepped } = await rt.decoder.forward(merged, await embed(rt, next), 1);
-  for (let i = 0; i < 3; i++) t.ok(maxAbsDiff(step1[i], solo[i][0]) < 1e-4, `row ${i} step 1 matches solo (diff ${maxAbsDiff(step1[i], solo[i][0])})`);
+  for (let i = 0; i < 3; i++)
+    t.ok(
+      maxAbsDiff(step1[i], solo[i][0]) < 1e-4,
+      `row ${i} step 1 matches solo (diff ${maxAbsDiff(step1[i], solo[i][0])})`,
+    );
 
   // The longest row leaves: the two left share 3 positions of padding, which go.
   const kept = rt.decoder.keepRows(stepped, [0, 1]);
@@ -81,12 +89,19 @@ t.test('padded scheduling: one decode pass per step whatever the lengths, answer
 });
 
 t.test('models whose attention ignores left padding are refused', async (t) => {
-  const graph = (inputs: string[], ops: string[]) => ({ input: inputs.map((name) => ({ name })), node: ops.map((opType) => ({ opType })) }) as unknown as GraphProto;
+  const graph = (inputs: string[], ops: string[]) =>
+    ({ input: inputs.map((name) => ({ name })), node: ops.map((opType) => ({ opType })) }) as unknown as GraphProto;
   t.ok(honoursLeftPadding(graph(['inputs_embeds', 'attention_mask', 'position_ids'], ['MatMul', 'Softmax'])));
-  t.notOk(honoursLeftPadding(graph(['inputs_embeds', 'attention_mask', 'position_ids'], ['GroupQueryAttention'])), 'GroupQueryAttention');
+  t.notOk(
+    honoursLeftPadding(graph(['inputs_embeds', 'attention_mask', 'position_ids'], ['GroupQueryAttention'])),
+    'GroupQueryAttention',
+  );
   t.notOk(honoursLeftPadding(graph(['inputs_embeds', 'attention_mask'], ['MatMul'])), 'no position_ids');
   const nested = graph(['inputs_embeds', 'attention_mask', 'position_ids'], []);
-  nested.node.push({ opType: 'If', attribute: [{ name: 'then_branch', g: graph([], ['GroupQueryAttention']) }] } as never);
+  nested.node.push({
+    opType: 'If',
+    attribute: [{ name: 'then_branch', g: graph([], ['GroupQueryAttention']) }],
+  } as never);
   t.notOk(honoursLeftPadding(nested), 'GroupQueryAttention inside an If branch');
 
   const { rt } = await inProcess(await llamaModel());
@@ -107,16 +122,28 @@ t.test('--batching padded through the worker pool: the demo model answers as wit
   ];
   const answers = new Map<string, string[]>();
   for (const batching of ['exact', 'padded'] as const) {
-    const { engine, tokenizer } = await createEngine({ modelDir: BUNDLED_MODEL, workers: 1, threadsPerWorker: 1, maxSequencesPerWorker: 4, batching });
+    const { engine, tokenizer } = await createEngine({
+      modelDir: BUNDLED_MODEL,
+      workers: 1,
+      threadsPerWorker: 1,
+      maxSequencesPerWorker: 4,
+      batching,
+    });
     t.teardown(() => engine.close());
     const eos = tokenizer.configTokenId('eos_token')!;
-    const reqs = questions.map((q) => request(tokenizer.encode(tokenizer.applyChatTemplate([{ role: 'user', content: q }])), { stop: { maxTokens: 120, eosTokenIds: [eos] } }));
+    const reqs = questions.map((q) =>
+      request(tokenizer.encode(tokenizer.applyChatTemplate([{ role: 'user', content: q }])), {
+        stop: { maxTokens: 120, eosTokenIds: [eos] },
+      }),
+    );
     t.ok(new Set(reqs.map((r) => r.promptIds.length)).size === 3, 'three prompt lengths');
-    const texts = await Promise.all(reqs.map(async (r) => {
-      let text = '';
-      for await (const e of engine.generate(r)) text += e.text;
-      return text;
-    }));
+    const texts = await Promise.all(
+      reqs.map(async (r) => {
+        let text = '';
+        for await (const e of engine.generate(r)) text += e.text;
+        return text;
+      }),
+    );
     answers.set(batching, texts);
   }
   t.same(answers.get('padded'), answers.get('exact'), 'greedy answers identical');

@@ -21,7 +21,13 @@ async function collect(engine: Engine, req: GenerationRequest, signal?: AbortSig
 const long = (id?: string) => request([1, 2, 3], { id, stop: { maxTokens: 200, ignoreEos: true } });
 
 t.test('a full queue is refused with overloaded, and capacity returns', async (t) => {
-  const { engine } = await createEngine({ modelDir: await llamaModel(), workers: 1, maxSequencesPerWorker: 1, queueSize: 1, threadsPerWorker: 1 });
+  const { engine } = await createEngine({
+    modelDir: await llamaModel(),
+    workers: 1,
+    maxSequencesPerWorker: 1,
+    queueSize: 1,
+    threadsPerWorker: 1,
+  });
   t.teardown(() => engine.close());
   const ctl = new AbortController();
   const first = collect(engine, long(), ctl.signal);
@@ -36,7 +42,12 @@ t.test('a full queue is refused with overloaded, and capacity returns', async (t
 });
 
 t.test('aborting cancels within a step and frees the slot', async (t) => {
-  const { engine } = await createEngine({ modelDir: await llamaModel(), workers: 1, maxSequencesPerWorker: 1, threadsPerWorker: 1 });
+  const { engine } = await createEngine({
+    modelDir: await llamaModel(),
+    workers: 1,
+    maxSequencesPerWorker: 1,
+    threadsPerWorker: 1,
+  });
   t.teardown(() => engine.close());
   const ctl = new AbortController();
   let seen = 0;
@@ -60,7 +71,12 @@ t.test('the worker itself stops decoding a cancelled sequence', async (t) => {
   t.teardown(() => {
     Worker.prototype.emit = emit;
   });
-  const { engine } = await createEngine({ modelDir: await llamaModel(), workers: 1, maxSequencesPerWorker: 2, threadsPerWorker: 1 });
+  const { engine } = await createEngine({
+    modelDir: await llamaModel(),
+    workers: 1,
+    maxSequencesPerWorker: 2,
+    threadsPerWorker: 1,
+  });
   t.teardown(() => engine.close());
   // One cohort of two equal-length sequences; the first is cancelled after 3 tokens.
   const cancelled = long('cancelled');
@@ -78,19 +94,35 @@ t.test('the worker itself stops decoding a cancelled sequence', async (t) => {
   batches.forEach((b, i) => {
     if (carries(b, 'cancelled')) last = i;
   });
-  const workerTokens = batches.flatMap((b) => b.filter((x) => x.id === 'cancelled')).flatMap((x) => x.events).filter((e) => e.type === 'token');
+  const workerTokens = batches
+    .flatMap((b) => b.filter((x) => x.id === 'cancelled'))
+    .flatMap((x) => x.events)
+    .filter((e) => e.type === 'token');
   t.ok(workerTokens.length < 200, `the worker produced ${workerTokens.length} of 200 tokens for it`);
-  t.notOk(batches.some((b) => b.some((x) => x.id === 'cancelled' && x.events.some((e) => e.type === 'finish'))), 'and never finished it');
+  t.notOk(
+    batches.some((b) => b.some((x) => x.id === 'cancelled' && x.events.some((e) => e.type === 'finish'))),
+    'and never finished it',
+  );
   const keptAfter = batches.slice(last + 1).filter((b) => carries(b, 'kept')).length;
   t.ok(keptAfter >= 200 - workerTokens.length - 1, `then decoded the other alone for ${keptAfter} passes`);
 });
 
 t.test('a worker that dies fails its requests, is replaced, and others keep working', async (t) => {
-  const { engine } = await createEngine({ modelDir: await llamaModel(), workers: 2, maxSequencesPerWorker: 1, threadsPerWorker: 1, faultInjection: { crashAfterSteps: 30 } });
+  const { engine } = await createEngine({
+    modelDir: await llamaModel(),
+    workers: 2,
+    maxSequencesPerWorker: 1,
+    threadsPerWorker: 1,
+    faultInjection: { crashAfterSteps: 30 },
+  });
   t.teardown(() => engine.close());
   // Two long requests, one per worker: both workers reach 30 steps and crash.
   const results = await Promise.allSettled([collect(engine, long()), collect(engine, long())]);
-  for (const r of results) t.ok(r.status === 'rejected' && r.reason instanceof SelarError && r.reason.code === 'worker_failed', 'request failed with worker_failed');
+  for (const r of results)
+    t.ok(
+      r.status === 'rejected' && r.reason instanceof SelarError && r.reason.code === 'worker_failed',
+      'request failed with worker_failed',
+    );
   // Replacements come up; short requests (under 30 steps) complete.
   for (let i = 0; i < 100 && engine.stats().readyWorkers < 2; i++) await new Promise((r) => setTimeout(r, 50));
   t.equal(engine.stats().readyWorkers, 2, 'both workers replaced');
@@ -99,7 +131,13 @@ t.test('a worker that dies fails its requests, is replaced, and others keep work
 });
 
 t.test('an exception in one sequence fails only that request', async (t) => {
-  const { engine } = await createEngine({ modelDir: await llamaModel(), workers: 1, maxSequencesPerWorker: 4, threadsPerWorker: 1, faultInjection: { throwAfterSteps: 1_000_000 } });
+  const { engine } = await createEngine({
+    modelDir: await llamaModel(),
+    workers: 1,
+    maxSequencesPerWorker: 4,
+    threadsPerWorker: 1,
+    faultInjection: { throwAfterSteps: 1_000_000 },
+  });
   t.teardown(() => engine.close());
   // A prompt id outside the embedding table makes that sequence's prefill throw.
   const bad = request([1, 999_999], { stop: { maxTokens: 5 } });
@@ -138,11 +176,23 @@ t.test('a tokenizer whose vocabulary does not fit the model is refused', async (
 });
 
 t.test('workers and threads per worker follow the model size unless configured', async (t) => {
-  t.same(defaultParallelism(192, {}, 2), { workers: 2, threads: 1 }, 'small model on 2 cores: two single-thread workers');
+  t.same(
+    defaultParallelism(192, {}, 2),
+    { workers: 2, threads: 1 },
+    'small model on 2 cores: two single-thread workers',
+  );
   t.same(defaultParallelism(192, {}, 8), { workers: 8, threads: 1 });
   t.same(defaultParallelism(1024, {}, 2), { workers: 1, threads: 2 }, 'large model on 2 cores: one worker, both cores');
   t.same(defaultParallelism(4096, {}, 16), { workers: 8, threads: 2 });
-  t.same(defaultParallelism(1024, { workers: 4 }, 16), { workers: 4, threads: 4 }, 'threads share out the cores among configured workers');
-  t.same(defaultParallelism(192, { workers: 1, threadsPerWorker: 3 }, 2), { workers: 1, threads: 3 }, 'explicit values win');
+  t.same(
+    defaultParallelism(1024, { workers: 4 }, 16),
+    { workers: 4, threads: 4 },
+    'threads share out the cores among configured workers',
+  );
+  t.same(
+    defaultParallelism(192, { workers: 1, threadsPerWorker: 3 }, 2),
+    { workers: 1, threads: 3 },
+    'explicit values win',
+  );
   t.same(defaultParallelism(4096, {}, 1), { workers: 1, threads: 1 }, 'never zero');
 });

@@ -9,13 +9,29 @@ import { request } from '../support/requests.js';
 
 t.test('the queue orders by priority, FCFS within one', async (t) => {
   const queue: Job[] = [];
-  const order = [['a', 0], ['b', 5], ['c', -1], ['d', 0], ['e', 5], ['f', -1]] as const;
-  for (const [id, priority] of order) enqueue(queue, { request: request([1], { id, priority }), channel: new EventChannel(), worker: null });
-  t.same(queue.map((j) => j.request.id), ['c', 'f', 'a', 'd', 'b', 'e']);
+  const order = [
+    ['a', 0],
+    ['b', 5],
+    ['c', -1],
+    ['d', 0],
+    ['e', 5],
+    ['f', -1],
+  ] as const;
+  for (const [id, priority] of order)
+    enqueue(queue, { request: request([1], { id, priority }), channel: new EventChannel(), worker: null });
+  t.same(
+    queue.map((j) => j.request.id),
+    ['c', 'f', 'a', 'd', 'b', 'e'],
+  );
 });
 
 t.test('a contended worker admits the lower priority value first', async (t) => {
-  const { engine } = await createEngine({ modelDir: await llamaModel(), workers: 1, maxSequencesPerWorker: 1, threadsPerWorker: 1 });
+  const { engine } = await createEngine({
+    modelDir: await llamaModel(),
+    workers: 1,
+    maxSequencesPerWorker: 1,
+    threadsPerWorker: 1,
+  });
   t.teardown(() => engine.close());
   const started: string[] = [];
   const run = async (id: string, priority: number, maxTokens: number) => {

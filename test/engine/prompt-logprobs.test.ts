@@ -19,19 +19,34 @@ t.test('prompt logprobs equal the log-softmax of each prefix, and decoding is un
   t.equal(entries[0], null, 'nothing precedes the first token');
   t.notOk(tokens(out.get(plain.id)!)[0].promptLogprobs, 'only requests that ask get them');
   t.notOk(tokens(out.get(asked.id)!)[1].promptLogprobs, 'on the first token only');
-  t.same(tokens(out.get(asked.id)!).map((e) => e.id), tokens(out.get(plain.id)!).map((e) => e.id), 'same tokens');
+  t.same(
+    tokens(out.get(asked.id)!).map((e) => e.id),
+    tokens(out.get(plain.id)!).map((e) => e.id),
+    'same tokens',
+  );
 
   const dim = rt.ctx.embeddings.dim;
   for (let i = 1; i < prompt.length; i++) {
     const rows = new Float32Array(i * dim);
     await rt.ctx.embeddings.lookup(prompt.slice(0, i), rows);
-    const { logits: [logits] } = await rt.decoder.forward(rt.decoder.newCache(), rows, i);
+    const {
+      logits: [logits],
+    } = await rt.decoder.forward(rt.decoder.newCache(), rows, i);
     const lse = logSumExp(logits);
     const e = entries[i]!;
     t.equal(e.id, prompt[i]);
-    t.ok(Math.abs(e.logprob - (logits[prompt[i]] - lse)) < 1e-4, `position ${i}: ${e.logprob} vs ${logits[prompt[i]] - lse}`);
+    t.ok(
+      Math.abs(e.logprob - (logits[prompt[i]] - lse)) < 1e-4,
+      `position ${i}: ${e.logprob} vs ${logits[prompt[i]] - lse}`,
+    );
     t.equal(e.rank, 1 + Array.from(logits).filter((v) => v > logits[prompt[i]]).length, 'rank');
-    const best = Array.from(logits.keys()).sort((a, b) => logits[b] - logits[a] || a - b).slice(0, 3);
-    t.same(e.top.map((a) => a.id), best, 'the 3 most probable alternatives');
+    const best = Array.from(logits.keys())
+      .sort((a, b) => logits[b] - logits[a] || a - b)
+      .slice(0, 3);
+    t.same(
+      e.top.map((a) => a.id),
+      best,
+      'the 3 most probable alternatives',
+    );
   }
 });

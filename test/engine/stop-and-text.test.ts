@@ -6,7 +6,10 @@ import { llamaModel } from '../support/models.js';
 import { request } from '../support/requests.js';
 import { inProcess, runAll, tokens } from '../support/runtime.js';
 
-const text = (events: GenerationEvent[]) => tokens(events).map((e) => e.text).join('') + (events.at(-1) as FinishEvent).text;
+const text = (events: GenerationEvent[]) =>
+  tokens(events)
+    .map((e) => e.text)
+    .join('') + (events.at(-1) as FinishEvent).text;
 const finish = (events: GenerationEvent[]) => events.at(-1) as FinishEvent;
 
 t.test('stop_token_ids end the sequence; their text only with include_stop_str_in_output', async (t) => {
@@ -22,7 +25,11 @@ t.test('stop_token_ids end the sequence; their text only with include_stop_str_i
   t.ok(k >= 0, `a fresh byte token among ${ids}`);
   const stopId = ids[k];
   const stopped = await run({ stop: { maxTokens: 10, tokenIds: [stopId], ignoreEos: true } });
-  t.same(tokens(stopped).map((e) => e.id), ids.slice(0, k + 1), 'ends at the stop token, which is reported');
+  t.same(
+    tokens(stopped).map((e) => e.id),
+    ids.slice(0, k + 1),
+    'ends at the stop token, which is reported',
+  );
   t.equal(finish(stopped).reason, 'stop');
   t.equal(finish(stopped).completionTokens, k + 1);
   const before = text(await run({ stop: { maxTokens: k } }));
@@ -31,7 +38,10 @@ t.test('stop_token_ids end the sequence; their text only with include_stop_str_i
   t.equal(text(kept), text(await run({ stop: { maxTokens: k + 1 } })), 'include_stop_str_in_output keeps its text');
 
   const masked = await run({ stop: { maxTokens: k + 2, tokenIds: [stopId], minTokens: k + 2 } });
-  t.notOk(tokens(masked).some((e) => e.id === stopId), 'masked before min_tokens');
+  t.notOk(
+    tokens(masked).some((e) => e.id === stopId),
+    'masked before min_tokens',
+  );
   t.equal(finish(masked).reason, 'length');
 });
 
@@ -57,7 +67,10 @@ t.test('skip_special_tokens: false puts special tokens into the text', async (t)
   const skip = request([5, 6], { sampling: forced, stop: { maxTokens: 2 } });
   const keep = request([5, 6], { sampling: forced, stop: { maxTokens: 2 }, skipSpecialTokens: false });
   const out = await runAll(rt, [skip, keep]);
-  t.same(tokens(out.get(skip.id)!).map((e) => e.id), [imStart, imStart]);
+  t.same(
+    tokens(out.get(skip.id)!).map((e) => e.id),
+    [imStart, imStart],
+  );
   t.equal(text(out.get(skip.id)!), '');
   t.equal(text(out.get(keep.id)!), '<|im_start|><|im_start|>');
 });

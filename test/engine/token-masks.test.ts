@@ -20,7 +20,8 @@ t.test('with the echo model, no masked id enters a soft embedding', async (t) =>
   const w = 0.5;
   const req = request(prompt, {
     sampling: { badWords: banned.map((id) => [id]), allowedTokenIds: [...allowed, ...banned] },
-    selar: { mode: 'soft', topK: k, contrastiveWeight: w }, stop: { maxTokens: 6 },
+    selar: { mode: 'soft', topK: k, contrastiveWeight: w },
+    stop: { maxTokens: 6 },
   });
   const looked: number[][] = [];
   const lookup = rt.ctx.embeddings.lookup.bind(rt.ctx.embeddings);
@@ -37,15 +38,27 @@ t.test('with the echo model, no masked id enters a soft embedding', async (t) =>
   };
   const events = tokens((await runAll(rt, [req])).get(req.id)!);
   t.equal(events.length, 6);
-  t.ok(events.every((e) => allowed.includes(e.id)), `generated ${events.map((e) => e.id)} within the allowed, unbanned ids`);
-  t.ok(events.slice(0, -1).every((e) => e.soft), 'every step soft');
+  t.ok(
+    events.every((e) => allowed.includes(e.id)),
+    `generated ${events.map((e) => e.id)} within the allowed, unbanned ids`,
+  );
+  t.ok(
+    events.slice(0, -1).every((e) => e.soft),
+    'every step soft',
+  );
   const decodeLookups = looked.slice(1).flat();
-  t.ok(decodeLookups.length > 0 && decodeLookups.every((id) => allowed.includes(id)), `soft inputs looked up only allowed ids: ${decodeLookups}`);
+  t.ok(
+    decodeLookups.length > 0 && decodeLookups.every((id) => allowed.includes(id)),
+    `soft inputs looked up only allowed ids: ${decodeLookups}`,
+  );
 
   // The first soft input, computed by hand over the constrained distribution.
   const logits = Array.from(seen[0]).map((v, id) => (allowed.includes(id) ? v : -Infinity));
   const m = Math.max(...logits);
-  const order = logits.map((_, i) => i).sort((a, b) => logits[b] - logits[a] || a - b).slice(0, k);
+  const order = logits
+    .map((_, i) => i)
+    .sort((a, b) => logits[b] - logits[a] || a - b)
+    .slice(0, k);
   const ex = order.map((id) => Math.exp(logits[id] - m));
   const q = ex.map((x) => x / ex.reduce((s, y) => s + y, 0));
   const H = Math.min(1, -q.reduce((s, x) => s + (x > 0 ? x * Math.log(x) : 0), 0) / Math.log(k));
@@ -54,7 +67,8 @@ t.test('with the echo model, no masked id enters a soft embedding', async (t) =>
     const e = order.reduce((s, id, j) => s + q[j] * row(id)[d], 0);
     return e + w * H * (e - row(order[0])[d]);
   });
-  for (let d = 0; d < hidden; d++) t.ok(Math.abs(seen[1][d] - expected[d]) < 1e-5, `dim ${d}: ${seen[1][d]} vs ${expected[d]}`);
+  for (let d = 0; d < hidden; d++)
+    t.ok(Math.abs(seen[1][d] - expected[d]) < 1e-5, `dim ${d}: ${seen[1][d]} vs ${expected[d]}`);
 });
 
 t.test('fewer allowed ids than candidates: empty slots hold the top id with weight 0', async (t) => {
@@ -66,13 +80,23 @@ t.test('fewer allowed ids than candidates: empty slots hold the top id with weig
     looked.push(Array.from(ids));
     return lookup(ids, out);
   };
-  const req = request([70, 71], { sampling: { allowedTokenIds: [40, 41] }, selar: { mode: 'soft', topK: 5 }, stop: { maxTokens: 3 } });
+  const req = request([70, 71], {
+    sampling: { allowedTokenIds: [40, 41] },
+    selar: { mode: 'soft', topK: 5 },
+    stop: { maxTokens: 3 },
+  });
   const events = tokens((await runAll(rt, [req])).get(req.id)!);
   t.ok(events.every((e) => e.id === 40 || e.id === 41));
-  t.ok(looked.slice(1).flat().every((id) => id === 40 || id === 41), `lookups ${JSON.stringify(looked.slice(1))}`);
+  t.ok(
+    looked
+      .slice(1)
+      .flat()
+      .every((id) => id === 40 || id === 41),
+    `lookups ${JSON.stringify(looked.slice(1))}`,
+  );
 });
 
-t.test('bad_words: a longer sequence\'s last token is masked only after the rest', async (t) => {
+t.test("bad_words: a longer sequence's last token is masked only after the rest", async (t) => {
   const { dir } = await echoModel({ hidden: 16, seed: 7 });
   const { rt } = await inProcess(dir);
   const free = request([70, 71, 72], { stop: { maxTokens: 5 } });

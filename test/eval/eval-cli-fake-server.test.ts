@@ -24,17 +24,45 @@ const gold = [7, 1000, 220];
 function script(body: Record<string, any>): ScriptedReply {
   const i = questions.findIndex((q) => q.question === body.messages.at(-1).content);
   const mode = body.selar.mode as string;
-  if (mode === 'off' && body.temperature === 0) return { content: `<answer> The answer is ${gold[i]}.`, completionTokens: 10, softTokens: 0 };
-  if (mode === 'off') return { content: `The answer is ${body.seed % 2 === 0 ? gold[i] : gold[i] + 1}.`, completionTokens: 20, softTokens: 0 };
-  if (mode === 'selar' && body.selar.entropy_threshold < 0.5) return { content: `\\boxed{${gold[i].toLocaleString('en-US')}}`, completionTokens: 30, softTokens: 6 };
-  if (mode === 'selar') return { content: '', reasoning: `so it is ${gold[i]}`, completionTokens: 40, softTokens: 4, finishReason: 'length' };
+  if (mode === 'off' && body.temperature === 0)
+    return { content: `<answer> The answer is ${gold[i]}.`, completionTokens: 10, softTokens: 0 };
+  if (mode === 'off')
+    return {
+      content: `The answer is ${body.seed % 2 === 0 ? gold[i] : gold[i] + 1}.`,
+      completionTokens: 20,
+      softTokens: 0,
+    };
+  if (mode === 'selar' && body.selar.entropy_threshold < 0.5)
+    return { content: `\\boxed{${gold[i].toLocaleString('en-US')}}`, completionTokens: 30, softTokens: 6 };
+  if (mode === 'selar')
+    return {
+      content: '',
+      reasoning: `so it is ${gold[i]}`,
+      completionTokens: 40,
+      softTokens: 4,
+      finishReason: 'length',
+    };
   return { content: 'I think 5', completionTokens: 50, softTokens: 50 };
 }
 
 function capture() {
   let out = '';
   let err = '';
-  return { io: { out: (s: string) => { out += s; }, progress: { write: (s: string) => { err += s; }, isTTY: false } }, out: () => out, err: () => err };
+  return {
+    io: {
+      out: (s: string) => {
+        out += s;
+      },
+      progress: {
+        write: (s: string) => {
+          err += s;
+        },
+        isTTY: false,
+      },
+    },
+    out: () => out,
+    err: () => err,
+  };
 }
 
 t.test('requests, seeds, metrics and files; a rerun resumes without requests', async (t) => {
@@ -45,8 +73,32 @@ t.test('requests, seeds, metrics and files; a rerun resumes without requests', a
   const server = await startFakeOpenAi(script);
   t.teardown(() => server.close());
   const out = path.join(dir, 'out');
-  const argv = ['--server', server.url, '--api-key', 'sk-test', '--dataset', dataset, '--steps', '1,2', '--taus', '0.3,0.7', '--n', '2',
-    '--temperature', '0.8', '--top-p', '0.9', '--selar-top-k', '4', '--contrastive-weight', '0.5', '--concurrency', '3', '--out', out];
+  const argv = [
+    '--server',
+    server.url,
+    '--api-key',
+    'sk-test',
+    '--dataset',
+    dataset,
+    '--steps',
+    '1,2',
+    '--taus',
+    '0.3,0.7',
+    '--n',
+    '2',
+    '--temperature',
+    '0.8',
+    '--top-p',
+    '0.9',
+    '--selar-top-k',
+    '4',
+    '--contrastive-weight',
+    '0.5',
+    '--concurrency',
+    '3',
+    '--out',
+    out,
+  ];
   const c = capture();
   t.equal(await runEval(argv, c.io), 0, c.err());
 
@@ -60,13 +112,25 @@ t.test('requests, seeds, metrics and files; a rerun resumes without requests', a
     t.same(Object.keys(b).sort(), ['messages', 'model', 'seed', 'selar', 'temperature', 'top_p']);
     t.same([b.temperature, b.top_p, b.selar], [0.8, 0.9, { mode: 'off' }]);
   }
-  const expectedSeeds = questions.slice(0, 3).flatMap((q) => [0, 1].map((s) => sampleSeed(problemId(q.question), s, 0))).sort();
+  const expectedSeeds = questions
+    .slice(0, 3)
+    .flatMap((q) => [0, 1].map((s) => sampleSeed(problemId(q.question), s, 0)))
+    .sort();
   t.same(sampled.map((b) => b.seed).sort(), expectedSeeds, 'seeds derive from (problem, sample)');
-  for (const b of of((b) => b.temperature === 0)) t.notOk('seed' in b || 'top_p' in b, 'greedy requests carry no seed or top_p');
-  t.same(of((b) => b.selar.mode === 'selar').map((b) => b.selar).sort((a, b) => a.entropy_threshold - b.entropy_threshold)[0],
-    { mode: 'selar', top_k: 4, contrastive_weight: 0.5, entropy_threshold: 0.3 });
+  for (const b of of((b) => b.temperature === 0))
+    t.notOk('seed' in b || 'top_p' in b, 'greedy requests carry no seed or top_p');
+  t.same(
+    of((b) => b.selar.mode === 'selar')
+      .map((b) => b.selar)
+      .sort((a, b) => a.entropy_threshold - b.entropy_threshold)[0],
+    { mode: 'selar', top_k: 4, contrastive_weight: 0.5, entropy_threshold: 0.3 },
+  );
   t.same(of((b) => b.selar.mode === 'soft')[0].selar, { mode: 'soft', top_k: 4, contrastive_weight: 0.5 });
-  t.same(of((b) => b.selar.mode === 'off' && b.temperature === 0)[0].selar, { mode: 'off' }, 'tuning flags do not reach off');
+  t.same(
+    of((b) => b.selar.mode === 'off' && b.temperature === 0)[0].selar,
+    { mode: 'off' },
+    'tuning flags do not reach off',
+  );
   t.same(server.requests[0].body.messages, [{ role: 'user', content: questions[0].question }]);
 
   const summary = JSON.parse(fs.readFileSync(path.join(out, 'summary.json'), 'utf8')) as EvalSummary;
@@ -76,7 +140,11 @@ t.test('requests, seeds, metrics and files; a rerun resumes without requests', a
   t.match(m['off-greedy'], { count: 3, correct: 3, accuracy: 1, meanCompletionTokens: 10, softRatio: 0 });
   t.match(m['off-sampled'], { count: 6, correct: evenSeeds, problems: 3, samplesPerProblem: 2 });
   t.match(m['selar@0.3'], { count: 3, correct: 3, meanCompletionTokens: 30, softRatio: 0.2 });
-  t.match(m['selar@0.7'], { count: 3, correct: 3, truncated: 3, softRatio: 0.1 }, 'graded from the reasoning when content is empty');
+  t.match(
+    m['selar@0.7'],
+    { count: 3, correct: 3, truncated: 3, softRatio: 0.1 },
+    'graded from the reasoning when content is empty',
+  );
   t.match(m.soft, { count: 3, correct: 0, softRatio: 1 });
   t.same(Object.keys(m['off-greedy'].bySteps), ['1', '2']);
   t.equal(m['off-greedy'].bySteps['2'].count, 2);
@@ -99,7 +167,10 @@ t.test('requests, seeds, metrics and files; a rerun resumes without requests', a
   t.equal(server.requests.length, 18, 'the rerun sent nothing');
   t.match(again.err(), 'resuming');
   const resumed = JSON.parse(fs.readFileSync(path.join(out, 'summary.json'), 'utf8')) as EvalSummary;
-  t.same(resumed.metrics.map((x) => [x.config, x.correct, x.count]), summary.metrics.map((x) => [x.config, x.correct, x.count]));
+  t.same(
+    resumed.metrics.map((x) => [x.config, x.correct, x.count]),
+    summary.metrics.map((x) => [x.config, x.correct, x.count]),
+  );
 });
 
 t.test('a rejected request stops the run with a message that says how to resume', async (t) => {
@@ -107,15 +178,41 @@ t.test('a rejected request stops the run with a message that says how to resume'
   t.teardown(() => fs.rmSync(dir, { recursive: true, force: true }));
   const dataset = path.join(dir, 'd.jsonl');
   fs.writeFileSync(dataset, questions.map((q) => JSON.stringify(q)).join('\n'));
-  const server = await startFakeOpenAi((b) => (b.selar.mode === 'soft' ? { status: 400, content: '', completionTokens: 0 } : script(b)));
+  const server = await startFakeOpenAi((b) =>
+    b.selar.mode === 'soft' ? { status: 400, content: '', completionTokens: 0 } : script(b),
+  );
   t.teardown(() => server.close());
   const c = capture();
-  const code = await runEval(['--server', `${server.url}/v1/`, '--dataset', dataset, '--presets', 'off-greedy,soft', '--concurrency', '1', '--out', path.join(dir, 'o')], c.io);
+  const code = await runEval(
+    [
+      '--server',
+      `${server.url}/v1/`,
+      '--dataset',
+      dataset,
+      '--presets',
+      'off-greedy,soft',
+      '--concurrency',
+      '1',
+      '--out',
+      path.join(dir, 'o'),
+    ],
+    c.io,
+  );
   t.equal(code, 1);
   t.match(c.err(), /HTTP 400: scripted 400/);
   t.match(c.err(), /rerun the same command with --out .*\/o to resume/);
-  t.equal(server.requests.length, 5, 'four off-greedy requests, then the first soft one failed and nothing more was sent');
-  t.equal(fs.readFileSync(path.join(dir, 'o', 'results.jsonl'), 'utf8').trim().split('\n').length, 4);
+  t.equal(
+    server.requests.length,
+    5,
+    'four off-greedy requests, then the first soft one failed and nothing more was sent',
+  );
+  t.equal(
+    fs
+      .readFileSync(path.join(dir, 'o', 'results.jsonl'), 'utf8')
+      .trim()
+      .split('\n').length,
+    4,
+  );
 });
 
 t.test('--plain talks to an endpoint without the selar extension', async (t) => {
@@ -124,14 +221,45 @@ t.test('--plain talks to an endpoint without the selar extension', async (t) => 
   const dataset = path.join(dir, 'd.jsonl');
   fs.writeFileSync(dataset, questions.map((q) => JSON.stringify(q)).join('\n'));
   // A vanilla endpoint: rejects unknown fields, reports no soft tokens.
-  const server = await startFakeOpenAi((b) => ('selar' in b ? { status: 400, content: '', completionTokens: 0 } : { content: 'The answer is 7.', completionTokens: 5 }), 'gpt-x');
+  const server = await startFakeOpenAi(
+    (b) =>
+      'selar' in b
+        ? { status: 400, content: '', completionTokens: 0 }
+        : { content: 'The answer is 7.', completionTokens: 5 },
+    'gpt-x',
+  );
   t.teardown(() => server.close());
   const c = capture();
-  t.equal(await runEval(['--server', server.url, '--plain', '--dataset', dataset, '--limit', '2', '--n', '1', '--out', path.join(dir, 'o')], c.io), 0, c.err());
+  t.equal(
+    await runEval(
+      [
+        '--server',
+        server.url,
+        '--plain',
+        '--dataset',
+        dataset,
+        '--limit',
+        '2',
+        '--n',
+        '1',
+        '--out',
+        path.join(dir, 'o'),
+      ],
+      c.io,
+    ),
+    0,
+    c.err(),
+  );
   t.equal(server.requests.length, 4);
   t.ok(server.requests.every((r) => r.body.model === 'gpt-x' && !('selar' in r.body)));
   const summary = JSON.parse(fs.readFileSync(path.join(dir, 'o', 'summary.json'), 'utf8')) as EvalSummary;
-  t.same(summary.metrics.map((m) => [m.config, m.correct, m.count, m.softRatio]), [['off-greedy', 1, 2, null], ['off-sampled', 1, 2, null]]);
+  t.same(
+    summary.metrics.map((m) => [m.config, m.correct, m.count, m.softRatio]),
+    [
+      ['off-greedy', 1, 2, null],
+      ['off-sampled', 1, 2, null],
+    ],
+  );
   t.match(c.out(), /\| `off-greedy` \| 50\.0% \|.*\| n\/a \|/);
 });
 
@@ -156,14 +284,35 @@ t.test('--ablation: random copies the soft rate selar produced at each τ; hot a
   const reply = (body: Record<string, any>): ScriptedReply => {
     const i = questions.findIndex((q) => q.question === body.messages.at(-1).content);
     // selar@0.3 goes soft on 6 of 30 tokens, selar@0.7 on 4 of 40.
-    if (body.selar.mode === 'selar' && !body.selar.entropy) return body.selar.entropy_threshold < 0.5 ? { content: `The answer is ${gold[i]}.`, completionTokens: 30, softTokens: 6 } : { content: 'no', completionTokens: 40, softTokens: 4 };
-    return { content: `The answer is ${gold[i]}.`, completionTokens: 10, softTokens: body.selar.mode === 'soft' ? 10 : 0 };
+    if (body.selar.mode === 'selar' && !body.selar.entropy)
+      return body.selar.entropy_threshold < 0.5
+        ? { content: `The answer is ${gold[i]}.`, completionTokens: 30, softTokens: 6 }
+        : { content: 'no', completionTokens: 40, softTokens: 4 };
+    return {
+      content: `The answer is ${gold[i]}.`,
+      completionTokens: 10,
+      softTokens: body.selar.mode === 'soft' ? 10 : 0,
+    };
   };
   const server = await startFakeOpenAi(reply);
   t.teardown(() => server.close());
   const out = path.join(dir, 'out');
   const c = capture();
-  const argv = ['--server', server.url, '--dataset', dataset, '--steps', '1,2', '--taus', '0.3,0.7', '--n', '1', '--ablation', '--out', out];
+  const argv = [
+    '--server',
+    server.url,
+    '--dataset',
+    dataset,
+    '--steps',
+    '1,2',
+    '--taus',
+    '0.3,0.7',
+    '--n',
+    '1',
+    '--ablation',
+    '--out',
+    out,
+  ];
   t.equal(await runEval(argv, c.io), 0, c.err());
   const bodies = server.requests.map((r) => r.body);
   const random = bodies.filter((b) => b.selar.mode === 'random');
@@ -183,10 +332,29 @@ t.test('--ablation: random copies the soft rate selar produced at each τ; hot a
   const firstRandom = requestBodies.findIndex((b) => b.selar.mode === 'random');
   t.ok(firstRandom > lastSelar);
   const summary = JSON.parse(fs.readFileSync(path.join(out, 'summary.json'), 'utf8')) as EvalSummary;
-  t.same(summary.metrics.map((m) => m.config), ['off-greedy', 'off-sampled', 'soft', 'selar@0.3', 'selar@0.7', 'random@0.3', 'random@0.7', 'hot@0.3', 'hot@0.7', 'selar-full@0.3', 'selar-full@0.7']);
+  t.same(
+    summary.metrics.map((m) => m.config),
+    [
+      'off-greedy',
+      'off-sampled',
+      'soft',
+      'selar@0.3',
+      'selar@0.7',
+      'random@0.3',
+      'random@0.7',
+      'hot@0.3',
+      'hot@0.7',
+      'selar-full@0.3',
+      'selar-full@0.7',
+    ],
+  );
   // A rerun resumes everything, the dependent configurations included.
   const before = server.requests.length;
   t.equal(await runEval(argv, capture().io), 0);
   t.equal(server.requests.length, before, 'nothing re-sent');
-  t.equal(await runEval([...argv, '--presets', 'selar'], capture().io), 2, '--ablation with --presets is a usage error');
+  t.equal(
+    await runEval([...argv, '--presets', 'selar'], capture().io),
+    2,
+    '--ablation with --presets is a usage error',
+  );
 });

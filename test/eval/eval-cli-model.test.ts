@@ -14,15 +14,57 @@ t.test('--model starts the server in-process, evaluates, and shuts it down', asy
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'eval-model-'));
   t.teardown(() => fs.rmSync(dir, { recursive: true, force: true }));
   const dataset = path.join(dir, 'd.jsonl');
-  fs.writeFileSync(dataset, ['What is 2 + 3?', 'What is 4 * 5?', 'Not reached'].map((q, i) => JSON.stringify({ question: q, answer: `#### ${i}`, steps: 1 })).join('\n'));
+  fs.writeFileSync(
+    dataset,
+    ['What is 2 + 3?', 'What is 4 * 5?', 'Not reached']
+      .map((q, i) => JSON.stringify({ question: q, answer: `#### ${i}`, steps: 1 }))
+      .join('\n'),
+  );
   const out = path.join(dir, 'out');
   let stdout = '';
   let stderr = '';
-  const io = { out: (s: string) => { stdout += s; }, progress: { write: (s: string) => { stderr += s; }, isTTY: false } };
-  const code = await runEval(['--model', model, '--workers', '1', '--dataset', dataset, '--limit', '2', '--presets', 'off-greedy,selar-sampled,soft',
-    '--taus', '0', '--n', '1', '--max-tokens', '6', '--concurrency', '2', '--out', out], io);
+  const io = {
+    out: (s: string) => {
+      stdout += s;
+    },
+    progress: {
+      write: (s: string) => {
+        stderr += s;
+      },
+      isTTY: false,
+    },
+  };
+  const code = await runEval(
+    [
+      '--model',
+      model,
+      '--workers',
+      '1',
+      '--dataset',
+      dataset,
+      '--limit',
+      '2',
+      '--presets',
+      'off-greedy,selar-sampled,soft',
+      '--taus',
+      '0',
+      '--n',
+      '1',
+      '--max-tokens',
+      '6',
+      '--concurrency',
+      '2',
+      '--out',
+      out,
+    ],
+    io,
+  );
   t.equal(code, 0, stderr);
-  const records = fs.readFileSync(path.join(out, 'results.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as ResultRecord);
+  const records = fs
+    .readFileSync(path.join(out, 'results.jsonl'), 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as ResultRecord);
   t.equal(records.length, 6);
   for (const r of records) {
     t.ok(r.completion_tokens >= 1 && r.completion_tokens <= 6, `${r.config}: ${r.completion_tokens} tokens`);

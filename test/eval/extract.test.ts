@@ -14,9 +14,16 @@ t.test('parseNumber reads signs, comma grouping and decimals', async (t) => {
 });
 
 t.test('"The answer is N" wins over later numbers', async (t) => {
-  t.same(extractAnswer('<think>3 * 22 = 66</think>The answer is 66. Check: 66 / 3 = 22'), { value: 66, method: 'answer_is' });
+  t.same(extractAnswer('<think>3 * 22 = 66</think>The answer is 66. Check: 66 / 3 = 22'), {
+    value: 66,
+    method: 'answer_is',
+  });
   t.same(extractAnswer('the answer is: $1,200.'), { value: 1200, method: 'answer_is' });
-  t.same(extractAnswer('The answer is 5. Wait, the answer is -7.5.'), { value: -7.5, method: 'answer_is' }, 'the last statement counts');
+  t.same(
+    extractAnswer('The answer is 5. Wait, the answer is -7.5.'),
+    { value: -7.5, method: 'answer_is' },
+    'the last statement counts',
+  );
 });
 
 t.test('\\boxed{N} comes next', async (t) => {

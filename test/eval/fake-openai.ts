@@ -24,7 +24,10 @@ export interface FakeOpenAi {
   close(): Promise<void>;
 }
 
-export async function startFakeOpenAi(reply: (body: Record<string, any>) => ScriptedReply, model = 'fake-model'): Promise<FakeOpenAi> {
+export async function startFakeOpenAi(
+  reply: (body: Record<string, any>) => ScriptedReply,
+  model = 'fake-model',
+): Promise<FakeOpenAi> {
   const requests: RecordedRequest[] = [];
   const server = http.createServer((req, res) => {
     const chunks: Buffer[] = [];
@@ -34,18 +37,40 @@ export async function startFakeOpenAi(reply: (body: Record<string, any>) => Scri
         res.writeHead(status, { 'content-type': 'application/json' });
         res.end(JSON.stringify(body));
       };
-      if (req.method === 'GET' && req.url === '/v1/models') return send(200, { object: 'list', data: [{ id: model, object: 'model' }] });
-      if (req.method !== 'POST' || req.url !== '/v1/chat/completions') return send(404, { error: { message: 'not found' } });
+      if (req.method === 'GET' && req.url === '/v1/models')
+        return send(200, { object: 'list', data: [{ id: model, object: 'model' }] });
+      if (req.method !== 'POST' || req.url !== '/v1/chat/completions')
+        return send(404, { error: { message: 'not found' } });
       const body = JSON.parse(Buffer.concat(chunks).toString('utf8'));
       requests.push({ body, authorization: req.headers.authorization });
       const r = reply(body);
-      if (r.status) return send(r.status, { error: { message: `scripted ${r.status}`, type: 'invalid_request_error', param: null, code: null } });
+      if (r.status)
+        return send(r.status, {
+          error: { message: `scripted ${r.status}`, type: 'invalid_request_error', param: null, code: null },
+        });
       send(200, {
-        id: `chatcmpl-${requests.length}`, object: 'chat.completion', created: 0, model,
-        choices: [{ index: 0, message: { role: 'assistant', content: r.content, ...(r.reasoning !== undefined ? { reasoning_content: r.reasoning } : {}) }, finish_reason: r.finishReason ?? 'stop' }],
+        id: `chatcmpl-${requests.length}`,
+        object: 'chat.completion',
+        created: 0,
+        model,
+        choices: [
+          {
+            index: 0,
+            message: {
+              role: 'assistant',
+              content: r.content,
+              ...(r.reasoning !== undefined ? { reasoning_content: r.reasoning } : {}),
+            },
+            finish_reason: r.finishReason ?? 'stop',
+          },
+        ],
         usage: {
-          prompt_tokens: 12, completion_tokens: r.completionTokens, total_tokens: 12 + r.completionTokens,
-          ...(r.softTokens !== undefined ? { completion_tokens_details: { reasoning_tokens: 0, soft_tokens: r.softTokens } } : {}),
+          prompt_tokens: 12,
+          completion_tokens: r.completionTokens,
+          total_tokens: 12 + r.completionTokens,
+          ...(r.softTokens !== undefined
+            ? { completion_tokens_details: { reasoning_tokens: 0, soft_tokens: r.softTokens } }
+            : {}),
         },
       });
     });
@@ -55,6 +80,10 @@ export async function startFakeOpenAi(reply: (body: Record<string, any>) => Scri
   return {
     url: `http://127.0.0.1:${port}`,
     requests,
-    close: () => new Promise<void>((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
   };
 }

@@ -19,16 +19,62 @@ t.test('defaults', async (t) => {
 });
 
 t.test('every flag lands in the options', async (t) => {
-  const o = parse(['--server', 'http://h:1', '--api-key', 'k', '--model-name', 'mm', '--dataset', 'd.jsonl', '--steps', '3,4',
-    '--offset', '2', '--per-steps', '5', '--limit', '9', '--presets', 'selar,soft-sampled', '--taus', '0.2,0.9', '--n', '2',
-    '--temperature', '1.1', '--top-p', '0.8', '--selar-top-k', '4', '--contrastive-weight', '0.5', '--discrete-tokens', 'none',
-    '--scope', 'thinking', '--max-tokens', '100', '--system', 'Be brief.', '--seed', '3', '--concurrency', '8',
-    '--request-timeout', '30', '--out', 'o'])!;
+  const o = parse([
+    '--server',
+    'http://h:1',
+    '--api-key',
+    'k',
+    '--model-name',
+    'mm',
+    '--dataset',
+    'd.jsonl',
+    '--steps',
+    '3,4',
+    '--offset',
+    '2',
+    '--per-steps',
+    '5',
+    '--limit',
+    '9',
+    '--presets',
+    'selar,soft-sampled',
+    '--taus',
+    '0.2,0.9',
+    '--n',
+    '2',
+    '--temperature',
+    '1.1',
+    '--top-p',
+    '0.8',
+    '--selar-top-k',
+    '4',
+    '--contrastive-weight',
+    '0.5',
+    '--discrete-tokens',
+    'none',
+    '--scope',
+    'thinking',
+    '--max-tokens',
+    '100',
+    '--system',
+    'Be brief.',
+    '--seed',
+    '3',
+    '--concurrency',
+    '8',
+    '--request-timeout',
+    '30',
+    '--out',
+    'o',
+  ])!;
   t.same(o.endpoint, { kind: 'remote', url: 'http://h:1', apiKey: 'k', modelName: 'mm' });
   t.same([o.dataset, o.steps, o.offset, o.perSteps, o.limit], ['d.jsonl', [3, 4], 2, 5, 9]);
   t.same([o.presets, o.taus, o.n, o.temperature, o.topP], [['selar', 'soft-sampled'], [0.2, 0.9], 2, 1.1, 0.8]);
   t.same(o.selar, { top_k: 4, contrastive_weight: 0.5, discrete_tokens: 'none', scope: 'thinking' });
-  t.same([o.maxTokens, o.system, o.seed, o.concurrency, o.requestTimeoutMs, o.out], [100, 'Be brief.', 3, 8, 30000, 'o']);
+  t.same(
+    [o.maxTokens, o.system, o.seed, o.concurrency, o.requestTimeoutMs, o.out],
+    [100, 'Be brief.', 3, 8, 30000, 'o'],
+  );
   const local = parse(['--model', 'm', '--workers', '2', '--device', 'cpu', '--dtype', 'fp16'])!;
   t.same(local.endpoint, { kind: 'local', modelDir: 'm', workers: 2, device: 'cpu', dtype: 'fp16' });
 });
@@ -37,7 +83,9 @@ t.test('--per-steps takes one cap or one per step count', async (t) => {
   t.same(parse(['--model', 'm', '--per-steps', '1:20, 3:100'])!.perSteps, { 1: 20, 3: 100 });
   t.throws(() => parse(['--model', 'm', '--per-steps', '1:20,1:5']), { message: /step count 1 is listed twice/ });
   t.throws(() => parse(['--model', 'm', '--per-steps', '1:2:3']), { message: /expected N or STEPS:N/ });
-  t.throws(() => parse(['--model', 'm', '--per-steps', '0:5']), { message: /--per-steps: expected an integer >= 1, got 0/ });
+  t.throws(() => parse(['--model', 'm', '--per-steps', '0:5']), {
+    message: /--per-steps: expected an integer >= 1, got 0/,
+  });
 });
 
 t.test('--plain: remote only, and the default presets shrink to off', async (t) => {
@@ -49,7 +97,11 @@ t.test('--plain: remote only, and the default presets shrink to off', async (t) 
 });
 
 t.test('the API key falls back to OPENAI_API_KEY', async (t) => {
-  t.same(parse(['--server', 'http://h'], { OPENAI_API_KEY: 'env-key' })!.endpoint, { kind: 'remote', url: 'http://h', apiKey: 'env-key' });
+  t.same(parse(['--server', 'http://h'], { OPENAI_API_KEY: 'env-key' })!.endpoint, {
+    kind: 'remote',
+    url: 'http://h',
+    apiKey: 'env-key',
+  });
 });
 
 t.test('--help returns null', async (t) => {
@@ -88,6 +140,9 @@ t.test('bad flags are rejected with the flag named', async (t) => {
 
 t.test('the reproducing command drops the API key and adds --out', async (t) => {
   const o = parse(['--server', 'http://h', '--api-key', 'secret', '--system', "it's", '--limit', '2'])!;
-  t.equal(commandLine(o), `selar eval --server http://h --system 'it'\\''s' --limit 2 --out bench/eval/2026-01-02T03-04-05`);
+  t.equal(
+    commandLine(o),
+    `selar eval --server http://h --system 'it'\\''s' --limit 2 --out bench/eval/2026-01-02T03-04-05`,
+  );
   t.equal(commandLine(parse(['--model', 'm', '--out', 'x'])!), 'selar eval --model m --out x');
 });

@@ -26,7 +26,11 @@ t.test('plain mode: a line per configuration, then at most one per interval, and
   t.equal(writes.length, 1, 'within the interval: silent');
   now = 1500;
   p.tick(record({ correct: false }));
-  t.equal(writes[1], 'selar eval: 6/10 60% selar@0.5 acc 50.0% elapsed 2s eta 3s\n', 'rate from this run only: 2 in 1.5 s, 4 left');
+  t.equal(
+    writes[1],
+    'selar eval: 6/10 60% selar@0.5 acc 50.0% elapsed 2s eta 3s\n',
+    'rate from this run only: 2 in 1.5 s, 4 left',
+  );
   for (let i = 0; i < 4; i++) p.tick(record({}));
   t.equal(writes.length, 3, 'the final count is always shown');
   t.match(writes[2], /^selar eval: 10\/10 100% .* eta 0s\n$/);

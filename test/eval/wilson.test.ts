@@ -2,7 +2,8 @@ import t from 'tap';
 import { wilsonInterval } from '../../src/eval/wilson.js';
 
 type Ok = { ok: (value: boolean, message: string) => void };
-const close = (t: Ok, actual: number, expected: number, msg: string) => t.ok(Math.abs(actual - expected) < 5e-5, `${msg}: ${actual} ≈ ${expected}`);
+const close = (t: Ok, actual: number, expected: number, msg: string) =>
+  t.ok(Math.abs(actual - expected) < 5e-5, `${msg}: ${actual} ≈ ${expected}`);
 
 t.test('matches published Wilson 95% intervals', async (t) => {
   // Reference values: statsmodels proportion_confint(count, nobs, method="wilson").

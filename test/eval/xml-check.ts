@@ -14,10 +14,13 @@ export function parseXml(xml: string): XmlElement {
   let i = 0;
   const root: XmlElement = { name: '#document', attrs: {}, children: [], text: '' };
   const stack: XmlElement[] = [root];
-  const fail = (why: string): never => { throw new Error(`not well-formed at ${i}: ${why}: ${JSON.stringify(xml.slice(i, i + 40))}`); };
+  const fail = (why: string): never => {
+    throw new Error(`not well-formed at ${i}: ${why}: ${JSON.stringify(xml.slice(i, i + 40))}`);
+  };
   const checkText = (text: string) => {
     if (/[<]/.test(text)) fail('"<" in text');
-    for (const m of text.matchAll(/&([^;\s]*);?/g)) if (!/^(amp|lt|gt|quot|apos|#\d+|#x[0-9a-fA-F]+)$/.test(m[1]) || !m[0].endsWith(';')) fail(`bad entity ${m[0]}`);
+    for (const m of text.matchAll(/&([^;\s]*);?/g))
+      if (!/^(amp|lt|gt|quot|apos|#\d+|#x[0-9a-fA-F]+)$/.test(m[1]) || !m[0].endsWith(';')) fail(`bad entity ${m[0]}`);
   };
   if (xml.startsWith('<?xml')) i = xml.indexOf('?>') + 2;
   while (i < xml.length) {
@@ -45,8 +48,17 @@ export function parseXml(xml: string): XmlElement {
     const el: XmlElement = { name: m[0], attrs: {}, children: [], text: '' };
     for (;;) {
       while (/\s/.test(xml[i])) i++;
-      if (xml.startsWith('/>', i)) { i += 2; stack[stack.length - 1].children.push(el); break; }
-      if (xml[i] === '>') { i++; stack[stack.length - 1].children.push(el); stack.push(el); break; }
+      if (xml.startsWith('/>', i)) {
+        i += 2;
+        stack[stack.length - 1].children.push(el);
+        break;
+      }
+      if (xml[i] === '>') {
+        i++;
+        stack[stack.length - 1].children.push(el);
+        stack.push(el);
+        break;
+      }
       NAME.lastIndex = i;
       const a = NAME.exec(xml) ?? fail('attribute name');
       i = NAME.lastIndex;
@@ -62,13 +74,17 @@ export function parseXml(xml: string): XmlElement {
     }
   }
   if (stack.length !== 1) throw new Error(`not well-formed: <${stack[stack.length - 1].name}> never closed`);
-  if (root.children.length !== 1 || root.text.trim() !== '') throw new Error('not well-formed: expected exactly one root element');
+  if (root.children.length !== 1 || root.text.trim() !== '')
+    throw new Error('not well-formed: expected exactly one root element');
   return root.children[0];
 }
 
 export function findAll(el: XmlElement, predicate: (e: XmlElement) => boolean): XmlElement[] {
   const out: XmlElement[] = [];
-  const visit = (e: XmlElement) => { if (predicate(e)) out.push(e); e.children.forEach(visit); };
+  const visit = (e: XmlElement) => {
+    if (predicate(e)) out.push(e);
+    e.children.forEach(visit);
+  };
   visit(el);
   return out;
 }

@@ -56,7 +56,10 @@ t.test('masks follow the grammar; a finished grammar allows only the stop token'
   const cache = await GrammarCache.create(json, VOCAB);
   t.equal(cache.vocabSize, VOCAB);
   const schema = JSON.stringify({
-    type: 'object', properties: { name: { type: 'string' }, n: { type: 'integer' } }, required: ['name', 'n'], additionalProperties: false,
+    type: 'object',
+    properties: { name: { type: 'string' }, n: { type: 'integer' } },
+    required: ['name', 'n'],
+    additionalProperties: false,
   });
   const g: GrammarSpec = { type: 'json_schema', schema };
   const good = await walk(cache, g, '{"name": "the cat", "n": 42}');
@@ -76,7 +79,7 @@ t.test('masks follow the grammar; a finished grammar allows only the stop token'
   t.ok((await walk(cache, { type: 'ebnf', grammar: 'root ::= "a" [0-9]+ "z"' }, 'a123z')).ok);
 });
 
-t.test('invalid grammars fail with XGrammar\'s reason, and the engine stays usable', async (t) => {
+t.test("invalid grammars fail with XGrammar's reason, and the engine stays usable", async (t) => {
   const cache = await GrammarCache.create(json, VOCAB);
   const reason = async (g: GrammarSpec) => {
     try {
@@ -99,7 +102,10 @@ t.test('compiled grammars are cached by source, bounded', async (t) => {
   const a: GrammarSpec = { type: 'regex', pattern: 'a+' };
   const first = await cache.get(a);
   t.equal(await cache.get({ type: 'regex', pattern: 'a+' }), first, 'the same source is compiled once');
-  const [x, y] = await Promise.all([cache.get({ type: 'regex', pattern: 'b+' }), cache.get({ type: 'regex', pattern: 'b+' })]);
+  const [x, y] = await Promise.all([
+    cache.get({ type: 'regex', pattern: 'b+' }),
+    cache.get({ type: 'regex', pattern: 'b+' }),
+  ]);
   t.equal(x, y, 'concurrent requests for one source share one compile');
   await cache.get({ type: 'regex', pattern: 'c+' });
   t.equal(cache.size, 2, 'the least recently used grammar left');

@@ -21,7 +21,8 @@ t.test('with keys: Bearer required on the API and metrics, not on health/ready/d
   t.equal((await chat(app, {}, { authorization: 'bearer sk-two' })).statusCode, 200);
   t.equal((await app.inject({ url: '/v1/models' })).statusCode, 401);
   t.equal((await app.inject({ url: '/metrics' })).statusCode, 401);
-  for (const url of ['/health', '/ready', '/openapi.json', '/docs/']) t.equal((await app.inject({ url })).statusCode, 200, url);
+  for (const url of ['/health', '/ready', '/openapi.json', '/docs/'])
+    t.equal((await app.inject({ url })).statusCode, 200, url);
   t.equal((await chat(app, { model: 'nope' })).statusCode, 401, 'auth before anything is revealed');
   const root = await app.inject({ url: '/' });
   t.equal(root.statusCode, 302, 'the playground is reachable without a key');
@@ -43,7 +44,11 @@ t.test('CORS closed by default', async (t) => {
   const res = await chat(app, {}, { origin: 'https://example.com' });
   t.equal(res.statusCode, 200);
   t.notOk(res.headers['access-control-allow-origin']);
-  const pre = await app.inject({ method: 'OPTIONS', url: '/v1/chat/completions', headers: { origin: 'https://example.com', 'access-control-request-method': 'POST' } });
+  const pre = await app.inject({
+    method: 'OPTIONS',
+    url: '/v1/chat/completions',
+    headers: { origin: 'https://example.com', 'access-control-request-method': 'POST' },
+  });
   t.equal(pre.statusCode, 404);
   t.notOk(pre.headers['access-control-allow-origin']);
 });
@@ -51,8 +56,13 @@ t.test('CORS closed by default', async (t) => {
 t.test('CORS for configured origins, preflight before auth, also on streams', async (t) => {
   const { app } = await testApp(t, { argv: ['--cors-origins', 'https://a.example', '--api-keys', 'k'] });
   const pre = await app.inject({
-    method: 'OPTIONS', url: '/v1/chat/completions',
-    headers: { origin: 'https://a.example', 'access-control-request-method': 'POST', 'access-control-request-headers': 'authorization, content-type' },
+    method: 'OPTIONS',
+    url: '/v1/chat/completions',
+    headers: {
+      origin: 'https://a.example',
+      'access-control-request-method': 'POST',
+      'access-control-request-headers': 'authorization, content-type',
+    },
   });
   t.equal(pre.statusCode, 204);
   t.equal(pre.headers['access-control-allow-origin'], 'https://a.example');
@@ -65,7 +75,11 @@ t.test('CORS for configured origins, preflight before auth, also on streams', as
   t.notOk(other.headers['access-control-allow-origin']);
   const denied = await chat(app, {}, { origin: 'https://a.example' });
   t.equal(denied.statusCode, 401);
-  t.equal(denied.headers['access-control-allow-origin'], 'https://a.example', 'errors are readable by the allowed page');
+  t.equal(
+    denied.headers['access-control-allow-origin'],
+    'https://a.example',
+    'errors are readable by the allowed page',
+  );
 
   const any = await testApp(t, { argv: ['--cors-origins', '*'] });
   t.equal((await chat(any.app, {}, { origin: 'https://z.example' })).headers['access-control-allow-origin'], '*');

@@ -6,14 +6,47 @@ import { chat, complete, post, testApp } from './helpers.js';
 type Case = [name: string, body: Record<string, unknown>, status: number, param: string | null, code?: string];
 
 const chatCases: Case[] = [
-  ['tool name with a space', { tools: [{ type: 'function', function: { name: 'f g' } }] }, 400, 'tools[0].function.name'],
-  ['duplicate tool names', { tools: [{ type: 'function', function: { name: 'f' } }, { type: 'function', function: { name: 'f' } }] }, 400, 'tools[1].function.name'],
+  [
+    'tool name with a space',
+    { tools: [{ type: 'function', function: { name: 'f g' } }] },
+    400,
+    'tools[0].function.name',
+  ],
+  [
+    'duplicate tool names',
+    {
+      tools: [
+        { type: 'function', function: { name: 'f' } },
+        { type: 'function', function: { name: 'f' } },
+      ],
+    },
+    400,
+    'tools[1].function.name',
+  ],
   ['tool_choice without tools', { tool_choice: 'auto' }, 400, 'tool_choice'],
-  ['tool_choice naming no tool', { tools: [{ type: 'function', function: { name: 'f' } }], tool_choice: { type: 'function', function: { name: 'g' } } }, 400, 'tool_choice.function.name'],
-  ['tools with response_format', { tools: [{ type: 'function', function: { name: 'f' } }], response_format: { type: 'json_object' } }, 400, 'response_format'],
+  [
+    'tool_choice naming no tool',
+    {
+      tools: [{ type: 'function', function: { name: 'f' } }],
+      tool_choice: { type: 'function', function: { name: 'g' } },
+    },
+    400,
+    'tool_choice.function.name',
+  ],
+  [
+    'tools with response_format',
+    { tools: [{ type: 'function', function: { name: 'f' } }], response_format: { type: 'json_object' } },
+    400,
+    'response_format',
+  ],
   ['functions', { functions: [] }, 400, 'functions'],
   ['function_call', { function_call: 'auto' }, 400, 'function_call'],
-  ['response_format json_schema without a name', { response_format: { type: 'json_schema', json_schema: {} } }, 400, 'response_format'],
+  [
+    'response_format json_schema without a name',
+    { response_format: { type: 'json_schema', json_schema: {} } },
+    400,
+    'response_format',
+  ],
   ['response_format of an unknown type', { response_format: { type: 'xml' } }, 400, 'response_format'],
   ['unknown top-level field', { foo: 1 }, 400, 'foo'],
   ['unknown selar field', { selar: { mode: 'selar', bogus: true } }, 400, 'selar.bogus'],
@@ -30,11 +63,26 @@ const chatCases: Case[] = [
   ['selar random without soft_rate', { selar: { mode: 'random' } }, 400, 'selar.soft_rate'],
   ['selar.soft_rate outside random mode', { selar: { soft_rate: 0.2 } }, 400, 'selar.soft_rate'],
   ['selar.hot_temperature 0', { selar: { mode: 'hot', hot_temperature: 0 } }, 400, 'selar.hot_temperature'],
-  ['selar.hot_temperature outside hot mode', { selar: { mode: 'selar', hot_temperature: 2 } }, 400, 'selar.hot_temperature'],
-  ['unknown message field', { messages: [{ role: 'user', content: 'Hi', tool_calls: [] }] }, 400, 'messages[0].tool_calls'],
+  [
+    'selar.hot_temperature outside hot mode',
+    { selar: { mode: 'selar', hot_temperature: 2 } },
+    400,
+    'selar.hot_temperature',
+  ],
+  [
+    'unknown message field',
+    { messages: [{ role: 'user', content: 'Hi', tool_calls: [] }] },
+    400,
+    'messages[0].tool_calls',
+  ],
   ['tool message without its call id', { messages: [{ role: 'tool', content: 'x' }] }, 400, 'messages[0].tool_call_id'],
   ['unknown role', { messages: [{ role: 'robot', content: 'x' }] }, 400, 'messages[0].role'],
-  ['image part', { messages: [{ role: 'user', content: [{ type: 'image_url', image_url: { url: 'x' } }] }] }, 400, 'messages[0].content[0].type'],
+  [
+    'image part',
+    { messages: [{ role: 'user', content: [{ type: 'image_url', image_url: { url: 'x' } }] }] },
+    400,
+    'messages[0].content[0].type',
+  ],
   ['empty messages', { messages: [] }, 400, 'messages'],
   ['missing messages', { messages: undefined }, 400, 'messages'],
   ['missing model', { model: undefined }, 400, 'model'],
@@ -60,12 +108,28 @@ const chatCases: Case[] = [
   ['top_logprobs without logprobs', { top_logprobs: 2 }, 400, 'top_logprobs'],
   ['top_logprobs above 20', { logprobs: true, top_logprobs: 21 }, 400, 'top_logprobs'],
   ['stream_options without stream', { stream_options: { include_usage: true } }, 400, 'stream_options'],
-  ['unknown stream_options field', { stream: true, stream_options: { include_usages: true } }, 400, 'stream_options.include_usages'],
+  [
+    'unknown stream_options field',
+    { stream: true, stream_options: { include_usages: true } },
+    400,
+    'stream_options.include_usages',
+  ],
   ['ignore_eos type', { ignore_eos: 1 }, 400, 'ignore_eos'],
-  ['chat_template_kwargs overriding messages', { chat_template_kwargs: { messages: [] } }, 400, 'chat_template_kwargs.messages'],
+  [
+    'chat_template_kwargs overriding messages',
+    { chat_template_kwargs: { messages: [] } },
+    400,
+    'chat_template_kwargs.messages',
+  ],
   ['unknown model', { model: 'gpt-4o' }, 404, 'model', 'model_not_found'],
   ['prompt + max_tokens beyond the context', { max_tokens: 61 }, 400, 'max_tokens', 'context_length_exceeded'],
-  ['prompt beyond the context', { messages: [{ role: 'user', content: '!'.repeat(70) }] }, 400, 'messages', 'context_length_exceeded'],
+  [
+    'prompt beyond the context',
+    { messages: [{ role: 'user', content: '!'.repeat(70) }] },
+    400,
+    'messages',
+    'context_length_exceeded',
+  ],
   ['min_tokens beyond the context', { min_tokens: 61 }, 400, 'min_tokens', 'context_length_exceeded'],
 ];
 
@@ -84,7 +148,10 @@ const completionCases: Case[] = [
   ['max_tokens beyond the context', { max_tokens: 64 }, 400, 'max_tokens', 'context_length_exceeded'],
 ];
 
-for (const [endpoint, cases, send] of [['chat', chatCases, chat], ['completions', completionCases, complete]] as const) {
+for (const [endpoint, cases, send] of [
+  ['chat', chatCases, chat],
+  ['completions', completionCases, complete],
+] as const) {
   t.test(`${endpoint}: rejected requests name the param`, async (t) => {
     const { app, engine } = await testApp(t);
     for (const [name, body, status, param, code] of cases) {
@@ -113,7 +180,12 @@ t.test('malformed bodies are 400, not 5xx', async (t) => {
     ['prototype pollution', '{"__proto__": {"x": 1}, "model": "tiny"}', 'application/json'],
   ];
   for (const [name, payload, type] of cases) {
-    const res = await app.inject({ method: 'POST', url: '/v1/chat/completions', payload, headers: type ? { 'content-type': type } : {} });
+    const res = await app.inject({
+      method: 'POST',
+      url: '/v1/chat/completions',
+      payload,
+      headers: type ? { 'content-type': type } : {},
+    });
     t.equal(res.statusCode, 400, `${name}: ${res.body}`);
     t.equal(res.json().error.type, 'invalid_request_error', name);
   }
@@ -127,13 +199,20 @@ t.test('unknown routes and methods are 404 in OpenAI shape', async (t) => {
   const { app } = await testApp(t);
   const res = await post(app, '/v1/embeddings', { model: 'tiny', input: 'x' });
   t.equal(res.statusCode, 404);
-  t.same(res.json().error, { message: 'Unknown request URL: POST /v1/embeddings', type: 'invalid_request_error', param: null, code: 'not_found' });
+  t.same(res.json().error, {
+    message: 'Unknown request URL: POST /v1/embeddings',
+    type: 'invalid_request_error',
+    param: null,
+    code: 'not_found',
+  });
   t.equal((await app.inject({ method: 'GET', url: '/v1/chat/completions' })).statusCode, 404);
 });
 
 t.test('a template that rejects the conversation is a 400 on messages', async (t) => {
   const { tinyTokenizer } = await import('../support/tiny-tokenizer.js');
-  const strict = tinyTokenizer({ chatTemplate: "{% if messages[0].role != 'user' %}{{ raise_exception('first message must be user') }}{% endif %}x" });
+  const strict = tinyTokenizer({
+    chatTemplate: "{% if messages[0].role != 'user' %}{{ raise_exception('first message must be user') }}{% endif %}x",
+  });
   const { app } = await testApp(t, { tokenizer: strict });
   const res = await chat(app, { messages: [{ role: 'assistant', content: 'x' }] });
   t.equal(res.statusCode, 400);

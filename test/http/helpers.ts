@@ -7,9 +7,16 @@ import type { TextTokenizer } from '../../src/model/tokenizer.js';
 import { FakeEngine, type FakeEngineOptions } from '../support/fake-engine.js';
 import { tinyTokenizer } from '../support/tiny-tokenizer.js';
 
-export interface TestApp { app: FastifyInstance; engine: FakeEngine; config: Config }
+export interface TestApp {
+  app: FastifyInstance;
+  engine: FakeEngine;
+  config: Config;
+}
 
-export async function testApp(t: Test, opts: { engine?: FakeEngineOptions; argv?: string[]; tokenizer?: TextTokenizer } = {}): Promise<TestApp> {
+export async function testApp(
+  t: Test,
+  opts: { engine?: FakeEngineOptions; argv?: string[]; tokenizer?: TextTokenizer } = {},
+): Promise<TestApp> {
   const engine = new FakeEngine(opts.engine);
   const config = loadConfig(['--model', 'models/tiny', ...(opts.argv ?? [])], {});
   const app = await buildApp({ config, engine, tokenizer: opts.tokenizer ?? tinyTokenizer() });
@@ -31,10 +38,15 @@ export const complete = (app: FastifyInstance, body: Record<string, unknown>, he
 
 /** Splits an SSE body into its `data:` payloads (parsed JSON, or the string '[DONE]'). */
 export function sseData(body: string): unknown[] {
-  if (!body.endsWith('\n\n')) throw new Error(`SSE body does not end with a blank line: ${JSON.stringify(body.slice(-40))}`);
-  return body.slice(0, -2).split('\n\n').filter((f) => !f.startsWith(':')).map((f) => {
-    if (!f.startsWith('data: ')) throw new Error(`not a data frame: ${f}`);
-    const payload = f.slice(6);
-    return payload === '[DONE]' ? payload : JSON.parse(payload);
-  });
+  if (!body.endsWith('\n\n'))
+    throw new Error(`SSE body does not end with a blank line: ${JSON.stringify(body.slice(-40))}`);
+  return body
+    .slice(0, -2)
+    .split('\n\n')
+    .filter((f) => !f.startsWith(':'))
+    .map((f) => {
+      if (!f.startsWith('data: ')) throw new Error(`not a data frame: ${f}`);
+      const payload = f.slice(6);
+      return payload === '[DONE]' ? payload : JSON.parse(payload);
+    });
 }

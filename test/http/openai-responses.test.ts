@@ -19,7 +19,12 @@ type SelarResponse = OpenAI.Responses.Response & {
 
 t.test('create, the stream helper and raw streaming all give the same text and reasoning', async (t) => {
   const { client, engine } = await serve(t, { engine: { model: thinkModel, script: () => THINKING } });
-  const plain = await client.responses.create({ model: 'tiny', input: 'Hi', instructions: 'ok', max_output_tokens: 20 });
+  const plain = await client.responses.create({
+    model: 'tiny',
+    input: 'Hi',
+    instructions: 'ok',
+    max_output_tokens: 20,
+  });
   t.equal(plain.status, 'completed');
   t.equal(plain.output_text, 'ok Paris', 'the SDK assembles output_text from the message item');
   const reasoning = plain.output[0] as OpenAI.Responses.ResponseReasoningItem;
@@ -31,13 +36,20 @@ t.test('create, the stream helper and raw streaming all give the same text and r
   const stream = client.responses.stream({ model: 'tiny', input: 'Hi' });
   let deltas = '';
   let reasoningDeltas = '';
-  stream.on('response.output_text.delta', (e) => { deltas += e.delta; });
-  stream.on('response.reasoning_text.delta', (e) => { reasoningDeltas += e.delta; });
+  stream.on('response.output_text.delta', (e) => {
+    deltas += e.delta;
+  });
+  stream.on('response.reasoning_text.delta', (e) => {
+    reasoningDeltas += e.delta;
+  });
   const final = await stream.finalResponse();
   t.equal(deltas, 'ok Paris');
   t.equal(reasoningDeltas, 'Hi');
   t.equal(final.output_text, plain.output_text);
-  t.same(final.output.map((i) => i.type), ['reasoning', 'message']);
+  t.same(
+    final.output.map((i) => i.type),
+    ['reasoning', 'message'],
+  );
   t.same((final.output[0] as OpenAI.Responses.ResponseReasoningItem).content, reasoning.content);
 
   const raw = await client.responses.create({ model: 'tiny', input: 'Hi', stream: true });
@@ -60,11 +72,18 @@ t.test('previous_response_id, retrieve, input items and delete', async (t) => {
   const again = await client.responses.retrieve(second.id);
   t.equal(again.output_text, second.output_text);
   const items = await client.responses.inputItems.list(second.id);
-  t.same(items.data.map((i) => (i as { content: unknown }).content), ['ok']);
+  t.same(
+    items.data.map((i) => (i as { content: unknown }).content),
+    ['ok'],
+  );
   // The usual loop: push the output back as input for the next turn.
   const manual = await client.responses.create({
     model: 'tiny',
-    input: [{ role: 'user', content: 'Hi' }, ...first.output, { role: 'user', content: 'ok' }] as OpenAI.Responses.ResponseInput,
+    input: [
+      { role: 'user', content: 'Hi' },
+      ...first.output,
+      { role: 'user', content: 'ok' },
+    ] as OpenAI.Responses.ResponseInput,
     store: false,
   });
   t.same(engine.requests[2].promptIds, engine.requests[1].promptIds, 'the same conversation as previous_response_id');
@@ -75,7 +94,11 @@ t.test('previous_response_id, retrieve, input items and delete', async (t) => {
 
 t.test('the selar object travels through the SDK; trace and soft tokens come back', async (t) => {
   const { client, engine } = await serve(t, { engine: { model: thinkModel, script: () => THINKING } });
-  const body = { model: 'tiny', input: 'Hi', selar: { mode: 'soft', trace: true } } as OpenAI.Responses.ResponseCreateParamsNonStreaming;
+  const body = {
+    model: 'tiny',
+    input: 'Hi',
+    selar: { mode: 'soft', trace: true },
+  } as OpenAI.Responses.ResponseCreateParamsNonStreaming;
   const res = (await client.responses.create(body)) as SelarResponse;
   t.equal(engine.requests[0].selar.mode, 'soft');
   t.equal(res.selar_trace.length, 5);
@@ -85,7 +108,7 @@ t.test('the selar object travels through the SDK; trace and soft tokens come bac
   t.same(streamed.selar_trace, res.selar_trace);
 });
 
-t.test('errors arrive as the SDK\'s typed errors, mid-stream failures too', async (t) => {
+t.test("errors arrive as the SDK's typed errors, mid-stream failures too", async (t) => {
   const { client } = await serve(t);
   const tools = [{ type: 'function' as const, name: 'f', parameters: {}, strict: false }];
   const bad = await client.responses.create({ model: 'tiny', input: 'Hi', tools }).catch((e: unknown) => e);
@@ -94,11 +117,23 @@ t.test('errors arrive as the SDK\'s typed errors, mid-stream failures too', asyn
   const text = { format: { type: 'json_schema' as const, name: 'x', schema: { type: 'nope' } } };
   const format = await client.responses.create({ model: 'tiny', input: 'Hi', text }).catch((e: unknown) => e);
   t.equal((format as InstanceType<typeof OpenAI.BadRequestError>).param, 'text.format.schema');
-  const missing = await client.responses.create({ model: 'tiny', input: 'Hi', previous_response_id: 'resp_gone' }).catch((e: unknown) => e);
+  const missing = await client.responses
+    .create({ model: 'tiny', input: 'Hi', previous_response_id: 'resp_gone' })
+    .catch((e: unknown) => e);
   t.type(missing, OpenAI.NotFoundError);
-  t.type(await client.responses.create({ model: 'gpt-4o', input: 'Hi' }).catch((e: unknown) => e), OpenAI.NotFoundError);
+  t.type(
+    await client.responses.create({ model: 'gpt-4o', input: 'Hi' }).catch((e: unknown) => e),
+    OpenAI.NotFoundError,
+  );
 
   const failing = await serve(t, { engine: { failAfter: 1 } });
-  const err = await failing.client.responses.stream({ model: 'tiny', input: 'Hi' }).finalResponse().catch((e: unknown) => e);
-  t.match(err, { type: 'error', code: 'worker_failed', message: 'worker 0 exited unexpectedly' }, 'the stream helper rejects with the error event');
+  const err = await failing.client.responses
+    .stream({ model: 'tiny', input: 'Hi' })
+    .finalResponse()
+    .catch((e: unknown) => e);
+  t.match(
+    err,
+    { type: 'error', code: 'worker_failed', message: 'worker 0 exited unexpectedly' },
+    'the stream helper rejects with the error event',
+  );
 });

@@ -14,12 +14,27 @@ t.test('served document and Swagger UI', async (t) => {
   const { app } = await testApp(t, { argv: ['--api-keys', 'k', '--cors-origins', '*'] });
   const served = await app.inject({ url: '/openapi.json' });
   t.equal(served.statusCode, 200);
-  t.same(served.json(), JSON.parse(fs.readFileSync(OPENAPI_FILE, 'utf8')), 'configuration does not change the document');
+  t.same(
+    served.json(),
+    JSON.parse(fs.readFileSync(OPENAPI_FILE, 'utf8')),
+    'configuration does not change the document',
+  );
   const doc = served.json();
   t.equal(doc.openapi, '3.1.0');
   t.same(Object.keys(doc.paths).sort(), [
-    '/detokenize', '/health', '/metrics', '/ready', '/tokenize', '/v1/chat/completions', '/v1/completions', '/v1/models',
-    '/v1/models/{id}', '/v1/responses', '/v1/responses/{id}', '/v1/responses/{id}/input_items', '/version',
+    '/detokenize',
+    '/health',
+    '/metrics',
+    '/ready',
+    '/tokenize',
+    '/v1/chat/completions',
+    '/v1/completions',
+    '/v1/models',
+    '/v1/models/{id}',
+    '/v1/responses',
+    '/v1/responses/{id}',
+    '/v1/responses/{id}/input_items',
+    '/version',
   ]);
   const chatBody = doc.paths['/v1/chat/completions'].post.requestBody.content['application/json'].schema;
   t.equal(chatBody.additionalProperties, false);

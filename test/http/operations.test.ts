@@ -16,7 +16,14 @@ t.test('models list and lookup', async (t) => {
 });
 
 t.test('metrics in Prometheus text format', async (t) => {
-  const { app } = await testApp(t, { engine: { script: () => [{ id: 5, text: 'Hello', soft: true }, { id: 6, text: ' world' }] } });
+  const { app } = await testApp(t, {
+    engine: {
+      script: () => [
+        { id: 5, text: 'Hello', soft: true },
+        { id: 6, text: ' world' },
+      ],
+    },
+  });
   await chat(app, {});
   await chat(app, { stream: true, n: 2 });
   await chat(app, { temperature: 9 });
@@ -39,24 +46,35 @@ t.test('metrics in Prometheus text format', async (t) => {
     'selar_queue_capacity 4',
     '# TYPE selar_time_to_first_token_seconds histogram',
     'selar_time_to_first_token_seconds_bucket{le="+Inf"} 2',
-  ]) t.ok(text.split('\n').includes(line), line);
-  for (const line of text.trim().split('\n')) t.match(line, /^(# (HELP|TYPE) \w+ .+|\w+(\{[^}]*\})? [-+\dInfe.]+)$/, 'well-formed line');
+  ])
+    t.ok(text.split('\n').includes(line), line);
+  for (const line of text.trim().split('\n'))
+    t.match(line, /^(# (HELP|TYPE) \w+ .+|\w+(\{[^}]*\})? [-+\dInfe.]+)$/, 'well-formed line');
 });
 
-t.test('models report the SeLaR defaults in effect: the model\'s where it sets them, else the flags', async (t) => {
+t.test("models report the SeLaR defaults in effect: the model's where it sets them, else the flags", async (t) => {
   const { app } = await testApp(t, {
-    engine: { model: { selarDefaults: { entropy_threshold: 0.3, scope: 'thinking' } } }, argv: ['--selar-top-k', '4'],
+    engine: { model: { selarDefaults: { entropy_threshold: 0.3, scope: 'thinking' } } },
+    argv: ['--selar-top-k', '4'],
   });
   const [m] = (await app.inject({ url: '/v1/models' })).json().data;
   t.same(m.selar_defaults, {
-    mode: 'selar', top_k: 4, entropy_threshold: 0.3, contrastive_weight: 1, discrete_tokens: 'math', scope: 'thinking',
-    entropy: 'topk', hot_temperature: 1.5,
+    mode: 'selar',
+    top_k: 4,
+    entropy_threshold: 0.3,
+    contrastive_weight: 1,
+    discrete_tokens: 'math',
+    scope: 'thinking',
+    entropy: 'topk',
+    hot_temperature: 1.5,
   });
 });
 
 t.test('readiness: 503 while the model loads, 200 after, 503 while draining', async (t) => {
   let loaded!: () => void;
-  const readyWhen = new Promise<void>((r) => { loaded = r; });
+  const readyWhen = new Promise<void>((r) => {
+    loaded = r;
+  });
   const { app, engine } = await testApp(t, { engine: { readyWhen, tokenDelayMs: 30 } });
   const loading = await app.inject({ url: '/ready' });
   t.equal(loading.statusCode, 503);
@@ -79,17 +97,20 @@ t.test('readiness: 503 while the model loads, 200 after, 503 while draining', as
   t.equal((await inFlight).statusCode, 200, 'the in-flight request finishes');
 });
 
-t.test('hook order: CORS headers, then the drain gate before auth, so a draining server answers 503 to anyone', async (t) => {
-  const { app, engine } = await testApp(t, { argv: ['--api-keys', 'k', '--cors-origins', 'https://a.example'] });
-  await engine.ready();
-  app.lifecycle.beginDrain();
-  const res = await chat(app, {}, { origin: 'https://a.example' });
-  t.equal(res.statusCode, 503, 'no key, yet not 401: the drain gate ran first');
-  t.equal(res.json().error.code, 'shutting_down');
-  t.equal(res.headers['access-control-allow-origin'], 'https://a.example', 'CORS ran before the gate');
-  t.ok(res.headers['x-request-id'], 'the request id is set first');
-  t.equal((await app.inject({ url: '/metrics' })).statusCode, 401, 'metrics stay open to the gate, not to auth');
-});
+t.test(
+  'hook order: CORS headers, then the drain gate before auth, so a draining server answers 503 to anyone',
+  async (t) => {
+    const { app, engine } = await testApp(t, { argv: ['--api-keys', 'k', '--cors-origins', 'https://a.example'] });
+    await engine.ready();
+    app.lifecycle.beginDrain();
+    const res = await chat(app, {}, { origin: 'https://a.example' });
+    t.equal(res.statusCode, 503, 'no key, yet not 401: the drain gate ran first');
+    t.equal(res.json().error.code, 'shutting_down');
+    t.equal(res.headers['access-control-allow-origin'], 'https://a.example', 'CORS ran before the gate');
+    t.ok(res.headers['x-request-id'], 'the request id is set first');
+    t.equal((await app.inject({ url: '/metrics' })).statusCode, 401, 'metrics stay open to the gate, not to auth');
+  },
+);
 
 t.test('a failed model load keeps /ready at 503', async (t) => {
   const { app, engine } = await testApp(t, { engine: { readyWhen: Promise.reject(new Error('bad model')) } });

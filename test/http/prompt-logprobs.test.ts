@@ -18,7 +18,7 @@ t.test('chat: prompt_logprobs at the top level, vLLM shape', async (t) => {
 
   const frames = sseData((await chat(app, { prompt_logprobs: 0, stream: true })).body) as any[];
   const carrying = frames.filter((f) => f !== '[DONE]' && f.prompt_logprobs);
-  t.equal(carrying.length, 1, 'the choice\'s first chunk carries them');
+  t.equal(carrying.length, 1, "the choice's first chunk carries them");
   t.equal(carrying[0].prompt_logprobs.length, prompt.length);
 });
 
@@ -39,11 +39,29 @@ t.test('completions: echo puts the prompt before the text, and its logprobs firs
   t.equal(body.choices[0].text, 'Hello worldHello world');
   t.notOk('prompt_logprobs' in body.choices[0]);
 
-  const ids = (await complete(app, { prompt: [[ID.Hi], [ID.Hello, ID[' world']]], echo: true, n: 2, prompt_logprobs: 0, max_tokens: 1 })).json();
-  t.same(ids.choices.map((c: any) => c.text), ['HiHello', 'HiHello', 'Hello worldHello', 'Hello worldHello'], 'each choice echoes its own prompt');
-  t.same(ids.choices.map((c: any) => c.prompt_logprobs.length), [1, 1, 2, 2], 'and carries its own prompt logprobs');
+  const ids = (
+    await complete(app, {
+      prompt: [[ID.Hi], [ID.Hello, ID[' world']]],
+      echo: true,
+      n: 2,
+      prompt_logprobs: 0,
+      max_tokens: 1,
+    })
+  ).json();
+  t.same(
+    ids.choices.map((c: any) => c.text),
+    ['HiHello', 'HiHello', 'Hello worldHello', 'Hello worldHello'],
+    'each choice echoes its own prompt',
+  );
+  t.same(
+    ids.choices.map((c: any) => c.prompt_logprobs.length),
+    [1, 1, 2, 2],
+    'and carries its own prompt logprobs',
+  );
 
-  const frames = sseData((await complete(app, { prompt: 'Hello', echo: true, logprobs: 0, stream: true })).body) as any[];
+  const frames = sseData(
+    (await complete(app, { prompt: 'Hello', echo: true, logprobs: 0, stream: true })).body,
+  ) as any[];
   const choices = frames.filter((f) => f !== '[DONE]').map((f) => f.choices[0]);
   t.equal(choices.map((c) => c.text).join(''), 'HelloHello world!');
   t.equal(choices[0].text, 'HelloHello', 'the first chunk carries the prompt');

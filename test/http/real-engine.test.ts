@@ -21,7 +21,15 @@ t.test('greedy through HTTP = greedy in the engine, alone and concurrently', asy
   const app = await buildApp({ config, engine, tokenizer });
   t.teardown(() => app.close());
   const model = engine.model.id;
-  const body = { model, prompt: [5, 17, 42, 9], max_tokens: 12, temperature: 0, ignore_eos: true, return_token_ids: true, selar: { mode: 'selar', entropy_threshold: 0.3, trace: true } };
+  const body = {
+    model,
+    prompt: [5, 17, 42, 9],
+    max_tokens: 12,
+    temperature: 0,
+    ignore_eos: true,
+    return_token_ids: true,
+    selar: { mode: 'selar', entropy_threshold: 0.3, trace: true },
+  };
 
   // The engine alone, on the request the serving layer resolves.
   const ctx = servingContext(config, engine, tokenizer);
@@ -33,7 +41,10 @@ t.test('greedy through HTTP = greedy in the engine, alone and concurrently', asy
   const alone = (await complete(app, body)).json();
   t.same(alone.choices[0].token_ids, direct, 'HTTP alone');
   t.equal(alone.choices[0].selar_trace.length, 12);
-  t.equal(alone.usage.completion_tokens_details.soft_tokens, alone.choices[0].selar_trace.filter((e: { soft: boolean }) => e.soft).length);
+  t.equal(
+    alone.usage.completion_tokens_details.soft_tokens,
+    alone.choices[0].selar_trace.filter((e: { soft: boolean }) => e.soft).length,
+  );
 
   const [same, , streamed] = await Promise.all([
     complete(app, body),
@@ -41,7 +52,13 @@ t.test('greedy through HTTP = greedy in the engine, alone and concurrently', asy
     complete(app, { ...body, stream: true }),
   ]);
   t.same(same.json().choices[0].token_ids, direct, 'HTTP with other requests running');
-  const chunks = sseData(streamed.body).slice(0, -1) as Array<{ choices: Array<{ token_ids: number[]; text: string }> }>;
-  t.same(chunks.flatMap((c) => c.choices[0].token_ids), direct, 'streamed ids');
+  const chunks = sseData(streamed.body).slice(0, -1) as Array<{
+    choices: Array<{ token_ids: number[]; text: string }>;
+  }>;
+  t.same(
+    chunks.flatMap((c) => c.choices[0].token_ids),
+    direct,
+    'streamed ids',
+  );
   t.equal(chunks.map((c) => c.choices[0].text).join(''), alone.choices[0].text, 'streamed text');
 });

@@ -12,16 +12,20 @@ type Event = { type: string; sequence_number: number; [key: string]: unknown };
 function events(t: Test, body: string): Event[] {
   t.ok(body.endsWith('\n\n'), 'ends with a blank line');
   t.notOk(body.includes('[DONE]'), 'no [DONE] in a Responses stream');
-  return body.slice(0, -2).split('\n\n').filter((f) => !f.startsWith(':')).map((frame) => {
-    const m = /^event: ([a-z_.]+)\ndata: (.*)$/s.exec(frame);
-    if (!m) throw new Error(`not an event frame: ${frame}`);
-    const data = JSON.parse(m[2]) as Event;
-    if (data.type !== m[1]) throw new Error(`event ${m[1]} carries type ${data.type}`);
-    return data;
-  });
+  return body
+    .slice(0, -2)
+    .split('\n\n')
+    .filter((f) => !f.startsWith(':'))
+    .map((frame) => {
+      const m = /^event: ([a-z_.]+)\ndata: (.*)$/s.exec(frame);
+      if (!m) throw new Error(`not an event frame: ${frame}`);
+      const data = JSON.parse(m[2]) as Event;
+      if (data.type !== m[1]) throw new Error(`event ${m[1]} carries type ${data.type}`);
+      return data;
+    });
 }
 
-t.test('exact frames of a reasoning model\'s stream', async (t) => {
+t.test("exact frames of a reasoning model's stream", async (t) => {
   const { app } = await testApp(t, { engine: { model: thinkModel, script: () => THINKING } });
   const res = await respond(app, { stream: true });
   t.equal(res.statusCode, 200);
@@ -45,27 +49,52 @@ t.test('exact frames of a reasoning model\'s stream', async (t) => {
     `{"type":"response.content_part.done","sequence_number":13,"item_id":"${msg}","output_index":1,"content_index":0,"part":{"type":"output_text","text":"ok Paris","annotations":[],"logprobs":[]}}`,
     `{"type":"response.output_item.done","sequence_number":14,"output_index":1,"item":{"id":"${msg}","type":"message","role":"assistant","status":"completed","content":[{"type":"output_text","text":"ok Paris","annotations":[],"logprobs":[]}]}}`,
   ].map((data) => `event: ${JSON.parse(data).type}\ndata: ${data}`);
-  t.same(frames.filter((_, i) => !lifecycle.includes(i)), expected);
+  t.same(
+    frames.filter((_, i) => !lifecycle.includes(i)),
+    expected,
+  );
 
   const all = events(t, res.body);
-  t.same(all.map((e) => e.sequence_number), all.map((_, i) => i), 'sequence numbers count from 0');
-  t.same([all[0].type, all[1].type, all.at(-1)!.type], ['response.created', 'response.in_progress', 'response.completed']);
+  t.same(
+    all.map((e) => e.sequence_number),
+    all.map((_, i) => i),
+    'sequence numbers count from 0',
+  );
+  t.same(
+    [all[0].type, all[1].type, all.at(-1)!.type],
+    ['response.created', 'response.in_progress', 'response.completed'],
+  );
   const created = all[0].response as Record<string, unknown>;
   t.match(created, { status: 'in_progress', output: [], usage: null, completed_at: null });
-  t.equal(frames[0], `event: response.created\ndata: {"type":"response.created","sequence_number":0,"response":${JSON.stringify(created)}}`);
+  t.equal(
+    frames[0],
+    `event: response.created\ndata: {"type":"response.created","sequence_number":0,"response":${JSON.stringify(created)}}`,
+  );
   const done = all.at(-1)!.response as Record<string, any>;
   t.equal(done.status, 'completed');
-  t.same(done.output, [JSON.parse(expected[5].split('data: ')[1]).item, JSON.parse(expected[12].split('data: ')[1]).item]);
+  t.same(done.output, [
+    JSON.parse(expected[5].split('data: ')[1]).item,
+    JSON.parse(expected[12].split('data: ')[1]).item,
+  ]);
   t.same(done.usage.output_tokens_details, { reasoning_tokens: 3, soft_tokens: 2 });
 });
 
 t.test('streamed and non-streamed calls build the same response', async (t) => {
   const { app } = await testApp(t, { engine: { model: thinkModel, script: () => THINKING } });
   const strip = (r: Record<string, any>) => ({
-    ...r, id: 'x', created_at: 0, completed_at: 0,
+    ...r,
+    id: 'x',
+    created_at: 0,
+    completed_at: 0,
     output: r.output.map((i: Record<string, unknown>) => ({ ...i, id: 'x' })),
   });
-  for (const body of [{}, { max_output_tokens: 4 }, { max_output_tokens: 2 }, { selar: { trace: true } }, { include: ['message.output_text.logprobs'] }]) {
+  for (const body of [
+    {},
+    { max_output_tokens: 4 },
+    { max_output_tokens: 2 },
+    { selar: { trace: true } },
+    { include: ['message.output_text.logprobs'] },
+  ]) {
     const plain = (await respond(app, body)).json();
     const streamed = events(t, (await respond(app, { ...body, stream: true })).body).at(-1)!;
     t.equal(streamed.type, `response.${plain.status}`);
@@ -77,14 +106,21 @@ t.test('trace entries ride on the delta events', async (t) => {
   const { app } = await testApp(t, { engine: { model: thinkModel, script: () => THINKING } });
   const all = events(t, (await respond(app, { stream: true, selar: { trace: true } })).body);
   const deltas = all.filter((e) => e.type.endsWith('.delta'));
-  t.same(deltas.map((e) => (e.selar_trace as unknown[]).length), [2, 2, 1], '<think> and Hi, then </think> and ok, then Paris');
+  t.same(
+    deltas.map((e) => (e.selar_trace as unknown[]).length),
+    [2, 2, 1],
+    '<think> and Hi, then </think> and ok, then Paris',
+  );
   t.equal((all.at(-1)!.response as { selar_trace: unknown[] }).selar_trace.length, 5);
 });
 
 t.test('--stream-interval batches the deltas, same text', async (t) => {
   const { app } = await testApp(t, { argv: ['--stream-interval', '8'] });
   const all = events(t, (await respond(app, { stream: true })).body);
-  t.same(all.filter((e) => e.type === 'response.output_text.delta').map((e) => e.delta), ['Hello', ' world!']);
+  t.same(
+    all.filter((e) => e.type === 'response.output_text.delta').map((e) => e.delta),
+    ['Hello', ' world!'],
+  );
 });
 
 t.test('failures: before the first event a plain HTTP error, after it response.failed then error', async (t) => {
@@ -97,25 +133,59 @@ t.test('failures: before the first event a plain HTTP error, after it response.f
   const res = await respond(failing.app, { stream: true });
   t.equal(res.statusCode, 200);
   const all = events(t, res.body);
-  t.same(all.map((e) => e.type), [
-    'response.created', 'response.in_progress', 'response.output_item.added', 'response.content_part.added',
-    'response.output_text.delta', 'response.output_text.delta', 'response.failed', 'error',
-  ]);
-  t.same(all.map((e) => e.sequence_number), all.map((_, i) => i));
+  t.same(
+    all.map((e) => e.type),
+    [
+      'response.created',
+      'response.in_progress',
+      'response.output_item.added',
+      'response.content_part.added',
+      'response.output_text.delta',
+      'response.output_text.delta',
+      'response.failed',
+      'error',
+    ],
+  );
+  t.same(
+    all.map((e) => e.sequence_number),
+    all.map((_, i) => i),
+  );
   const failed = all.at(-2)!.response as Record<string, any>;
   t.match(failed, { status: 'failed', error: { code: 'server_error', message: 'worker 0 exited unexpectedly' } });
   t.equal(failed.output[0].content[0].text, 'Hello world');
-  t.same(all.at(-1), { type: 'error', sequence_number: 7, code: 'worker_failed', message: 'worker 0 exited unexpectedly', param: null });
+  t.same(all.at(-1), {
+    type: 'error',
+    sequence_number: 7,
+    code: 'worker_failed',
+    message: 'worker 0 exited unexpectedly',
+    param: null,
+  });
   const id = (all[0].response as { id: string }).id;
-  t.equal((await failing.app.inject({ url: `/v1/responses/${id}` })).statusCode, 404, 'a failed response is not stored');
+  t.equal(
+    (await failing.app.inject({ url: `/v1/responses/${id}` })).statusCode,
+    404,
+    'a failed response is not stored',
+  );
 });
 
 t.test('an engine that emits no text still closes with an empty message', async (t) => {
   const { app } = await testApp(t, { engine: { script: () => [{ id: ID['</s>'], text: '' }] } });
   const all = events(t, (await respond(app, { stream: true })).body);
-  t.same(all.map((e) => e.type), [
-    'response.created', 'response.in_progress', 'response.output_item.added', 'response.content_part.added',
-    'response.output_text.done', 'response.content_part.done', 'response.output_item.done', 'response.completed',
-  ]);
-  t.equal((all.at(-1)!.response as { output: Array<{ content: Array<{ text: string }> }> }).output[0].content[0].text, '');
+  t.same(
+    all.map((e) => e.type),
+    [
+      'response.created',
+      'response.in_progress',
+      'response.output_item.added',
+      'response.content_part.added',
+      'response.output_text.done',
+      'response.content_part.done',
+      'response.output_item.done',
+      'response.completed',
+    ],
+  );
+  t.equal(
+    (all.at(-1)!.response as { output: Array<{ content: Array<{ text: string }> }> }).output[0].content[0].text,
+    '',
+  );
 });

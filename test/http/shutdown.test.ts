@@ -17,13 +17,19 @@ async function start(engineOpts: FakeEngineOptions, drainMs: number) {
 /** Streams a chat completion; resolves with the whole body once the response ends. */
 function stream(url: string, onFirstByte: () => void): Promise<string> {
   return new Promise((resolve, reject) => {
-    const req = http.request(`${url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' } }, (res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.once('data', onFirstByte);
-      res.on('data', (c: string) => { body += c; });
-      res.on('end', () => resolve(body));
-    });
+    const req = http.request(
+      `${url}/v1/chat/completions`,
+      { method: 'POST', headers: { 'content-type': 'application/json' } },
+      (res) => {
+        let body = '';
+        res.setEncoding('utf8');
+        res.once('data', onFirstByte);
+        res.on('data', (c: string) => {
+          body += c;
+        });
+        res.on('end', () => resolve(body));
+      },
+    );
     req.on('error', reject);
     req.end(JSON.stringify({ model: 'tiny', messages: [{ role: 'user', content: 'Hi' }], stream: true }));
   });
@@ -51,7 +57,10 @@ t.test('past the drain deadline, generations are cut off with an error frame', a
   const body = await stream(server.url, () => {
     stopping = server.shutdown();
   });
-  t.match(body, /data: \{"error":\{"message":"The server is shutting down","type":"server_error","param":null,"code":"shutting_down"\}\}\n\ndata: \[DONE\]\n\n$/);
+  t.match(
+    body,
+    /data: \{"error":\{"message":"The server is shutting down","type":"server_error","param":null,"code":"shutting_down"\}\}\n\ndata: \[DONE\]\n\n$/,
+  );
   await stopping;
   t.ok(Date.now() - began < 3000, 'did not wait for the whole generation');
   t.ok(engine.closed);

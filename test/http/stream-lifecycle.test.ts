@@ -13,7 +13,12 @@ t.test('overloaded → 429 with Retry-After, streaming or not', async (t) => {
     t.equal(res.statusCode, 429, `stream=${stream}`);
     t.equal(res.headers['retry-after'], '3');
     t.match(res.headers['content-type'], /^application\/json/);
-    t.same(res.json().error, { message: 'The server is busy; try again shortly', type: 'rate_limit_error', param: null, code: 'overloaded' });
+    t.same(res.json().error, {
+      message: 'The server is busy; try again shortly',
+      type: 'rate_limit_error',
+      param: null,
+      code: 'overloaded',
+    });
   }
 });
 
@@ -33,7 +38,11 @@ t.test('n = 1: a client that leaves cancels its sequence; a finished one is not 
   const { app, engine } = await testApp(t, { engine: { tokenDelayMs: 1 } });
   await chat(app, { stream: true });
   await chat(app, {});
-  t.same(engine.signals.map((s) => s.aborted), [false, false], 'completed sequences are left alone');
+  t.same(
+    engine.signals.map((s) => s.aborted),
+    [false, false],
+    'completed sequences are left alone',
+  );
 });
 
 t.test('a worker failure: 500 before output, error frame then [DONE] after', async (t) => {
@@ -46,9 +55,16 @@ t.test('a worker failure: 500 before output, error frame then [DONE] after', asy
   const late = await testApp(t, { engine: { failAfter: 2 } });
   const streamed = await chat(late.app, { stream: true });
   t.equal(streamed.statusCode, 200);
-  t.ok(streamed.body.endsWith('data: {"error":{"message":"worker 0 exited unexpectedly","type":"server_error","param":null,"code":"worker_failed"}}\n\ndata: [DONE]\n\n'));
+  t.ok(
+    streamed.body.endsWith(
+      'data: {"error":{"message":"worker 0 exited unexpectedly","type":"server_error","param":null,"code":"worker_failed"}}\n\ndata: [DONE]\n\n',
+    ),
+  );
   const frames = sseData(streamed.body) as any[];
-  t.same(frames.slice(1, 3).map((f) => f.choices[0].delta.content), ['Hello', ' world']);
+  t.same(
+    frames.slice(1, 3).map((f) => f.choices[0].delta.content),
+    ['Hello', ' world'],
+  );
   const whole = await chat(late.app, {});
   t.equal(whole.statusCode, 500);
   t.equal(late.app.lifecycle.inFlight, 0, 'nothing left tracked');
@@ -81,7 +97,10 @@ t.test('the deadline ends a generation with 504, or an error frame mid-stream', 
   t.equal(res.json().error.code, 'deadline_exceeded');
   t.ok(engine.signals[0].aborted);
   const streamed = await chat(app, { stream: true });
-  t.match(streamed.body, /data: \{"error":\{"message":"The request exceeded[^\n]*"code":"deadline_exceeded"\}\}\n\ndata: \[DONE\]\n\n$/);
+  t.match(
+    streamed.body,
+    /data: \{"error":\{"message":"The request exceeded[^\n]*"code":"deadline_exceeded"\}\}\n\ndata: \[DONE\]\n\n$/,
+  );
 });
 
 async function listen(app: Awaited<ReturnType<typeof testApp>>['app']) {
@@ -90,7 +109,13 @@ async function listen(app: Awaited<ReturnType<typeof testApp>>['app']) {
 }
 
 function openRequest(port: number, body: unknown): http.ClientRequest {
-  const req = http.request({ host: '127.0.0.1', port, method: 'POST', path: '/v1/chat/completions', headers: { 'content-type': 'application/json' } });
+  const req = http.request({
+    host: '127.0.0.1',
+    port,
+    method: 'POST',
+    path: '/v1/chat/completions',
+    headers: { 'content-type': 'application/json' },
+  });
   req.on('error', () => undefined);
   req.end(JSON.stringify(body));
   return req;
@@ -102,7 +127,9 @@ const waitFor = async (cond: () => boolean) => {
 };
 
 t.test('a client that disconnects cancels its generation (stream and not)', async (t) => {
-  const { app, engine } = await testApp(t, { engine: { tokenDelayMs: 50, script: () => Array.from({ length: 50 }, () => ({ id: 5, text: 'Hello' })) } });
+  const { app, engine } = await testApp(t, {
+    engine: { tokenDelayMs: 50, script: () => Array.from({ length: 50 }, () => ({ id: 5, text: 'Hello' })) },
+  });
   const port = await listen(app);
 
   const streaming = openRequest(port, { model: 'tiny', messages: [{ role: 'user', content: 'Hi' }], stream: true });
@@ -116,5 +143,8 @@ t.test('a client that disconnects cancels its generation (stream and not)', asyn
   plain.destroy();
   t.ok(await waitFor(() => engine.signals[1].aborted), 'non-stream: engine signal aborted');
   t.ok(await waitFor(() => app.lifecycle.inFlight === 0), 'slots released');
-  t.match((await app.inject({ url: '/metrics' })).body, /selar_requests_total\{route="\/v1\/chat\/completions",status="499"\} 2/);
+  t.match(
+    (await app.inject({ url: '/metrics' })).body,
+    /selar_requests_total\{route="\/v1\/chat\/completions",status="499"\} 2/,
+  );
 });

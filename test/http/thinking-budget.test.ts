@@ -14,11 +14,14 @@ t.test('each endpoint hands the engine its budget and the end tag', async (t) =>
     const res = await post(app, '/v1/responses', { model: 'tiny', input: 'Hi', reasoning: { effort } });
     t.equal(res.statusCode, 200, res.body);
   }
-  t.same(engine.requests.map((r) => r.thinking), [
-    { budget: 1024, endIds: [ID['</think>']] },
-    { budget: 9, endIds: [ID['</think>']] },
-    { budget: null, endIds: [ID['</think>']] },
-    { budget: 0, endIds: [ID['</think>']] },
-  ]);
+  t.same(
+    engine.requests.map((r) => r.thinking),
+    [
+      { budget: 1024, endIds: [ID['</think>']] },
+      { budget: 9, endIds: [ID['</think>']] },
+      { budget: null, endIds: [ID['</think>']] },
+      { budget: 0, endIds: [ID['</think>']] },
+    ],
+  );
   t.same(engine.requests[3].promptIds.slice(-2), [ID['<think>'], ID['</think>']], 'minimal: rendered without thinking');
 });

@@ -17,13 +17,22 @@ import { post, sseData } from './helpers.js';
 const QWEN = path.resolve(import.meta.dirname, '../fixtures/chat-templates/qwen3.jinja');
 const PARAMS = {
   type: 'object',
-  properties: { city: { type: 'string', pattern: '^[A-Za-z]{1,8}$' }, days: { type: 'integer', minimum: 1, maximum: 7 } },
+  properties: {
+    city: { type: 'string', pattern: '^[A-Za-z]{1,8}$' },
+    days: { type: 'integer', minimum: 1, maximum: 7 },
+  },
   required: ['city', 'days'],
   additionalProperties: false,
 };
 const tools = [
   { type: 'function', function: { name: 'get_weather', parameters: PARAMS } },
-  { type: 'function', function: { name: 'get_time', parameters: { type: 'object', properties: { zone: { enum: ['UTC', 'CET'] } }, required: ['zone'] } } },
+  {
+    type: 'function',
+    function: {
+      name: 'get_time',
+      parameters: { type: 'object', properties: { zone: { enum: ['UTC', 'CET'] } }, required: ['zone'] },
+    },
+  },
 ];
 const valid = new Ajv({ strict: false }).compile(PARAMS);
 
@@ -38,9 +47,16 @@ async function withTemplate(template: string | null): Promise<string> {
   return dir;
 }
 
-interface Call { id?: string; type?: string; function: { name?: string; arguments?: string } }
+interface Call {
+  id?: string;
+  type?: string;
+  function: { name?: string; arguments?: string };
+}
 
-for (const [label, template] of [['Qwen3 template (hermes)', QWEN], ['template without tools (generic)', null]] as const) {
+for (const [label, template] of [
+  ['Qwen3 template (hermes)', QWEN],
+  ['template without tools (generic)', null],
+] as const) {
   t.test(label, async (t) => {
     const modelDir = await withTemplate(template);
     if (template) t.teardown(() => fs.rmSync(modelDir, { recursive: true, force: true }));
@@ -49,7 +65,12 @@ for (const [label, template] of [['Qwen3 template (hermes)', QWEN], ['template w
     const app = await buildApp({ config: loadConfig(['--model', modelDir], {}), engine, tokenizer });
     t.teardown(() => app.close());
     const base = {
-      model: engine.model.id, messages: [{ role: 'user', content: 'Weather?' }], tools, max_tokens: 150, temperature: 0.8, seed: 3,
+      model: engine.model.id,
+      messages: [{ role: 'user', content: 'Weather?' }],
+      tools,
+      max_tokens: 150,
+      temperature: 0.8,
+      seed: 3,
       chat_template_kwargs: { enable_thinking: false },
     };
     for (const tool_choice of ['required', { type: 'function', function: { name: 'get_weather' } }] as const) {
@@ -61,13 +82,20 @@ for (const [label, template] of [['Qwen3 template (hermes)', QWEN], ['template w
       t.equal(choice.message.content, null);
       const [call] = choice.message.tool_calls as Call[];
       if (typeof tool_choice === 'object') t.equal(call.function.name, 'get_weather', 'the named function');
-      if (call.function.name === 'get_weather') t.ok(valid(JSON.parse(call.function.arguments!)), `arguments ${call.function.arguments}`);
+      if (call.function.name === 'get_weather')
+        t.ok(valid(JSON.parse(call.function.arguments!)), `arguments ${call.function.arguments}`);
 
       const streamed = await post(app, '/v1/chat/completions', { ...body, stream: true });
-      const chunks = sseData(streamed.body).slice(0, -1) as Array<{ choices: Array<{ delta: { tool_calls?: Call[] }; finish_reason: string | null }> }>;
+      const chunks = sseData(streamed.body).slice(0, -1) as Array<{
+        choices: Array<{ delta: { tool_calls?: Call[] }; finish_reason: string | null }>;
+      }>;
       const deltas = chunks.flatMap((c) => c.choices[0]?.delta.tool_calls ?? []);
       t.same(deltas[0].function.name, call.function.name, 'streamed: the name first');
-      t.equal(deltas.map((d) => d.function.arguments ?? '').join(''), call.function.arguments, 'streamed: the same arguments (same seed)');
+      t.equal(
+        deltas.map((d) => d.function.arguments ?? '').join(''),
+        call.function.arguments,
+        'streamed: the same arguments (same seed)',
+      );
       t.equal(chunks.at(-1)!.choices[0].finish_reason, 'tool_calls');
     }
   });

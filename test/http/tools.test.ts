@@ -18,33 +18,52 @@ import { chat, sseData, testApp } from './helpers.js';
 const QWEN = fs.readFileSync(path.resolve(import.meta.dirname, '../fixtures/chat-templates/qwen2.5.jinja'), 'utf8');
 const WEATHER = {
   type: 'function',
-  function: { name: 'get_weather', description: 'Weather in a city', parameters: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] } },
+  function: {
+    name: 'get_weather',
+    description: 'Weather in a city',
+    parameters: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] },
+  },
 } as const;
 const CALL_TEXT = ['<tool_call>\n{"name": "get_weather", ', '"arguments": {"city": "Paris"}}\n</tool_call>'];
 const script = (texts: string[]) => (): ScriptToken[] => texts.map((text, i) => ({ id: 5 + i, text }));
 const model = { contextLength: 4096 };
 
-t.test('tools reach the template: Hugging Face\'s `tools` variable, or a system message', async (t) => {
+t.test("tools reach the template: Hugging Face's `tools` variable, or a system message", async (t) => {
   const body = { model: 'tiny', messages: [{ role: 'user', content: 'Weather in Paris?' }], tools: [WEATHER] };
   const req = validator(ChatCompletionRequest).parse(body);
   const config = loadConfig(['--model', 'm'], {});
   const qwen = servingContext(config, new FakeEngine({ model }), tinyTokenizer({ chatTemplate: QWEN }));
   const rendered = renderChatPrompt(req, qwen, resolveTools(req, qwen));
-  t.match(rendered, /<tools>\n\{"type": "function", "function": \{"name": "get_weather"/, 'the template lists the tool');
+  t.match(
+    rendered,
+    /<tools>\n\{"type": "function", "function": \{"name": "get_weather"/,
+    'the template lists the tool',
+  );
   t.match(rendered, /<tool_call>/, 'and tells the model its call format');
 
   const plain = servingContext(config, new FakeEngine({ model }), tinyTokenizer());
   const generic = resolveTools(req, plain);
   t.equal(generic.parser?.name, 'generic');
-  t.match(renderChatPrompt(req, plain, generic), /^<s><\|system\|>You can call these tools:\n\{"name":"get_weather"/, 'generic: a system message');
+  t.match(
+    renderChatPrompt(req, plain, generic),
+    /^<s><\|system\|>You can call these tools:\n\{"name":"get_weather"/,
+    'generic: a system message',
+  );
 
   const forced = loadConfig(['--model', 'm', '--tool-call-parser', 'mistral'], {});
-  t.equal(resolveTools(req, servingContext(forced, new FakeEngine({ model }), tinyTokenizer({ chatTemplate: QWEN }))).parser?.name, 'mistral',
-    '--tool-call-parser overrides the detection');
+  t.equal(
+    resolveTools(req, servingContext(forced, new FakeEngine({ model }), tinyTokenizer({ chatTemplate: QWEN }))).parser
+      ?.name,
+    'mistral',
+    '--tool-call-parser overrides the detection',
+  );
 });
 
 t.test('a call in the output: tool_calls, content null, finish_reason tool_calls', async (t) => {
-  const { app, engine } = await testApp(t, { tokenizer: tinyTokenizer({ chatTemplate: QWEN }), engine: { model, script: script(CALL_TEXT) } });
+  const { app, engine } = await testApp(t, {
+    tokenizer: tinyTokenizer({ chatTemplate: QWEN }),
+    engine: { model, script: script(CALL_TEXT) },
+  });
   const res = await chat(app, { tools: [WEATHER] });
   t.equal(res.statusCode, 200, res.body);
   const choice = res.json().choices[0];
@@ -53,14 +72,25 @@ t.test('a call in the output: tool_calls, content null, finish_reason tool_calls
   t.equal(choice.message.tool_calls.length, 1);
   const call = choice.message.tool_calls[0];
   t.match(call.id, /^call_[0-9a-f]{24}$/);
-  t.same({ type: call.type, function: call.function }, { type: 'function', function: { name: 'get_weather', arguments: '{"city":"Paris"}' } });
+  t.same(
+    { type: call.type, function: call.function },
+    { type: 'function', function: { name: 'get_weather', arguments: '{"city":"Paris"}' } },
+  );
   const grammar = engine.requests[0].grammar;
   t.equal(grammar?.type, 'structural_tag');
-  t.match(JSON.parse((grammar as { tag: string }).tag).format, { type: 'triggered_tags', triggers: ['<tool_call>'] }, 'auto: a triggered grammar');
+  t.match(
+    JSON.parse((grammar as { tag: string }).tag).format,
+    { type: 'triggered_tags', triggers: ['<tool_call>'] },
+    'auto: a triggered grammar',
+  );
 
   const required = await chat(app, { tools: [WEATHER], tool_choice: 'required', parallel_tool_calls: false });
   t.equal(required.statusCode, 200);
-  t.match(JSON.parse((engine.requests[1].grammar as { tag: string }).tag).format, { type: 'tags_with_separator', at_least_one: true, stop_after_first: true });
+  t.match(JSON.parse((engine.requests[1].grammar as { tag: string }).tag).format, {
+    type: 'tags_with_separator',
+    at_least_one: true,
+    stop_after_first: true,
+  });
 
   const none = await chat(app, { tools: [WEATHER], tool_choice: 'none' });
   t.equal(none.json().choices[0].message.content, CALL_TEXT.join(''), 'tool_choice none: the text stays text');
@@ -68,7 +98,10 @@ t.test('a call in the output: tool_calls, content null, finish_reason tool_calls
 });
 
 t.test('text without a call stays content', async (t) => {
-  const { app } = await testApp(t, { tokenizer: tinyTokenizer({ chatTemplate: QWEN }), engine: { model, script: script(['Sunny', ' today.']) } });
+  const { app } = await testApp(t, {
+    tokenizer: tinyTokenizer({ chatTemplate: QWEN }),
+    engine: { model, script: script(['Sunny', ' today.']) },
+  });
   const choice = (await chat(app, { tools: [WEATHER] })).json().choices[0];
   t.equal(choice.finish_reason, 'stop');
   t.equal(choice.message.content, 'Sunny today.');
@@ -76,14 +109,24 @@ t.test('text without a call stays content', async (t) => {
 });
 
 t.test('streamed calls: the frames, byte for byte, and the openai SDK reassembles them', async (t) => {
-  const { app } = await testApp(t, { tokenizer: tinyTokenizer({ chatTemplate: QWEN }), engine: { model, script: script(['Let me check. ', ...CALL_TEXT]) } });
+  const { app } = await testApp(t, {
+    tokenizer: tinyTokenizer({ chatTemplate: QWEN }),
+    engine: { model, script: script(['Let me check. ', ...CALL_TEXT]) },
+  });
   const res = await chat(app, { tools: [WEATHER], stream: true });
   const frames = sseData(res.body) as Array<Record<string, unknown> | string>;
   t.equal(frames.at(-1), '[DONE]');
-  const chunks = frames.slice(0, -1) as Array<{ id: string; created: number; choices: Array<{ delta: Record<string, unknown>; finish_reason: string | null }> }>;
+  const chunks = frames.slice(0, -1) as Array<{
+    id: string;
+    created: number;
+    choices: Array<{ delta: Record<string, unknown>; finish_reason: string | null }>;
+  }>;
   const id = /"id":"call_([0-9a-f]{24})"/.exec(res.body)![1];
   const head = `{"id":"${chunks[0].id}","object":"chat.completion.chunk","created":${chunks[0].created},"model":"tiny","system_fingerprint":`;
-  const bodies = res.body.split('\n\n').filter((f) => f.startsWith('data: {')).map((f) => f.slice(6).replace(/^.*?"system_fingerprint":"[^"]*",/, ''));
+  const bodies = res.body
+    .split('\n\n')
+    .filter((f) => f.startsWith('data: {'))
+    .map((f) => f.slice(6).replace(/^.*?"system_fingerprint":"[^"]*",/, ''));
   t.ok(res.body.includes(head), 'every chunk has the usual header');
   t.same(bodies, [
     '"choices":[{"index":0,"delta":{"role":"assistant","content":""},"logprobs":null,"finish_reason":null}]}',
@@ -95,10 +138,17 @@ t.test('streamed calls: the frames, byte for byte, and the openai SDK reassemble
 
   const url = await app.listen({ host: '127.0.0.1', port: 0 });
   const client = new OpenAI({ baseURL: `${url}/v1`, apiKey: 'none', maxRetries: 0 });
-  const stream = client.chat.completions.stream({ model: 'tiny', messages: [{ role: 'user', content: 'Hi' }], tools: [WEATHER] });
+  const stream = client.chat.completions.stream({
+    model: 'tiny',
+    messages: [{ role: 'user', content: 'Hi' }],
+    tools: [WEATHER],
+  });
   const final = await stream.finalChatCompletion();
   t.equal(final.choices[0].finish_reason, 'tool_calls');
-  t.same(final.choices[0].message.tool_calls?.map((c) => c.type === 'function' && c.function), [{ name: 'get_weather', arguments: '{"city":"Paris"}' }]);
+  t.same(
+    final.choices[0].message.tool_calls?.map((c) => c.type === 'function' && c.function),
+    [{ name: 'get_weather', arguments: '{"city":"Paris"}' }],
+  );
   t.equal(final.choices[0].message.content, 'Let me check.');
 });
 

@@ -24,13 +24,43 @@ t.test('ortgenai-tiny-llama-fp16', { skip }, async (t) => {
   t.equal(path.basename(modelPath), 'model.onnx', 'genai_config.json names the decoder');
   const derived = await deriveEmbedsDecoder(modelPath, { cacheDir: tmp });
   // MultiHeadAttention makes its presents itself: they stay whole.
-  t.match(derived, { embedsDtype: 'float16', hiddenSize: 16, vocabSize: 32000, logitsLastOnly: true, presentNewOnly: false, externalDataDir: dir });
-  t.match(derived.embedding, { kind: 'table', dtype: 'float16', rows: 32000, dim: 16, file: path.join(dir, 'model.onnx.data'), offset: 0, byteLength: 32000 * 16 * 2 });
+  t.match(derived, {
+    embedsDtype: 'float16',
+    hiddenSize: 16,
+    vocabSize: 32000,
+    logitsLastOnly: true,
+    presentNewOnly: false,
+    externalDataDir: dir,
+  });
+  t.match(derived.embedding, {
+    kind: 'table',
+    dtype: 'float16',
+    rows: 32000,
+    dim: 16,
+    file: path.join(dir, 'model.onnx.data'),
+    offset: 0,
+    byteLength: 32000 * 16 * 2,
+  });
   const graph = readModel(derived.decoderPath).graph;
-  t.notOk(graph.node.some((n) => n.input.includes('input_ids')), 'Shape(input_ids) was rewritten');
-  t.notOk(graph.initializer.some((i) => i.name === 'model.embed_tokens.weight'), 'the untied table is dropped from the decoder');
+  t.notOk(
+    graph.node.some((n) => n.input.includes('input_ids')),
+    'Shape(input_ids) was rewritten',
+  );
+  t.notOk(
+    graph.initializer.some((i) => i.name === 'model.embed_tokens.weight'),
+    'the untied table is dropped from the decoder',
+  );
   await checkEquivalence(t, modelPath, derived, [[1, 450, 4996, 17354, 1701]], [29889]);
-  await checkEquivalence(t, modelPath, derived, [[3, 9, 27], [31999, 0, 12]], [5, 6]);
+  await checkEquivalence(
+    t,
+    modelPath,
+    derived,
+    [
+      [3, 9, 27],
+      [31999, 0, 12],
+    ],
+    [5, 6],
+  );
   t.same(snapshotFolder(dir), before, 'fixture folder unchanged');
 });
 
@@ -40,13 +70,32 @@ t.test('ortgenai-tiny-gpt2-fp32 (EmbedLayerNormalization, int32 ids)', { skip },
   t.equal(path.basename(modelPath), 'past.onnx');
   const derived = await deriveEmbedsDecoder(modelPath, { cacheDir: tmp });
   // The fused Attention op makes its presents itself: they stay whole.
-  t.match(derived, { embedsDtype: 'float32', hiddenSize: 32, vocabSize: 1000, logitsLastOnly: true, presentNewOnly: false, externalDataDir: null });
+  t.match(derived, {
+    embedsDtype: 'float32',
+    hiddenSize: 32,
+    vocabSize: 1000,
+    logitsLastOnly: true,
+    presentNewOnly: false,
+    externalDataDir: null,
+  });
   t.match(derived.embedding, { kind: 'table', dtype: 'float32', rows: 1000, dim: 32 });
   const graph = readModel(derived.decoderPath).graph;
   const eln = graph.node.find((n) => n.opType === 'EmbedLayerNormalization');
   t.ok(eln, 'the fused node is kept (its kernel arithmetic is what the original computes)');
   t.not(eln?.input[2], 'transformer.wte.weight', 'its word table is now inputs_embeds');
-  t.ok(graph.initializer.some((i) => i.name === 'transformer.wpe.weight'), 'position embeddings stay in the decoder');
+  t.ok(
+    graph.initializer.some((i) => i.name === 'transformer.wpe.weight'),
+    'position embeddings stay in the decoder',
+  );
   await checkEquivalence(t, modelPath, derived, [[98, 10, 500, 999, 3, 4, 7]], [42]);
-  await checkEquivalence(t, modelPath, derived, [[1, 2, 3], [400, 500, 600]], [7, 8]);
+  await checkEquivalence(
+    t,
+    modelPath,
+    derived,
+    [
+      [1, 2, 3],
+      [400, 500, 600],
+    ],
+    [7, 8],
+  );
 });

@@ -42,10 +42,29 @@ export class Graph {
   i64(name: string, data: number[], dims: number[] = [data.length]): string {
     return this.tensor(name, DataType.INT64, dims, new Uint8Array(BigInt64Array.from(data, (v) => BigInt(v)).buffer));
   }
-  op(opType: string, inputs: string[], attrs: Record<string, number | number[]> = {}, domain?: string, output?: string): string {
+  op(
+    opType: string,
+    inputs: string[],
+    attrs: Record<string, number | number[]> = {},
+    domain?: string,
+    output?: string,
+  ): string {
     const out = output ?? `t${this.count++}_${opType}`;
-    const attribute: AttributeProto[] = Object.entries(attrs).map(([name, v]) => (Array.isArray(v) ? { name, type: 7, ints: v } : Number.isInteger(v) ? { name, type: 2, i: v } : { name, type: 1, f: v }));
-    this.nodes.push({ opType, input: inputs, output: [out], name: `n${this.count++}`, attribute, ...(domain ? { domain } : {}) });
+    const attribute: AttributeProto[] = Object.entries(attrs).map(([name, v]) =>
+      Array.isArray(v)
+        ? { name, type: 7, ints: v }
+        : Number.isInteger(v)
+          ? { name, type: 2, i: v }
+          : { name, type: 1, f: v },
+    );
+    this.nodes.push({
+      opType,
+      input: inputs,
+      output: [out],
+      name: `n${this.count++}`,
+      attribute,
+      ...(domain ? { domain } : {}),
+    });
     return out;
   }
   model(opset = 17, msOpset = false): ModelProto {
@@ -58,7 +77,15 @@ export class Graph {
 }
 
 function valueInfo(name: string, elemType: number, dims: Array<string | number>): ValueInfoProto {
-  return { name, type: { tensorType: { elemType, shape: { dim: dims.map((d) => (typeof d === 'string' ? { dimParam: d } : { dimValue: d })) } } } };
+  return {
+    name,
+    type: {
+      tensorType: {
+        elemType,
+        shape: { dim: dims.map((d) => (typeof d === 'string' ? { dimParam: d } : { dimValue: d })) },
+      },
+    },
+  };
 }
 
 export function save(file: string, model: ModelProto): string {
@@ -88,7 +115,10 @@ export function scaledEmbeddingModel(): ModelProto {
   const seq = g.op('Cast', [g.op('Shape', ['input_ids'], { start: 1 })], { to: DataType.FLOAT });
   const dims = g.op('Cast', [g.op('Shape', ['input_ids'])], { to: DataType.FLOAT });
   const total = g.op('ReduceSum', [dims], { keepdims: 0 });
-  const shifted = g.op('Add', [g.op('Add', [scaled, seq]), g.op('Mul', [total, g.f32('small', [], Float32Array.of(0.01))])]);
+  const shifted = g.op('Add', [
+    g.op('Add', [scaled, seq]),
+    g.op('Mul', [total, g.f32('small', [], Float32Array.of(0.01))]),
+  ]);
   lmHead(g, shifted);
   return g.model();
 }
@@ -109,7 +139,10 @@ export function keepInputModel(): ModelProto {
 export function reshapedIdsModel(): ModelProto {
   const g = new Graph();
   g.input('input_ids', DataType.INT64, ['batch', 'sequence']);
-  const t = g.op('Unsqueeze', [g.op('Gather', [g.op('Shape', ['input_ids']), g.i64('last', [-1], [])], { axis: 0 }), g.i64('axis0', [0])]);
+  const t = g.op('Unsqueeze', [
+    g.op('Gather', [g.op('Shape', ['input_ids']), g.i64('last', [-1], [])], { axis: 0 }),
+    g.i64('axis0', [0]),
+  ]);
   const view = g.op('Reshape', ['input_ids', g.op('Concat', [g.i64('minus1', [-1]), t], { axis: 0 })]);
   const rows = g.op('Gather', [g.f32('wte', [V, H], values(V * H, 1)), view]);
   lmHead(g, g.op('Relu', [rows]));
@@ -131,7 +164,12 @@ export function quantizedEmbeddingModel(): ModelProto {
   const { packed, scales } = quantizedTable();
   const data = g.tensor('embed.q4', DataType.UINT8, [V, H / 2], packed);
   const sc = g.f32('embed.scales', [V, H / BLOCK], scales);
-  const rows = g.op('GatherBlockQuantized', [data, 'input_ids', sc], { block_size: BLOCK, gather_axis: 0, quantize_axis: 1, bits: 4 }, 'com.microsoft');
+  const rows = g.op(
+    'GatherBlockQuantized',
+    [data, 'input_ids', sc],
+    { block_size: BLOCK, gather_axis: 0, quantize_axis: 1, bits: 4 },
+    'com.microsoft',
+  );
   lmHead(g, rows);
   return g.model(17, true);
 }

@@ -16,7 +16,13 @@ export type Outputs = ort.InferenceSession.OnnxValueMapType;
 function intTensor(type: string, rows: number[][]): ort.Tensor {
   const flat = rows.flat();
   const dims = [rows.length, rows[0].length];
-  return type === 'int32' ? new ort.Tensor('int32', Int32Array.from(flat), dims) : new ort.Tensor('int64', BigInt64Array.from(flat, (v) => BigInt(v)), dims);
+  return type === 'int32'
+    ? new ort.Tensor('int32', Int32Array.from(flat), dims)
+    : new ort.Tensor(
+        'int64',
+        BigInt64Array.from(flat, (v) => BigInt(v)),
+        dims,
+      );
 }
 
 export function presentName(pastName: string): string {
@@ -26,23 +32,41 @@ export function presentName(pastName: string): string {
 function emptyPast(meta: ort.InferenceSession.TensorValueMetadata, batch: number): ort.Tensor {
   // Symbolic batch dims take the batch size; every other symbolic dim is the (empty) past length.
   const dims = meta.shape.map((d) => (typeof d === 'number' ? d : /batch/i.test(d) ? batch : 0));
-  return meta.type === 'float16' ? new ort.Tensor('float16', new Uint16Array(0), dims) : new ort.Tensor('float32', new Float32Array(0), dims);
+  return meta.type === 'float16'
+    ? new ort.Tensor('float16', new Uint16Array(0), dims)
+    : new ort.Tensor('float32', new Float32Array(0), dims);
 }
 
 /** One forward pass: `tokens` is ids for the original decoder or an embeds tensor for the derived one. */
-export async function runStep(session: ort.InferenceSession, tokens: number[][] | ort.Tensor, past: Outputs | null, pastLength: number): Promise<Outputs> {
+export async function runStep(
+  session: ort.InferenceSession,
+  tokens: number[][] | ort.Tensor,
+  past: Outputs | null,
+  pastLength: number,
+): Promise<Outputs> {
   const batch = Array.isArray(tokens) ? tokens.length : tokens.dims[0];
   const length = Array.isArray(tokens) ? tokens[0].length : tokens.dims[1];
-  const rows = (f: (i: number) => number): number[][] => Array.from({ length: batch }, () => Array.from({ length }, (_, i) => f(i)));
+  const rows = (f: (i: number) => number): number[][] =>
+    Array.from({ length: batch }, () => Array.from({ length }, (_, i) => f(i)));
   const feeds: Record<string, ort.Tensor> = {};
   for (const meta of session.inputMetadata) {
     if (!meta.isTensor) throw new Error(`non-tensor input ${meta.name}`);
     if (meta.name === 'input_ids') feeds[meta.name] = intTensor(meta.type, tokens as number[][]);
     else if (meta.name === 'inputs_embeds') feeds[meta.name] = tokens as ort.Tensor;
-    else if (meta.name === 'attention_mask') feeds[meta.name] = intTensor(meta.type, Array.from({ length: batch }, () => Array(pastLength + length).fill(1)));
-    else if (meta.name === 'position_ids') feeds[meta.name] = intTensor(meta.type, rows((i) => pastLength + i));
-    else if (meta.name === 'logits_to_keep' || meta.name === 'num_logits_to_keep') feeds[meta.name] = new ort.Tensor('int64', BigInt64Array.of(1n), []);
-    else if (meta.name.startsWith('past')) feeds[meta.name] = past ? (past[presentName(meta.name)] as ort.Tensor) : emptyPast(meta, batch);
+    else if (meta.name === 'attention_mask')
+      feeds[meta.name] = intTensor(
+        meta.type,
+        Array.from({ length: batch }, () => Array(pastLength + length).fill(1)),
+      );
+    else if (meta.name === 'position_ids')
+      feeds[meta.name] = intTensor(
+        meta.type,
+        rows((i) => pastLength + i),
+      );
+    else if (meta.name === 'logits_to_keep' || meta.name === 'num_logits_to_keep')
+      feeds[meta.name] = new ort.Tensor('int64', BigInt64Array.of(1n), []);
+    else if (meta.name.startsWith('past'))
+      feeds[meta.name] = past ? (past[presentName(meta.name)] as ort.Tensor) : emptyPast(meta, batch);
     else throw new Error(`test runner does not know input ${meta.name}`);
   }
   return session.run(feeds);
@@ -52,7 +76,9 @@ export async function runStep(session: ort.InferenceSession, tokens: number[][] 
 export async function embedsFor(derived: DerivedDecoder, ids: number[][]): Promise<ort.Tensor> {
   const rows = await readEmbeddingRows(derived.embedding, ids.flat());
   const dims = [ids.length, ids[0].length, derived.hiddenSize];
-  return derived.embedsDtype === 'float16' ? new ort.Tensor('float16', Uint16Array.from(rows, toHalfBits), dims) : new ort.Tensor('float32', rows, dims);
+  return derived.embedsDtype === 'float16'
+    ? new ort.Tensor('float16', Uint16Array.from(rows, toHalfBits), dims)
+    : new ort.Tensor('float32', rows, dims);
 }
 
 /** Bytes of logits[b, position] for every row b; position -1 is the last one. */
@@ -62,7 +88,9 @@ export function logitsBytes(out: Outputs, position = -1): Buffer[] {
   const p = position < 0 ? seq + position : position;
   const data = t.data as Float32Array | Uint16Array;
   const width = data.BYTES_PER_ELEMENT;
-  return Array.from({ length: batch }, (_, b) => Buffer.from(data.buffer, data.byteOffset + (b * seq + p) * vocab * width, vocab * width));
+  return Array.from({ length: batch }, (_, b) =>
+    Buffer.from(data.buffer, data.byteOffset + (b * seq + p) * vocab * width, vocab * width),
+  );
 }
 
 export function tensorBytes(t: ort.Tensor): Buffer {
@@ -79,7 +107,8 @@ export function snapshotFolder(dir: string): Record<string, string> {
       if (e.isDirectory()) walk(p);
       else {
         const st = fs.statSync(p);
-        out[path.relative(dir, p)] = `${st.size}:${st.mtimeMs}:${crypto.createHash('sha256').update(fs.readFileSync(p)).digest('hex')}`;
+        out[path.relative(dir, p)] =
+          `${st.size}:${st.mtimeMs}:${crypto.createHash('sha256').update(fs.readFileSync(p)).digest('hex')}`;
       }
     }
   };
@@ -92,7 +121,13 @@ export function snapshotFolder(dir: string): Record<string, string> {
  * decode step of `next` give the same bytes from the derived decoder fed E[ids] as from
  * the original fed ids — last-position logits and every present tensor.
  */
-export async function checkEquivalence(t: Test, modelPath: string, derived: DerivedDecoder, prompt: number[][], next: number[]): Promise<void> {
+export async function checkEquivalence(
+  t: Test,
+  modelPath: string,
+  derived: DerivedDecoder,
+  prompt: number[][],
+  next: number[],
+): Promise<void> {
   const original = await ort.InferenceSession.create(modelPath);
   const session = await createSession(derived, {});
   t.notOk(session.inputNames.includes('input_ids'), 'derived decoder has no input_ids');
@@ -100,25 +135,56 @@ export async function checkEquivalence(t: Test, modelPath: string, derived: Deri
 
   const a = await runStep(original, prompt, null, 0);
   const b = await runStep(session, await embedsFor(derived, prompt), null, 0);
-  t.same((b.logits as ort.Tensor).dims, [prompt.length, derived.logitsLastOnly ? 1 : prompt[0].length, derived.vocabSize], 'derived logits shape');
-  t.ok(logitsBytes(a).every((bytes, row) => bytes.equals(logitsBytes(b)[row])), 'prefill: last-position logits are bit-identical');
+  t.same(
+    (b.logits as ort.Tensor).dims,
+    [prompt.length, derived.logitsLastOnly ? 1 : prompt[0].length, derived.vocabSize],
+    'derived logits shape',
+  );
+  t.ok(
+    logitsBytes(a).every((bytes, row) => bytes.equals(logitsBytes(b)[row])),
+    'prefill: last-position logits are bit-identical',
+  );
   const presents = original.outputNames.filter((n) => n !== 'logits');
-  t.ok(presents.length > 0 && presents.every((n) => tensorBytes(a[n] as ort.Tensor).equals(tensorBytes(b[n] as ort.Tensor))), 'prefill: KV cache is bit-identical');
+  t.ok(
+    presents.length > 0 &&
+      presents.every((n) => tensorBytes(a[n] as ort.Tensor).equals(tensorBytes(b[n] as ort.Tensor))),
+    'prefill: KV cache is bit-identical',
+  );
 
   const step = next.map((id) => [id]);
   const a2 = await runStep(original, step, a, prompt[0].length);
   const b2 = await runStep(session, await embedsFor(derived, step), b, prompt[0].length);
-  t.ok(logitsBytes(a2).every((bytes, row) => bytes.equals(logitsBytes(b2)[row])), 'decode step: logits are bit-identical');
+  t.ok(
+    logitsBytes(a2).every((bytes, row) => bytes.equals(logitsBytes(b2)[row])),
+    'decode step: logits are bit-identical',
+  );
   // Presents: the whole cache, or (presentNewOnly) its last position along the axis that grew.
-  t.ok(presents.every((n) => {
-    const whole = a2[n] as ort.Tensor;
-    const got = b2[n] as ort.Tensor;
-    const axis = whole.dims.findIndex((d, i) => d !== got.dims[i]);
-    if (!derived.presentNewOnly) return axis < 0 && tensorBytes(whole).equals(tensorBytes(got));
-    return axis >= 0 && got.dims[axis] === 1 && tensorBytes(sliceFrom(whole, axis, whole.dims[axis] - 1)).equals(tensorBytes(got));
-  }), derived.presentNewOnly ? 'decode step: presents are the new position of the original cache' : 'decode step: KV cache is bit-identical');
+  t.ok(
+    presents.every((n) => {
+      const whole = a2[n] as ort.Tensor;
+      const got = b2[n] as ort.Tensor;
+      const axis = whole.dims.findIndex((d, i) => d !== got.dims[i]);
+      if (!derived.presentNewOnly) return axis < 0 && tensorBytes(whole).equals(tensorBytes(got));
+      return (
+        axis >= 0 &&
+        got.dims[axis] === 1 &&
+        tensorBytes(sliceFrom(whole, axis, whole.dims[axis] - 1)).equals(tensorBytes(got))
+      );
+    }),
+    derived.presentNewOnly
+      ? 'decode step: presents are the new position of the original cache'
+      : 'decode step: KV cache is bit-identical',
+  );
   // Guard against a vacuous comparison: a different token gives different logits.
-  const other = await runStep(session, await embedsFor(derived, next.map((id) => [(id + 1) % derived.embedding.rows])), b, prompt[0].length);
+  const other = await runStep(
+    session,
+    await embedsFor(
+      derived,
+      next.map((id) => [(id + 1) % derived.embedding.rows]),
+    ),
+    b,
+    prompt[0].length,
+  );
   t.notOk(logitsBytes(other)[0].equals(logitsBytes(b2)[0]), 'logits depend on the embedding fed');
   await original.release();
   await session.release();

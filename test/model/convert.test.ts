@@ -14,7 +14,10 @@ const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'selar-convert-'));
 t.teardown(() => fs.rmSync(tmp, { recursive: true, force: true }));
 const cacheDir = path.join(tmp, 'cache');
 const base: LlamaGenOptions = { hidden: 32, layers: 2, heads: 4, kvHeads: 2, intermediate: 64, vocab: 300, seed: 11 };
-const prompt = [[5, 17, 42, 99, 250, 3], [7, 8, 9, 10, 11, 12]];
+const prompt = [
+  [5, 17, 42, 99, 250, 3],
+  [7, 8, 9, 10, 11, 12],
+];
 const next = [77, 4];
 
 const variants: Array<[string, Partial<LlamaGenOptions>]> = [
@@ -38,9 +41,16 @@ for (const [name, extra] of variants) {
     t.ok(derived.decoderPath.startsWith(cacheDir), 'derived decoder lives in the cache');
     t.equal(derived.embedding.kind, 'table');
     if (derived.embedding.kind === 'table') {
-      t.equal(derived.embedding.rows * derived.embedding.dim * (extra.dtype === 'float16' ? 2 : 4), derived.embedding.byteLength);
+      t.equal(
+        derived.embedding.rows * derived.embedding.dim * (extra.dtype === 'float16' ? 2 : 4),
+        derived.embedding.byteLength,
+      );
       if (gen.dataPath) {
-        t.equal(derived.embedding.file, fs.realpathSync(gen.dataPath), 'rows are read from the original external-data file');
+        t.equal(
+          derived.embedding.file,
+          fs.realpathSync(gen.dataPath),
+          'rows are read from the original external-data file',
+        );
         t.equal(derived.externalDataDir, path.dirname(gen.modelPath));
       } else {
         t.ok(derived.embedding.file.startsWith(cacheDir), 'an inline table is extracted into the cache');
@@ -49,10 +59,22 @@ for (const [name, extra] of variants) {
     }
     const graph = readModel(derived.decoderPath).graph;
     const table = graph.initializer.find((i) => i.name === 'model.embed_tokens.weight');
-    t.equal(Boolean(table), Boolean(extra.tiedEmbeddings), 'the table stays in the graph only when the LM head uses it');
+    t.equal(
+      Boolean(table),
+      Boolean(extra.tiedEmbeddings),
+      'the table stays in the graph only when the LM head uses it',
+    );
     if (gen.dataPath) {
-      t.ok(fs.statSync(derived.decoderPath).size <= fs.statSync(gen.modelPath).size + 4096, 'no external weight is pulled into the derived graph');
-      t.ok(graph.initializer.some((i) => i.externalData?.some((e) => e.key === 'location' && e.value === 'model.onnx_data')), 'initializers point at the original data file');
+      t.ok(
+        fs.statSync(derived.decoderPath).size <= fs.statSync(gen.modelPath).size + 4096,
+        'no external weight is pulled into the derived graph',
+      );
+      t.ok(
+        graph.initializer.some((i) =>
+          i.externalData?.some((e) => e.key === 'location' && e.value === 'model.onnx_data'),
+        ),
+        'initializers point at the original data file',
+      );
     }
 
     await checkEquivalence(t, gen.modelPath, derived, prompt, next);
@@ -76,12 +98,20 @@ t.test('cache: reused, keyed by the model file, rebuilt on force', async (t) => 
   const later = new Date(Date.now() + 5000);
   fs.utimesSync(gen.modelPath, later, later);
   const touched = await deriveEmbedsDecoder(gen.modelPath, { cacheDir });
-  t.not(path.dirname(touched.decoderPath), path.dirname(first.decoderPath), 'a changed model file gets a new cache folder');
+  t.not(
+    path.dirname(touched.decoderPath),
+    path.dirname(first.decoderPath),
+    'a changed model file gets a new cache folder',
+  );
 
   fs.rmSync(touched.decoderPath);
   const repaired = await deriveEmbedsDecoder(gen.modelPath, { cacheDir });
   t.ok(fs.existsSync(repaired.decoderPath), 'a cache entry with a missing file is rebuilt');
-  t.same(fs.readdirSync(path.dirname(repaired.decoderPath)).filter((f) => f.includes('.tmp-')), [], 'no temp files are left behind');
+  t.same(
+    fs.readdirSync(path.dirname(repaired.decoderPath)).filter((f) => f.includes('.tmp-')),
+    [],
+    'no temp files are left behind',
+  );
 });
 
 t.test('default cache root follows SELAR_CACHE_DIR', async (t) => {
@@ -89,7 +119,10 @@ t.test('default cache root follows SELAR_CACHE_DIR', async (t) => {
   const root = path.join(tmp, 'env-cache');
   const saved = process.env.SELAR_CACHE_DIR;
   process.env.SELAR_CACHE_DIR = root;
-  t.teardown(() => { if (saved === undefined) delete process.env.SELAR_CACHE_DIR; else process.env.SELAR_CACHE_DIR = saved; });
+  t.teardown(() => {
+    if (saved === undefined) delete process.env.SELAR_CACHE_DIR;
+    else process.env.SELAR_CACHE_DIR = saved;
+  });
   const derived = await deriveEmbedsDecoder(gen.modelPath);
   t.equal(path.dirname(path.dirname(derived.decoderPath)), root);
 });

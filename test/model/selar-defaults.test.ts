@@ -40,8 +40,15 @@ t.test('a bad value stops the load, naming the file and the field', async (t) =>
   const err = loadError(() => detectLayout(dir));
   t.equal(err.file, path.join(dir, 'generation_config.json'));
   t.match(err.message, /generation_config\.json: selar\.top_k: .*2.*\(got 1\)/);
-  t.match(loadError(() => parseSelarDefaults({ entropy_threshold: 1.5 }, 'g')).message, /selar\.entropy_threshold: .*\(got 1\.5\)/);
-  t.match(loadError(() => parseSelarDefaults({ mode: 'random' }, 'g')).message, /selar\.mode/, 'ablation modes are per request');
+  t.match(
+    loadError(() => parseSelarDefaults({ entropy_threshold: 1.5 }, 'g')).message,
+    /selar\.entropy_threshold: .*\(got 1\.5\)/,
+  );
+  t.match(
+    loadError(() => parseSelarDefaults({ mode: 'random' }, 'g')).message,
+    /selar\.mode/,
+    'ablation modes are per request',
+  );
   t.match(loadError(() => parseSelarDefaults({ scope: 'everywhere' }, 'g')).message, /selar\.scope/);
 });
 

@@ -12,9 +12,39 @@ const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'modelgen-cli-'));
 t.teardown(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
 t.test('parses llama options with benchmark defaults', async (t) => {
-  const c = parseModelgenArgs(['llama', '--out', 'x', '--hidden', '64', '--kv-heads', '2', '--dtype', 'float16', '--external-data']);
-  t.match(c, { kind: 'llama', out: 'x', options: { hidden: 64, layers: 16, heads: 16, kvHeads: 2, intermediate: 256, vocab: 32000, dtype: 'float16', seed: 1, externalData: true, tiedEmbeddings: false } });
-  t.match(parseModelgenArgs(['echo', '--out', 'y']), { kind: 'echo', out: 'y', options: { hidden: 16, dtype: 'float32' } });
+  const c = parseModelgenArgs([
+    'llama',
+    '--out',
+    'x',
+    '--hidden',
+    '64',
+    '--kv-heads',
+    '2',
+    '--dtype',
+    'float16',
+    '--external-data',
+  ]);
+  t.match(c, {
+    kind: 'llama',
+    out: 'x',
+    options: {
+      hidden: 64,
+      layers: 16,
+      heads: 16,
+      kvHeads: 2,
+      intermediate: 256,
+      vocab: 32000,
+      dtype: 'float16',
+      seed: 1,
+      externalData: true,
+      tiedEmbeddings: false,
+    },
+  });
+  t.match(parseModelgenArgs(['echo', '--out', 'y']), {
+    kind: 'echo',
+    out: 'y',
+    options: { hidden: 16, dtype: 'float32' },
+  });
 });
 
 t.test('rejects bad arguments', async (t) => {
@@ -28,7 +58,25 @@ t.test('rejects bad arguments', async (t) => {
 
 t.test('writes a loadable model folder', async (t) => {
   const out = path.join(tmp, 'llama');
-  const args = ['--import', 'tsx', 'src/modelgen/cli.ts', 'llama', '--out', out, '--hidden', '32', '--layers', '1', '--heads', '4', '--kv-heads', '1', '--vocab', '300', '--external-data'];
+  const args = [
+    '--import',
+    'tsx',
+    'src/modelgen/cli.ts',
+    'llama',
+    '--out',
+    out,
+    '--hidden',
+    '32',
+    '--layers',
+    '1',
+    '--heads',
+    '4',
+    '--kv-heads',
+    '1',
+    '--vocab',
+    '300',
+    '--external-data',
+  ];
   const { stdout } = await run(process.execPath, args, { cwd: process.cwd() });
   const report = JSON.parse(stdout);
   t.equal(report.modelPath, path.join(out, 'onnx', 'model.onnx'));

@@ -41,7 +41,12 @@ export async function runDecoder(
     for (const kind of ['key', 'value']) {
       feeds[`past_key_values.${i}.${kind}`] = past
         ? (past[`present.${i}.${kind}`] as ort.Tensor)
-        : new ort.Tensor(shape.dtype, shape.dtype === 'float16' ? new Uint16Array(0) : new Float32Array(0), [ids.length, shape.kvHeads, 0, shape.headDim]);
+        : new ort.Tensor(shape.dtype, shape.dtype === 'float16' ? new Uint16Array(0) : new Float32Array(0), [
+            ids.length,
+            shape.kvHeads,
+            0,
+            shape.headDim,
+          ]);
     }
   }
   return session.run(feeds);

@@ -12,11 +12,18 @@ const base: LlamaGenOptions = { hidden: 32, layers: 2, heads: 4, kvHeads: 2, int
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'modelgen-llama-'));
 t.teardown(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
-async function generate(name: string, extra: Partial<LlamaGenOptions> = {}): Promise<{ gen: LlamaGenResult; session: ort.InferenceSession; shape: DecoderShape }> {
+async function generate(
+  name: string,
+  extra: Partial<LlamaGenOptions> = {},
+): Promise<{ gen: LlamaGenResult; session: ort.InferenceSession; shape: DecoderShape }> {
   const gen = await writeLlamaModel(path.join(tmp, name), { ...base, ...extra });
   const session = await ort.InferenceSession.create(gen.modelPath);
   const c = gen.config;
-  return { gen, session, shape: { layers: c.num_hidden_layers, kvHeads: c.num_key_value_heads, headDim: c.head_dim, dtype: c.torch_dtype } };
+  return {
+    gen,
+    session,
+    shape: { layers: c.num_hidden_layers, kvHeads: c.num_key_value_heads, headDim: c.head_dim, dtype: c.torch_dtype },
+  };
 }
 
 const prompt = [5, 17, 42, 99, 250, 3];
@@ -25,7 +32,11 @@ const next = 77;
 /** Prefill then one cached decode step must reproduce a full prefill's last logits. */
 async function checkKvCache(t: Test, m: Awaited<ReturnType<typeof generate>>, tolerance: number): Promise<void> {
   const prefill = await runDecoder(m.session, m.shape, [prompt]);
-  t.same((prefill['present.0.key'] as ort.Tensor).dims, [1, m.shape.kvHeads, prompt.length, m.shape.headDim], 'present grows by the prompt');
+  t.same(
+    (prefill['present.0.key'] as ort.Tensor).dims,
+    [1, m.shape.kvHeads, prompt.length, m.shape.headDim],
+    'present grows by the prompt',
+  );
   const full = prompt.concat(next);
   const step = await runDecoder(m.session, m.shape, [[next]], [full.map(() => 1)], prefill);
   t.same((step['present.1.value'] as ort.Tensor).dims, [1, m.shape.kvHeads, full.length, m.shape.headDim]);
@@ -58,25 +69,55 @@ async function checkLeftPadding(t: Test, m: Awaited<ReturnType<typeof generate>>
 
 t.test('float32 model: layout, config and graph', async (t) => {
   const { gen, session } = await generate('fp32');
-  for (const f of ['config.json', 'generation_config.json', 'tokenizer.json', 'tokenizer_config.json', 'onnx/model.onnx']) {
+  for (const f of [
+    'config.json',
+    'generation_config.json',
+    'tokenizer.json',
+    'tokenizer_config.json',
+    'onnx/model.onnx',
+  ]) {
     t.ok(fs.existsSync(path.join(gen.dir, f)), f);
   }
   t.notOk(fs.existsSync(path.join(gen.dir, 'onnx/model.onnx_data')));
   const config = JSON.parse(fs.readFileSync(path.join(gen.dir, 'config.json'), 'utf8'));
-  t.match(config, { model_type: 'llama', hidden_size: 32, num_attention_heads: 4, num_key_value_heads: 2, num_hidden_layers: 2, vocab_size: 300 });
+  t.match(config, {
+    model_type: 'llama',
+    hidden_size: 32,
+    num_attention_heads: 4,
+    num_key_value_heads: 2,
+    num_hidden_layers: 2,
+    vocab_size: 300,
+  });
   t.equal(config.eos_token_id, gen.tokenizer.eosTokenId);
 
-  t.same(session.inputNames, ['input_ids', 'attention_mask', 'position_ids', 'past_key_values.0.key', 'past_key_values.0.value', 'past_key_values.1.key', 'past_key_values.1.value']);
+  t.same(session.inputNames, [
+    'input_ids',
+    'attention_mask',
+    'position_ids',
+    'past_key_values.0.key',
+    'past_key_values.0.value',
+    'past_key_values.1.key',
+    'past_key_values.1.value',
+  ]);
   t.same(session.outputNames, ['logits', 'present.0.key', 'present.0.value', 'present.1.key', 'present.1.value']);
 
   const model = readModel(gen.modelPath);
-  t.same(model.opsetImport?.map((o) => [o.domain ?? '', toNumber(o.version)]), [['', 17]]);
-  t.ok(model.graph.node.every((n) => !n.domain), 'default domain only');
+  t.same(
+    model.opsetImport?.map((o) => [o.domain ?? '', toNumber(o.version)]),
+    [['', 17]],
+  );
+  t.ok(
+    model.graph.node.every((n) => !n.domain),
+    'default domain only',
+  );
   const users = model.graph.node.filter((n) => n.input.includes('input_ids'));
   t.same(users.map((n) => n.opType).sort(), ['Gather', 'Shape'], 'input_ids feeds the embedding Gather and a Shape');
   t.same(users.find((n) => n.opType === 'Gather')?.input, ['model.embed_tokens.weight', 'input_ids']);
   const shapeOut = users.find((n) => n.opType === 'Shape')!.output[0];
-  t.ok(model.graph.node.filter((n) => n.input.includes(shapeOut)).length >= 2, 'Shape(input_ids) drives batch and sequence sizes');
+  t.ok(
+    model.graph.node.filter((n) => n.input.includes(shapeOut)).length >= 2,
+    'Shape(input_ids) drives batch and sequence sizes',
+  );
 });
 
 t.test('float32 model: zero-length past, KV cache and left padding', async (t) => {
@@ -121,7 +162,10 @@ t.test('external data: weights in onnx/model.onnx_data, same logits as inline', 
     t.notOk(w.rawData?.length, `${w.name} has no inline bytes`);
   }
   const graphSize = fs.statSync(ext.gen.modelPath).size;
-  t.ok(graphSize + dataSize / 2 < fs.statSync(inline.gen.modelPath).size, `the graph file (${graphSize} B) holds no weights`);
+  t.ok(
+    graphSize + dataSize / 2 < fs.statSync(inline.gen.modelPath).size,
+    `the graph file (${graphSize} B) holds no weights`,
+  );
   const a = await runDecoder(inline.session, inline.shape, [prompt]);
   const b = await runDecoder(ext.session, ext.shape, [prompt]);
   t.same(logitsAt(b, 0), logitsAt(a, 0));
@@ -154,9 +198,19 @@ t.test('parameter estimate (used to force external data) matches the written wei
       .reduce((sum, i) => sum + (i.dims ?? []).reduce<number>((a, d) => a * toNumber(d), 1), 0);
     const c = gen.config;
     const estimate = llamaParameterCount({
-      hidden: c.hidden_size, layers: c.num_hidden_layers, heads: c.num_attention_heads, kvHeads: c.num_key_value_heads,
-      intermediate: c.intermediate_size, vocab: c.vocab_size, dtype: 'float32', tiedEmbeddings: tied,
-      rmsNormEps: 1e-6, ropeTheta: 1e4, weightScale: 1, seed: 0, fp32Logits: false,
+      hidden: c.hidden_size,
+      layers: c.num_hidden_layers,
+      heads: c.num_attention_heads,
+      kvHeads: c.num_key_value_heads,
+      intermediate: c.intermediate_size,
+      vocab: c.vocab_size,
+      dtype: 'float32',
+      tiedEmbeddings: tied,
+      rmsNormEps: 1e-6,
+      ropeTheta: 1e4,
+      weightScale: 1,
+      seed: 0,
+      fp32Logits: false,
     });
     t.equal(estimate, written, `tied=${tied}`);
   }

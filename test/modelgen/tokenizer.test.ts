@@ -20,7 +20,10 @@ t.test('byte table is a bijection onto 256 distinct characters', async (t) => {
 t.test('loads in TextTokenizer with the special tokens', async (t) => {
   t.equal(tok.vocabSize, spec.size);
   for (const s of SPECIAL_TOKENS) t.equal(tok.tokenId(s), spec.specialIds[s], s);
-  t.same([...tok.specialIds].sort((a, b) => a - b), SPECIAL_TOKENS.map((s) => spec.specialIds[s]));
+  t.same(
+    [...tok.specialIds].sort((a, b) => a - b),
+    SPECIAL_TOKENS.map((s) => spec.specialIds[s]),
+  );
   t.same(tok.thinkIds, { open: spec.specialIds['<think>'], close: spec.specialIds['</think>'] });
   t.equal(tok.config.eos_token, '<|im_end|>');
   t.equal(spec.eosTokenId, spec.specialIds['<|im_end|>']);
@@ -60,7 +63,10 @@ t.test('ChatML template with enable_thinking', async (t) => {
   t.equal(tok.applyChatTemplate(messages, false), base);
   t.equal(tok.applyChatTemplate(messages), `${base}<|im_start|>assistant\n`);
   t.equal(tok.applyChatTemplate(messages, true, { enable_thinking: true }), `${base}<|im_start|>assistant\n`);
-  t.equal(tok.applyChatTemplate(messages, true, { enable_thinking: false }), `${base}<|im_start|>assistant\n<think>\n\n</think>\n\n`);
+  t.equal(
+    tok.applyChatTemplate(messages, true, { enable_thinking: false }),
+    `${base}<|im_start|>assistant\n<think>\n\n</think>\n\n`,
+  );
   t.equal(tok.applyChatTemplate(messages, false, { enable_thinking: false }), base);
 });
 

@@ -8,7 +8,11 @@ import { CLIENT_MODULES, PLAYGROUND_ASSETS, STATIC_FILES } from '../../src/playg
 const src = path.resolve(import.meta.dirname, '../../src/playground');
 
 t.test('every client module and static file is listed, and only those', async (t) => {
-  const modules = fs.readdirSync(path.join(src, 'client')).filter((f) => f.endsWith('.ts')).map((f) => f.slice(0, -3)).sort();
+  const modules = fs
+    .readdirSync(path.join(src, 'client'))
+    .filter((f) => f.endsWith('.ts'))
+    .map((f) => f.slice(0, -3))
+    .sort();
   t.same([...CLIENT_MODULES].sort(), modules);
   t.same([...STATIC_FILES].sort(), fs.readdirSync(path.join(src, 'static')).sort());
 });
@@ -22,6 +26,7 @@ t.test('every file the page references is served', async (t) => {
   // Module imports are relative ("./x.js") and resolve to /playground/client/x.js.
   for (const m of CLIENT_MODULES) {
     const code = fs.readFileSync(path.join(src, 'client', `${m}.ts`), 'utf8');
-    for (const [, dep] of code.matchAll(/from '\.\/([\w-]+)\.js'/g)) t.ok(urls.has(`/playground/client/${dep}.js`), `${m} → ${dep}`);
+    for (const [, dep] of code.matchAll(/from '\.\/([\w-]+)\.js'/g))
+      t.ok(urls.has(`/playground/client/${dep}.js`), `${m} → ${dep}`);
   }
 });

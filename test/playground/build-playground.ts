@@ -9,7 +9,10 @@ const repo = path.resolve(import.meta.dirname, '../..');
 
 export function buildPlayground(): string {
   const tsc = path.join(repo, 'node_modules/typescript/bin/tsc');
-  const r = spawnSync(process.execPath, [tsc, '-p', path.join(repo, 'src/playground/tsconfig.json')], { encoding: 'utf8', timeout: 120_000 });
+  const r = spawnSync(process.execPath, [tsc, '-p', path.join(repo, 'src/playground/tsconfig.json')], {
+    encoding: 'utf8',
+    timeout: 120_000,
+  });
   if (r.status !== 0) throw new Error(`building the playground failed:\n${r.stdout}${r.stderr}`);
   copyStatic(staticSourceDir, builtPlaygroundDir);
   return builtPlaygroundDir;

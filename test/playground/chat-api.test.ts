@@ -26,28 +26,62 @@ async function collect(body: unknown, key = ''): Promise<ChatChunk[]> {
   return out;
 }
 
-const selar: SelarSettings = { mode: 'soft', top_k: 3, entropy_threshold: 0.5, contrastive_weight: 1, discrete_tokens: 'none', scope: 'all' };
+const selar: SelarSettings = {
+  mode: 'soft',
+  top_k: 3,
+  entropy_threshold: 0.5,
+  contrastive_weight: 1,
+  discrete_tokens: 'none',
+  scope: 'all',
+};
 
 t.test('a streamed run, as the page reads it, matches the same request answered whole', async (t) => {
   const server = await liveServer(t);
   sameOrigin(t, server.url);
   const models = await listModels('');
-  t.same(models.data.map((m) => m.id), [server.modelId]);
-  const shared: SharedSettings = { model: server.modelId, system: '', prompt: 'Hello', temperature: 0, seed: 1, maxTokens: 12, topLogprobs: 2 };
+  t.same(
+    models.data.map((m) => m.id),
+    [server.modelId],
+  );
+  const shared: SharedSettings = {
+    model: server.modelId,
+    system: '',
+    prompt: 'Hello',
+    temperature: 0,
+    seed: 1,
+    maxTokens: 12,
+    topLogprobs: 2,
+  };
   const body = chatRequestBody(shared, selar);
   const chunks = await collect(body);
   const pieces = chunks.flatMap((c) => c.choices.flatMap((ch) => splitDelta(ch).pieces));
   const usage = chunks.at(-1)!.usage!;
 
-  const whole = await (await fetch(new URL('/v1/chat/completions', server.url), {
-    method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ ...body, stream: false, stream_options: undefined }),
-  })).json() as any;
+  const whole = (await (
+    await fetch(new URL('/v1/chat/completions', server.url), {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ ...body, stream: false, stream_options: undefined }),
+    })
+  ).json()) as any;
   const choice = whole.choices[0];
   t.equal(pieces.length, usage.completion_tokens, 'one piece per generated token');
   t.equal(pieces.map((p) => p.text).join(''), choice.message.content, 'the pieces spell the answer');
-  t.same(pieces.map((p) => p.id), choice.token_ids, 'each piece carries its token id');
-  t.same(pieces.map((p) => ({ entropy: p.entropy, soft: p.soft })), choice.selar_trace, 'and its trace entry');
-  t.same(pieces.map((p) => p.logprob?.token), choice.logprobs.content.map((l: { token: string }) => l.token), 'and its logprob');
+  t.same(
+    pieces.map((p) => p.id),
+    choice.token_ids,
+    'each piece carries its token id',
+  );
+  t.same(
+    pieces.map((p) => ({ entropy: p.entropy, soft: p.soft })),
+    choice.selar_trace,
+    'and its trace entry',
+  );
+  t.same(
+    pieces.map((p) => p.logprob?.token),
+    choice.logprobs.content.map((l: { token: string }) => l.token),
+    'and its logprob',
+  );
   t.equal(usage.completion_tokens_details?.soft_tokens, pieces.filter((p) => p.soft).length, 'soft count from usage');
 });
 
@@ -56,23 +90,44 @@ t.test('errors reach the page as ApiError: HTTP status and code, or an in-stream
   sameOrigin(t, server.url);
   await t.rejects(listModels(''), { name: 'ApiError', status: 401 }, 'no key');
   await t.rejects(listModels('wrong'), { name: 'ApiError', status: 401 }, 'a wrong key');
-  t.same((await listModels('sesame')).data.map((m) => m.id), [server.modelId], 'the right key');
-  const shared: SharedSettings = { model: server.modelId, system: 'Be brief.', prompt: 'Hi', temperature: 0, seed: null, maxTokens: 3, topLogprobs: null };
+  t.same(
+    (await listModels('sesame')).data.map((m) => m.id),
+    [server.modelId],
+    'the right key',
+  );
+  const shared: SharedSettings = {
+    model: server.modelId,
+    system: 'Be brief.',
+    prompt: 'Hi',
+    temperature: 0,
+    seed: null,
+    maxTokens: 3,
+    topLogprobs: null,
+  };
   await t.rejects(collect(chatRequestBody(shared, selar), 'wrong'), { name: 'ApiError', status: 401 });
-  await t.rejects(collect(chatRequestBody({ ...shared, maxTokens: -1 }, selar), 'sesame'), { name: 'ApiError', status: 400 }, 'a rejected body');
+  await t.rejects(
+    collect(chatRequestBody({ ...shared, maxTokens: -1 }, selar), 'sesame'),
+    { name: 'ApiError', status: 400 },
+    'a rejected body',
+  );
   t.equal((await collect(chatRequestBody(shared, selar), 'sesame')).at(-1)!.usage!.completion_tokens, 3);
 
   // A generation that fails after the headers: the error frame inside the 200 throws.
   const { app } = await fakeApp(t, { engine: { failAfter: 1 } });
   sameOrigin(t, `http://127.0.0.1:${await listen(app)}`);
-  const err = await collect(chatRequestBody({ ...shared, model: 'tiny' }, selar)).then(() => null, (e: unknown) => e);
+  const err = await collect(chatRequestBody({ ...shared, model: 'tiny' }, selar)).then(
+    () => null,
+    (e: unknown) => e,
+  );
   t.ok(err instanceof ApiError && err.status === null, `in-stream error: ${String(err)}`);
 });
 
 t.test('a stream cut before [DONE] is an error, not a finished run', async (t) => {
   const server = http.createServer((_req, res) => {
     res.writeHead(200, { 'content-type': 'text/event-stream' });
-    res.write('data: {"id":"x","model":"m","choices":[{"index":0,"delta":{"content":"Hi"},"logprobs":null,"finish_reason":null}]}\n\n');
+    res.write(
+      'data: {"id":"x","model":"m","choices":[{"index":0,"delta":{"content":"Hi"},"logprobs":null,"finish_reason":null}]}\n\n',
+    );
     setTimeout(() => res.end(), 20); // a clean end, but without [DONE]
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -81,7 +136,10 @@ t.test('a stream cut before [DONE] is an error, not a finished run', async (t) =
   const seen: string[] = [];
   const err = await (async () => {
     for await (const c of streamChat({}, '', new AbortController().signal)) seen.push(c.choices[0].delta.content ?? '');
-  })().then(() => null, (e: unknown) => e);
+  })().then(
+    () => null,
+    (e: unknown) => e,
+  );
   t.same(seen, ['Hi'], 'the chunk before the cut was delivered');
   t.ok(err instanceof ApiError && /before \[DONE\]/.test(err.message), `then it fails: ${String(err)}`);
 });

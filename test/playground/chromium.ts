@@ -17,7 +17,10 @@ export function chromiumMissing(): string | null {
   }
 }
 
-export interface Chromium { context: BrowserContext; close(): Promise<void> }
+export interface Chromium {
+  context: BrowserContext;
+  close(): Promise<void>;
+}
 
 export async function launchChromium(): Promise<Chromium> {
   const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'selar-chromium-'));
@@ -26,7 +29,15 @@ export async function launchChromium(): Promise<Chromium> {
     headless: true,
     viewport: { width: 1400, height: 1000 },
     timeout: 60_000,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+      '--disable-quic',
+    ],
   });
   return {
     context,

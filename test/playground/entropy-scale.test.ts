@@ -1,6 +1,13 @@
 // The entropy colour scale: ends, monotone darkening, clamping, and readable text.
 import t from 'tap';
-import { ENTROPY_STOPS, entropyRgb, legendGradient, relativeLuminance, rgbCss, textColourOn } from '../../src/playground/client/entropy-scale.js';
+import {
+  ENTROPY_STOPS,
+  entropyRgb,
+  legendGradient,
+  relativeLuminance,
+  rgbCss,
+  textColourOn,
+} from '../../src/playground/client/entropy-scale.js';
 
 const contrast = (a: number, b: number) => (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
 

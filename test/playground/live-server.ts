@@ -9,13 +9,25 @@ import { loadConfig } from '../../src/config.js';
 import { createEngine } from '../../src/engine/create-engine.js';
 import { writeLlamaModel } from '../../src/modelgen/llama.js';
 
-export interface LiveServer { url: string; modelId: string }
+export interface LiveServer {
+  url: string;
+  modelId: string;
+}
 
 export async function liveServer(t: Test, argv: string[] = []): Promise<LiveServer> {
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'selar-playground-'));
   process.env.SELAR_CACHE_DIR = path.join(root, 'cache');
   const modelDir = path.join(root, 'tiny-llama');
-  await writeLlamaModel(modelDir, { hidden: 64, layers: 2, heads: 4, kvHeads: 2, intermediate: 128, vocab: 320, maxPositions: 256, seed: 1 });
+  await writeLlamaModel(modelDir, {
+    hidden: 64,
+    layers: 2,
+    heads: 4,
+    kvHeads: 2,
+    intermediate: 128,
+    vocab: 320,
+    maxPositions: 256,
+    seed: 1,
+  });
   // One worker with one thread: the machine's cores are shared with other work.
   const { engine, tokenizer } = await createEngine({ modelDir, workers: 1, threadsPerWorker: 1 });
   const config = loadConfig(['--model', modelDir, '--port', '0', '--log-level', 'silent', ...argv], {});

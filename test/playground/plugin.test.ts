@@ -55,8 +55,15 @@ t.test('GET / redirects to the page', async (t) => {
 t.test('nothing outside the list is served, however the path is spelled', async (t) => {
   const a = await app(t, fakeBuild());
   for (const url of [
-    '/playground/secret.txt', '/playground/../secret.txt', '/playground/%2e%2e/secret.txt', '/playground/client/..%2fsecret.txt',
-    '/playground/client/extra.js', '/playground/client/main.ts', '/playground/static/index.html', '/playground/client/', '/secret.txt',
+    '/playground/secret.txt',
+    '/playground/../secret.txt',
+    '/playground/%2e%2e/secret.txt',
+    '/playground/client/..%2fsecret.txt',
+    '/playground/client/extra.js',
+    '/playground/client/main.ts',
+    '/playground/static/index.html',
+    '/playground/client/',
+    '/secret.txt',
   ]) {
     const res = await a.inject({ method: 'GET', url });
     t.equal(res.statusCode, 404, url);

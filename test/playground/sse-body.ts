@@ -7,7 +7,10 @@ export interface CapturedStream {
 }
 
 export function parseChatStream(body: string, requestBody: Record<string, unknown>): CapturedStream {
-  const frames = body.split('\n\n').filter((f) => f.startsWith('data: ')).map((f) => f.slice(6));
+  const frames = body
+    .split('\n\n')
+    .filter((f) => f.startsWith('data: '))
+    .map((f) => f.slice(6));
   if (frames.at(-1) !== '[DONE]') throw new Error(`stream did not end with [DONE]: ${body.slice(-200)}`);
   const trace: CapturedStream['trace'] = [];
   let usage: CapturedStream['usage'] | null = null;

@@ -3,32 +3,83 @@
 // garbage (random bytes, random JSON, mutated valid bodies).
 import fc from 'fast-check';
 
-const wrongType = fc.oneof(fc.string({ maxLength: 8 }), fc.integer(), fc.double(), fc.boolean(), fc.constant(null), fc.constant([]), fc.constant({}), fc.array(fc.integer(), { maxLength: 3 }));
-const extremeNumber = fc.constantFrom(0, -0, 1, -1, 0.5, 2, 2.0001, 1e-300, 5e-324, 1e300, -1e300, 2 ** 53, -(2 ** 53), 2 ** 31, 255, 256, 257);
+const wrongType = fc.oneof(
+  fc.string({ maxLength: 8 }),
+  fc.integer(),
+  fc.double(),
+  fc.boolean(),
+  fc.constant(null),
+  fc.constant([]),
+  fc.constant({}),
+  fc.array(fc.integer(), { maxLength: 3 }),
+);
+const extremeNumber = fc.constantFrom(
+  0,
+  -0,
+  1,
+  -1,
+  0.5,
+  2,
+  2.0001,
+  1e-300,
+  5e-324,
+  1e300,
+  -1e300,
+  2 ** 53,
+  -(2 ** 53),
+  2 ** 31,
+  255,
+  256,
+  257,
+);
 
 /** A field value: mostly plausible, sometimes extreme, sometimes the wrong type. */
-const field = <T>(valid: fc.Arbitrary<T>) => fc.oneof({ weight: 12, arbitrary: valid }, { weight: 2, arbitrary: extremeNumber }, { weight: 1, arbitrary: wrongType });
+const field = <T>(valid: fc.Arbitrary<T>) =>
+  fc.oneof(
+    { weight: 12, arbitrary: valid },
+    { weight: 2, arbitrary: extremeNumber },
+    { weight: 1, arbitrary: wrongType },
+  );
 
 /** Keeps the required keys and at most `max` of the others, so a body is not wrong in ten places at once. */
-function some<T extends Record<string, unknown>>(arb: fc.Arbitrary<T>, required: string[], max: number): fc.Arbitrary<Partial<T>> {
+function some<T extends Record<string, unknown>>(
+  arb: fc.Arbitrary<T>,
+  required: string[],
+  max: number,
+): fc.Arbitrary<Partial<T>> {
   return arb.chain((full) => {
     const optional = Object.keys(full).filter((k) => !required.includes(k));
-    return fc.subarray(optional, { maxLength: max }).map((keep) => Object.fromEntries(Object.entries(full).filter(([k]) => required.includes(k) || keep.includes(k))) as Partial<T>);
+    return fc
+      .subarray(optional, { maxLength: max })
+      .map(
+        (keep) =>
+          Object.fromEntries(
+            Object.entries(full).filter(([k]) => required.includes(k) || keep.includes(k)),
+          ) as Partial<T>,
+      );
   });
 }
 
-const text = fc.oneof(fc.string({ maxLength: 40 }), fc.string({ unit: 'grapheme', maxLength: 20 }), fc.string({ unit: 'binary', maxLength: 20 }), fc.constantFrom('', ' ', '<think>', '</s>', '<|user|>', '{{ x }}', '{% raise_exception("x") %}'));
+const text = fc.oneof(
+  fc.string({ maxLength: 40 }),
+  fc.string({ unit: 'grapheme', maxLength: 20 }),
+  fc.string({ unit: 'binary', maxLength: 20 }),
+  fc.constantFrom('', ' ', '<think>', '</s>', '<|user|>', '{{ x }}', '{% raise_exception("x") %}'),
+);
 
 export function selarArb() {
-  return fc.record({
-    mode: field(fc.constantFrom('selar', 'soft', 'off')),
-    top_k: field(fc.integer({ min: 2, max: 64 })),
-    entropy_threshold: field(fc.double({ min: 0, max: 1, noNaN: true })),
-    contrastive_weight: field(fc.double({ min: 0, max: 1e6, noNaN: true })),
-    discrete_tokens: field(fc.constantFrom('math', 'none')),
-    scope: field(fc.constantFrom('all', 'thinking')),
-    trace: field(fc.boolean()),
-  }, { requiredKeys: [] });
+  return fc.record(
+    {
+      mode: field(fc.constantFrom('selar', 'soft', 'off')),
+      top_k: field(fc.integer({ min: 2, max: 64 })),
+      entropy_threshold: field(fc.double({ min: 0, max: 1, noNaN: true })),
+      contrastive_weight: field(fc.double({ min: 0, max: 1e6, noNaN: true })),
+      discrete_tokens: field(fc.constantFrom('math', 'none')),
+      scope: field(fc.constantFrom('all', 'thinking')),
+      trace: field(fc.boolean()),
+    },
+    { requiredKeys: [] },
+  );
 }
 
 /** Sampling fields shared by both endpoints; `vocab` bounds plausible token ids. */
@@ -45,7 +96,13 @@ function samplingArb(vocab: number, maxTokens: fc.Arbitrary<number>) {
     presence_penalty: field(fc.double({ min: -2, max: 2, noNaN: true })),
     frequency_penalty: field(fc.double({ min: -2, max: 2, noNaN: true })),
     repetition_penalty: field(fc.double({ min: 0, max: 10, noNaN: true })),
-    logit_bias: field(fc.dictionary(fc.integer({ min: -2, max: vocab + 2 }).map(String), fc.double({ min: -100, max: 100, noNaN: true }), { maxKeys: 3 })),
+    logit_bias: field(
+      fc.dictionary(
+        fc.integer({ min: -2, max: vocab + 2 }).map(String),
+        fc.double({ min: -100, max: 100, noNaN: true }),
+        { maxKeys: 3 },
+      ),
+    ),
     min_tokens: field(fc.integer({ min: 0, max: 4 })),
     ignore_eos: field(fc.boolean()),
     stream: field(fc.boolean()),
@@ -56,22 +113,32 @@ function samplingArb(vocab: number, maxTokens: fc.Arbitrary<number>) {
   };
 }
 
-const message = fc.record({
-  role: field(fc.constantFrom('system', 'developer', 'user', 'assistant')),
-  content: field(fc.oneof(text, fc.array(fc.record({ type: fc.constant('text'), text }), { minLength: 1, maxLength: 2 }))),
-  name: field(fc.string({ maxLength: 5 })),
-  reasoning_content: field(text),
-}, { requiredKeys: ['role', 'content'] });
+const message = fc.record(
+  {
+    role: field(fc.constantFrom('system', 'developer', 'user', 'assistant')),
+    content: field(
+      fc.oneof(text, fc.array(fc.record({ type: fc.constant('text'), text }), { minLength: 1, maxLength: 2 })),
+    ),
+    name: field(fc.string({ maxLength: 5 })),
+    reasoning_content: field(text),
+  },
+  { requiredKeys: ['role', 'content'] },
+);
 
 export function chatBodyArb(model: string, vocab: number, maxTokens = fc.integer({ min: 1, max: 8 })) {
   const all = fc.record({
     model: fc.oneof({ weight: 8, arbitrary: fc.constant(model) }, { weight: 1, arbitrary: wrongType }),
-    messages: fc.oneof({ weight: 12, arbitrary: fc.array(message, { minLength: 1, maxLength: 3 }) }, { weight: 1, arbitrary: wrongType }),
+    messages: fc.oneof(
+      { weight: 12, arbitrary: fc.array(message, { minLength: 1, maxLength: 3 }) },
+      { weight: 1, arbitrary: wrongType },
+    ),
     ...samplingArb(vocab, maxTokens),
     max_completion_tokens: field(maxTokens),
     logprobs: field(fc.boolean()),
     top_logprobs: field(fc.integer({ min: 0, max: 21 })),
-    chat_template_kwargs: field(fc.dictionary(fc.string({ maxLength: 6 }), fc.jsonValue({ maxDepth: 2 }), { maxKeys: 2 })),
+    chat_template_kwargs: field(
+      fc.dictionary(fc.string({ maxLength: 6 }), fc.jsonValue({ maxDepth: 2 }), { maxKeys: 2 }),
+    ),
   });
   return some(all, ['model', 'messages'], 5);
 }
@@ -80,7 +147,13 @@ export function completionBodyArb(model: string, vocab: number, maxTokens = fc.i
   const ids = fc.array(fc.integer({ min: -1, max: vocab + 1 }), { minLength: 0, maxLength: 6 });
   const all = fc.record({
     model: fc.oneof({ weight: 8, arbitrary: fc.constant(model) }, { weight: 1, arbitrary: wrongType }),
-    prompt: fc.oneof({ weight: 3, arbitrary: text }, fc.array(text, { maxLength: 3 }), { weight: 2, arbitrary: ids }, fc.array(ids, { maxLength: 3 }), wrongType),
+    prompt: fc.oneof(
+      { weight: 3, arbitrary: text },
+      fc.array(text, { maxLength: 3 }),
+      { weight: 2, arbitrary: ids },
+      fc.array(ids, { maxLength: 3 }),
+      wrongType,
+    ),
     ...samplingArb(vocab, maxTokens),
     logprobs: field(fc.integer({ min: 0, max: 21 })),
     best_of: field(fc.integer({ min: 1, max: 3 })),
@@ -91,10 +164,20 @@ export function completionBodyArb(model: string, vocab: number, maxTokens = fc.i
 
 /** Bytes that are anything but a well-formed body. */
 export function garbageArb(validJson: fc.Arbitrary<string>) {
-  const mutate = fc.tuple(validJson, fc.nat(), fc.constantFrom('delete', 'insert', 'truncate'), fc.constantFrom('{', '}', '"', ',', '\\', ':', '[', 'e', '\u0000', '\\u', '1e999'))
+  const mutate = fc
+    .tuple(
+      validJson,
+      fc.nat(),
+      fc.constantFrom('delete', 'insert', 'truncate'),
+      fc.constantFrom('{', '}', '"', ',', '\\', ':', '[', 'e', '\u0000', '\\u', '1e999'),
+    )
     .map(([s, at, op, ch]) => {
       const i = s.length === 0 ? 0 : at % s.length;
-      return op === 'delete' ? s.slice(0, i) + s.slice(i + 1) : op === 'insert' ? s.slice(0, i) + ch + s.slice(i) : s.slice(0, i);
+      return op === 'delete'
+        ? s.slice(0, i) + s.slice(i + 1)
+        : op === 'insert'
+          ? s.slice(0, i) + ch + s.slice(i)
+          : s.slice(0, i);
     });
   return fc.oneof(
     fc.uint8Array({ maxLength: 200 }).map((b) => Buffer.from(b)),

@@ -20,12 +20,21 @@ const real = process.argv[2] === 'real';
 const total = Number(process.argv[3] ?? 4000);
 const every = Number(process.argv[4] ?? 500);
 
-const fake = real ? null : new FakeEngine({ tokenDelayMs: 1, script: () => Array.from({ length: 6 }, () => ({ id: 5, text: 'Hello' })) });
+const fake = real
+  ? null
+  : new FakeEngine({ tokenDelayMs: 1, script: () => Array.from({ length: 6 }, () => ({ id: 5, text: 'Hello' })) });
 let engine: Engine;
 let tokenizer: TextTokenizer;
 if (fake) [engine, tokenizer] = [fake, tinyTokenizer()];
 else {
-  const loaded = await createEngine({ modelDir: await llamaModel(), modelId: 'tiny', workers: 1, threadsPerWorker: 1, maxSequencesPerWorker: 8, queueSize: 64 });
+  const loaded = await createEngine({
+    modelDir: await llamaModel(),
+    modelId: 'tiny',
+    workers: 1,
+    threadsPerWorker: 1,
+    maxSequencesPerWorker: 8,
+    queueSize: 64,
+  });
   [engine, tokenizer] = [loaded.engine, loaded.tokenizer];
 }
 const app = await buildApp({ config: loadConfig(['--model', 'models/tiny'], {}), engine, tokenizer });
@@ -48,22 +57,40 @@ function one(i: number): Promise<void> {
   const url = 'prompt' in body ? '/v1/completions' : '/v1/chat/completions';
   return new Promise((resolve) => {
     // Abandoned streams use their own socket: destroying it must not take a pooled one down.
-    const req = http.request({ host: '127.0.0.1', port, method: 'POST', path: url, agent: abandon ? false : agent, headers: { 'content-type': 'application/json' } }, (res) => {
-      if (res.statusCode === 200) generated++;
-      res.on('data', () => { if (abandon) req.destroy(); });
-      res.on('end', resolve);
-      res.on('close', resolve);
-    });
+    const req = http.request(
+      {
+        host: '127.0.0.1',
+        port,
+        method: 'POST',
+        path: url,
+        agent: abandon ? false : agent,
+        headers: { 'content-type': 'application/json' },
+      },
+      (res) => {
+        if (res.statusCode === 200) generated++;
+        res.on('data', () => {
+          if (abandon) req.destroy();
+        });
+        res.on('end', resolve);
+        res.on('close', resolve);
+      },
+    );
     req.on('error', () => resolve());
     req.end(JSON.stringify(body));
   });
 }
 
-interface Sample { requests: number; heapUsed: number; arrayBuffers: number; rss: number }
+interface Sample {
+  requests: number;
+  heapUsed: number;
+  arrayBuffers: number;
+  rss: number;
+}
 
 async function measure(requests: number): Promise<Sample> {
   // Let aborted generations and closed sockets settle before measuring.
-  for (let i = 0; i < 40 && (engine.stats().running > 0 || app.lifecycle.inFlight > 0); i++) await new Promise((r) => setTimeout(r, 25));
+  for (let i = 0; i < 40 && (engine.stats().running > 0 || app.lifecycle.inFlight > 0); i++)
+    await new Promise((r) => setTimeout(r, 25));
   await new Promise((r) => setTimeout(r, 50));
   for (let i = 0; i < 3; i++) gc!();
   const { heapUsed, arrayBuffers, rss } = process.memoryUsage();
@@ -76,9 +103,11 @@ while (done < total) {
   const batch = Array.from({ length: every }, (_, k) => k);
   let next = 0;
   // 16 concurrent request loops per batch.
-  await Promise.all(Array.from({ length: 16 }, async () => {
-    while (next < batch.length) await one(done + next++);
-  }));
+  await Promise.all(
+    Array.from({ length: 16 }, async () => {
+      while (next < batch.length) await one(done + next++);
+    }),
+  );
   done += every;
   if (fake) {
     // The fake engine records every request and signal for assertions; that record is not the server's memory.

@@ -31,20 +31,26 @@ const scheduler = new Scheduler(rt.decoder, rt.ctx, {
 let finished = 0;
 function one(i: number): Promise<void> {
   // Prompts of three lengths (several cohorts), every fifth request cancelled after its first step.
-  const req = request(Array.from({ length: 4 + (i % 3) }, (_, k) => 10 + ((i + k) % 200)), {
-    id: `m-${i}`, selar: { mode: i % 2 ? 'selar' : 'soft', entropyThreshold: 0.3 }, stop: { maxTokens: 6, ignoreEos: true },
-  });
+  const req = request(
+    Array.from({ length: 4 + (i % 3) }, (_, k) => 10 + ((i + k) % 200)),
+    {
+      id: `m-${i}`,
+      selar: { mode: i % 2 ? 'selar' : 'soft', entropyThreshold: 0.3 },
+      stop: { maxTokens: 6, ignoreEos: true },
+    },
+  );
   return new Promise<void>((resolve) => {
     waiting.set(req.id, () => {
       finished++;
       resolve();
     });
     scheduler.add(req);
-    if (i % 5 === 4) setImmediate(() => {
-      scheduler.cancel(req.id);
-      // A cancelled sequence sends nothing more: settle it here.
-      setTimeout(() => end(req.id), 5);
-    });
+    if (i % 5 === 4)
+      setImmediate(() => {
+        scheduler.cancel(req.id);
+        // A cancelled sequence sends nothing more: settle it here.
+        setTimeout(() => end(req.id), 5);
+      });
   });
 }
 
@@ -52,9 +58,11 @@ const samples: Array<{ requests: number; heapUsed: number; arrayBuffers: number;
 let done = 0;
 while (done < total) {
   let next = 0;
-  await Promise.all(Array.from({ length: 16 }, async () => {
-    while (next < every) await one(done + next++);
-  }));
+  await Promise.all(
+    Array.from({ length: 16 }, async () => {
+      while (next < every) await one(done + next++);
+    }),
+  );
   done += every;
   await new Promise((r) => setTimeout(r, 50));
   for (let i = 0; i < 3; i++) gc();

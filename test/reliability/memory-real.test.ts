@@ -7,7 +7,9 @@ import t from 'tap';
 import { growth, mb, measureIn, type MemorySample } from './memory-measure.js';
 
 const show = (samples: MemorySample[]) =>
-  samples.map((s) => `${s.requests}: heap ${mb(s.heapUsed)}, buffers ${mb(s.arrayBuffers)}, rss ${mb(s.rss)} MB`).join('; ');
+  samples
+    .map((s) => `${s.requests}: heap ${mb(s.heapUsed)}, buffers ${mb(s.arrayBuffers)}, rss ${mb(s.rss)} MB`)
+    .join('; ');
 
 t.test('over HTTP with a real worker pool: flat across 1500 requests', async (t) => {
   const { samples, running, generated } = await measureIn('memory-child.ts', ['real', '1500', '250'], 200_000);

@@ -42,7 +42,13 @@ t.test('min_p drops tokens below min_p × pmax', async (t) => {
 });
 
 t.test('all tokens masked is an error, not NaN', async (t) => {
-  t.throws(() => filteredProbs(new Float32Array([-Infinity, -Infinity]), { temperature: 1, topK: 0, topP: 1, minP: 0 }, new DistributionScratch(2)));
+  t.throws(() =>
+    filteredProbs(
+      new Float32Array([-Infinity, -Infinity]),
+      { temperature: 1, topK: 0, topP: 1, minP: 0 },
+      new DistributionScratch(2),
+    ),
+  );
 });
 
 t.test('sampleFrom walks the cumulative mass and skips zeros', async (t) => {

@@ -11,8 +11,17 @@ import type { SamplingParams, SelarParams } from '../../src/engine/types.js';
 const near = (a: number, b: number, eps = 1e-9) => Math.abs(a - b) < eps;
 
 const selar = (over: Partial<SelarParams> = {}): SelarParams => ({
-  mode: 'selar', topK: 3, entropyThreshold: 0.5, contrastiveWeight: 1, discreteTokens: 'none', scope: 'all',
-  trace: false, entropy: 'topk', softRate: 0.5, hotTemperature: 1.5, ...over,
+  mode: 'selar',
+  topK: 3,
+  entropyThreshold: 0.5,
+  contrastiveWeight: 1,
+  discreteTokens: 'none',
+  scope: 'all',
+  trace: false,
+  entropy: 'topk',
+  softRate: 0.5,
+  hotTemperature: 1.5,
+  ...over,
 });
 
 const MATH = new Set([9]);
@@ -25,7 +34,13 @@ const step = (h: number): StepDistribution => {
   mix.ids.set([7, 2, 5]);
   mix.q.set([0.5, 0.3, 0.2]);
   mix.entropy = h;
-  return { logits: new Float32Array(10), p: null, filters: { temperature: 1, topK: 0, topP: 1, minP: 0 }, mix, entropy: h };
+  return {
+    logits: new Float32Array(10),
+    p: null,
+    filters: { temperature: 1, topK: 0, topP: 1, minP: 0 },
+    mix,
+    entropy: h,
+  };
 };
 
 t.test('selar: the gate fires at exactly tau and not below', async (t) => {
@@ -54,11 +69,17 @@ t.test('random: a seeded coin from its own stream, drawn at every step even when
   const coins = new Xoshiro128(seed ^ 0x5e1a5e1a);
   const expected = Array.from({ length: 40 }, () => coins.next() < 0.5);
   const plain = decision({ mode: 'random' }, seed);
-  t.same(expected.map(() => plain.nextIsSoft(step(0), 1, false)), expected);
+  t.same(
+    expected.map(() => plain.nextIsSoft(step(0), 1, false)),
+    expected,
+  );
   // Vetoed steps (a math token, out of scope) still use up their draw.
   const vetoed = decision({ mode: 'random', discreteTokens: 'math', scope: 'thinking' }, seed);
   const got = expected.map((_, i) => vetoed.nextIsSoft(step(0), i % 3 === 0 ? 9 : 1, i % 2 === 0));
-  t.same(got, expected.map((c, i) => c && i % 3 !== 0 && i % 2 === 0));
+  t.same(
+    got,
+    expected.map((c, i) => c && i % 3 !== 0 && i % 2 === 0),
+  );
 });
 
 t.test('hot: redraws the visible token where the gate fires, in scope only', async (t) => {
@@ -76,8 +97,19 @@ t.test('hot: redraws the visible token where the gate fires, in scope only', asy
 
 t.test('a redraw samples from the request stream at the other temperature, leaving p intact', async (t) => {
   const params: SamplingParams = {
-    temperature: 1, topK: 0, topP: 1, minP: 0, seed: 3, presencePenalty: 0, frequencyPenalty: 0, repetitionPenalty: 1,
-    logitBias: [], logprobs: false, topLogprobs: 0, badWords: [], allowedTokenIds: null,
+    temperature: 1,
+    topK: 0,
+    topP: 1,
+    minP: 0,
+    seed: 3,
+    presencePenalty: 0,
+    frequencyPenalty: 0,
+    repetitionPenalty: 1,
+    logitBias: [],
+    logprobs: false,
+    topLogprobs: 0,
+    badWords: [],
+    allowedTokenIds: null,
   };
   const s = new SequenceSampler(params, selar(), 4, [], 3);
   const d = s.distribution(new Float32Array([3, 0, 0, 0]));
@@ -100,9 +132,15 @@ t.test('soft embedding s = e + w·H·(e − E[top1])', async (t) => {
   const e = [0.5, 0.3, 0.2];
   const top1 = [1, 0, 0];
   const expected = e.map((v, i) => v + 1.5 * 0.8 * (v - top1[i]));
-  t.ok(Array.from(out).every((v, i) => near(v, expected[i], 1e-6)), `${Array.from(out)} vs ${expected}`);
+  t.ok(
+    Array.from(out).every((v, i) => near(v, expected[i], 1e-6)),
+    `${Array.from(out)} vs ${expected}`,
+  );
   const plain = softEmbedding(rows, mix, mix.entropy, 0, new Float32Array(dim));
-  t.ok(Array.from(plain).every((v, i) => near(v, e[i], 1e-7)), 'w = 0 is the plain expected embedding');
+  t.ok(
+    Array.from(plain).every((v, i) => near(v, e[i], 1e-7)),
+    'w = 0 is the plain expected embedding',
+  );
 });
 
 t.test('softInput looks up the mix candidates and writes the contrastive mix', async (t) => {

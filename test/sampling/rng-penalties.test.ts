@@ -9,8 +9,14 @@ t.test('the same seed gives the same stream; different seeds differ', async (t) 
   const b = new Xoshiro128(42);
   const c = new Xoshiro128(43);
   const sa = Array.from({ length: 100 }, () => a.next());
-  t.same(sa, Array.from({ length: 100 }, () => b.next()));
-  t.notSame(sa, Array.from({ length: 100 }, () => c.next()));
+  t.same(
+    sa,
+    Array.from({ length: 100 }, () => b.next()),
+  );
+  t.notSame(
+    sa,
+    Array.from({ length: 100 }, () => c.next()),
+  );
   t.ok(sa.every((v) => v >= 0 && v < 1));
   const mean = sa.reduce((x, y) => x + y, 0) / sa.length;
   t.ok(mean > 0.35 && mean < 0.65, `mean ${mean}`);
@@ -36,17 +42,41 @@ t.test('presence and frequency penalties apply to generated ids only', async (t)
 
 t.test('logit_bias is additive', async (t) => {
   const logits = new Float32Array([0, 0, 0]);
-  applyLogitBias(logits, [[2, 100], [0, -5]]);
+  applyLogitBias(logits, [
+    [2, 100],
+    [0, -5],
+  ]);
   t.same(Array.from(logits), [-5, 0, 100]);
 });
 
 const selar = (topK: number): SelarParams => ({
-  mode: 'selar', topK, entropyThreshold: 0.5, contrastiveWeight: 1, discreteTokens: 'none', scope: 'all', trace: false, entropy: 'topk', softRate: 0, hotTemperature: 1.5,
+  mode: 'selar',
+  topK,
+  entropyThreshold: 0.5,
+  contrastiveWeight: 1,
+  discreteTokens: 'none',
+  scope: 'all',
+  trace: false,
+  entropy: 'topk',
+  softRate: 0,
+  hotTemperature: 1.5,
 });
 
 const params = (over: Partial<SamplingParams> = {}): SamplingParams => ({
-  temperature: 0, topK: 0, topP: 1, minP: 0, seed: 1, presencePenalty: 0, frequencyPenalty: 0, repetitionPenalty: 1,
-  logitBias: [], logprobs: false, topLogprobs: 0, badWords: [], allowedTokenIds: null, ...over,
+  temperature: 0,
+  topK: 0,
+  topP: 1,
+  minP: 0,
+  seed: 1,
+  presencePenalty: 0,
+  frequencyPenalty: 0,
+  repetitionPenalty: 1,
+  logitBias: [],
+  logprobs: false,
+  topLogprobs: 0,
+  badWords: [],
+  allowedTokenIds: null,
+  ...over,
 });
 
 t.test('greedy picks the argmax; the SeLaR mix uses temperature 1', async (t) => {
@@ -61,7 +91,10 @@ t.test('greedy picks the argmax; the SeLaR mix uses temperature 1', async (t) =>
 t.test('seeded sampling is reproducible and respects the distribution', async (t) => {
   const draw = (seed: number) => {
     const s = new SequenceSampler(params({ temperature: 1, seed }), selar(2), 4, [], seed);
-    return Array.from({ length: 200 }, () => s.choose(s.distribution(new Float32Array([0, 0, Math.log(3), -Infinity]))).token);
+    return Array.from(
+      { length: 200 },
+      () => s.choose(s.distribution(new Float32Array([0, 0, Math.log(3), -Infinity]))).token,
+    );
   };
   t.same(draw(5), draw(5));
   const counts = [0, 0, 0, 0];

@@ -43,7 +43,10 @@ t.test('the logits fast path gives the same mix as softmax → top-k → renorma
   const { DistributionScratch, filteredProbs } = await import('../../src/sampling/distribution.js');
   let x = 3;
   const logits = Float32Array.from({ length: 500 }, () => ((x = (x * 48271) % 2147483647) / 2147483647) * 8 - 4);
-  const a = topKMix(filteredProbs(logits, { temperature: 1, topK: 0, topP: 1, minP: 0 }, new DistributionScratch(500)), createTopKMix(5));
+  const a = topKMix(
+    filteredProbs(logits, { temperature: 1, topK: 0, topP: 1, minP: 0 }, new DistributionScratch(500)),
+    createTopKMix(5),
+  );
   const b = topKMixFromLogits(logits, createTopKMix(5));
   t.same(Array.from(b.ids), Array.from(a.ids));
   t.ok(Array.from(b.q).every((q, i) => near(q, a.q[i], 1e-6)));

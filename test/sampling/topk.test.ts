@@ -24,14 +24,16 @@ t.test('k larger than the array returns every id', async (t) => {
 
 t.test('matches a full sort on random data', async (t) => {
   let s = 7;
-  const rand = () => ((s = (s * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+  const rand = () => (s = (s * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
   for (let trial = 0; trial < 20; trial++) {
     const n = 50 + trial * 37;
     const scores = Float32Array.from({ length: n }, () => Math.round(rand() * 50) / 10);
     const k = 1 + (trial % 9);
     const ids = new Int32Array(k);
     topK(scores, k, ids);
-    const sorted = Array.from(scores.keys()).sort((a, b) => scores[b] - scores[a] || a - b).slice(0, k);
+    const sorted = Array.from(scores.keys())
+      .sort((a, b) => scores[b] - scores[a] || a - b)
+      .slice(0, k);
     t.same(Array.from(ids), sorted, `trial ${trial}`);
   }
 });

@@ -101,7 +101,10 @@ ok 1 - extract.test.ts # time=20ms
 
 `;
   t.same(countTap(stream(body, '{ total: 3, pass: 3 }')), { passed: 2, failed: 0, skipped: 0, problems: [] });
-  t.same(countTap(stream(body, '{ total: 2, pass: 2 }')).problems, ["passed: counted 3, tap's summary says 2", "total: counted 3, tap's summary says 2"]);
+  t.same(countTap(stream(body, '{ total: 2, pass: 2 }')).problems, [
+    "passed: counted 3, tap's summary says 2",
+    "total: counted 3, tap's summary says 2",
+  ]);
 });
 
 t.test('counts that disagree with tap, or a stream without its summary, are reported', async (t) => {
@@ -110,5 +113,8 @@ t.test('counts that disagree with tap, or a stream without its summary, are repo
   const cut = countTap(`TAP version 14\n${failingThenPassing}`);
   t.same(cut.problems, ["tap's closing summary is missing"]);
   const bailed = countTap('TAP version 14\n1..2\nok 1 - fine\nBail out! worker died\n');
-  t.ok(bailed.problems.some((p) => p.startsWith('bailed out')), bailed.problems.join('; '));
+  t.ok(
+    bailed.problems.some((p) => p.startsWith('bailed out')),
+    bailed.problems.join('; '),
+  );
 });

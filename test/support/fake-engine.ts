@@ -4,14 +4,29 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { SelarError } from '../../src/errors.js';
 import type {
-  Engine, EngineStats, FinishReason, GenerationEvent, GenerationRequest, ModelInfo, TokenEvent,
+  Engine,
+  EngineStats,
+  FinishReason,
+  GenerationEvent,
+  GenerationRequest,
+  ModelInfo,
+  TokenEvent,
 } from '../../src/engine/types.js';
 import { ID } from './tiny-tokenizer.js';
 
-export type ScriptToken = { id: number; text: string; reasoning?: boolean; entropy?: number; soft?: boolean; hot?: boolean };
+export type ScriptToken = {
+  id: number;
+  text: string;
+  reasoning?: boolean;
+  entropy?: number;
+  soft?: boolean;
+  hot?: boolean;
+};
 
 export const HELLO: ScriptToken[] = [
-  { id: ID.Hello, text: 'Hello' }, { id: ID[' world'], text: ' world' }, { id: ID['!'], text: '!' },
+  { id: ID.Hello, text: 'Hello' },
+  { id: ID[' world'], text: ' world' },
+  { id: ID['!'], text: '!' },
 ];
 
 export interface FakeEngineOptions {
@@ -73,7 +88,8 @@ export class FakeEngine implements Engine {
   }
 
   generate(request: GenerationRequest, signal?: AbortSignal): AsyncIterable<GenerationEvent> {
-    if (this.opts.refuseAtAdmission?.(request)) throw new SelarError('overloaded', 'The server is busy; try again shortly');
+    if (this.opts.refuseAtAdmission?.(request))
+      throw new SelarError('overloaded', 'The server is busy; try again shortly');
     this.requests.push(request);
     const sig = signal ?? new AbortController().signal;
     this.signals.push(sig);
@@ -91,7 +107,7 @@ export class FakeEngine implements Engine {
       let reasoning = 0;
       let hot = 0;
       for (let i = 0; i < script.length; i++) {
-        const wait = i === 0 ? o.firstTokenDelayMs ?? o.tokenDelayMs : o.tokenDelayMs;
+        const wait = i === 0 ? (o.firstTokenDelayMs ?? o.tokenDelayMs) : o.tokenDelayMs;
         if (wait) {
           try {
             await sleep(wait, undefined, { signal });
@@ -100,21 +116,41 @@ export class FakeEngine implements Engine {
           }
         }
         if (signal.aborted) return;
-        if (o.failAfter !== undefined && i >= o.failAfter) throw new SelarError('worker_failed', 'worker 0 exited unexpectedly');
+        if (o.failAfter !== undefined && i >= o.failAfter)
+          throw new SelarError('worker_failed', 'worker 0 exited unexpectedly');
         const s = script[i];
-        const ev: TokenEvent = { type: 'token', id: s.id, text: s.text, entropy: s.entropy ?? 0.25, soft: s.soft ?? false, reasoning: s.reasoning ?? false };
+        const ev: TokenEvent = {
+          type: 'token',
+          id: s.id,
+          text: s.text,
+          entropy: s.entropy ?? 0.25,
+          soft: s.soft ?? false,
+          reasoning: s.reasoning ?? false,
+        };
         if (req.sampling.logprobs) {
           ev.logprob = -0.5;
-          ev.topLogprobs = Array.from({ length: req.sampling.topLogprobs }, (_, k) => ({ id: (s.id + k) % this.model.vocabSize, logprob: -0.5 - k }));
+          ev.topLogprobs = Array.from({ length: req.sampling.topLogprobs }, (_, k) => ({
+            id: (s.id + k) % this.model.vocabSize,
+            logprob: -0.5 - k,
+          }));
         }
         // Like the engine: `hot` is reported in hot mode only.
         if (req.selar.mode === 'hot') ev.hot = s.hot ?? false;
         // Scripted prompt logprobs: token i gets -i/10, its alternatives the next ids.
         if (i === 0 && req.promptLogprobs !== null) {
-          ev.promptLogprobs = req.promptIds.map((id, p) => (p === 0 ? null : {
-            id, logprob: -p / 10, rank: 1,
-            top: Array.from({ length: req.promptLogprobs! }, (_, k) => ({ id: (id + k) % this.model.vocabSize, logprob: -p / 10 - k })),
-          }));
+          ev.promptLogprobs = req.promptIds.map((id, p) =>
+            p === 0
+              ? null
+              : {
+                  id,
+                  logprob: -p / 10,
+                  rank: 1,
+                  top: Array.from({ length: req.promptLogprobs! }, (_, k) => ({
+                    id: (id + k) % this.model.vocabSize,
+                    logprob: -p / 10 - k,
+                  })),
+                },
+          );
         }
         if (ev.hot) hot++;
         if (ev.soft) soft++;
@@ -123,8 +159,14 @@ export class FakeEngine implements Engine {
       }
       const reason: FinishReason = script.length >= req.stop.maxTokens ? 'length' : 'stop';
       yield {
-        type: 'finish', reason, text: o.finalText ?? '', promptTokens: req.promptIds.length,
-        completionTokens: script.length, softTokens: soft, hotTokens: hot, reasoningTokens: reasoning,
+        type: 'finish',
+        reason,
+        text: o.finalText ?? '',
+        promptTokens: req.promptIds.length,
+        completionTokens: script.length,
+        softTokens: soft,
+        hotTokens: hot,
+        reasoningTokens: reasoning,
       };
     } finally {
       this.running--;

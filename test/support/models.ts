@@ -10,7 +10,16 @@ const root = fs.mkdtempSync(path.join(os.tmpdir(), 'selar-test-'));
 process.env.SELAR_CACHE_DIR ??= path.join(root, 'cache');
 process.on('exit', () => fs.rmSync(root, { recursive: true, force: true }));
 
-export const TINY_LLAMA: LlamaGenOptions = { hidden: 64, layers: 2, heads: 4, kvHeads: 2, intermediate: 128, vocab: 320, maxPositions: 256, seed: 3 };
+export const TINY_LLAMA: LlamaGenOptions = {
+  hidden: 64,
+  layers: 2,
+  heads: 4,
+  kvHeads: 2,
+  intermediate: 128,
+  vocab: 320,
+  maxPositions: 256,
+  seed: 3,
+};
 
 const made = new Map<string, Promise<string>>();
 
@@ -19,12 +28,17 @@ export function llamaModel(opts: Partial<LlamaGenOptions> = {}): Promise<string>
   const key = 'llama' + JSON.stringify(full);
   if (!made.has(key)) {
     const dir = path.join(root, `llama-${made.size}`);
-    made.set(key, writeLlamaModel(dir, full).then(() => dir));
+    made.set(
+      key,
+      writeLlamaModel(dir, full).then(() => dir),
+    );
   }
   return made.get(key)!;
 }
 
-export function echoModel(opts: EchoGenOptions = {}): Promise<{ dir: string; embeddings: Float32Array; hidden: number }> {
+export function echoModel(
+  opts: EchoGenOptions = {},
+): Promise<{ dir: string; embeddings: Float32Array; hidden: number }> {
   const dir = path.join(root, `echo-${made.size}`);
   made.set(dir, Promise.resolve(dir));
   return writeEchoModel(dir, opts).then((r) => ({ dir, embeddings: r.embeddings, hidden: r.config.hidden_size }));

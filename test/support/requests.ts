@@ -1,11 +1,21 @@
 // GenerationRequest builder for engine tests: every field resolved, greedy by default.
-import type { GenerationRequest, SamplingParams, SelarParams, StopParams, ThinkingBudget } from '../../src/engine/types.js';
+import type {
+  GenerationRequest,
+  SamplingParams,
+  SelarParams,
+  StopParams,
+  ThinkingBudget,
+} from '../../src/engine/types.js';
 
 let counter = 0;
 
 export function request(
   promptIds: number[],
-  over: { sampling?: Partial<SamplingParams>; stop?: Partial<StopParams>; selar?: Partial<SelarParams>; id?: string;
+  over: {
+    sampling?: Partial<SamplingParams>;
+    stop?: Partial<StopParams>;
+    selar?: Partial<SelarParams>;
+    id?: string;
     skipSpecialTokens?: boolean;
     priority?: number;
     promptLogprobs?: number | null;
@@ -16,15 +26,43 @@ export function request(
     id: over.id ?? `req-${++counter}`,
     promptIds,
     sampling: {
-      temperature: 0, topK: 0, topP: 1, minP: 0, seed: 0, presencePenalty: 0, frequencyPenalty: 0, repetitionPenalty: 1,
-      logitBias: [], logprobs: false, topLogprobs: 0, badWords: [], allowedTokenIds: null, ...over.sampling,
+      temperature: 0,
+      topK: 0,
+      topP: 1,
+      minP: 0,
+      seed: 0,
+      presencePenalty: 0,
+      frequencyPenalty: 0,
+      repetitionPenalty: 1,
+      logitBias: [],
+      logprobs: false,
+      topLogprobs: 0,
+      badWords: [],
+      allowedTokenIds: null,
+      ...over.sampling,
     },
     stop: {
-      strings: [], eosTokenIds: [], ignoreEos: false, maxTokens: 16, minTokens: 0, tokenIds: [], includeInOutput: false, ...over.stop,
+      strings: [],
+      eosTokenIds: [],
+      ignoreEos: false,
+      maxTokens: 16,
+      minTokens: 0,
+      tokenIds: [],
+      includeInOutput: false,
+      ...over.stop,
     },
     selar: {
-      mode: 'off', topK: 3, entropyThreshold: 0.5, contrastiveWeight: 1, discreteTokens: 'none', scope: 'all', trace: false,
-      entropy: 'topk', softRate: 0.2, hotTemperature: 1.5, ...over.selar,
+      mode: 'off',
+      topK: 3,
+      entropyThreshold: 0.5,
+      contrastiveWeight: 1,
+      discreteTokens: 'none',
+      scope: 'all',
+      trace: false,
+      entropy: 'topk',
+      softRate: 0.2,
+      hotTemperature: 1.5,
+      ...over.selar,
     },
     skipSpecialTokens: over.skipSpecialTokens ?? true,
     priority: over.priority ?? 0,

@@ -14,17 +14,26 @@ export async function inProcess(dir: string): Promise<{ loaded: LoadedModel; rt:
 }
 
 /** Runs requests concurrently through one scheduler and returns each one's events. */
-export function runAll(rt: Runtime, requests: GenerationRequest[], batching: Batching = 'exact'): Promise<Map<string, GenerationEvent[]>> {
+export function runAll(
+  rt: Runtime,
+  requests: GenerationRequest[],
+  batching: Batching = 'exact',
+): Promise<Map<string, GenerationEvent[]>> {
   return new Promise((resolve, reject) => {
     const out = new Map<string, GenerationEvent[]>(requests.map((r) => [r.id, []]));
     let open = requests.length;
-    const scheduler = new Scheduler(rt.decoder, rt.ctx, {
-      events: (id, events) => {
-        out.get(id)!.push(...events);
-        if (events.some((e) => e.type === 'finish') && --open === 0) resolve(out);
+    const scheduler = new Scheduler(
+      rt.decoder,
+      rt.ctx,
+      {
+        events: (id, events) => {
+          out.get(id)!.push(...events);
+          if (events.some((e) => e.type === 'finish') && --open === 0) resolve(out);
+        },
+        failed: (id, message) => reject(new Error(`${id}: ${message}`)),
       },
-      failed: (id, message) => reject(new Error(`${id}: ${message}`)),
-    }, batching);
+      batching,
+    );
     for (const r of requests) scheduler.add(r);
   });
 }
@@ -51,7 +60,11 @@ export interface RecordedRun {
  * and which forward pass produced them, by wrapping the decoder and Sequence.step from
  * the outside for the duration of the run.
  */
-export async function runRecorded(rt: Runtime, requests: GenerationRequest[], batching: Batching = 'exact'): Promise<RecordedRun> {
+export async function runRecorded(
+  rt: Runtime,
+  requests: GenerationRequest[],
+  batching: Batching = 'exact',
+): Promise<RecordedRun> {
   const steps = new Map<string, StepRecord[]>(requests.map((r) => [r.id, []]));
   const rowsPerPass: number[] = [];
   const forward = rt.decoder.forward;

@@ -3,8 +3,22 @@
 import { TextTokenizer } from '../../src/model/tokenizer.js';
 
 export const WORDS = [
-  '<unk>', '<s>', '</s>', '<think>', '</think>', 'Hello', ' world', '!', 'Hi', ' there',
-  '<|user|>', '<|assistant|>', '<|system|>', 'é', ' Paris', 'ok',
+  '<unk>',
+  '<s>',
+  '</s>',
+  '<think>',
+  '</think>',
+  'Hello',
+  ' world',
+  '!',
+  'Hi',
+  ' there',
+  '<|user|>',
+  '<|assistant|>',
+  '<|system|>',
+  'é',
+  ' Paris',
+  'ok',
 ] as const;
 export const ID = Object.fromEntries(WORDS.map((w, i) => [w, i])) as Record<(typeof WORDS)[number], number>;
 const SPECIAL = ['<unk>', '<s>', '</s>', '<think>', '</think>', '<|user|>', '<|assistant|>', '<|system|>'];
@@ -19,11 +33,27 @@ export function tinyTokenizer(opts: { chatTemplate?: string | null } = {}): Text
     truncation: null,
     padding: null,
     added_tokens: SPECIAL.map((w) => ({
-      id: WORDS.indexOf(w as (typeof WORDS)[number]), content: w, single_word: false, lstrip: false, rstrip: false, normalized: false, special: true,
+      id: WORDS.indexOf(w as (typeof WORDS)[number]),
+      content: w,
+      single_word: false,
+      lstrip: false,
+      rstrip: false,
+      normalized: false,
+      special: true,
     })),
     normalizer: null,
-    pre_tokenizer: { type: 'Split', pattern: { Regex: '\\s?[A-Za-z]+|[^\\sA-Za-z]' }, behavior: 'Isolated', invert: false },
-    post_processor: { type: 'TemplateProcessing', single: [{ SpecialToken: { id: '<s>', type_id: 0 } }, { Sequence: { id: 'A', type_id: 0 } }], pair: [], special_tokens: { '<s>': { id: '<s>', ids: [1], tokens: ['<s>'] } } },
+    pre_tokenizer: {
+      type: 'Split',
+      pattern: { Regex: '\\s?[A-Za-z]+|[^\\sA-Za-z]' },
+      behavior: 'Isolated',
+      invert: false,
+    },
+    post_processor: {
+      type: 'TemplateProcessing',
+      single: [{ SpecialToken: { id: '<s>', type_id: 0 } }, { Sequence: { id: 'A', type_id: 0 } }],
+      pair: [],
+      special_tokens: { '<s>': { id: '<s>', ids: [1], tokens: ['<s>'] } },
+    },
     decoder: { type: 'Fuse' },
     model: { type: 'WordLevel', vocab: Object.fromEntries(WORDS.map((w, i) => [w, i])), unk_token: '<unk>' },
   };

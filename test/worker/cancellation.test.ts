@@ -44,13 +44,20 @@ t.test('a cancelled sequence leaves its cohort: every later pass has one row few
   t.same(after, Array(after.length).fill(2), `two rows in each of the ${after.length} passes after it`);
   t.equal(after.length, 40 - 1 - passesAtCancel, 'the others decode to their end');
   t.equal(tokens(events.get(victim.id)!).length, 5, 'no token for the cancelled sequence after the cancel');
-  t.notOk(events.get(victim.id)!.some((e) => e.type === 'finish'), 'and no finish event');
+  t.notOk(
+    events.get(victim.id)!.some((e) => e.type === 'finish'),
+    'and no finish event',
+  );
   await new Promise((r) => setImmediate(r)); // the pass that finished the others ends
   t.equal(scheduler.size, 0, 'nothing left in the scheduler');
   // The survivors' cache rows were kept correctly: each equals its solo run.
   for (const r of others) {
     const solo = await runAll(rt, [{ ...r, id: r.id + '-solo' }]);
-    t.same(tokens(events.get(r.id)!).map((e) => e.id), tokens(solo.get(r.id + '-solo')!).map((e) => e.id), `${r.id} as alone`);
+    t.same(
+      tokens(events.get(r.id)!).map((e) => e.id),
+      tokens(solo.get(r.id + '-solo')!).map((e) => e.id),
+      `${r.id} as alone`,
+    );
   }
 });
 

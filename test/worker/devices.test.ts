@@ -11,14 +11,16 @@ t.test('device specs', async (t) => {
   t.same(parseDevice('cuda'), { device: 'cuda', deviceId: 0 });
   t.same(parseDevice('cuda:3'), { device: 'cuda', deviceId: 3 });
   t.same(parseDevice('auto'), { device: 'auto', deviceId: 0 });
-  for (const bad of ['gpu', 'cuda:', 'cuda:x', 'cpu:1', '']) t.throws(() => parseDevice(bad), { message: /invalid device/ }, bad);
+  for (const bad of ['gpu', 'cuda:', 'cuda:x', 'cpu:1', ''])
+    t.throws(() => parseDevice(bad), { message: /invalid device/ }, bad);
   t.same(providersFor(parseDevice('cuda:2')), [{ name: 'cuda', deviceId: 2 }]);
   t.same(providersFor(parseDevice('cpu')), ['cpu']);
 });
 
 t.test('cuda without a usable provider fails; auto falls back to cpu', async (t) => {
   const model = `${await llamaModel()}/onnx/model.onnx`;
-  const create = (executionProviders: ort.InferenceSession.ExecutionProviderConfig[]) => ort.InferenceSession.create(model, { executionProviders });
+  const create = (executionProviders: ort.InferenceSession.ExecutionProviderConfig[]) =>
+    ort.InferenceSession.create(model, { executionProviders });
   let cudaWorks = true;
   try {
     await create([{ name: 'cuda', deviceId: 0 }]);
@@ -29,7 +31,9 @@ t.test('cuda without a usable provider fails; auto falls back to cpu', async (t)
     t.skip('this machine has a working CUDA provider', () => {});
     return;
   }
-  await t.rejects(createOnDevice(parseDevice('cuda'), create), { message: /CUDA execution provider unavailable for device cuda:0.*ONNXRUNTIME_NODE_INSTALL=cuda12/s });
+  await t.rejects(createOnDevice(parseDevice('cuda'), create), {
+    message: /CUDA execution provider unavailable for device cuda:0.*ONNXRUNTIME_NODE_INSTALL=cuda12/s,
+  });
   const auto = await createOnDevice(parseDevice('auto'), create);
   t.equal(auto.device, 'cpu');
   t.match(auto.warning, /CUDA unavailable .*falling back to CPU/);

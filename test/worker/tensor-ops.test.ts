@@ -8,7 +8,9 @@ import { concatAlong, padFront, selectAlong, sliceFrom } from '../../src/worker/
 function kv(B: number, H: number, S: number, D: number, offset = 0): ort.Tensor {
   const data = new Float32Array(B * H * S * D);
   let i = 0;
-  for (let b = 0; b < B; b++) for (let h = 0; h < H; h++) for (let s = 0; s < S; s++) for (let d = 0; d < D; d++) data[i++] = offset + b * 1000 + h * 100 + s * 10 + d;
+  for (let b = 0; b < B; b++)
+    for (let h = 0; h < H; h++)
+      for (let s = 0; s < S; s++) for (let d = 0; d < D; d++) data[i++] = offset + b * 1000 + h * 100 + s * 10 + d;
   return new ort.Tensor('float32', data, [B, H, S, D]);
 }
 const at = (x: ort.Tensor, b: number, h: number, s: number, d: number) => {
@@ -32,12 +34,20 @@ t.test('select rows, pad and slice the sequence axis', async (t) => {
 
   const padded = padFront(x, 2, 3);
   t.same(padded.dims, [3, 2, 7, 2]);
-  t.same([at(padded, 1, 1, 0, 1), at(padded, 1, 1, 2, 1), at(padded, 1, 1, 3, 1), at(padded, 1, 1, 6, 1)], [0, 0, 1101, 1131], 'zeros in front, then the original positions');
+  t.same(
+    [at(padded, 1, 1, 0, 1), at(padded, 1, 1, 2, 1), at(padded, 1, 1, 3, 1), at(padded, 1, 1, 6, 1)],
+    [0, 0, 1101, 1131],
+    'zeros in front, then the original positions',
+  );
   t.equal(padFront(x, 2, 0), x, 'nothing to pad: the same tensor');
 
   const back = sliceFrom(padded, 2, 3);
   t.same(back.dims, x.dims);
-  t.same(Array.from(back.data as Float32Array), Array.from(x.data as Float32Array), 'slicing the padding off restores the tensor');
+  t.same(
+    Array.from(back.data as Float32Array),
+    Array.from(x.data as Float32Array),
+    'slicing the padding off restores the tensor',
+  );
 });
 
 t.test('fp16 caches (Uint16Array data) and empty caches', async (t) => {

@@ -43,7 +43,8 @@ t.test('the earliest stop string wins; text before it is kept', async (t) => {
 });
 
 t.test('fp16 conversion round-trips and rounds to nearest even', async (t) => {
-  for (const v of [0, 1, -2.5, 65504, 6.103515625e-5, 5.9604644775390625e-8, 0.333251953125]) t.equal(fromHalf(toHalf(v)), v, `${v}`);
+  for (const v of [0, 1, -2.5, 65504, 6.103515625e-5, 5.9604644775390625e-8, 0.333251953125])
+    t.equal(fromHalf(toHalf(v)), v, `${v}`);
   t.equal(toHalf(1 + 2 ** -11), toHalf(1), 'tie rounds to even');
   t.equal(toHalf(1e6), 0x7c00, 'overflow → inf');
   t.ok(Number.isNaN(fromHalf(toHalf(NaN))));

@@ -21,7 +21,13 @@ function forcing(id: number, vocab: number): Float32Array {
 }
 
 /** Decodes `script` token by token through the scheduler (each step's logits forced). */
-async function decode(rt: Runtime, prompt: number[], script: number[], selar: Partial<SelarParams>, stop: Partial<StopParams> = {}) {
+async function decode(
+  rt: Runtime,
+  prompt: number[],
+  script: number[],
+  selar: Partial<SelarParams>,
+  stop: Partial<StopParams> = {},
+) {
   const forward = rt.decoder.forward;
   let step = 0;
   rt.decoder.forward = async function (this: typeof rt.decoder, cache, embeds, T) {
@@ -29,7 +35,10 @@ async function decode(rt: Runtime, prompt: number[], script: number[], selar: Pa
     return { ...real, logits: real.logits.map(() => forcing(script[step++], rt.decoder.vocabSize)) };
   };
   try {
-    const req = request(prompt, { selar: { mode: 'selar', entropyThreshold: 0.5, ...selar }, stop: { maxTokens: script.length, ...stop } });
+    const req = request(prompt, {
+      selar: { mode: 'selar', entropyThreshold: 0.5, ...selar },
+      stop: { maxTokens: script.length, ...stop },
+    });
     const events: GenerationEvent[] = (await runAll(rt, [req])).get(req.id)!;
     const toks = tokens(events);
     return {
@@ -75,7 +84,14 @@ t.test('a prompt that opens <think> (a template that pre-fills it) starts inside
   t.same(opened.reasoning, [true, true, true, false, false]);
   t.equal(opened.finish.reasoningTokens, 3);
   const closed = await decode(rt, [10, think.open, 11, think.close], [x, y, x], { scope: 'thinking' });
-  t.same([closed.soft, closed.reasoning], [[false, false, false], [false, false, false]], 'an empty think block in the prompt: outside');
+  t.same(
+    [closed.soft, closed.reasoning],
+    [
+      [false, false, false],
+      [false, false, false],
+    ],
+    'an empty think block in the prompt: outside',
+  );
   t.equal(closed.finish.reasoningTokens, 0);
 });
 
@@ -92,7 +108,7 @@ t.test('text split over tokens stays on its side of a tag; the tags are not text
   t.same(r.texts.slice(0, 3), ['', '', 'é'], 'the character is released with its second byte');
 });
 
-t.test('a tag spelled out in byte tokens is text, not a tag (tags are the tokenizer\'s tag tokens)', async (t) => {
+t.test("a tag spelled out in byte tokens is text, not a tag (tags are the tokenizer's tag tokens)", async (t) => {
   const { rt } = await inProcess(await llamaModel());
   const spelled = [...bytes('<think>'), ...bytes('hi'), ...bytes('</think>')];
   const r = await decode(rt, [10], spelled, { scope: 'thinking' });

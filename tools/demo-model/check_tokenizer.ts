@@ -10,7 +10,10 @@ const tok = TextTokenizer.load(dir);
 const data = JSON.parse(fs.readFileSync(samplesFile, 'utf8'));
 let bad = 0;
 for (const [name, id] of Object.entries(data.special_ids)) {
-  if (tok.tokenId(name) !== id) { bad++; console.log('special id mismatch', name, tok.tokenId(name), id); }
+  if (tok.tokenId(name) !== id) {
+    bad++;
+    console.log('special id mismatch', name, tok.tokenId(name), id);
+  }
 }
 for (const s of data.samples) {
   const ids = tok.encode(s.text);
@@ -19,12 +22,23 @@ for (const s of data.samples) {
     if (bad < 5) console.log('ids mismatch', JSON.stringify(s.text), '\n js', ids.join(','), '\n py', s.ids.join(','));
   }
   const back = tok.decode(ids, false);
-  if (back !== s.text) { bad++; if (bad < 5) console.log('decode mismatch', JSON.stringify(back), JSON.stringify(s.text)); }
+  if (back !== s.text) {
+    bad++;
+    if (bad < 5) console.log('decode mismatch', JSON.stringify(back), JSON.stringify(s.text));
+  }
   if (s.messages) {
-    if (tok.applyChatTemplate(s.messages, false) !== s.rendered) { bad++; if (bad < 5) console.log('template mismatch', s.rendered); }
-    if (tok.applyChatTemplate(s.prompt_messages, true) !== s.prompt) { bad++; if (bad < 5) console.log('prompt mismatch', s.prompt); }
+    if (tok.applyChatTemplate(s.messages, false) !== s.rendered) {
+      bad++;
+      if (bad < 5) console.log('template mismatch', s.rendered);
+    }
+    if (tok.applyChatTemplate(s.prompt_messages, true) !== s.prompt) {
+      bad++;
+      if (bad < 5) console.log('prompt mismatch', s.prompt);
+    }
   }
 }
-console.log(`vocabSize=${tok.vocabSize} thinkIds=${JSON.stringify(tok.thinkIds)} specialIds=${[...tok.specialIds].join(',')}`);
+console.log(
+  `vocabSize=${tok.vocabSize} thinkIds=${JSON.stringify(tok.thinkIds)} specialIds=${[...tok.specialIds].join(',')}`,
+);
 console.log(`${data.samples.length} samples, ${bad} mismatches`);
 process.exit(bad ? 1 : 0);

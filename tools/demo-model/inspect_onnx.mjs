@@ -13,7 +13,12 @@ const g = m.graph;
 const elem = { 1: 'float32', 7: 'int64', 11: 'float64' };
 const shape = (t) => t.type.tensorType.shape.dim.map((d) => d.dimParam || String(d.dimValue)).join(', ');
 const desc = (v) => `${v.name} ${elem[v.type.tensorType.elemType] ?? v.type.tensorType.elemType} [${shape(v)}]`;
-console.log('opset', m.opsetImport.map((o) => `${o.domain || 'ai.onnx'}:${o.version}`).join(' '), 'ir', String(m.irVersion));
+console.log(
+  'opset',
+  m.opsetImport.map((o) => `${o.domain || 'ai.onnx'}:${o.version}`).join(' '),
+  'ir',
+  String(m.irVersion),
+);
 console.log('inputs:\n  ' + g.input.map(desc).join('\n  '));
 console.log('outputs:\n  ' + g.output.map(desc).join('\n  '));
 const inits = new Map(g.initializer.map((t) => [t.name, t]));

@@ -68,7 +68,11 @@ export function inPlaceLayout(modelPath: string): OutputLayout {
   };
 }
 
-export interface Manifest<T> { key: string; derived: T; files: string[] }
+export interface Manifest<T> {
+  key: string;
+  derived: T;
+  files: string[];
+}
 
 /** The cached result when its key matches and every file it names still exists. */
 export function readManifest<T>(file: string, key: string): T | undefined {

@@ -16,7 +16,15 @@ import { honoursLeftPadding } from './padding.js';
 import { presentNewPositionsOnly } from './new-positions.js';
 import { dtypeName, initializer, producer, tensorElemType } from './graph.js';
 import { dimsOf, hasExternalData } from './tensor-data.js';
-import { cacheLayout, defaultCacheRoot, inPlaceLayout, readManifest, sourceKey, writeFileAtomic, writeManifest } from './cache.js';
+import {
+  cacheLayout,
+  defaultCacheRoot,
+  inPlaceLayout,
+  readManifest,
+  sourceKey,
+  writeFileAtomic,
+  writeManifest,
+} from './cache.js';
 import type { OutputLayout } from './cache.js';
 import type { DeriveOptions, DerivedDecoder } from './types.js';
 
@@ -45,11 +53,21 @@ function finishDecoder(model: ModelProto, opts: DeriveOptions): Finished {
   const last = keepLastLogitsOnly(model);
   const presentNewOnly = !opts.wholeCacheOutputs && presentNewPositionsOnly(model.graph);
   return {
-    logitsLastOnly: last.lastOnly, logitsToKeepInput: last.keepInput, presentNewOnly, leftPadding: honoursLeftPadding(model.graph),
+    logitsLastOnly: last.lastOnly,
+    logitsToKeepInput: last.keepInput,
+    presentNewOnly,
+    leftPadding: honoursLeftPadding(model.graph),
   };
 }
 
-async function fromInputIds(model: ModelProto, file: string, idsName: string, out: OutputLayout, externalDataDir: string | null, opts: DeriveOptions): Promise<{ derived: DerivedDecoder; files: string[] }> {
+async function fromInputIds(
+  model: ModelProto,
+  file: string,
+  idsName: string,
+  out: OutputLayout,
+  externalDataDir: string | null,
+  opts: DeriveOptions,
+): Promise<{ derived: DerivedDecoder; files: string[] }> {
   const graph = model.graph;
   const analysis = analyseInputIds(graph, file, idsName);
   const lookup = analysis.lookups[0];
@@ -62,32 +80,65 @@ async function fromInputIds(model: ModelProto, file: string, idsName: string, ou
   } else if (lookup.kind === 'embed-layer-norm') {
     throw new ModelLoadError(`EmbedLayerNormalization word table ${analysis.table} is not an initializer`, file);
   } else {
-    embedding = await writeEmbeddingSubModel(model, lookup.node, analysis.lookupIdsType, out.embeddingModel, externalDataDir, file, vocab);
+    embedding = await writeEmbeddingSubModel(
+      model,
+      lookup.node,
+      analysis.lookupIdsType,
+      out.embeddingModel,
+      externalDataDir,
+      file,
+      vocab,
+    );
   }
   if (embedding.kind === 'table' && embedding.file === out.embeddingTable) files.push(out.embeddingTable);
   if (embedding.kind === 'model') files.push(out.embeddingModel);
 
-  rewriteInputIdsToEmbeds(model, analysis, { name: EMBEDS, elemType: embedding.dtype === 'float16' ? DataType.FLOAT16 : DataType.FLOAT, hidden: embedding.dim }, file);
+  rewriteInputIdsToEmbeds(
+    model,
+    analysis,
+    {
+      name: EMBEDS,
+      elemType: embedding.dtype === 'float16' ? DataType.FLOAT16 : DataType.FLOAT,
+      hidden: embedding.dim,
+    },
+    file,
+  );
   const finished = finishDecoder(model, opts);
   writeFileAtomic(out.decoder, encodeModel(model));
   files.push(out.decoder);
   return {
     derived: {
-      decoderPath: out.decoder, externalDataDir, embedsInputName: EMBEDS, embedsDtype: embedding.dtype,
-      hiddenSize: embedding.dim, vocabSize: vocab || embedding.rows, ...finished, embedding,
+      decoderPath: out.decoder,
+      externalDataDir,
+      embedsInputName: EMBEDS,
+      embedsDtype: embedding.dtype,
+      hiddenSize: embedding.dim,
+      vocabSize: vocab || embedding.rows,
+      ...finished,
+      embedding,
     },
     files,
   };
 }
 
-async function fromSplitExport(model: ModelProto, file: string, out: OutputLayout, externalDataDir: string | null, opts: DeriveOptions): Promise<{ derived: DerivedDecoder; files: string[] }> {
+async function fromSplitExport(
+  model: ModelProto,
+  file: string,
+  out: OutputLayout,
+  externalDataDir: string | null,
+  opts: DeriveOptions,
+): Promise<{ derived: DerivedDecoder; files: string[] }> {
   const graph = model.graph;
   const input = graph.input.find((i) => i.name === EMBEDS)!;
   const embedsDtype = dtypeName(tensorElemType(input));
   if (!embedsDtype) throw new ModelLoadError(`${EMBEDS} must be float32 or float16`, file);
   const vocab = vocabSize(graph, file);
   const embedding = await embedTokensRef(file, vocab);
-  if (embedding.dtype !== embedsDtype) throw new ModelLoadError(`embedding model returns ${embedding.dtype} rows but the decoder takes ${embedsDtype} ${EMBEDS}`, file);
+  if (embedding.dtype !== embedsDtype)
+    throw new ModelLoadError(
+      `embedding model returns ${embedding.dtype} rows but the decoder takes ${embedsDtype} ${EMBEDS}`,
+      file,
+    );
   // The ids need no rewriting; a copy is written only when another rewrite applied.
   const finished = finishDecoder(model, opts);
   const rewritten = finished.logitsLastOnly || finished.presentNewOnly;
@@ -98,8 +149,14 @@ async function fromSplitExport(model: ModelProto, file: string, out: OutputLayou
   }
   return {
     derived: {
-      decoderPath: rewritten ? out.decoder : file, externalDataDir, embedsInputName: EMBEDS, embedsDtype,
-      hiddenSize: embedding.dim, vocabSize: vocab || embedding.rows, ...finished, embedding,
+      decoderPath: rewritten ? out.decoder : file,
+      externalDataDir,
+      embedsInputName: EMBEDS,
+      embedsDtype,
+      hiddenSize: embedding.dim,
+      vocabSize: vocab || embedding.rows,
+      ...finished,
+      embedding,
     },
     files,
   };
@@ -127,7 +184,11 @@ export async function deriveEmbedsDecoder(modelPath: string, opts: DeriveOptions
   try {
     if (inputs.has(idsName)) result = await fromInputIds(model, file, idsName, out, externalDataDir, opts);
     else if (inputs.has(EMBEDS)) result = await fromSplitExport(model, file, out, externalDataDir, opts);
-    else throw new ModelLoadError(`decoder has neither ${idsName} nor ${EMBEDS} among its inputs (${[...inputs].join(', ')})`, file);
+    else
+      throw new ModelLoadError(
+        `decoder has neither ${idsName} nor ${EMBEDS} among its inputs (${[...inputs].join(', ')})`,
+        file,
+      );
     writeManifest(out.manifest, key, result.derived, result.files);
   } catch (e) {
     if (e instanceof ModelLoadError) throw e;

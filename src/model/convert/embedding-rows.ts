@@ -8,7 +8,8 @@ import type { EmbeddingModelRef, EmbeddingTableRef } from './types.js';
 
 function checkIds(ids: number[], rows: number): void {
   for (const id of ids) {
-    if (!Number.isInteger(id) || id < 0 || id >= rows) throw new RangeError(`embedding row ${id} is outside [0, ${rows})`);
+    if (!Number.isInteger(id) || id < 0 || id >= rows)
+      throw new RangeError(`embedding row ${id} is outside [0, ${rows})`);
   }
 }
 
@@ -29,9 +30,14 @@ function readTableRows(ref: EmbeddingTableRef, ids: number[]): Float32Array {
 async function readModelRows(ref: EmbeddingModelRef, ids: number[]): Promise<Float32Array> {
   const session = await createSession({ decoderPath: ref.modelPath, externalDataDir: ref.externalDataDir });
   try {
-    const input = ref.inputType === 'int32'
-      ? new ort.Tensor('int32', Int32Array.from(ids), [1, ids.length])
-      : new ort.Tensor('int64', BigInt64Array.from(ids, (i) => BigInt(i)), [1, ids.length]);
+    const input =
+      ref.inputType === 'int32'
+        ? new ort.Tensor('int32', Int32Array.from(ids), [1, ids.length])
+        : new ort.Tensor(
+            'int64',
+            BigInt64Array.from(ids, (i) => BigInt(i)),
+            [1, ids.length],
+          );
     const out = (await session.run({ [ref.inputName]: input }))[ref.outputName];
     const data = out.data as Float32Array | Uint16Array;
     return data instanceof Float32Array ? Float32Array.from(data) : Float32Array.from(data, fromHalf);
@@ -41,7 +47,10 @@ async function readModelRows(ref: EmbeddingModelRef, ids: number[]): Promise<Flo
 }
 
 /** Rows `ids` of the embedding table, as float32 (fp16 rows are widened exactly). */
-export async function readEmbeddingRows(ref: EmbeddingTableRef | EmbeddingModelRef, ids: number[]): Promise<Float32Array> {
+export async function readEmbeddingRows(
+  ref: EmbeddingTableRef | EmbeddingModelRef,
+  ids: number[],
+): Promise<Float32Array> {
   checkIds(ids, ref.rows);
   return ref.kind === 'table' ? readTableRows(ref, ids) : readModelRows(ref, ids);
 }

@@ -26,7 +26,10 @@ function constantCone(graph: GraphProto, names: string[], file: string): { nodes
     if (seen.has(name)) continue;
     seen.add(name);
     const t = initializer(graph, name);
-    if (t) { inits.add(t); continue; }
+    if (t) {
+      inits.add(t);
+      continue;
+    }
     const n = producer(graph, name);
     if (!n) throw new ModelLoadError(`the embedding table depends on graph input ${name}; cannot extract it`, file);
     nodes.add(n);
@@ -42,11 +45,22 @@ function tableRows(graph: GraphProto, lookup: NodeProto): number | undefined {
 }
 
 export async function writeEmbeddingSubModel(
-  model: ModelProto, lookup: NodeProto, idsType: number, outPath: string, externalDataDir: string | null, file: string, fallbackRows: number,
+  model: ModelProto,
+  lookup: NodeProto,
+  idsType: number,
+  outPath: string,
+  externalDataDir: string | null,
+  file: string,
+  fallbackRows: number,
 ): Promise<EmbeddingModelRef> {
   const graph = model.graph;
-  if (idsType !== DataType.INT64 && idsType !== DataType.INT32) throw new ModelLoadError(`embedding lookup reads ids of type ${describeType(idsType)}`, file);
-  const cone = constantCone(graph, lookup.input.filter((x, i) => i !== 1 && x), file);
+  if (idsType !== DataType.INT64 && idsType !== DataType.INT32)
+    throw new ModelLoadError(`embedding lookup reads ids of type ${describeType(idsType)}`, file);
+  const cone = constantCone(
+    graph,
+    lookup.input.filter((x, i) => i !== 1 && x),
+    file,
+  );
   const gather: NodeProto = { ...lookup, input: lookup.input.map((x, i) => (i === 1 ? IDS : x)), output: [ROWS] };
   const sub: ModelProto = {
     irVersion: model.irVersion,
@@ -56,27 +70,56 @@ export async function writeEmbeddingSubModel(
       name: 'embedding',
       node: [...cone.nodes, gather],
       initializer: cone.inits,
-      input: [{ name: IDS, type: { tensorType: { elemType: idsType, shape: { dim: [{ dimParam: 'batch' }, { dimParam: 'sequence' }] } } } }],
+      input: [
+        {
+          name: IDS,
+          type: {
+            tensorType: { elemType: idsType, shape: { dim: [{ dimParam: 'batch' }, { dimParam: 'sequence' }] } },
+          },
+        },
+      ],
       output: [{ name: ROWS }],
     },
   };
   writeFileAtomic(outPath, encodeModel(sub));
   const probe = await probeEmbeddingModel(outPath, externalDataDir, IDS, idsType, ROWS, file);
   return {
-    kind: 'model', modelPath: outPath, externalDataDir, inputName: IDS, inputType: idsType === DataType.INT32 ? 'int32' : 'int64',
-    outputName: ROWS, dtype: probe.dtype, rows: tableRows(graph, lookup) ?? fallbackRows, dim: probe.dim,
+    kind: 'model',
+    modelPath: outPath,
+    externalDataDir,
+    inputName: IDS,
+    inputType: idsType === DataType.INT32 ? 'int32' : 'int64',
+    outputName: ROWS,
+    dtype: probe.dtype,
+    rows: tableRows(graph, lookup) ?? fallbackRows,
+    dim: probe.dim,
   };
 }
 
 /** Runs an embedding model on id 0 to learn its row width and dtype. */
-export async function probeEmbeddingModel(modelPath: string, externalDataDir: string | null, inputName: string, idsType: number, outputName: string, file: string): Promise<{ dtype: 'float32' | 'float16'; dim: number }> {
+export async function probeEmbeddingModel(
+  modelPath: string,
+  externalDataDir: string | null,
+  inputName: string,
+  idsType: number,
+  outputName: string,
+  file: string,
+): Promise<{ dtype: 'float32' | 'float16'; dim: number }> {
   const session = await createSession({ decoderPath: modelPath, externalDataDir });
   try {
-    const ids = idsType === DataType.INT32 ? new ort.Tensor('int32', new Int32Array(1), [1, 1]) : new ort.Tensor('int64', new BigInt64Array(1), [1, 1]);
+    const ids =
+      idsType === DataType.INT32
+        ? new ort.Tensor('int32', new Int32Array(1), [1, 1])
+        : new ort.Tensor('int64', new BigInt64Array(1), [1, 1]);
     const out = (await session.run({ [inputName]: ids }))[outputName];
     if (!out) throw new ModelLoadError(`embedding model has no output ${outputName}`, file);
-    if (out.type !== 'float32' && out.type !== 'float16') throw new ModelLoadError(`embedding rows have type ${out.type}; only float32 and float16 are supported`, file);
-    if (out.dims.length !== 3) throw new ModelLoadError(`embedding model returns shape [${out.dims.join(', ')}] for ids [1, 1]; expected [1, 1, hidden]`, file);
+    if (out.type !== 'float32' && out.type !== 'float16')
+      throw new ModelLoadError(`embedding rows have type ${out.type}; only float32 and float16 are supported`, file);
+    if (out.dims.length !== 3)
+      throw new ModelLoadError(
+        `embedding model returns shape [${out.dims.join(', ')}] for ids [1, 1]; expected [1, 1, hidden]`,
+        file,
+      );
     return { dtype: out.type, dim: out.dims[2] };
   } finally {
     await session.release();

@@ -1,7 +1,14 @@
 // Small helpers for editing an ONNX graph in place: who consumes a tensor, which
 // names are taken, and builders for the few nodes and constants the converter adds.
 import { DataType, toNumber } from '../../onnx/proto.js';
-import type { AttributeProto, GraphProto, ModelProto, NodeProto, TensorProto, ValueInfoProto } from '../../onnx/proto.js';
+import type {
+  AttributeProto,
+  GraphProto,
+  ModelProto,
+  NodeProto,
+  TensorProto,
+  ValueInfoProto,
+} from '../../onnx/proto.js';
 
 export const INT64_MAX = 9223372036854775807n;
 
@@ -96,14 +103,25 @@ export class NameAllocator {
   }
 }
 
-export function int64Tensor(name: string, values: Array<number | bigint>, dims: number[] = [values.length]): TensorProto {
+export function int64Tensor(
+  name: string,
+  values: Array<number | bigint>,
+  dims: number[] = [values.length],
+): TensorProto {
   const bytes = new Uint8Array(values.length * 8);
   const view = new DataView(bytes.buffer);
   for (const [i, v] of values.entries()) view.setBigInt64(i * 8, BigInt(v), true);
   return { name, dims, dataType: DataType.INT64, rawData: bytes };
 }
 
-export function node(opType: string, inputs: string[], outputs: string[], name: string, attributes: AttributeProto[] = [], domain?: string): NodeProto {
+export function node(
+  opType: string,
+  inputs: string[],
+  outputs: string[],
+  name: string,
+  attributes: AttributeProto[] = [],
+  domain?: string,
+): NodeProto {
   const n: NodeProto = { opType, input: inputs, output: outputs, name, attribute: attributes };
   if (domain) n.domain = domain;
   return n;
@@ -117,14 +135,26 @@ export const intsAttr = (name: string, values: number[]): AttributeProto => ({ n
  * inputs from 10). Returns the nodes and the initializers they need.
  */
 export function sliceNodes(
-  names: NameAllocator, opset: number, input: string, output: string,
-  starts: Array<number | bigint>, ends: Array<number | bigint>, axes: number[],
+  names: NameAllocator,
+  opset: number,
+  input: string,
+  output: string,
+  starts: Array<number | bigint>,
+  ends: Array<number | bigint>,
+  axes: number[],
 ): { nodes: NodeProto[]; inits: TensorProto[] } {
   const nodeName = names.fresh(`/selar/Slice_${output}`);
   if (opset < 10) {
-    const clamp = (v: number | bigint): number => (typeof v === 'bigint' ? Number(v > BigInt(Number.MAX_SAFE_INTEGER) ? BigInt(Number.MAX_SAFE_INTEGER) : v) : v);
+    const clamp = (v: number | bigint): number =>
+      typeof v === 'bigint' ? Number(v > BigInt(Number.MAX_SAFE_INTEGER) ? BigInt(Number.MAX_SAFE_INTEGER) : v) : v;
     return {
-      nodes: [node('Slice', [input], [output], nodeName, [intsAttr('starts', starts.map(clamp)), intsAttr('ends', ends.map(clamp)), intsAttr('axes', axes)])],
+      nodes: [
+        node('Slice', [input], [output], nodeName, [
+          intsAttr('starts', starts.map(clamp)),
+          intsAttr('ends', ends.map(clamp)),
+          intsAttr('axes', axes),
+        ]),
+      ],
       inits: [],
     };
   }
@@ -147,7 +177,10 @@ export function removeDeadCode(graph: GraphProto): void {
   }
   const used = usedNames(graph);
   graph.initializer = graph.initializer.filter((t) => used.has(t.name ?? ''));
-  if (graph.valueInfo) graph.valueInfo = graph.valueInfo.filter((v) => used.has(v.name) || graph.node.some((n) => n.output.includes(v.name)));
+  if (graph.valueInfo)
+    graph.valueInfo = graph.valueInfo.filter(
+      (v) => used.has(v.name) || graph.node.some((n) => n.output.includes(v.name)),
+    );
 }
 
 export function tensorElemType(v: ValueInfoProto | undefined): number | undefined {
@@ -160,7 +193,19 @@ export function dtypeName(dataType: number | undefined): 'float32' | 'float16' |
   return undefined;
 }
 
-const typeNames: Record<number, string> = { 1: 'float32', 2: 'uint8', 3: 'int8', 6: 'int32', 7: 'int64', 9: 'bool', 10: 'float16', 11: 'float64', 16: 'bfloat16', 21: 'uint4', 22: 'int4' };
+const typeNames: Record<number, string> = {
+  1: 'float32',
+  2: 'uint8',
+  3: 'int8',
+  6: 'int32',
+  7: 'int64',
+  9: 'bool',
+  10: 'float16',
+  11: 'float64',
+  16: 'bfloat16',
+  21: 'uint4',
+  22: 'int4',
+};
 export function describeType(dataType: number | undefined): string {
-  return dataType === undefined ? 'unknown type' : typeNames[dataType] ?? `ONNX type ${dataType}`;
+  return dataType === undefined ? 'unknown type' : (typeNames[dataType] ?? `ONNX type ${dataType}`);
 }

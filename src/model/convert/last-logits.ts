@@ -3,7 +3,16 @@
 // The count is an input the decode loop feeds (1 at every step): a prefill that needs
 // every prompt position's logits (prompt logprobs) feeds T instead, in the same graph.
 import { DataType, type GraphProto, type ModelProto, type NodeProto } from '../../onnx/proto.js';
-import { INT64_MAX, NameAllocator, defaultOpset, int64Tensor, isConstant, node, producer, sliceNodes } from './graph.js';
+import {
+  INT64_MAX,
+  NameAllocator,
+  defaultOpset,
+  int64Tensor,
+  isConstant,
+  node,
+  producer,
+  sliceNodes,
+} from './graph.js';
 
 /** Inputs through which exporters let the caller choose how many logits to compute. */
 const KEEP_INPUTS = ['num_logits_to_keep', 'logits_to_keep'];
@@ -21,7 +30,9 @@ export interface LastLogits {
 const PER_POSITION = new Set(['Cast', 'Add', 'Sub', 'Mul', 'Div', 'Tanh', 'Identity', 'Softcap']);
 
 export function logitsOutputName(graph: GraphProto): string | undefined {
-  return graph.output.find((o) => o.name === 'logits')?.name ?? graph.output.find((o) => o.name.includes('logits'))?.name;
+  return (
+    graph.output.find((o) => o.name === 'logits')?.name ?? graph.output.find((o) => o.name.includes('logits'))?.name
+  );
 }
 
 /** The MatMul/Gemm producing the logits, reached through per-position ops only. */

@@ -17,7 +17,8 @@ function genaiDecoder(dir: string): string | undefined {
   const name = config.model?.decoder?.filename;
   if (typeof name !== 'string') throw new ModelLoadError('model.decoder.filename is missing', configFile);
   const file = path.join(dir, name);
-  if (!fs.existsSync(file)) throw new ModelLoadError(`decoder file ${name} named in genai_config.json is missing`, file);
+  if (!fs.existsSync(file))
+    throw new ModelLoadError(`decoder file ${name} named in genai_config.json is missing`, file);
   return file;
 }
 

@@ -21,12 +21,19 @@ interface Rewrite {
   rank: number;
 }
 
-function findRewrite(graph: GraphProto, pastName: string, outputs: Set<string>, inSubgraphs: Set<string>): Rewrite | null {
+function findRewrite(
+  graph: GraphProto,
+  pastName: string,
+  outputs: Set<string>,
+  inSubgraphs: Set<string>,
+): Rewrite | null {
   const past = graph.input.find((i) => i.name === pastName)!;
   const dims = past.type?.tensorType?.shape?.dim;
   if (!dims) return null;
   const rank = dims.length;
-  const concat = consumers(graph, pastName).find((n) => n.opType === 'Concat' && n.input.length === 2 && n.input[0] === pastName && outputs.has(n.output[0]));
+  const concat = consumers(graph, pastName).find(
+    (n) => n.opType === 'Concat' && n.input.length === 2 && n.input[0] === pastName && outputs.has(n.output[0]),
+  );
   if (!concat || (concat.domain && concat.domain !== 'ai.onnx') || inSubgraphs.has(concat.output[0])) return null;
   const raw = attrInt(concat, 'axis', Number.NaN);
   const axis = raw < 0 ? raw + rank : raw;
@@ -50,7 +57,11 @@ export function presentNewPositionsOnly(graph: GraphProto): boolean {
     for (const c of consumers(graph, r.present)) c.input = c.input.map((x) => (x === r.present ? full : x));
     r.concat.output[0] = full;
     const at = graph.node.indexOf(r.concat) + 1;
-    graph.node.splice(at, 0, node('Identity', [r.concat.input[1]], [r.present], names.fresh(`/selar/new_positions_${r.present}`)));
+    graph.node.splice(
+      at,
+      0,
+      node('Identity', [r.concat.input[1]], [r.present], names.fresh(`/selar/new_positions_${r.present}`)),
+    );
     // The output's sequence dimension is now this step's length, not past + this step.
     const dims = graph.output.find((o) => o.name === r.present)?.type?.tensorType?.shape?.dim;
     const axis = attrInt(r.concat, 'axis', 0);

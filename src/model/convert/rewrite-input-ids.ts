@@ -19,7 +19,12 @@ function embedsValueInfo(graph: GraphProto, idsName: string, spec: EmbedsInputSp
   const dims = ids.type?.tensorType?.shape?.dim ?? [{ dimParam: 'batch_size' }, { dimParam: 'sequence_length' }];
   return {
     name: spec.name,
-    type: { tensorType: { elemType: spec.elemType, shape: { dim: [...dims.map((d) => ({ ...d })), { dimValue: spec.hidden }] } } },
+    type: {
+      tensorType: {
+        elemType: spec.elemType,
+        shape: { dim: [...dims.map((d) => ({ ...d })), { dimValue: spec.hidden }] },
+      },
+    },
   };
 }
 
@@ -31,12 +36,20 @@ class Rewriter {
   /** Maps each id tensor to the embeddings tensor holding its rows. */
   readonly embedsOf = new Map<string, string>();
 
-  constructor(readonly model: ModelProto, readonly spec: EmbedsInputSpec) {
+  constructor(
+    readonly model: ModelProto,
+    readonly spec: EmbedsInputSpec,
+  ) {
     this.names = new NameAllocator(model.graph);
     this.opset = defaultOpset(model);
   }
 
-  private emit(opType: string, inputs: string[], output: string, attributes = [] as NonNullable<NodeProto['attribute']>): string {
+  private emit(
+    opType: string,
+    inputs: string[],
+    output: string,
+    attributes = [] as NonNullable<NodeProto['attribute']>,
+  ): string {
     this.added.push(node(opType, inputs, [output], this.names.fresh(`/selar/${opType}`), attributes));
     return output;
   }
@@ -63,7 +76,12 @@ class Rewriter {
       this.slice(full, n.output[0], [0], [-1]);
     } else {
       const ids = this.slice(full, this.names.fresh('/selar/ids_shape'), [0], [-1]);
-      this.slice(ids, n.output[0], [Number(start?.i ?? 0)], [end?.i !== undefined ? Number(end.i) : 9223372036854775807n]);
+      this.slice(
+        ids,
+        n.output[0],
+        [Number(start?.i ?? 0)],
+        [end?.i !== undefined ? Number(end.i) : 9223372036854775807n],
+      );
     }
     return this.take();
   }
@@ -71,7 +89,9 @@ class Rewriter {
   /** Reshape(ids, s) becomes Reshape(embeds, s ++ [H]): the same view with the rows attached. */
   reshape(n: NodeProto, embeds: string): NodeProto[] {
     const hidden = this.const64('hidden', [this.spec.hidden]);
-    const target = this.emit('Concat', [n.input[1], hidden], this.names.fresh('/selar/embeds_view_shape'), [intAttr('axis', 0)]);
+    const target = this.emit('Concat', [n.input[1], hidden], this.names.fresh('/selar/embeds_view_shape'), [
+      intAttr('axis', 0),
+    ]);
     const out = this.emit('Reshape', [embeds, target], this.names.fresh(`${n.output[0]}/embeds`));
     this.embedsOf.set(n.output[0], out);
     return this.take();
@@ -85,11 +105,29 @@ class Rewriter {
    * Add + LayerNormalization this reproduces the kernel's arithmetic bit for bit.
    */
   embedLayerNorm(n: NodeProto, embeds: string): NodeProto[] {
-    const flat = this.emit('Reshape', [embeds, this.const64('flat_shape', [-1, this.spec.hidden])], this.names.fresh('/selar/embeds_rows'));
+    const flat = this.emit(
+      'Reshape',
+      [embeds, this.const64('flat_shape', [-1, this.spec.hidden])],
+      this.names.fresh('/selar/embeds_rows'),
+    );
     const rowsShape = this.emit('Shape', [flat], this.names.fresh('/selar/embeds_rows_shape'));
-    const count = this.emit('Gather', [rowsShape, this.const64('zero', [0], [])], this.names.fresh('/selar/row_count'), [intAttr('axis', 0)]);
-    const range = this.emit('Range', [this.const64('zero', [0], []), count, this.const64('one', [1], [])], this.names.fresh('/selar/row_range'));
-    const idsShape = this.slice(this.emit('Shape', [embeds], this.names.fresh('/selar/embeds_shape')), this.names.fresh('/selar/ids_shape'), [0], [-1]);
+    const count = this.emit(
+      'Gather',
+      [rowsShape, this.const64('zero', [0], [])],
+      this.names.fresh('/selar/row_count'),
+      [intAttr('axis', 0)],
+    );
+    const range = this.emit(
+      'Range',
+      [this.const64('zero', [0], []), count, this.const64('one', [1], [])],
+      this.names.fresh('/selar/row_range'),
+    );
+    const idsShape = this.slice(
+      this.emit('Shape', [embeds], this.names.fresh('/selar/embeds_shape')),
+      this.names.fresh('/selar/ids_shape'),
+      [0],
+      [-1],
+    );
     const ids64 = this.emit('Reshape', [range, idsShape], this.names.fresh('/selar/row_ids64'));
     const ids32 = this.emit('Cast', [ids64], this.names.fresh('/selar/row_ids'), [intAttr('to', DataType.INT32)]);
     n.input[0] = ids32;
@@ -103,7 +141,12 @@ class Rewriter {
 }
 
 /** Rewrites the graph in place; `analysis` must come from the same, unmodified graph. */
-export function rewriteInputIdsToEmbeds(model: ModelProto, analysis: InputIdsAnalysis, spec: EmbedsInputSpec, file: string): string {
+export function rewriteInputIdsToEmbeds(
+  model: ModelProto,
+  analysis: InputIdsAnalysis,
+  spec: EmbedsInputSpec,
+  file: string,
+): string {
   const graph = model.graph;
   const rw = new Rewriter(model, spec);
   if (!rw.names.claim(spec.name)) throw new ModelLoadError(`the graph already has a tensor named ${spec.name}`, file);
@@ -113,22 +156,35 @@ export function rewriteInputIdsToEmbeds(model: ModelProto, analysis: InputIdsAna
   const handled = new Map(analysis.uses.map((u) => [u.node, u]));
   for (const n of graph.node) {
     const use = handled.get(n);
-    if (!use) { out.push(n); continue; }
-    const id = use.kind === 'gather' || use.kind === 'gather-block-quantized' || use.kind === 'embed-layer-norm'
-      ? lookupIndices(use) : n.input[0];
+    if (!use) {
+      out.push(n);
+      continue;
+    }
+    const id =
+      use.kind === 'gather' || use.kind === 'gather-block-quantized' || use.kind === 'embed-layer-norm'
+        ? lookupIndices(use)
+        : n.input[0];
     const embeds = rw.embedsOf.get(id);
     if (!embeds) throw new ModelLoadError(`internal: no embeddings tensor for ${id}`, file);
     switch (use.kind) {
-      case 'cast': rw.embedsOf.set(n.output[0], embeds); break; // same rows, any id type
-      case 'reshape': out.push(...rw.reshape(n, embeds)); break;
-      case 'shape': out.push(...rw.shape(n, embeds)); break;
+      case 'cast':
+        rw.embedsOf.set(n.output[0], embeds);
+        break; // same rows, any id type
+      case 'reshape':
+        out.push(...rw.reshape(n, embeds));
+        break;
+      case 'shape':
+        out.push(...rw.shape(n, embeds));
+        break;
       case 'gather':
       case 'gather-block-quantized':
         // Identity keeps the lookup's output name, so every consumer (including
         // subgraphs) reads the new input without being renamed.
         out.push(node('Identity', [embeds], [n.output[0]], rw.names.fresh(`${n.name ?? 'embedding'}/inputs_embeds`)));
         break;
-      case 'embed-layer-norm': out.push(...rw.embedLayerNorm(n, embeds), n); break;
+      case 'embed-layer-norm':
+        out.push(...rw.embedLayerNorm(n, embeds), n);
+        break;
     }
   }
   graph.node = out;

@@ -13,7 +13,10 @@ export interface SessionSource {
 
 const FOLDER_KEY = 'model_external_initializers_file_folder_path';
 
-export async function createSession(source: SessionSource, options: ort.InferenceSession.SessionOptions = {}): Promise<ort.InferenceSession> {
+export async function createSession(
+  source: SessionSource,
+  options: ort.InferenceSession.SessionOptions = {},
+): Promise<ort.InferenceSession> {
   const { decoderPath, externalDataDir } = source;
   if (externalDataDir === null || path.resolve(path.dirname(decoderPath)) === path.resolve(externalDataDir)) {
     return ort.InferenceSession.create(decoderPath, options);

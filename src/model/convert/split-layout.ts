@@ -22,24 +22,36 @@ export function findEmbedTokensFile(decoderPath: string): string | undefined {
 }
 
 function rowsOf(graph: GraphProto): number | undefined {
-  const lookup = graph.node.find((n) => (n.opType === 'Gather' || n.opType === 'GatherBlockQuantized') && graph.input.some((i) => i.name === n.input[1]));
+  const lookup = graph.node.find(
+    (n) =>
+      (n.opType === 'Gather' || n.opType === 'GatherBlockQuantized') && graph.input.some((i) => i.name === n.input[1]),
+  );
   const t = lookup && initializer(graph, lookup.input[0]);
   return t ? dimsOf(t)[0] : undefined;
 }
 
 export async function embedTokensRef(decoderPath: string, fallbackRows: number): Promise<EmbeddingModelRef> {
   const file = findEmbedTokensFile(decoderPath);
-  if (!file) throw new ModelLoadError(`decoder takes inputs_embeds but no embed_tokens*.onnx lies next to it`, decoderPath);
+  if (!file)
+    throw new ModelLoadError(`decoder takes inputs_embeds but no embed_tokens*.onnx lies next to it`, decoderPath);
   const graph = readModel(file).graph;
   const input = graph.input.find((i) => !initializer(graph, i.name));
   const output = graph.output[0];
   if (!input || !output) throw new ModelLoadError('embedding model needs one ids input and one output', file);
   const idsType = tensorElemType(input) ?? DataType.INT64;
-  if (idsType !== DataType.INT64 && idsType !== DataType.INT32) throw new ModelLoadError(`embedding input ${input.name} must be int32 or int64`, file);
+  if (idsType !== DataType.INT64 && idsType !== DataType.INT32)
+    throw new ModelLoadError(`embedding input ${input.name} must be int32 or int64`, file);
   const externalDataDir = hasExternalData(graph) ? path.dirname(file) : null;
   const probe = await probeEmbeddingModel(file, externalDataDir, input.name, idsType, output.name, file);
   return {
-    kind: 'model', modelPath: file, externalDataDir, inputName: input.name, inputType: idsType === DataType.INT32 ? 'int32' : 'int64',
-    outputName: output.name, dtype: probe.dtype, rows: rowsOf(graph) ?? fallbackRows, dim: probe.dim,
+    kind: 'model',
+    modelPath: file,
+    externalDataDir,
+    inputName: input.name,
+    inputType: idsType === DataType.INT32 ? 'int32' : 'int64',
+    outputName: output.name,
+    dtype: probe.dtype,
+    rows: rowsOf(graph) ?? fallbackRows,
+    dim: probe.dim,
   };
 }

@@ -7,7 +7,11 @@ import type { GraphProto, TensorProto } from '../../onnx/proto.js';
 import { ModelLoadError } from '../../errors.js';
 import { subgraphs } from './graph.js';
 
-export interface ExternalLocation { file: string; offset: number; byteLength: number }
+export interface ExternalLocation {
+  file: string;
+  offset: number;
+  byteLength: number;
+}
 
 const EXTERNAL = 1; // TensorProto.DataLocation.EXTERNAL
 
@@ -17,11 +21,21 @@ export function isExternal(t: TensorProto): boolean {
 
 export function elementSize(dataType: number | undefined): number {
   switch (dataType) {
-    case DataType.FLOAT: case DataType.INT32: return 4;
-    case DataType.INT64: case DataType.DOUBLE: return 8;
-    case DataType.FLOAT16: case DataType.BFLOAT16: return 2;
-    case DataType.UINT8: case DataType.INT8: case DataType.BOOL: return 1;
-    default: return 0;
+    case DataType.FLOAT:
+    case DataType.INT32:
+      return 4;
+    case DataType.INT64:
+    case DataType.DOUBLE:
+      return 8;
+    case DataType.FLOAT16:
+    case DataType.BFLOAT16:
+      return 2;
+    case DataType.UINT8:
+    case DataType.INT8:
+    case DataType.BOOL:
+      return 1;
+    default:
+      return 0;
   }
 }
 
@@ -39,7 +53,8 @@ export function externalLocation(t: TensorProto, modelDir: string, modelFile: st
   if (rel.startsWith('..') || path.isAbsolute(rel)) {
     throw new ModelLoadError(`external data of ${t.name} (${location}) lies outside the model folder`, modelFile);
   }
-  if (!fs.existsSync(file)) throw new ModelLoadError(`external data file ${location} for ${t.name} is missing`, modelFile);
+  if (!fs.existsSync(file))
+    throw new ModelLoadError(`external data file ${location} for ${t.name} is missing`, modelFile);
   const offset = Number(entries.get('offset') ?? 0);
   const count = dimsOf(t).reduce((a, b) => a * b, 1);
   const byteLength = Number(entries.get('length') ?? count * elementSize(t.dataType));
@@ -50,7 +65,10 @@ export function externalLocation(t: TensorProto, modelDir: string, modelFile: st
 export function hasExternalData(graph: GraphProto): boolean {
   const visit = (g: GraphProto): boolean =>
     g.initializer.some(isExternal) ||
-    g.node.some((n) => (n.attribute ?? []).some((a) => (a.t !== undefined && isExternal(a.t)) || false) || subgraphs(n).some(visit));
+    g.node.some(
+      (n) =>
+        (n.attribute ?? []).some((a) => (a.t !== undefined && isExternal(a.t)) || false) || subgraphs(n).some(visit),
+    );
   return visit(graph);
 }
 

@@ -5,7 +5,11 @@ import { sseData } from './sse-reader.js';
 import type { ApiErrorBody, ChatChunk, ModelList } from './wire-types.js';
 
 export class ApiError extends Error {
-  constructor(message: string, readonly status: number | null, readonly code: string | null) {
+  constructor(
+    message: string,
+    readonly status: number | null,
+    readonly code: string | null,
+  ) {
     super(message);
     this.name = 'ApiError';
   }

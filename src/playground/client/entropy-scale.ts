@@ -3,7 +3,11 @@
 // Sequential light-yellow → dark-red (ColorBrewer YlOrRd): low entropy stays pale so
 // confident text reads plainly; soft tokens are marked in blue, off this scale.
 
-export interface Rgb { r: number; g: number; b: number }
+export interface Rgb {
+  r: number;
+  g: number;
+  b: number;
+}
 
 export const ENTROPY_STOPS: ReadonlyArray<{ at: number; rgb: Rgb }> = [
   { at: 0, rgb: { r: 255, g: 255, b: 204 } },

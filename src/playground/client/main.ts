@@ -42,14 +42,18 @@ async function loadModels(): Promise<void> {
     const previous = modelSelect.value;
     modelSelect.replaceChildren(...list.data.map((m) => new Option(m.id, m.id)));
     if (list.data.some((m) => m.id === previous)) modelSelect.value = previous;
-    connStatus.textContent = list.data.length > 0 ? `${list.data.length} model${list.data.length > 1 ? 's' : ''} served` : 'The server serves no model';
+    connStatus.textContent =
+      list.data.length > 0
+        ? `${list.data.length} model${list.data.length > 1 ? 's' : ''} served`
+        : 'The server serves no model';
     runButton.disabled = running !== null || list.data.length === 0;
   } catch (err) {
     modelSelect.replaceChildren();
     runButton.disabled = true;
-    connStatus.textContent = err instanceof ApiError && err.status === 401
-      ? 'This server needs an API key: type it above.'
-      : `Could not list models: ${err instanceof Error ? err.message : String(err)}`;
+    connStatus.textContent =
+      err instanceof ApiError && err.status === 401
+        ? 'This server needs an API key: type it above.'
+        : `Could not list models: ${err instanceof Error ? err.message : String(err)}`;
   }
 }
 keyInput.addEventListener('change', () => void loadModels());
@@ -69,7 +73,8 @@ async function runOne(view: RunView, side: Side, signal: AbortSignal): Promise<v
   view.begin(describeSelar(selar), performance.now());
   let error: unknown = null;
   try {
-    for await (const chunk of streamChat(chatRequestBody(shared, selar), keyInput.value.trim(), signal)) view.apply(chunk, performance.now());
+    for await (const chunk of streamChat(chatRequestBody(shared, selar), keyInput.value.trim(), signal))
+      view.apply(chunk, performance.now());
   } catch (err) {
     error = signal.aborted ? new Error('Stopped.') : err;
   }

@@ -15,7 +15,10 @@ export class RunView {
   private readonly reasoningBox: HTMLElement;
 
   constructor(readonly root: HTMLElement) {
-    this.sections = { reasoning: this.part('[data-section="reasoning"]'), answer: this.part('[data-section="answer"]') };
+    this.sections = {
+      reasoning: this.part('[data-section="reasoning"]'),
+      answer: this.part('[data-section="answer"]'),
+    };
     this.reasoningBox = this.part('.reasoning');
   }
 

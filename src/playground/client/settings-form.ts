@@ -10,7 +10,8 @@ function byId<T extends HTMLElement>(doc: Document, id: string): T {
   return e as T;
 }
 
-const value = (doc: Document, id: string) => byId<HTMLInputElement | HTMLSelectElement | HTMLTextAreaElement>(doc, id).value;
+const value = (doc: Document, id: string) =>
+  byId<HTMLInputElement | HTMLSelectElement | HTMLTextAreaElement>(doc, id).value;
 const number = (doc: Document, id: string) => Number(value(doc, id));
 
 /** Stamps the SeLaR fieldset for one side into `host` and applies its defaults. */
@@ -35,7 +36,8 @@ export function mountSelarFieldset(doc: Document, side: Side, defaults: Partial<
   // Fields a mode ignores are disabled, so the panel says what actually takes effect.
   const sync = () => {
     const m = mode.value as SelarMode;
-    for (const id of ['top-k', 'weight', 'discrete', 'scope']) byId<HTMLInputElement>(doc, `${side}-${id}`).disabled = m === 'off';
+    for (const id of ['top-k', 'weight', 'discrete', 'scope'])
+      byId<HTMLInputElement>(doc, `${side}-${id}`).disabled = m === 'off';
     byId<HTMLInputElement>(doc, `${side}-threshold`).disabled = m !== 'selar';
   };
   mode.addEventListener('change', sync);

@@ -37,13 +37,15 @@ export function splitDelta(choice: ChunkChoice): SplitDelta {
   const ids = choice.token_ids ?? [];
   const lps = choice.logprobs?.content ?? [];
   const texts = assignTexts(text, n, lps.length === n ? lps.map((l) => l.token) : null);
-  const pieces = trace.map((t, i): TokenPiece => ({
-    text: texts[i],
-    entropy: t.entropy,
-    soft: t.soft,
-    id: ids.length === n ? ids[i] : null,
-    logprob: lps.length === n ? lps[i] : null,
-  }));
+  const pieces = trace.map(
+    (t, i): TokenPiece => ({
+      text: texts[i],
+      entropy: t.entropy,
+      soft: t.soft,
+      id: ids.length === n ? ids[i] : null,
+      logprob: lps.length === n ? lps[i] : null,
+    }),
+  );
   return { section, pieces, untraced: { reasoning: section === 'answer' ? reasoningText : '', answer: '' } };
 }
 

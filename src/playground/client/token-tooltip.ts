@@ -8,7 +8,12 @@ const pct = (logprob: number) => `${(100 * Math.exp(logprob)).toFixed(1)} %`;
 /** Token text with whitespace made visible: "\n" and friends, quoted. */
 const shown = (text: string) => JSON.stringify(text);
 
-function el<K extends keyof HTMLElementTagNameMap>(doc: Document, tag: K, text?: string, cls?: string): HTMLElementTagNameMap[K] {
+function el<K extends keyof HTMLElementTagNameMap>(
+  doc: Document,
+  tag: K,
+  text?: string,
+  cls?: string,
+): HTMLElementTagNameMap[K] {
   const e = doc.createElement(tag);
   if (text !== undefined) e.textContent = text;
   if (cls) e.className = cls;
@@ -17,7 +22,10 @@ function el<K extends keyof HTMLElementTagNameMap>(doc: Document, tag: K, text?:
 
 function describe(doc: Document, info: TokenInfo): Node[] {
   const head = el(doc, 'p', undefined, 'tip-head');
-  head.append(el(doc, 'code', shown(info.text)), ` token #${info.index + 1}${info.id !== null ? ` · id ${info.id}` : ''}`);
+  head.append(
+    el(doc, 'code', shown(info.text)),
+    ` token #${info.index + 1}${info.id !== null ? ` · id ${info.id}` : ''}`,
+  );
   const facts = el(doc, 'dl');
   const fact = (k: string, v: string) => facts.append(el(doc, 'dt', k), el(doc, 'dd', v));
   fact('entropy', info.entropy.toFixed(3));
@@ -87,7 +95,14 @@ export function installTokenTooltip(doc: Document, tip: HTMLElement): void {
     }
     const all = [...(t.parentElement?.querySelectorAll<HTMLElement>('.tok') ?? [])];
     const at = all.indexOf(t);
-    const moves: Record<string, number> = { ArrowRight: at + 1, ArrowDown: at + 1, ArrowLeft: at - 1, ArrowUp: at - 1, Home: 0, End: all.length - 1 };
+    const moves: Record<string, number> = {
+      ArrowRight: at + 1,
+      ArrowDown: at + 1,
+      ArrowLeft: at - 1,
+      ArrowUp: at - 1,
+      Home: 0,
+      End: all.length - 1,
+    };
     const next = moves[e.key];
     if (next === undefined || next < 0 || next >= all.length) return;
     e.preventDefault();

@@ -1,10 +1,19 @@
 // The parts of the server's wire format the page reads (docs/api.md): streamed
 // chat.completion.chunk frames with the SeLaR extensions, usage, errors and /v1/models.
 
-export interface SelarTraceEntry { entropy: number; soft: boolean }
+export interface SelarTraceEntry {
+  entropy: number;
+  soft: boolean;
+}
 
-export interface TopLogprob { token: string; logprob: number; bytes: number[] | null }
-export interface TokenLogprob extends TopLogprob { top_logprobs: TopLogprob[] }
+export interface TopLogprob {
+  token: string;
+  logprob: number;
+  bytes: number[] | null;
+}
+export interface TokenLogprob extends TopLogprob {
+  top_logprobs: TopLogprob[];
+}
 
 export interface Usage {
   prompt_tokens: number;
@@ -29,6 +38,10 @@ export interface ChatChunk {
   usage?: Usage | null;
 }
 
-export interface ApiErrorBody { error: { message: string; type?: string; code?: string | null; param?: string | null } }
+export interface ApiErrorBody {
+  error: { message: string; type?: string; code?: string | null; param?: string | null };
+}
 
-export interface ModelList { data: Array<{ id: string; max_model_len?: number }> }
+export interface ModelList {
+  data: Array<{ id: string; max_model_len?: number }>;
+}

@@ -33,7 +33,11 @@ export function softEmbedding(
 export class ContrastiveMix {
   private readonly rows: Float32Array;
 
-  constructor(k: number, dim: number, private readonly weight: number) {
+  constructor(
+    k: number,
+    dim: number,
+    private readonly weight: number,
+  ) {
     this.rows = new Float32Array(k * dim);
   }
 

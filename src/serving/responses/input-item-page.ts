@@ -11,7 +11,12 @@ export function inputItemPage(items: ConversationItem[], query: InputItemsQuery)
   let start = 0;
   if (query.after !== undefined) {
     const at = ordered.findIndex((item) => item.id === query.after);
-    if (at < 0) throw new SelarError('invalid_request', `No input item with id '${excerpt(query.after)}' in this response`, 'after');
+    if (at < 0)
+      throw new SelarError(
+        'invalid_request',
+        `No input item with id '${excerpt(query.after)}' in this response`,
+        'after',
+      );
     start = at + 1;
   }
   const data = ordered.slice(start, start + limit);

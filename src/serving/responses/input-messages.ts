@@ -14,7 +14,10 @@ import type { ConversationItem } from './items.js';
 type AssistantMessage = Extract<ChatMessage, { role: 'assistant' }>;
 
 /** Items with the request parameter each came from, for error messages. */
-export interface PlacedItem { item: ConversationItem; param: string }
+export interface PlacedItem {
+  item: ConversationItem;
+  param: string;
+}
 
 function partText(part: ContentPart, param: string): string {
   switch (part.type) {
@@ -24,8 +27,11 @@ function partText(part: ContentPart, param: string): string {
     case 'refusal':
       return part.refusal;
     default:
-      throw new SelarError('invalid_request',
-        `Invalid value for '${param}': this server serves a text-only model; only text content is accepted (got "${part.type}")`, param);
+      throw new SelarError(
+        'invalid_request',
+        `Invalid value for '${param}': this server serves a text-only model; only text content is accepted (got "${part.type}")`,
+        param,
+      );
   }
 }
 
@@ -53,7 +59,11 @@ export function toMessages(instructions: string | null, items: PlacedItem[]): Ch
     switch (item.type) {
       case 'reasoning': {
         if (item.encrypted_content != null) {
-          throw new SelarError('invalid_request', 'encrypted reasoning is not produced or read by this server', `${param}.encrypted_content`);
+          throw new SelarError(
+            'invalid_request',
+            'encrypted reasoning is not produced or read by this server',
+            `${param}.encrypted_content`,
+          );
         }
         const parts = item.content && item.content.length > 0 ? item.content : item.summary;
         const text = parts.map((p) => p.text).join('\n');
@@ -61,7 +71,11 @@ export function toMessages(instructions: string | null, items: PlacedItem[]): Ch
         break;
       }
       case 'function_call': {
-        const call: ToolCall = { id: item.call_id, type: 'function', function: { name: item.name, arguments: item.arguments } };
+        const call: ToolCall = {
+          id: item.call_id,
+          type: 'function',
+          function: { name: item.name, arguments: item.arguments },
+        };
         names.set(item.call_id, item.name);
         if (calls) calls.tool_calls!.push(call);
         else {

@@ -4,7 +4,13 @@
 import { randomBytes } from 'node:crypto';
 import { SelarError, excerpt } from '../../errors.js';
 import type {
-  FunctionCallItem, FunctionCallOutputItem, InputItem, ItemReference, MessageItem, OutputItem, ReasoningItem,
+  FunctionCallItem,
+  FunctionCallOutputItem,
+  InputItem,
+  ItemReference,
+  MessageItem,
+  OutputItem,
+  ReasoningItem,
 } from '../../protocol/responses.js';
 
 export type ConversationItem = MessageItem | ReasoningItem | FunctionCallItem | FunctionCallOutputItem | OutputItem;
@@ -22,7 +28,10 @@ const isReference = (item: InputItem): item is ItemReference =>
  * This request's input as stored items. `lookup` finds a stored item by id; an
  * unknown reference is a 404 naming `input[i].id`.
  */
-export function inputItems(input: string | InputItem[], lookup: (id: string) => ConversationItem | undefined): ConversationItem[] {
+export function inputItems(
+  input: string | InputItem[],
+  lookup: (id: string) => ConversationItem | undefined,
+): ConversationItem[] {
   if (typeof input === 'string') return [{ type: 'message', role: 'user', content: input, id: itemId('message') }];
   return input.map((item, i) => {
     if (isReference(item)) {

@@ -14,7 +14,11 @@ import { itemId } from './items.js';
 /** A stream event before it gets its sequence_number. */
 export type StreamEvent = { type: string } & Record<string, unknown>;
 
-export interface OutputOptions { trace: boolean; logprobs: boolean; renderer: TokenRenderer }
+export interface OutputOptions {
+  trace: boolean;
+  logprobs: boolean;
+  renderer: TokenRenderer;
+}
 
 type Open = { item: OutputReasoning; index: number } | { item: OutputMessage; index: number };
 
@@ -30,14 +34,25 @@ export class OutputItems {
       const open = this.open?.item.type === 'reasoning' ? this.open : this.start('reasoning', events);
       const part = (open.item as OutputReasoning).content[0];
       part.text += d.reasoning;
-      events.push({ type: 'response.reasoning_text.delta', ...this.at(open), delta: d.reasoning, ...this.trace(d.tokens) });
+      events.push({
+        type: 'response.reasoning_text.delta',
+        ...this.at(open),
+        delta: d.reasoning,
+        ...this.trace(d.tokens),
+      });
     } else if (d.content !== '') {
       const open = this.open?.item.type === 'message' ? this.open : this.start('message', events);
       const part = (open.item as OutputMessage).content[0];
       part.text += d.content;
       const logprobs = this.logprobs(d.tokens);
       part.logprobs.push(...logprobs);
-      events.push({ type: 'response.output_text.delta', ...this.at(open), delta: d.content, logprobs, ...this.trace(d.tokens) });
+      events.push({
+        type: 'response.output_text.delta',
+        ...this.at(open),
+        delta: d.content,
+        logprobs,
+        ...this.trace(d.tokens),
+      });
     } else if (this.open?.item.type === 'message') {
       // Tokens that released no text (an end-of-sequence token) still have logprobs.
       this.open.item.content[0].logprobs.push(...this.logprobs(d.tokens));
@@ -74,13 +89,24 @@ export class OutputItems {
     let open: Open;
     if (type === 'reasoning') {
       const item: OutputReasoning = {
-        id: itemId('reasoning'), type: 'reasoning', status: 'in_progress', summary: [], content: [], encrypted_content: null,
+        id: itemId('reasoning'),
+        type: 'reasoning',
+        status: 'in_progress',
+        summary: [],
+        content: [],
+        encrypted_content: null,
       };
       events.push({ type: 'response.output_item.added', output_index: index, item: structuredClone(item) });
       item.content.push({ type: 'reasoning_text', text: '' });
       open = { item, index };
     } else {
-      const item: OutputMessage = { id: itemId('message'), type: 'message', role: 'assistant', status: 'in_progress', content: [] };
+      const item: OutputMessage = {
+        id: itemId('message'),
+        type: 'message',
+        role: 'assistant',
+        status: 'in_progress',
+        content: [],
+      };
       events.push({ type: 'response.output_item.added', output_index: index, item: structuredClone(item) });
       item.content.push({ type: 'output_text', text: '', annotations: [], logprobs: [] });
       open = { item, index };
@@ -96,7 +122,8 @@ export class OutputItems {
     this.open = null;
     open.item.status = status;
     const part = structuredClone(open.item.content[0]);
-    if (part.type === 'reasoning_text') events.push({ type: 'response.reasoning_text.done', ...this.at(open), text: part.text });
+    if (part.type === 'reasoning_text')
+      events.push({ type: 'response.reasoning_text.done', ...this.at(open), text: part.text });
     else events.push({ type: 'response.output_text.done', ...this.at(open), text: part.text, logprobs: part.logprobs });
     events.push({ type: 'response.content_part.done', ...this.at(open), part });
     events.push({ type: 'response.output_item.done', output_index: open.index, item: structuredClone(open.item) });

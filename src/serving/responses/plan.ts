@@ -28,10 +28,18 @@ function checkSupported(req: ResponseCreateRequest): void {
   }
   const choice = req.tool_choice;
   if (choice != null && choice !== 'none' && choice !== 'auto') {
-    throw new SelarError('invalid_request', 'tool_choice must be "none" or "auto": no tools are available', 'tool_choice');
+    throw new SelarError(
+      'invalid_request',
+      'tool_choice must be "none" or "auto": no tools are available',
+      'tool_choice',
+    );
   }
   if (req.background === true) {
-    throw new SelarError('invalid_request', 'background responses are not supported; use stream or wait for the reply', 'background');
+    throw new SelarError(
+      'invalid_request',
+      'background responses are not supported; use stream or wait for the reply',
+      'background',
+    );
   }
 }
 
@@ -57,7 +65,11 @@ function render(req: ResponseCreateRequest, items: PlacedItem[], ctx: ServingCon
 }
 
 /** truncation "auto": the oldest items are dropped (instructions stay) until the prompt leaves room to generate. */
-function renderFitting(req: ResponseCreateRequest, items: PlacedItem[], ctx: ServingContext): { text: string; ids: number[] } {
+function renderFitting(
+  req: ResponseCreateRequest,
+  items: PlacedItem[],
+  ctx: ServingContext,
+): { text: string; ids: number[] } {
   let out = render(req, items, ctx);
   if (req.truncation !== 'auto') return out;
   const room = req.max_output_tokens ?? 1;
@@ -76,17 +88,31 @@ export function planResponse(req: ResponseCreateRequest, ctx: ServingContext, st
   const logprobs = topLogprobs > 0 || (req.include ?? []).includes('message.output_text.logprobs');
   const format = req.text?.format;
   // text.format is response_format with the json_schema fields on the format itself.
-  const responseFormat = format?.type === 'json_schema'
-    ? { type: 'json_schema' as const, json_schema: { name: format.name, schema: format.schema, strict: format.strict } }
-    : format ?? undefined;
+  const responseFormat =
+    format?.type === 'json_schema'
+      ? {
+          type: 'json_schema' as const,
+          json_schema: { name: format.name, schema: format.schema, strict: format.strict },
+        }
+      : (format ?? undefined);
   const params = resolveParams(
-    { temperature: req.temperature, top_p: req.top_p, stream: req.stream, selar: req.selar, response_format: responseFormat },
+    {
+      temperature: req.temperature,
+      top_p: req.top_p,
+      stream: req.stream,
+      selar: req.selar,
+      response_format: responseFormat,
+    },
     { logprobs, topLogprobs },
     { value: req.max_output_tokens ?? null, param: 'max_output_tokens' },
     ctx,
     effortOf(req),
   );
-  if (params.grammar) params.grammar = { ...params.grammar, param: format?.type === 'json_schema' ? 'text.format.schema' : 'text.format' };
+  if (params.grammar)
+    params.grammar = {
+      ...params.grammar,
+      param: format?.type === 'json_schema' ? 'text.format.schema' : 'text.format',
+    };
   const earlier = earlierConversation(req.previous_response_id, store);
   const input = inputItems(req.input, (id) => store.item(id));
   const placed: PlacedItem[] = [

@@ -15,7 +15,9 @@ export function responseUsage(plan: ResponsesPlan, states: ChoiceState[]): Respo
     input_tokens_details: { cached_tokens: 0 },
     output_tokens: u.completion_tokens,
     output_tokens_details: {
-      reasoning_tokens: d.reasoning_tokens, soft_tokens: d.soft_tokens, ...(d.hot_tokens === undefined ? {} : { hot_tokens: d.hot_tokens }),
+      reasoning_tokens: d.reasoning_tokens,
+      soft_tokens: d.soft_tokens,
+      ...(d.hot_tokens === undefined ? {} : { hot_tokens: d.hot_tokens }),
     },
     total_tokens: u.total_tokens,
   };
@@ -28,7 +30,10 @@ export interface ResponseState {
   error?: ResponseObject['error'];
 }
 
-export function responseObject(plan: ResponsesPlan, { status, output, states, error = null }: ResponseState): ResponseObject {
+export function responseObject(
+  plan: ResponsesPlan,
+  { status, output, states, error = null }: ResponseState,
+): ResponseObject {
   const r = plan.request;
   const p = plan.params;
   const done = status !== 'in_progress';
@@ -50,7 +55,10 @@ export function responseObject(plan: ResponsesPlan, { status, output, states, er
     temperature: p.sampling.temperature,
     top_p: p.sampling.topP,
     top_logprobs: r.top_logprobs ?? 0,
-    reasoning: { effort: r.reasoning?.effort ?? null, summary: r.reasoning?.summary ?? r.reasoning?.generate_summary ?? null },
+    reasoning: {
+      effort: r.reasoning?.effort ?? null,
+      summary: r.reasoning?.summary ?? r.reasoning?.generate_summary ?? null,
+    },
     text: { format: r.text?.format ?? { type: 'text' }, verbosity: r.text?.verbosity ?? 'medium' },
     tools: [],
     tool_choice: r.tool_choice === 'none' ? 'none' : 'auto',

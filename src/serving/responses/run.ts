@@ -7,7 +7,12 @@ import type { ServingContext } from '../context.js';
 import { TokenRenderer } from '../logprobs.js';
 import { toOpenAIError } from '../openai-error.js';
 import {
-  choiceDeltas, choiceStates, streamedDeltas, type GenerationObserver, type Runner, type StreamRun,
+  choiceDeltas,
+  choiceStates,
+  streamedDeltas,
+  type GenerationObserver,
+  type Runner,
+  type StreamRun,
 } from '../run-generation.js';
 import { OutputItems, type StreamEvent } from './output-items.js';
 import type { ResponsesPlan } from './plan.js';
@@ -16,13 +21,18 @@ import type { ResponseStore } from './store.js';
 
 function outputItems(plan: ResponsesPlan, ctx: ServingContext): OutputItems {
   const p = plan.params;
-  return new OutputItems({ trace: p.selar.trace, logprobs: p.sampling.logprobs, renderer: new TokenRenderer(ctx.tokenizer) });
+  return new OutputItems({
+    trace: p.selar.trace,
+    logprobs: p.sampling.logprobs,
+    renderer: new TokenRenderer(ctx.tokenizer),
+  });
 }
 
 function finished(plan: ResponsesPlan, states: ChoiceState[], out: OutputItems, store: ResponseStore): ResponseObject {
   const status = states[0].finish?.reason === 'length' ? 'incomplete' : 'completed';
   const response = responseObject(plan, { status, output: out.items, states });
-  if (plan.store) store.put({ response, inputItems: plan.inputItems, conversation: [...plan.conversation, ...response.output] });
+  if (plan.store)
+    store.put({ response, inputItems: plan.inputItems, conversation: [...plan.conversation, ...response.output] });
   return response;
 }
 
@@ -31,7 +41,11 @@ class ResponseStream {
   private readonly states: ChoiceState[];
   private readonly out: OutputItems;
 
-  constructor(private readonly plan: ResponsesPlan, private readonly ctx: ServingContext, private readonly store: ResponseStore) {
+  constructor(
+    private readonly plan: ResponsesPlan,
+    private readonly ctx: ServingContext,
+    private readonly store: ResponseStore,
+  ) {
     this.states = choiceStates(plan);
     this.out = outputItems(plan, ctx);
   }
@@ -48,7 +62,7 @@ class ResponseStream {
     return { type, response };
   }
 
-  async* run(signal: AbortSignal, observer: GenerationObserver): AsyncGenerator<string> {
+  async *run(signal: AbortSignal, observer: GenerationObserver): AsyncGenerator<string> {
     const { plan, ctx, states, out } = this;
     let started = false;
     for await (const deltas of streamedDeltas(plan, ctx, states, signal, observer)) {
@@ -57,7 +71,10 @@ class ResponseStream {
         // Sent with the first engine event, so an admission failure is still a plain HTTP error.
         started = true;
         const created = responseObject(plan, { status: 'in_progress', output: [], states });
-        text += this.frames([this.lifecycle('response.created', created), this.lifecycle('response.in_progress', created)]);
+        text += this.frames([
+          this.lifecycle('response.created', created),
+          this.lifecycle('response.in_progress', created),
+        ]);
       }
       for (const d of deltas) text += this.frames(out.push(d));
       if (text !== '') yield text;
@@ -72,7 +89,9 @@ class ResponseStream {
     const { status, body } = toOpenAIError(err);
     const { message, code, param } = body.error;
     const failed = responseObject(this.plan, {
-      status: 'failed', output: this.out.items, states: this.states,
+      status: 'failed',
+      output: this.out.items,
+      states: this.states,
       error: { code: status === 429 ? 'rate_limit_exceeded' : 'server_error', message },
     });
     return this.frames([this.lifecycle('response.failed', failed), { type: 'error', code, message, param }]);

@@ -12,13 +12,20 @@ export interface StoredResponse {
   conversation: ConversationItem[];
 }
 
-interface Entry { stored: StoredResponse; expiresAt: number }
+interface Entry {
+  stored: StoredResponse;
+  expiresAt: number;
+}
 
 export class ResponseStore {
   private readonly entries = new Map<string, Entry>();
   private readonly items = new Map<string, { item: ConversationItem; owner: string }>();
 
-  constructor(private readonly maxStored: number, private readonly ttlMs: number, private readonly now: () => number = Date.now) {}
+  constructor(
+    private readonly maxStored: number,
+    private readonly ttlMs: number,
+    private readonly now: () => number = Date.now,
+  ) {}
 
   get size(): number {
     this.expire();

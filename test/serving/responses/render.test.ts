@@ -18,11 +18,27 @@ const render = (template: string, messages: unknown[]) => {
 
 const items: ConversationItem[] = [
   { type: 'message', role: 'user', content: 'Weather in Paris?' },
-  { type: 'reasoning', id: 'rs_1', summary: [], content: [{ type: 'reasoning_text', text: 'Look it up.' }], status: 'completed' },
-  { type: 'function_call', call_id: 'call00001', name: 'get_weather', arguments: '{"city": "Paris"}', id: 'fc_1', status: 'completed' },
+  {
+    type: 'reasoning',
+    id: 'rs_1',
+    summary: [],
+    content: [{ type: 'reasoning_text', text: 'Look it up.' }],
+    status: 'completed',
+  },
+  {
+    type: 'function_call',
+    call_id: 'call00001',
+    name: 'get_weather',
+    arguments: '{"city": "Paris"}',
+    id: 'fc_1',
+    status: 'completed',
+  },
   { type: 'function_call_output', call_id: 'call00001', output: '22 C' },
   {
-    type: 'message', role: 'assistant', id: 'msg_1', status: 'completed',
+    type: 'message',
+    role: 'assistant',
+    id: 'msg_1',
+    status: 'completed',
     content: [{ type: 'output_text', text: 'It is 22 C.', annotations: [], logprobs: [] }],
   },
   { type: 'message', role: 'user', content: [{ type: 'input_text', text: 'Thanks' }] },
@@ -31,8 +47,12 @@ const chat = [
   { role: 'system', content: 'Be brief.' },
   { role: 'user', content: 'Weather in Paris?' },
   {
-    role: 'assistant', content: null, reasoning_content: 'Look it up.',
-    tool_calls: [{ id: 'call00001', type: 'function', function: { name: 'get_weather', arguments: '{"city": "Paris"}' } }],
+    role: 'assistant',
+    content: null,
+    reasoning_content: 'Look it up.',
+    tool_calls: [
+      { id: 'call00001', type: 'function', function: { name: 'get_weather', arguments: '{"city": "Paris"}' } },
+    ],
   },
   { role: 'tool', tool_call_id: 'call00001', content: '22 C', name: 'get_weather' },
   { role: 'assistant', content: 'It is 22 C.' },
@@ -41,7 +61,10 @@ const chat = [
 
 for (const template of ['qwen3', 'llama3.1', 'mistral-v0.3']) {
   t.test(template, async (t) => {
-    const messages = toMessages('Be brief.', items.map((item, i) => ({ item, param: `input[${i}]` })));
+    const messages = toMessages(
+      'Be brief.',
+      items.map((item, i) => ({ item, param: `input[${i}]` })),
+    );
     t.same(messages, chat);
     const prompt = render(template, messages);
     t.equal(prompt, render(template, chat));

@@ -4,7 +4,10 @@ import type { ResponseObject } from '../../../src/protocol/responses.js';
 import { ResponseStore } from '../../../src/serving/responses/store.js';
 
 const entry = (id: string, itemId: string) => ({
-  response: { id, output: [{ id: `${itemId}_out`, type: 'message', role: 'assistant', status: 'completed', content: [] }] } as unknown as ResponseObject,
+  response: {
+    id,
+    output: [{ id: `${itemId}_out`, type: 'message', role: 'assistant', status: 'completed', content: [] }],
+  } as unknown as ResponseObject,
   inputItems: [{ type: 'message' as const, role: 'user' as const, content: 'x', id: itemId }],
   conversation: [],
 });
@@ -29,7 +32,10 @@ t.test('entries expire after the TTL, their items with them', async (t) => {
 t.test('the count bound drops the oldest; delete forgets; 0 stores nothing', async (t) => {
   const store = new ResponseStore(2, 60_000);
   for (const id of ['a', 'b', 'c']) store.put(entry(id, `i${id}`));
-  t.same(['a', 'b', 'c'].map((id) => store.get(id) !== undefined), [false, true, true]);
+  t.same(
+    ['a', 'b', 'c'].map((id) => store.get(id) !== undefined),
+    [false, true, true],
+  );
   t.equal(store.item('ia'), undefined);
   t.equal(store.delete('b'), true);
   t.equal(store.delete('b'), false);

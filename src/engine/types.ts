@@ -6,7 +6,7 @@ import type { ModelSelarDefaults } from '../model/selar-defaults.js';
 
 /**
  * selar: entropy-gated soft steps; soft: every step soft; off: plain decoding.
- * Ablations (issue #9): random: soft steps at random with probability softRate;
+ * Ablations: random: soft steps at random with probability softRate;
  * hot: where the gate fires, stay discrete but sample the visible token at hotTemperature.
  */
 export type SelarMode = 'selar' | 'soft' | 'off' | 'random' | 'hot';

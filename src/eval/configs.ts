@@ -1,7 +1,7 @@
 // Decoding configurations as data. A preset is one row of PRESETS; expanding the
 // chosen presets with the run's options gives the concrete configurations, each a
 // name plus the request fields it adds to every chat completion. New comparisons
-// (issue #9: random, hot, entropy: full) are new rows, not new code paths.
+// (the ablations: random, hot, entropy: full) are new rows, not new code paths.
 import { createHash } from 'node:crypto';
 import { ConfigError } from '../errors.js';
 
@@ -108,7 +108,7 @@ export const PRESETS: readonly Preset[] = [
 ];
 
 export const DEFAULT_PRESETS = ['off-greedy', 'off-sampled', 'selar', 'soft'];
-/** --ablation: every alternative to entropy gating on the same problems and seeds (issue #9). */
+/** --ablation: every alternative to entropy gating on the same problems and seeds. */
 export const ABLATION_PRESETS = ['off-greedy', 'off-sampled', 'soft', 'selar', 'random', 'hot', 'selar-full'];
 export const DEFAULT_TAUS = [0.3, 0.5, 0.7];
 

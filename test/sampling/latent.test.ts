@@ -6,7 +6,8 @@ import { softEmbedding } from '../../src/sampling/latent/contrastive-mix.js';
 import { SequenceSampler, type StepDistribution } from '../../src/sampling/sampler.js';
 import { createTopKMix } from '../../src/sampling/topk-mix.js';
 import { Xoshiro128 } from '../../src/sampling/rng.js';
-import type { SamplingParams, SelarParams } from '../../src/engine/types.js';
+import type { SelarParams } from '../../src/engine/types.js';
+import { samplingParams } from '../support/requests.js';
 
 const near = (a: number, b: number, eps = 1e-9) => Math.abs(a - b) < eps;
 
@@ -96,21 +97,7 @@ t.test('hot: redraws the visible token where the gate fires, in scope only', asy
 });
 
 t.test('a redraw samples from the request stream at the other temperature, leaving p intact', async (t) => {
-  const params: SamplingParams = {
-    temperature: 1,
-    topK: 0,
-    topP: 1,
-    minP: 0,
-    seed: 3,
-    presencePenalty: 0,
-    frequencyPenalty: 0,
-    repetitionPenalty: 1,
-    logitBias: [],
-    logprobs: false,
-    topLogprobs: 0,
-    badWords: [],
-    allowedTokenIds: null,
-  };
+  const params = samplingParams({ temperature: 1, seed: 3 });
   const s = new SequenceSampler(params, selar(), 4, [], 3);
   const d = s.distribution(new Float32Array([3, 0, 0, 0]));
   const p = Array.from(d.p!);

@@ -2,7 +2,8 @@ import t from 'tap';
 import { Xoshiro128 } from '../../src/sampling/rng.js';
 import { applyLogitBias, applyPenalties, TokenHistory } from '../../src/sampling/penalties.js';
 import { SequenceSampler } from '../../src/sampling/sampler.js';
-import type { SamplingParams, SelarParams } from '../../src/engine/types.js';
+import { samplingParams } from '../support/requests.js';
+import type { SelarParams } from '../../src/engine/types.js';
 
 t.test('the same seed gives the same stream; different seeds differ', async (t) => {
   const a = new Xoshiro128(42);
@@ -62,22 +63,7 @@ const selar = (topK: number): SelarParams => ({
   hotTemperature: 1.5,
 });
 
-const params = (over: Partial<SamplingParams> = {}): SamplingParams => ({
-  temperature: 0,
-  topK: 0,
-  topP: 1,
-  minP: 0,
-  seed: 1,
-  presencePenalty: 0,
-  frequencyPenalty: 0,
-  repetitionPenalty: 1,
-  logitBias: [],
-  logprobs: false,
-  topLogprobs: 0,
-  badWords: [],
-  allowedTokenIds: null,
-  ...over,
-});
+const params = samplingParams;
 
 t.test('greedy picks the argmax; the SeLaR mix uses temperature 1', async (t) => {
   const s = new SequenceSampler(params({ temperature: 0 }), selar(2), 3, [], 1);

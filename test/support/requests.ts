@@ -9,6 +9,26 @@ import type {
 
 let counter = 0;
 
+/** Sampling parameters with every field resolved: greedy, no penalties, no masks. */
+export function samplingParams(over: Partial<SamplingParams> = {}): SamplingParams {
+  return {
+    temperature: 0,
+    topK: 0,
+    topP: 1,
+    minP: 0,
+    seed: 1,
+    presencePenalty: 0,
+    frequencyPenalty: 0,
+    repetitionPenalty: 1,
+    logitBias: [],
+    logprobs: false,
+    topLogprobs: 0,
+    badWords: [],
+    allowedTokenIds: null,
+    ...over,
+  };
+}
+
 export function request(
   promptIds: number[],
   over: {
@@ -25,22 +45,7 @@ export function request(
   return {
     id: over.id ?? `req-${++counter}`,
     promptIds,
-    sampling: {
-      temperature: 0,
-      topK: 0,
-      topP: 1,
-      minP: 0,
-      seed: 0,
-      presencePenalty: 0,
-      frequencyPenalty: 0,
-      repetitionPenalty: 1,
-      logitBias: [],
-      logprobs: false,
-      topLogprobs: 0,
-      badWords: [],
-      allowedTokenIds: null,
-      ...over.sampling,
-    },
+    sampling: samplingParams({ seed: 0, ...over.sampling }),
     stop: {
       strings: [],
       eosTokenIds: [],

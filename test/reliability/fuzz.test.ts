@@ -124,7 +124,13 @@ async function fuzz(
       const p = problem(res, sent);
       if (p) throw new Error(`${sent.url}: ${p}\nbody: ${String(sent.payload).slice(0, 400)}`);
     }),
-    { numRuns: runs, interruptAfterTimeLimit: seconds * 1000, markInterruptAsFailure: false },
+    // FUZZ_SEED=n replays a reported run (fast-check prints the seed of a failure).
+    {
+      numRuns: runs,
+      interruptAfterTimeLimit: seconds * 1000,
+      markInterruptAsFailure: false,
+      ...(process.env.FUZZ_SEED ? { seed: Number(process.env.FUZZ_SEED) } : {}),
+    },
   );
   t.notOk(
     result.failed,

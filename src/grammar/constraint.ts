@@ -1,7 +1,7 @@
 // One sequence's grammar: the mask of the next step and the matcher advanced on the
 // visible token. On a reasoning model the grammar waits while the sequence is inside
 // <think>…</think>, so only the answer is constrained (the sequence says when).
-import { allowToken } from '../sampling/token-mask.js';
+import { allowToken } from '../sampling/token-masks.js';
 import type { GrammarMatcher } from './xgrammar.js';
 
 export class GrammarConstraint {

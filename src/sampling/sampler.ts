@@ -4,8 +4,7 @@
 // typed arrays (no ONNX Runtime), reusing its buffers every step.
 import type { SamplingParams, SelarParams, TopLogprob } from '../engine/types.js';
 import { applyLogitBias, applyPenalties, TokenHistory } from './penalties.js';
-import { requestMasks, suppress, type TokenMask } from './token-masks.js';
-import { applyAllowedMask } from './token-mask.js';
+import { applyAllowedMask, requestMasks, suppress, type TokenMask } from './token-masks.js';
 import { DistributionScratch, filteredProbs, sampleFrom, type FilterParams } from './distribution.js';
 import { argmax } from './topk.js';
 import { createTopKMix, fullEntropy, topKMix, topKMixFromLogits, type TopKMix } from './topk-mix.js';

@@ -1,8 +1,8 @@
 // Token masks: the one step of the pipeline where disallowed ids are removed (their
 // logits set to -Infinity), before logit_bias, penalties and the distribution, so
 // sampling, SeLaR's gate and its soft mix all see the constrained distribution
-// (docs/api.md "Semantics" 1). New constraints (grammars) implement TokenMask and
-// join the list built here.
+// (docs/api.md "Semantics" 1). Sets of allowed ids, the request's and a grammar's,
+// are one bitmask layout (XGrammar's) applied by one function.
 
 /** A constraint on the next token, given the ids generated so far. */
 export interface TokenMask {
@@ -12,16 +12,15 @@ export interface TokenMask {
 
 /** allowed_token_ids: every other id is masked at every step. */
 export class AllowedTokens implements TokenMask {
-  private readonly allowed: Uint8Array;
+  private readonly allowed: Int32Array;
 
   constructor(ids: readonly number[], vocabSize: number) {
-    this.allowed = new Uint8Array(vocabSize);
-    for (const id of ids) if (id < vocabSize) this.allowed[id] = 1;
+    this.allowed = new Int32Array(Math.ceil(vocabSize / 32));
+    for (const id of ids) if (id < vocabSize) allowToken(this.allowed, id);
   }
 
   apply(logits: Float32Array): void {
-    const allowed = this.allowed;
-    for (let i = 0; i < logits.length; i++) if (allowed[i] === 0) logits[i] = -Infinity;
+    applyAllowedMask(logits, this.allowed);
   }
 }
 
@@ -65,4 +64,27 @@ export function requestMasks(p: MaskParams, vocabSize: number): TokenMask[] {
   if (p.badWords.length > 0) masks.push(new BadWords(p.badWords));
   if (p.allowedTokenIds !== null) masks.push(new AllowedTokens(p.allowedTokenIds, vocabSize));
   return masks;
+}
+
+/**
+ * Applies an allowed-token bitmask (XGrammar's layout: bit i % 32 of word i >> 5 set
+ * means token i is allowed) to logits in place: disallowed tokens get -Infinity.
+ */
+export function applyAllowedMask(logits: Float32Array, allowed: Int32Array): void {
+  const V = logits.length;
+  const words = Math.min(allowed.length, Math.ceil(V / 32));
+  for (let w = 0; w < words; w++) {
+    const bits = allowed[w];
+    if (bits === -1) continue;
+    const base = w * 32;
+    const end = Math.min(32, V - base);
+    for (let b = 0; b < end; b++) if ((bits & (1 << b)) === 0) logits[base + b] = -Infinity;
+  }
+  // Logits beyond the mask's vocabulary (model padding rows) are never allowed.
+  for (let i = words * 32; i < V; i++) logits[i] = -Infinity;
+}
+
+/** Sets token `id` as allowed in the bitmask. */
+export function allowToken(allowed: Int32Array, id: number): void {
+  if (id >> 5 < allowed.length) allowed[id >> 5] |= 1 << (id & 31);
 }

@@ -5,6 +5,7 @@ import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import t from 'tap';
 import { llamaModel } from '../support/models.js';
+import { llamaEngine } from '../support/engines.js';
 import { request } from '../support/requests.js';
 import { createEngine } from '../../src/engine/create-engine.js';
 import { defaultParallelism } from '../../src/engine/parallelism.js';
@@ -21,14 +22,7 @@ async function collect(engine: Engine, req: GenerationRequest, signal?: AbortSig
 const long = (id?: string) => request([1, 2, 3], { id, stop: { maxTokens: 200, ignoreEos: true } });
 
 t.test('a full queue is refused with overloaded, and capacity returns', async (t) => {
-  const { engine } = await createEngine({
-    modelDir: await llamaModel(),
-    workers: 1,
-    maxSequencesPerWorker: 1,
-    queueSize: 1,
-    threadsPerWorker: 1,
-  });
-  t.teardown(() => engine.close());
+  const { engine } = await llamaEngine(t, { maxSequencesPerWorker: 1, queueSize: 1 });
   const ctl = new AbortController();
   const first = collect(engine, long(), ctl.signal);
   const second = collect(engine, long(), ctl.signal); // waits in the queue
@@ -42,13 +36,7 @@ t.test('a full queue is refused with overloaded, and capacity returns', async (t
 });
 
 t.test('aborting cancels within a step and frees the slot', async (t) => {
-  const { engine } = await createEngine({
-    modelDir: await llamaModel(),
-    workers: 1,
-    maxSequencesPerWorker: 1,
-    threadsPerWorker: 1,
-  });
-  t.teardown(() => engine.close());
+  const { engine } = await llamaEngine(t, { maxSequencesPerWorker: 1 });
   const ctl = new AbortController();
   let seen = 0;
   for await (const e of engine.generate(long(), ctl.signal)) {
@@ -71,13 +59,7 @@ t.test('the worker itself stops decoding a cancelled sequence', async (t) => {
   t.teardown(() => {
     Worker.prototype.emit = emit;
   });
-  const { engine } = await createEngine({
-    modelDir: await llamaModel(),
-    workers: 1,
-    maxSequencesPerWorker: 2,
-    threadsPerWorker: 1,
-  });
-  t.teardown(() => engine.close());
+  const { engine } = await llamaEngine(t, { maxSequencesPerWorker: 2 });
   // One cohort of two equal-length sequences; the first is cancelled after 3 tokens.
   const cancelled = long('cancelled');
   const kept = long('kept');
@@ -108,14 +90,11 @@ t.test('the worker itself stops decoding a cancelled sequence', async (t) => {
 });
 
 t.test('a worker that dies fails its requests, is replaced, and others keep working', async (t) => {
-  const { engine } = await createEngine({
-    modelDir: await llamaModel(),
+  const { engine } = await llamaEngine(t, {
     workers: 2,
     maxSequencesPerWorker: 1,
-    threadsPerWorker: 1,
     faultInjection: { crashAfterSteps: 30 },
   });
-  t.teardown(() => engine.close());
   // Two long requests, one per worker: both workers reach 30 steps and crash.
   const results = await Promise.allSettled([collect(engine, long()), collect(engine, long())]);
   for (const r of results)
@@ -131,14 +110,7 @@ t.test('a worker that dies fails its requests, is replaced, and others keep work
 });
 
 t.test('an exception in one sequence fails only that request', async (t) => {
-  const { engine } = await createEngine({
-    modelDir: await llamaModel(),
-    workers: 1,
-    maxSequencesPerWorker: 4,
-    threadsPerWorker: 1,
-    faultInjection: { throwAfterSteps: 1_000_000 },
-  });
-  t.teardown(() => engine.close());
+  const { engine } = await llamaEngine(t, { maxSequencesPerWorker: 4, faultInjection: { throwAfterSteps: 1_000_000 } });
   // A prompt id outside the embedding table makes that sequence's prefill throw.
   const bad = request([1, 999_999], { stop: { maxTokens: 5 } });
   const good = request([1, 2], { stop: { maxTokens: 5 } });

@@ -1,10 +1,9 @@
 // priority: while every decode slot is busy, waiting sequences are admitted lowest value
 // first, in arrival order within a value.
 import t from 'tap';
-import { createEngine } from '../../src/engine/create-engine.js';
 import { enqueue, type Job } from '../../src/engine/pool.js';
 import { EventChannel } from '../../src/engine/event-channel.js';
-import { llamaModel } from '../support/models.js';
+import { llamaEngine } from '../support/engines.js';
 import { request } from '../support/requests.js';
 
 t.test('the queue orders by priority, FCFS within one', async (t) => {
@@ -26,13 +25,7 @@ t.test('the queue orders by priority, FCFS within one', async (t) => {
 });
 
 t.test('a contended worker admits the lower priority value first', async (t) => {
-  const { engine } = await createEngine({
-    modelDir: await llamaModel(),
-    workers: 1,
-    maxSequencesPerWorker: 1,
-    threadsPerWorker: 1,
-  });
-  t.teardown(() => engine.close());
+  const { engine } = await llamaEngine(t, { maxSequencesPerWorker: 1 });
   const started: string[] = [];
   const run = async (id: string, priority: number, maxTokens: number) => {
     for await (const e of engine.generate(request([1, 2, 3], { id, priority, stop: { maxTokens, ignoreEos: true } }))) {

@@ -26,6 +26,8 @@ export interface SequenceContext {
   grammars: GrammarCache | null;
 }
 
+const NO_IDS: readonly number[] = [];
+
 export type StepOutcome = { token: TokenEvent; finish: FinishEvent | null };
 
 interface VisibleText {
@@ -57,6 +59,8 @@ export class Sequence {
   private injecting = 0;
   private grammar: GrammarConstraint | null = null;
   private released = false;
+  /** eos and stop_token_ids: the ids masked until min_tokens (built once, not per step). */
+  private readonly stopIds: readonly number[];
 
   constructor(request: GenerationRequest, ctx: SequenceContext) {
     this.request = request;
@@ -68,6 +72,7 @@ export class Sequence {
     this.nextInput = new Float32Array(ctx.embeddings.dim);
     this.latent = new LatentDecision(request.selar, { dim: ctx.embeddings.dim, seed, mathIds: ctx.mathIds });
     this.inThink = ctx.thinkIds ? lastThinkOpen(request.promptIds, ctx.thinkIds) : false;
+    this.stopIds = [...request.stop.eosTokenIds, ...request.stop.tokenIds];
   }
 
   /** Compiles (or takes from the cache) the request's grammar; call before the first step. */
@@ -117,7 +122,7 @@ export class Sequence {
     // until min_tokens.
     const grammar = this.inThink ? null : this.grammar;
     const masked = (this.generated < stop.minTokens && !grammar) || (this.grammar && this.inThink);
-    const banned = masked ? [...stop.eosTokenIds, ...stop.tokenIds] : [];
+    const banned = masked ? this.stopIds : NO_IDS;
     const d = this.sampler.distribution(logits, banned, grammar ? await grammar.allowed() : null);
     const forced = this.budgetToken();
     const redraw = forced === null ? this.latent.redrawTemperature(d, this.inThink) : null;

@@ -7,8 +7,12 @@
 // would alone (ORT's kernels treat batch rows independently: verified bitwise).
 // Batching 'padded': one cohort holds every sequence, shorter caches left-padded and
 // masked; one pass per step whatever the lengths, rows equal to solo runs up to
-// float rounding. Cancellation is checked between steps, so a cancelled request
-// stops within one.
+// float rounding. Under exact batching a cohort a few positions ahead of another
+// waits for it (at most CATCH_UP steps in its life): the shorter one's steps close the
+// gap, the two merge and share every later pass, so the prompts of one request (or of
+// one burst) that differ by a few tokens do not cost a pass each per step for their
+// whole life. Cancellation is checked between steps, so a cancelled request stops
+// within one.
 import type { Batching, GenerationEvent, GenerationRequest } from '../engine/types.js';
 import type { DecoderSession } from './decoder-session.js';
 import { Cohort } from './cohort.js';
@@ -18,6 +22,11 @@ import { Sequence, type SequenceContext } from './sequence.js';
 const GATHER_SHARE = 0.02;
 /** and never longer than this (ms). */
 const MAX_GATHER_MS = 10;
+/**
+ * Exact batching: a cohort at most this many positions ahead of another one waits for it
+ * to catch up, and waits at most this many steps in all (a sequence's added latency).
+ */
+export const CATCH_UP = 8;
 
 export interface SchedulerSink {
   events(id: string, events: GenerationEvent[]): void;
@@ -83,7 +92,8 @@ export class Scheduler {
         // Requests that arrive while a prefill runs are prefilled in the same round, so
         // sequences that start together reach the same length and share a cohort.
         while (this.waiting.length > 0) await this.prefillWaiting();
-        for (const cohort of [...this.cohorts]) await this.decode(cohort);
+        for (const cohort of this.passing()) await this.decode(cohort);
+        this.mergeEqual();
         // Let cancel/generate messages in before the next round.
         await new Promise<void>((resolve) => setImmediate(resolve));
       }
@@ -171,6 +181,38 @@ export class Scheduler {
       this.batching === 'padded' ? this.cohorts[0] : this.cohorts.find((c) => c.length === newcomers.length);
     if (cohort) cohort.absorb(newcomers);
     else this.cohorts.push(newcomers);
+  }
+
+  /**
+   * The cohorts that run a step this round. Under exact batching a cohort waits while a
+   * shorter one is at most CATCH_UP positions behind (until its waits are used up): the
+   * shortest cohort always runs, so every round makes progress and the gaps close.
+   */
+  private passing(): Cohort[] {
+    if (this.batching === 'padded' || this.cohorts.length < 2) return [...this.cohorts];
+    const lengths = this.cohorts.map((c) => c.length);
+    return this.cohorts.filter((c) => {
+      const behind = lengths.some((l) => l < c.length && c.length - l <= CATCH_UP);
+      if (!behind || c.waited >= CATCH_UP) return true;
+      c.waited++;
+      return false;
+    });
+  }
+
+  /** Exact batching: cohorts that reached the same length become one (their rows compute as before). */
+  private mergeEqual(): void {
+    if (this.batching === 'padded' || this.cohorts.length < 2) return;
+    const byLength = new Map<number, Cohort>();
+    const kept: Cohort[] = [];
+    for (const c of this.cohorts) {
+      const same = byLength.get(c.length);
+      if (same) same.absorb(c);
+      else {
+        byLength.set(c.length, c);
+        kept.push(c);
+      }
+    }
+    this.cohorts = kept;
   }
 
   private async decode(cohort: Cohort): Promise<void> {

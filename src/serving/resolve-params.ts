@@ -121,11 +121,11 @@ export function checkTokenIds(ids: readonly number[], param: string, ctx: Servin
 export function badWordSequences(words: readonly string[], ctx: ServingContext): number[][] {
   const out: number[][] = [];
   words.forEach((word, i) => {
-    const bare = ctx.tokenizer.encode(word.trimStart(), false);
-    const spaced = ctx.tokenizer.encode(' ' + word.trimStart(), false);
+    const bare = ctx.tokenizer.spell(word.trimStart()) ?? [];
+    const spaced = ctx.tokenizer.spell(' ' + word.trimStart()) ?? [];
     for (const ids of [bare, spaced]) {
       // A word the vocabulary cannot spell in that form (no unknown token) is skipped.
-      if (ids.length === 0 || !ids.every(Number.isInteger)) continue;
+      if (ids.length === 0) continue;
       if (ids === spaced && (ids[0] === bare[0] || ids.length !== bare.length)) continue;
       if (ids.some((id) => id >= ctx.vocabLimit)) {
         throw new SelarError(

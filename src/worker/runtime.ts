@@ -55,7 +55,7 @@ export async function createRuntime(init: WorkerInit): Promise<Runtime> {
     embeddings,
     vocabSize: derived.vocabSize,
     contextLength: init.contextLength,
-    mathIds: mathTokenIds((s) => tokenizer.encode(s, false)),
+    mathIds: mathTokenIds((s) => tokenizer.spell(s) ?? []),
     thinkIds: tokenizer.thinkIds,
     // XGrammar's view of the vocabulary is built once, at start-up.
     grammars: await GrammarCache.create(readTokenizerJson(init.modelDir), derived.vocabSize, init.grammarCacheSize),

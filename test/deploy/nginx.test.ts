@@ -55,7 +55,9 @@ const servers: Proc[] = [];
 let proxy: Proc | null = null;
 
 t.teardown(async () => {
-  await Promise.all([...servers.map((s) => s.stop('SIGKILL', 1000)), proxy?.stop('SIGTERM', 3000)]);
+  // SIGTERM, not SIGKILL: a server drains and exits, so V8 writes its coverage profile
+  // (NODE_V8_COVERAGE, inherited); a killed one would drop what it covered from the suite's figures.
+  await Promise.all([...servers.map((s) => s.stop('SIGTERM', 10_000)), proxy?.stop('SIGTERM', 3000)]);
   fs.rmSync(dir, { recursive: true, force: true });
 });
 

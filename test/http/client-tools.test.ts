@@ -122,9 +122,8 @@ t.test('openai SDK: parse with zodFunction tools and with zodResponseFormat', as
   const called = await client.chat.completions.parse({ model: 'tiny', messages, tools });
   const message = called.choices[0].message;
   t.equal(called.choices[0].finish_reason, 'tool_calls');
-  const toolCall = message.tool_calls[0];
-  t.equal(toolCall.type, 'function');
-  if (toolCall.type !== 'function') return;
+  const toolCall = message.tool_calls?.[0];
+  if (toolCall?.type !== 'function') return t.fail(`a function call: ${JSON.stringify(message)}`);
   t.same(toolCall.function.parsed_arguments, { country: 'France' });
   t.equal(grammar(0), 'structural_tag', "the tool's schema reaches the engine");
 

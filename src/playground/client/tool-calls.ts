@@ -16,7 +16,8 @@ export class ToolCallAccumulator {
   /** Adds one chunk's fragments. */
   apply(deltas: ToolCallDelta[]): void {
     for (const d of deltas) {
-      const call = (this.calls[d.index] ??= { id: '', name: '', arguments: '' });
+      if (!this.calls[d.index]) this.calls[d.index] = { id: '', name: '', arguments: '' };
+      const call = this.calls[d.index];
       if (d.id) call.id = d.id;
       if (d.function?.name) call.name += d.function.name;
       if (d.function?.arguments) call.arguments += d.function.arguments;

@@ -193,3 +193,29 @@ t.test('the openai SDK: responses.create and responses.stream with tools', async
   });
   t.equal(next.status, 'completed');
 });
+
+t.test('logprobs with tools: held text keeps its logprobs, streamed or not', async (t) => {
+  const { app: server } = await app(t, ['Sun', 'ny', ' ', '<b>']);
+  const logprobs = { include: ['message.output_text.logprobs'], tools: [WEATHER] };
+  const body = (await respond(server, logprobs)).json();
+  t.equal(body.output[0].content[0].text, 'Sunny <b>');
+  t.equal(body.output[0].content[0].logprobs.length, 4, 'one entry per answer token');
+  const trailing = (await app(t, ['Sun', 'ny', ' '])).app;
+  const cut = (await respond(trailing, logprobs)).json();
+  t.equal(cut.output[0].content[0].text, 'Sunny', 'trailing whitespace trimmed, as on chat');
+  t.equal(cut.output[0].content[0].logprobs.length, 3, 'its token still has its logprobs');
+  const streamed = await respond(trailing, { ...logprobs, stream: true });
+  const deltas = streamed.body
+    .split('\n\n')
+    .filter((f) => f.startsWith('event: response.output_text.delta'))
+    .map((f) => JSON.parse(f.split('data: ')[1]) as { delta: string; logprobs: unknown[] });
+  t.same(
+    deltas.map((d) => [d.delta, d.logprobs.length]),
+    [
+      ['Sun', 1],
+      ['ny', 1],
+    ],
+  );
+  const done = JSON.parse(streamed.body.split('event: response.completed\ndata: ')[1]);
+  t.equal(done.response.output[0].content[0].logprobs.length, 3, 'the streamed response has them all too');
+});

@@ -89,8 +89,11 @@ export class OutputItems {
     const status = state.finish?.reason === 'length' ? 'incomplete' : 'completed';
     const inThinking = state.tokens.at(-1)?.reasoning ?? false;
     const end = this.text?.finish(state.finish?.reason ?? 'length') ?? { content: '', calls: [] };
-    // Held tokens: with the rest of the text, or (a call's tokens) with none.
+    // Held tokens go with the rest of the text; a call's tokens have no logprobs, while
+    // tokens of trimmed text (and the end of sequence) keep theirs, as without tools.
     if (end.content !== '') this.answer(end.content, this.held, events);
+    else if (end.calls.length === 0 && this.open?.item.type === 'message')
+      this.open.item.content[0].logprobs.push(...this.logprobs(this.held));
     this.held = [];
     if (!inThinking && end.calls.length === 0 && !this.items.some((i) => i.type === 'message'))
       this.start('message', events);

@@ -34,13 +34,15 @@ export const ConfigSchema = Type.Object(
       minimum: 0,
       default: 0,
       description:
-        'CPU cores to plan workers and threads for (0 = every core the machine reports; in a container, set its CPU limit)',
+        'CPU cores to plan workers and threads for (0 = every core the machine reports; in a container, set ' +
+        'its CPU limit)',
     }),
     workers: Type.Integer({
       minimum: 0,
       default: 0,
       description:
-        'worker threads, each with its own session (0 = automatic: one per core for models with hidden size < 512, else one per two cores)',
+        'worker threads, each with its own session (0 = automatic: one per core for models with hidden size < 512, ' +
+        'else one per two cores)',
     }),
     threadsPerWorker: Type.Integer({
       minimum: 0,
@@ -55,7 +57,8 @@ export const ConfigSchema = Type.Object(
     }),
     batching: StringEnum(['exact', 'padded'] as const, {
       description:
-        'exact: only sequences of equal length share a forward pass (each answer bitwise as if alone); padded: all do, left-padded (more throughput with mixed lengths; equal up to float rounding)',
+        'exact: only sequences of equal length share a forward pass (each answer bitwise as if alone); padded: all ' +
+        'do, left-padded (more throughput with mixed lengths; equal up to float rounding)',
     }),
     queueSize: Type.Integer({
       minimum: 1,
@@ -128,7 +131,8 @@ export const ConfigSchema = Type.Object(
       maximum: 1024,
       default: 1,
       description:
-        'tokens per SSE chunk after the first (1 = each token as it is produced; more = fewer, larger chunks and less CPU per token under load)',
+        'tokens per SSE chunk after the first (1 = each token as it is produced; more = fewer, larger chunks and ' +
+        'less CPU per token under load)',
     }),
     responsesMaxStored: Type.Integer({
       minimum: 0,
@@ -148,7 +152,8 @@ export const ConfigSchema = Type.Object(
     }),
     toolCallParser: StringEnum(['auto', 'hermes', 'llama3_json', 'mistral', 'generic'] as const, {
       description:
-        'how the model writes tool calls (auto: detected from the chat template; generic: a JSON envelope any model can follow)',
+        'how the model writes tool calls (auto: detected from the chat template; generic: a JSON envelope any model ' +
+        'can follow)',
     }),
     logPrompts: Type.Boolean({
       default: false,

@@ -37,7 +37,8 @@ const noWorker = () =>
 
 function startWorker(workerData: WorkerInit): Worker {
   if (!fromSource) return new Worker(workerUrl, { workerData });
-  const bootstrap = `import('tsx/esm/api').then((m) => { m.register(); return import(${JSON.stringify(workerUrl.href)}); })`;
+  const bootstrap =
+    `import('tsx/esm/api').then((m) => { m.register(); return ` + `import(${JSON.stringify(workerUrl.href)}); })`;
   return new Worker(bootstrap, { eval: true, workerData });
 }
 

@@ -119,7 +119,10 @@ export interface ConfigOptions {
   n: number;
   temperature: number;
   topP: number;
-  /** selar fields for tuned presets (top_k, contrastive_weight, discrete_tokens, scope); unset ones take the server's defaults. */
+  /**
+   * selar fields for tuned presets (top_k, contrastive_weight, discrete_tokens, scope); unset ones take the server's
+   * defaults.
+   */
   selar: SelarObject;
   maxTokens: number | null;
   /** The endpoint has no selar extension: send no `selar` object (off presets only). */
@@ -222,7 +225,10 @@ export function fingerprint(model: string, config: DecodingConfig, extra: Record
     .slice(0, 16);
 }
 
-/** The seed of sample `sample` of a problem: the same for every configuration, so sampled configurations are compared on common random numbers. */
+/**
+ * The seed of sample `sample` of a problem: the same for every configuration, so sampled configurations are compared on
+ * common random numbers.
+ */
 export function sampleSeed(problemId: string, sample: number, base: number): number {
   return createHash('sha256').update(`${base}:${problemId}:${sample}`).digest().readUInt32BE(0) & 0x7fffffff;
 }

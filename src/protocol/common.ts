@@ -19,7 +19,8 @@ export const SelarRequest = Type.Object(
       StringEnum(['selar', 'soft', 'off', 'random', 'hot'] as const, {
         description:
           '"selar": entropy-gated soft steps; "soft": every step soft; "off": plain decoding. Ablations: ' +
-          '"random": soft steps at random with probability soft_rate (seeded); "hot": where the gate fires, stay discrete but sample at hot_temperature',
+          '"random": soft steps at random with probability soft_rate (seeded); "hot": where the gate fires, stay ' +
+          'discrete but sample at hot_temperature',
       }),
     ),
     top_k: Type.Optional(

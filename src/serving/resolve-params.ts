@@ -221,7 +221,8 @@ export function resolveStop(
   if (room < 1) {
     throw new SelarError(
       'context_length_exceeded',
-      `This model's maximum context length is ${context} tokens. However, your ${promptParam} resulted in ${promptLength} tokens, leaving no room for a completion. Please reduce the length of the ${promptParam}.`,
+      `This model's maximum context length is ${context} tokens. However, your ${promptParam} resulted in ` +
+        `${promptLength} tokens, leaving no room for a completion. Please reduce the length of the ${promptParam}.`,
       promptParam,
     );
   }
@@ -230,7 +231,10 @@ export function resolveStop(
     if (p.requestedMaxTokens > room) {
       throw new SelarError(
         'context_length_exceeded',
-        `This model's maximum context length is ${context} tokens. However, you requested ${promptLength + p.requestedMaxTokens} tokens (${promptLength} in the ${promptParam}, ${p.requestedMaxTokens} in the completion). Please reduce the length of the ${promptParam} or ${p.maxTokensParam}.`,
+        `This model's maximum context length is ${context} tokens. However, you requested ` +
+          `${promptLength + p.requestedMaxTokens} tokens (${promptLength} in the ${promptParam}, ` +
+          `${p.requestedMaxTokens} in the completion). ` +
+          `Please reduce the length of the ${promptParam} or ${p.maxTokensParam}.`,
         p.maxTokensParam,
       );
     }
@@ -241,7 +245,8 @@ export function resolveStop(
   if (p.minTokens > maxTokens) {
     throw new SelarError(
       'context_length_exceeded',
-      `min_tokens (${p.minTokens}) does not fit: at most ${maxTokens} tokens can be generated after this ${promptParam}`,
+      `min_tokens (${p.minTokens}) does not fit: at most ${maxTokens} tokens can be generated after this ` +
+        `${promptParam}`,
       'min_tokens',
     );
   }

@@ -41,7 +41,9 @@ export function choiceTail(plan: GenerationPlan, c: ChoiceState) {
   };
 }
 
-/** The echoed text choice `index` starts with ('' without echo): its prompt's, as choice p * n + i belongs to prompt p. */
+/**
+ * The echoed text choice `index` starts with ('' without echo): its prompt's, as choice p * n + i belongs to prompt p.
+ */
 export function echoOf(plan: GenerationPlan, index: number): string {
   return plan.echo === null ? '' : plan.echo[Math.floor(index / plan.params.n)];
 }

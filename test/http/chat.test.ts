@@ -51,7 +51,9 @@ t.test('streaming bytes: role first, one chunk per text, finish chunk, [DONE]', 
   const id = /"id":"(chatcmpl-[0-9a-f]+)"/.exec(res.body)![1];
   const created = /"created":(\d+)/.exec(res.body)![1];
   const fp = /"system_fingerprint":"([^"]+)"/.exec(res.body)![1];
-  const head = `{"id":"${id}","object":"chat.completion.chunk","created":${created},"model":"tiny","system_fingerprint":"${fp}"`;
+  const head =
+    `{"id":"${id}","object":"chat.completion.chunk","created":${created},"model":"tiny",` +
+    `"system_fingerprint":"${fp}"`;
   const frame = (choice: string) => `data: ${head},"choices":[${choice}]}\n\n`;
   t.equal(
     res.body,

@@ -140,16 +140,19 @@ t.test('streaming: text chunks, finish chunk, usage chunk, [DONE]', async (t) =>
   const id = /"id":"(cmpl-[0-9a-f]+)"/.exec(res.body)![1];
   const created = /"created":(\d+)/.exec(res.body)![1];
   const fp = /"system_fingerprint":"([^"]+)"/.exec(res.body)![1];
-  const head = `{"id":"${id}","object":"text_completion","created":${created},"model":"tiny","system_fingerprint":"${fp}"`;
+  const head =
+    `{"id":"${id}","object":"text_completion","created":${created},"model":"tiny",` + `"system_fingerprint":"${fp}"`;
   const choice = (text: string, ids: number[], finish: string | null) =>
-    `{"index":0,"text":${JSON.stringify(text)},"logprobs":null,"finish_reason":${JSON.stringify(finish)},"token_ids":${JSON.stringify(ids)}}`;
+    `{"index":0,"text":${JSON.stringify(text)},"logprobs":null,"finish_reason":${JSON.stringify(finish)},` +
+    `"token_ids":${JSON.stringify(ids)}}`;
   t.equal(
     res.body,
     `data: ${head},"choices":[${choice('Hello', [ID.Hello], null)}],"usage":null,"prompt_token_ids":[1,5]}\n\n` +
       `data: ${head},"choices":[${choice(' world', [ID[' world']], null)}],"usage":null}\n\n` +
       `data: ${head},"choices":[${choice('!', [ID['!']], null)}],"usage":null}\n\n` +
       `data: ${head},"choices":[${choice('', [], 'stop')}],"usage":null}\n\n` +
-      `data: ${head},"choices":[],"usage":{"prompt_tokens":2,"completion_tokens":3,"total_tokens":5,"completion_tokens_details":{"reasoning_tokens":0,"soft_tokens":0}}}\n\n` +
+      `data: ${head},"choices":[],"usage":{"prompt_tokens":2,"completion_tokens":3,"total_tokens":5,` +
+      `"completion_tokens_details":{"reasoning_tokens":0,"soft_tokens":0}}}\n\n` +
       'data: [DONE]\n\n',
   );
 });

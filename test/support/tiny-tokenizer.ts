@@ -25,7 +25,8 @@ const SPECIAL = ['<unk>', '<s>', '</s>', '<think>', '</think>', '<|user|>', '<|a
 
 export const CHAT_TEMPLATE =
   '{{ bos_token }}{% for m in messages %}<|{{ m.role }}|>{{ m.content }}{% endfor %}' +
-  '{% if add_generation_prompt %}<|assistant|>{% if enable_thinking is defined and not enable_thinking %}<think></think>{% endif %}{% endif %}';
+  '{% if add_generation_prompt %}<|assistant|>{% if enable_thinking is defined and not enable_thinking ' +
+  '%}<think></think>{% endif %}{% endif %}';
 
 /** `unkToken: false` drops the model's unknown token: then words outside the vocabulary cannot be encoded. */
 export function tinyTokenizer(opts: { chatTemplate?: string | null; unkToken?: boolean } = {}): TextTokenizer {

@@ -4,6 +4,7 @@ import type { OutputItem, ResponseObject, ResponseUsage } from '../../protocol/r
 import type { ChoiceState } from '../choice-state.js';
 import { usageOf } from '../usage.js';
 import type { ResponsesPlan } from './plan.js';
+import { echoedTools } from './tools.js';
 
 export type Status = ResponseObject['status'];
 
@@ -60,8 +61,7 @@ export function responseObject(
       summary: r.reasoning?.summary ?? r.reasoning?.generate_summary ?? null,
     },
     text: { format: r.text?.format ?? { type: 'text' }, verbosity: r.text?.verbosity ?? 'medium' },
-    tools: [],
-    tool_choice: r.tool_choice === 'none' ? 'none' : 'auto',
+    ...echoedTools(r),
     parallel_tool_calls: r.parallel_tool_calls ?? true,
     truncation: r.truncation ?? 'disabled',
     store: plan.store,

@@ -25,6 +25,7 @@ function outputItems(plan: ResponsesPlan, ctx: ServingContext): OutputItems {
     trace: p.selar.trace,
     logprobs: p.sampling.logprobs,
     renderer: new TokenRenderer(ctx.tokenizer),
+    tools: plan.tools ?? null,
   });
 }
 

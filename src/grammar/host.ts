@@ -27,6 +27,8 @@ interface Pending {
   resolve(done: Done): void;
   reject(err: Error): void;
   timer?: NodeJS.Timeout;
+  /** Posted to the current thread. */
+  sent: boolean;
 }
 
 interface Live {
@@ -50,6 +52,8 @@ export class GrammarHost implements MatcherHost {
   private thread!: Worker;
   private seq = 0;
   private nextMatcher = 0;
+  /** A replacement thread is starting: requests wait, so they follow the rebuilt matchers. */
+  private restarting = false;
   private readonly pending = new Map<number, Pending>();
   private readonly live = new Map<number, Live>();
   /** Matchers lost with a thread that could not rebuild them: why. */
@@ -61,8 +65,8 @@ export class GrammarHost implements MatcherHost {
 
   private constructor(
     private readonly init: HostInit,
-    /** The compile time limit (ms); 0: none. */
-    readonly limitMs: number,
+    /** The compile time limit (ms); 0: none. Applies to compiles that start after a change. */
+    public limitMs: number,
   ) {}
 
   static async create(init: HostInit, limitMs: number): Promise<GrammarHost> {
@@ -105,13 +109,19 @@ export class GrammarHost implements MatcherHost {
     await this.thread.terminate();
   }
 
-  private request(msg: Request): Promise<Done> {
+  private request(msg: Request, now = false): Promise<Done> {
     msg.seq = this.seq++;
     return new Promise<Done>((resolve, reject) => {
-      this.pending.set(msg.seq, { msg, resolve, reject });
-      this.thread.ref();
-      this.thread.postMessage(msg);
+      const p: Pending = { msg, resolve, reject, sent: false };
+      this.pending.set(msg.seq, p);
+      if (now || !this.restarting) this.post(p);
     });
+  }
+
+  private post(p: Pending): void {
+    p.sent = true;
+    this.thread.ref();
+    this.thread.postMessage(p.msg);
   }
 
   private start(): Promise<void> {
@@ -157,32 +167,36 @@ export class GrammarHost implements MatcherHost {
   /** Replaces the thread: running matchers are rebuilt, then unanswered requests are sent again. */
   private async restart(): Promise<void> {
     this.restarts++;
+    this.restarting = true;
     const old = this.thread;
     old.removeAllListeners();
     void old.terminate();
-    const resend = [...this.pending.values()];
-    this.pending.clear();
+    for (const p of this.pending.values()) {
+      clearTimeout(p.timer);
+      p.sent = false;
+    }
     try {
       await this.start();
     } catch (err) {
-      for (const p of resend) p.reject(err as Error);
+      for (const p of this.pending.values()) p.reject(err as Error);
+      this.pending.clear();
       for (const m of this.live.keys()) this.lost.set(m, (err as Error).message);
       this.live.clear();
       return;
+    } finally {
+      this.restarting = false;
     }
+    const waiting = [...this.pending.values()];
     for (const [matcher, l] of this.live) {
-      this.request({ op: 'open', seq: 0, matcher, spec: l.spec, stopIds: l.stopIds, tokens: [...l.tokens] }).then(
+      const rebuild: Request = { op: 'open', seq: 0, matcher, spec: l.spec, stopIds: l.stopIds, tokens: [...l.tokens] };
+      this.request(rebuild, true).then(
         (done) => {
           if (!done.ok) this.drop(matcher, done.error ?? 'the grammar could not be rebuilt');
         },
         (err: Error) => this.drop(matcher, err.message),
       );
     }
-    for (const p of resend) {
-      this.pending.set(p.msg.seq, p);
-      this.thread.ref();
-      this.thread.postMessage(p.msg);
-    }
+    for (const p of waiting) if (!p.sent) this.post(p);
   }
 
   private drop(matcher: number, why: string): void {

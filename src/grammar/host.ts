@@ -130,8 +130,11 @@ export class GrammarHost implements MatcherHost {
     thread.unref();
     return new Promise<void>((resolve, reject) => {
       thread.on('message', (msg: FromHost) => {
-        if (msg.type === 'ready') resolve();
-        else this.onMessage(msg);
+        if (msg.type === 'ready') {
+          // An idle grammar thread never keeps the process alive (unref before 'online' does not hold).
+          if (this.pending.size === 0) thread.unref();
+          resolve();
+        } else this.onMessage(msg);
       });
       thread.on('error', (err) => reject(err));
       thread.on('exit', (code) => {

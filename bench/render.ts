@@ -3,6 +3,7 @@
 import { findRow, headline, rowRatio, type BenchResults, type ModelResult, type ResultRow } from './results.js';
 import { BENCH_STREAM_INTERVAL } from './plan.js';
 import { overheadMsPerToken } from './stats.js';
+import { schemaLine } from './grammar-report.js';
 
 const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
 const fmt = (x: number, digits = 1) => (Number.isFinite(x) ? x.toFixed(digits) : '–');
@@ -13,6 +14,7 @@ const LABEL: Record<ResultRow['system'], string> = {
   'engine:selar': 'engine, selar',
   'engine:soft': 'engine, soft (every step)',
   'engine:padded': 'engine, selar off, padded batching',
+  'engine:schema': 'engine, selar off, JSON schema (response_format)',
   'http:interval': `HTTP streaming, selar off, --stream-interval ${BENCH_STREAM_INTERVAL}`,
   'http:off': 'HTTP streaming, selar off',
   'http:padded': `HTTP streaming, selar off, padded batching, --stream-interval ${BENCH_STREAM_INTERVAL}`,
@@ -135,6 +137,8 @@ export function renderMarkdown(results: BenchResults, profileMarkdown = ''): str
       '',
       modelTable(m),
     );
+    const schema = schemaLine(m);
+    if (schema) out.push('', schema);
     for (const s of m.skipped) out.push('', `Skipped ${s.system}: ${s.reason}`);
   }
   out.push('', '## Targets (issue #6)', '', targetTable(results));

@@ -155,6 +155,10 @@ export const ConfigSchema = Type.Object(
         'how the model writes tool calls (auto: detected from the chat template; generic: a JSON envelope any model ' +
         'can follow)',
     }),
+    grammarCompileTimeoutMs: Ms(
+      ENGINE_DEFAULTS.grammarCompileTimeoutMs,
+      'longest one grammar compile (structured outputs, tools) may run; a request whose grammar runs over gets 400 (0 = no limit)',
+    ),
     logPrompts: Type.Boolean({
       default: false,
       description: 'log prompt text with each request (off: prompts are never logged)',
@@ -303,5 +307,6 @@ export function engineOptions(config: Config): EngineOptions {
     queueSize: config.queueSize,
     device: config.device,
     dtype: config.dtype,
+    grammarCompileTimeoutMs: config.grammarCompileTimeoutMs,
   };
 }

@@ -85,6 +85,8 @@ export interface GenerationRequest {
   promptLogprobs: number | null;
   /** Structured output: the grammar the visible tokens must follow (docs/api.md, "Structured outputs"). */
   grammar?: GrammarSpec | null;
+  /** The request parameter the grammar came from (named by a 400 when it cannot be compiled in time). */
+  grammarParam?: string;
   thinking: ThinkingBudget;
 }
 

@@ -279,6 +279,9 @@ export function sequenceRequest(
     promptLogprobs: p.enginePromptLogprobs,
     thinking: p.thinking,
   };
-  if (p.grammar) request.grammar = p.grammar.spec;
+  if (p.grammar) {
+    request.grammar = p.grammar.spec;
+    request.grammarParam = p.grammar.param;
+  }
   return request;
 }

@@ -10,8 +10,8 @@ import { promptLogprobs } from '../sampling/prompt-logprobs.js';
 import { IncrementalDetokenizer, type Decoder } from './detokenizer.js';
 import { StopMatcher } from './stop-matcher.js';
 import type { EmbeddingSource } from './embeddings.js';
-import type { GrammarCache } from '../grammar/compiler.js';
-import { GrammarConstraint } from '../grammar/constraint.js';
+import type { GrammarConstraint } from '../grammar/constraint.js';
+import type { GrammarHost } from '../grammar/host.js';
 
 /** What a sequence needs from the model, shared by all sequences of a worker. */
 export interface SequenceContext {
@@ -22,8 +22,8 @@ export interface SequenceContext {
   /** ids that always stay discrete under discrete_tokens: "math". */
   mathIds: ReadonlySet<number>;
   thinkIds: { open: number; close: number } | null;
-  /** Compiles structured-output grammars for this model's vocabulary. */
-  grammars: GrammarCache | null;
+  /** Compiles structured-output grammars for this model's vocabulary (on its own thread). */
+  grammars: GrammarHost | null;
 }
 
 const NO_IDS: readonly number[] = [];
@@ -80,14 +80,14 @@ export class Sequence {
     const spec = this.request.grammar;
     if (!spec) return;
     if (!this.ctx.grammars) throw new Error('this worker has no grammar compiler');
-    const matcher = await this.ctx.grammars.matcher(spec, this.request.stop.eosTokenIds);
     // A prompt that already closed a thinking section (thinking switched off) leaves no
     // room to open one; a prompt without think tags lets the model start by thinking.
     const think = this.ctx.thinkIds;
     const mayOpenThink = think !== null && !this.request.promptIds.includes(think.close) && !this.inThink;
+    const grammar = await this.ctx.grammars.open(spec, this.request.stop.eosTokenIds, mayOpenThink ? think.open : null);
     // Cancelled while its grammar compiled.
-    if (this.released) matcher.dispose();
-    else this.grammar = new GrammarConstraint(matcher, mayOpenThink ? think.open : null);
+    if (this.released) grammar.dispose();
+    else this.grammar = grammar;
   }
 
   /** Frees the grammar's matcher (XGrammar's WebAssembly memory is not garbage-collected). */
@@ -128,8 +128,7 @@ export class Sequence {
     const redraw = forced === null ? this.latent.redrawTemperature(d, this.inThink) : null;
     const choice = this.sampler.choose(d, redraw, forced);
     const token = choice.token;
-    if (grammar && !grammar.accept(token))
-      throw new Error(`the grammar rejected token ${token}, which its mask allowed`);
+    grammar?.accept(token);
     this.generated++;
     if (redraw !== null) this.hotTokens++;
 

@@ -3,6 +3,7 @@
 import type { Logger } from 'pino';
 import type { WorkerInit } from './protocol.js';
 import type { Batching } from './types.js';
+import type { QuantizeSpec } from '../model/convert/index.js';
 
 export const ENGINE_DEFAULTS = {
   queueSize: 64,
@@ -27,6 +28,8 @@ export interface EngineOptions {
   batching?: Batching;
   device?: string;
   dtype?: string;
+  /** Quantize the loaded weights (block-wise MatMulNBits; cached). */
+  quantize?: QuantizeSpec;
   /** Intra-op threads per worker; default: defaultParallelism. */
   threadsPerWorker?: number;
   /** Served model id (default: the folder name). */

@@ -8,7 +8,7 @@
 // dequantized row the quantized model works with; an untied table stays in full precision.
 import path from 'node:path';
 import { DataType, encodeModel, readModel, toNumber } from '../../onnx/proto.js';
-import type { GraphProto, ModelProto, NodeProto, TensorProto } from '../../onnx/proto.js';
+import type { GraphProto, ModelProto, TensorProto } from '../../onnx/proto.js';
 import { ModelLoadError } from '../../errors.js';
 import { intAttr, node, producer, removeDeadCode, subgraphs } from '../convert/graph.js';
 import { dimsOf } from '../convert/tensor-data.js';
@@ -31,7 +31,7 @@ export interface QuantizeOutput {
 
 const MS = 'com.microsoft';
 
-interface Weight {
+export interface Weight {
   /** The initializer holding the values. */
   tensor: TensorProto;
   /** True when the initializer is already [N, K] (a Transpose of it feeds the MatMul). */
@@ -73,7 +73,7 @@ function rowsOf(w: Weight, values: Float32Array): Float32Array {
   return out;
 }
 
-interface Quantized {
+export interface Quantized {
   weight: BlockwiseWeight;
   data: TensorProto;
   scales: TensorProto;
@@ -81,7 +81,7 @@ interface Quantized {
   rows: Float32Array;
 }
 
-function quantizedTensors(
+export function quantizedTensors(
   base: string,
   w: Weight,
   rows: Float32Array,
@@ -198,21 +198,28 @@ async function writeTiedEmbedding(
   };
 }
 
-export async function quantizeDecoder(
-  derived: DerivedDecoder,
-  opts: QuantizeOptions,
-  out: QuantizeOutput,
-  sourceFile: string,
-): Promise<{ derived: DerivedDecoder; files: string[] }> {
-  const model = readModel(derived.decoderPath);
-  const dataDir = derived.externalDataDir ?? path.dirname(derived.decoderPath);
-  const table = derived.embedding.kind === 'table' ? derived.embedding : null;
-  let tableRows: Float32Array | undefined;
-  const done = new Map<TensorProto, Quantized>();
-  const quantizedNodes: Array<{ node: NodeProto; q: Quantized }> = [];
-  let kept = 0;
-  let tied: Quantized | undefined;
+/** What quantizeMatMuls did: each quantized weight (by its original initializer) and the counts. */
+export interface MatMulQuantization {
+  done: Map<TensorProto, Quantized>;
+  quantized: number;
+  kept: number;
+}
 
+/**
+ * Rewrites, in place, every MatMul (in subgraphs too) whose weight is a constant 2-D
+ * fp32/fp16 tensor with K a multiple of the block size into MatMulNBits; the new
+ * initializers carry their bytes inline (rawData). The old weights are left for
+ * removeDeadCode.
+ */
+export function quantizeMatMuls(
+  model: ModelProto,
+  dataDir: string,
+  opts: QuantizeOptions,
+  sourceFile: string,
+): MatMulQuantization {
+  const done = new Map<TensorProto, Quantized>();
+  let quantized = 0;
+  let kept = 0;
   const visit = (g: GraphProto, scope: GraphProto[]): void => {
     const inner = [g, ...scope];
     for (const n of g.node) {
@@ -229,8 +236,10 @@ export async function quantizeDecoder(
         const half = w.tensor.dataType === DataType.FLOAT16;
         q = quantizedTensors(`${w.tensor.name}`, w, rowsOf(w, values), opts, half);
         done.set(w.tensor, q);
+        // Added to the outermost graph: visible to every subgraph.
+        model.graph.initializer.push(q.data, q.scales, ...(q.zeroPoints ? [q.zeroPoints] : []));
       }
-      quantizedNodes.push({ node: n, q });
+      quantized++;
       n.opType = 'MatMulNBits';
       n.domain = MS;
       n.input = [n.input[0], q.data.name!, q.scales.name!, ...(q.zeroPoints ? [q.zeroPoints.name!] : [])];
@@ -241,15 +250,31 @@ export async function quantizeDecoder(
         intAttr('block_size', opts.blockSize),
         ...(opts.accuracyLevel ? [intAttr('accuracy_level', opts.accuracyLevel)] : []),
       ];
-      g.initializer.push(q.data, q.scales, ...(q.zeroPoints ? [q.zeroPoints] : []));
     }
   };
   visit(model.graph, []);
-  if (quantizedNodes.length === 0)
+  if (quantized === 0)
     throw new ModelLoadError(
       `no MatMul with a constant weight whose K is a multiple of the block size ${opts.blockSize}; nothing to quantize`,
       sourceFile,
     );
+  model.opsetImport ??= [];
+  if (!model.opsetImport.some((o) => o.domain === MS)) model.opsetImport.push({ domain: MS, version: 1 });
+  return { done, quantized, kept };
+}
+
+export async function quantizeDecoder(
+  derived: DerivedDecoder,
+  opts: QuantizeOptions,
+  out: QuantizeOutput,
+  sourceFile: string,
+): Promise<{ derived: DerivedDecoder; files: string[] }> {
+  const model = readModel(derived.decoderPath);
+  const dataDir = derived.externalDataDir ?? path.dirname(derived.decoderPath);
+  const table = derived.embedding.kind === 'table' ? derived.embedding : null;
+  let tableRows: Float32Array | undefined;
+  const { done, quantized, kept } = quantizeMatMuls(model, dataDir, opts, sourceFile);
+  let tied: Quantized | undefined;
 
   // Tied: the LM head's rows are exactly the embedding table's rows.
   if (table) {
@@ -267,8 +292,6 @@ export async function quantizeDecoder(
   }
 
   removeDeadCode(model.graph);
-  model.opsetImport ??= [];
-  if (!model.opsetImport.some((o) => o.domain === MS)) model.opsetImport.push({ domain: MS, version: 1 });
 
   const writer = new DataFileWriter(out.data);
   const placed = new Map<Quantized, { data: Placed; scales: Placed; zeroPoints: Placed | null }>();
@@ -300,7 +323,7 @@ export async function quantizeDecoder(
     blockSize: opts.blockSize,
     accuracyLevel: opts.accuracyLevel,
     zeroPoints: opts.zeroPoints,
-    matmulsQuantized: quantizedNodes.length,
+    matmulsQuantized: quantized,
     matmulsKept: kept,
     embedding: tied ? 'quantized (tied to the LM head)' : 'kept in full precision (not tied)',
   };

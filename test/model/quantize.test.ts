@@ -19,6 +19,7 @@ import {
 import { quantizeSpec } from '../../src/model/quantize/index.js';
 import { dequantizeRow, quantizeRows, type Bits } from '../../src/model/quantize/blockwise.js';
 import { writeQuantizedExport } from '../../src/model/quantize/export.js';
+import { runConvert } from '../../src/cli/convert.js';
 import { initializer } from '../../src/model/convert/graph.js';
 import { tensorFloats } from '../../src/model/quantize/weights.js';
 import { argmax } from '../../src/sampling/topk.js';
@@ -354,4 +355,37 @@ t.test('an Optimum-style model_q4.onnx (MatMulNBits, GatherBlockQuantized) conve
   const req = request([10, 11, 12], { selar: { mode: 'selar', entropyThreshold: 0.3 }, stop: { maxTokens: 8 } });
   const events = tokens((await runAll(rt, [req])).get(req.id)!);
   t.equal(events.length, 8);
+});
+
+t.test('selar convert --quantize / --dtype q4|q8: options, output and usage errors', async (t) => {
+  const gen = await writeLlamaModel(path.join(tmp, 'llama-cli'), { ...llama, seed: 24 });
+  let out = '';
+  let err = '';
+  const io = {
+    out: (s: string) => {
+      out += s;
+    },
+    err: (s: string) => {
+      err += s;
+    },
+  };
+  const run = (...args: string[]) => runConvert([gen.dir, '--out', cacheDir, ...args], io);
+  t.equal(await run('--dtype', 'q8'), 0, '--dtype q8 without a variant quantizes the fp32 export');
+  t.match(out, /source: .*onnx\/model\.onnx/);
+  t.match(out, /quantized: 8-bit MatMulNBits, block 32, accuracy_level 4, symmetric; 15 MatMuls quantized, 4 kept/);
+  t.match(out, /embedding table quantized \(tied to the LM head\)/);
+  out = '';
+  t.equal(await run('--quantize', 'q4', '--block-size', '64', '--accuracy-level', '0', '--zero-points'), 0);
+  t.match(out, /quantized: 4-bit MatMulNBits, block 64, accuracy_level 0, zero points/);
+  t.match(out, new RegExp(`decoder: ${cacheDir}/[0-9a-f]+/decoder\\.onnx`));
+  t.equal(await run('--quantize', 'q5'), 2, 'unknown level: usage error');
+  t.match(err, /--quantize must be q4 or q8/);
+  t.equal(await run('--block-size', '64'), 2, 'tuning without a level: usage error');
+  t.equal(await run('--quantize', 'q4', '--block-size', 'x'), 2);
+  err = '';
+  t.equal(await run('--quantize', 'q4', '--block-size', '48'), 1, 'a block size that is no power of two');
+  t.match(err, /block size 48 is not a power of two/);
+  err = '';
+  t.equal(await run('--quantize', 'q4', '--accuracy-level', '7'), 1);
+  t.match(err, /accuracy level 7/);
 });

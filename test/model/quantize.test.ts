@@ -339,6 +339,7 @@ t.test('an Optimum-style model_q4.onnx (MatMulNBits, GatherBlockQuantized) conve
   t.ok(graph.node.some((n) => n.opType === 'GatherBlockQuantized' && n.input[1] === 'input_ids'));
   const derived = await deriveEmbedsDecoder(q4File, { cacheDir });
   t.equal(derived.embedding.kind, 'model', 'the quantized lookup is read through an extracted sub-model');
+  t.ok(derived.logitsLastOnly, 'the MatMulNBits LM head is sliced to the last position');
   // The derived decoder gives the export's own logits for the same ids (bitwise: same graph, same rows).
   const original = await ort.InferenceSession.create(q4File);
   const session = await createSession(derived);

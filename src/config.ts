@@ -10,6 +10,7 @@ import { validator } from './protocol/validate.js';
 import { ConfigError, SelarError } from './errors.js';
 import { SUPPORTED_DTYPES } from './model/layout.js';
 import { ENGINE_DEFAULTS, type EngineOptions } from './engine/options.js';
+import { QUANTIZE_DEFAULTS, QUANTIZE_LEVELS, quantizeSpec } from './model/quantize/index.js';
 
 /** The demo model shipped in the repository (models/selar-demo), served when no --model is given. */
 export const BUNDLED_MODEL = fileURLToPath(new URL('../models/selar-demo', import.meta.url));
@@ -78,6 +79,22 @@ export const ConfigSchema = Type.Object(
     }),
     dtype: StringEnum(SUPPORTED_DTYPES, {
       description: `ONNX weights variant to load (${SUPPORTED_DTYPES.join(', ')})`,
+    }),
+    quantize: StringEnum(['none', ...QUANTIZE_LEVELS] as const, {
+      description:
+        'quantize the loaded fp32/fp16 weights at start-up (q4, q8: block-wise MatMulNBits, cached like `selar convert --quantize`); none = as exported',
+    }),
+    quantizeBlockSize: Type.Integer({
+      minimum: 16,
+      maximum: 4096,
+      default: QUANTIZE_DEFAULTS.blockSize,
+      description: 'with --quantize: weights per quantization block along K (a power of two)',
+    }),
+    quantizeAccuracyLevel: Type.Integer({
+      minimum: 0,
+      maximum: 4,
+      default: QUANTIZE_DEFAULTS.accuracyLevel,
+      description: 'with --quantize: MatMulNBits accuracy_level (4 = int8 compute, fastest on CPU; 0 = fp32 compute)',
     }),
     temperature: Type.Number({ minimum: 0, maximum: 2, default: 1, description: 'default temperature (0 = greedy)' }),
     topP: Type.Number({ exclusiveMinimum: 0, maximum: 1, default: 1, description: 'default top_p' }),
@@ -172,6 +189,7 @@ const enumDefaults = {
   toolCallParser: 'auto',
   batching: ENGINE_DEFAULTS.batching,
   dtype: ENGINE_DEFAULTS.dtype,
+  quantize: 'none',
   selarMode: 'selar',
   selarDiscreteTokens: 'math',
   selarScope: 'all',
@@ -271,6 +289,9 @@ function checked(out: Record<string, unknown>): Config {
   if (requestTimeoutMs > 0 && headersTimeoutMs > requestTimeoutMs) {
     throw new ConfigError('--headers-timeout-ms must not exceed --request-timeout-ms');
   }
+  const blockSize = out.quantizeBlockSize as number;
+  if ((blockSize & (blockSize - 1)) !== 0)
+    throw new ConfigError(`--quantize-block-size / SELAR_QUANTIZE_BLOCK_SIZE: ${blockSize} is not a power of two`);
   for (const v of Object.values(out)) if (Array.isArray(v)) Object.freeze(v);
   return Object.freeze(out) as unknown as Config;
 }
@@ -308,5 +329,12 @@ export function engineOptions(config: Config): EngineOptions {
     device: config.device,
     dtype: config.dtype,
     grammarCompileTimeoutMs: config.grammarCompileTimeoutMs,
+    quantize:
+      config.quantize === 'none'
+        ? undefined
+        : quantizeSpec(config.quantize, {
+            blockSize: config.quantizeBlockSize,
+            accuracyLevel: config.quantizeAccuracyLevel,
+          }),
   };
 }

@@ -120,7 +120,8 @@ function optimumLayout(dir: string, dtype: string): ModelLayout {
     const have = fs.existsSync(onnxDir) ? fs.readdirSync(onnxDir).filter((f) => f.endsWith('.onnx')) : [];
     throw new ModelLoadError(
       `missing onnx/model${suffix}.onnx for dtype ${dtype}` +
-        (have.length ? ` (found: ${have.join(', ')})` : ' (no .onnx files in onnx/)'),
+        (have.length ? ` (found: ${have.join(', ')})` : ' (no .onnx files in onnx/)') +
+        (dtype === 'q4' || dtype === 'q8' ? `; --quantize ${dtype} quantizes the fp32/fp16 export instead` : ''),
       single,
     );
   }

@@ -76,7 +76,7 @@ function floatData(t: TensorProto, modelDir: string): Float32Array {
     }
     return new Float32Array(buf.buffer, buf.byteOffset, length / 4).slice();
   }
-  if (t.rawData?.length) return new Float32Array(t.rawData.slice().buffer);
+  if (t.rawData?.length) return new Float32Array(Uint8Array.from(t.rawData).buffer); // a copy: rawData may be an unaligned view
   return Float32Array.from(t.floatData ?? []);
 }
 

@@ -41,7 +41,8 @@ interface HfTokenizer {
 /** rotate-half → interleaved: row h*d + 2i + j takes row h*d + j*d/2 + i (convert_hf_to_gguf LlamaModel.permute). */
 export function permuteRope(w: Float32Array, rows: number, cols: number, nHead: number): Float32Array {
   const headDim = rows / nHead;
-  if (!Number.isInteger(headDim) || headDim % 2 !== 0) throw new RangeError(`rows ${rows} do not split into ${nHead} even heads`);
+  if (!Number.isInteger(headDim) || headDim % 2 !== 0)
+    throw new RangeError(`rows ${rows} do not split into ${nHead} even heads`);
   const out = new Float32Array(w.length);
   const half = headDim / 2;
   for (let h = 0; h < nHead; h++)

@@ -57,13 +57,20 @@ function headers(log: (s: string) => void): string {
   fs.rmSync(repo, { recursive: true, force: true });
   execFileSync('git', ['clone', '--quiet', '--bare', bundle, repo], { stdio: 'inherit' });
   fs.mkdirSync(include, { recursive: true });
-  const files = execFileSync('git', ['--git-dir', repo, 'ls-tree', '--name-only', 'HEAD', 'include/', 'ggml/include/'], {
-    encoding: 'utf8',
-  })
+  const files = execFileSync(
+    'git',
+    ['--git-dir', repo, 'ls-tree', '--name-only', 'HEAD', 'include/', 'ggml/include/'],
+    {
+      encoding: 'utf8',
+    },
+  )
     .split('\n')
     .filter((f) => f.endsWith('.h'));
   for (const f of files)
-    fs.writeFileSync(path.join(include, path.basename(f)), execFileSync('git', ['--git-dir', repo, 'show', `HEAD:${f}`]));
+    fs.writeFileSync(
+      path.join(include, path.basename(f)),
+      execFileSync('git', ['--git-dir', repo, 'show', `HEAD:${f}`]),
+    );
   fs.rmSync(repo, { recursive: true, force: true });
   return include;
 }
@@ -103,7 +110,13 @@ export function measureBandwidth(threads: number, log: (s: string) => void): num
 }
 
 /** MODEL_DIR as GGUF (written beside the bench's generated models, once per source model and type). */
-export function ggufFor(modelDir: string, name: string, weights: GgufWeights, cacheDir: string, log: (s: string) => void): string {
+export function ggufFor(
+  modelDir: string,
+  name: string,
+  weights: GgufWeights,
+  cacheDir: string,
+  log: (s: string) => void,
+): string {
   const file = path.join(cacheDir, 'gguf', `${name}.${weights}.gguf`);
   const source = path.join(modelDir, 'onnx', 'model.onnx');
   const writer = [path.join(import.meta.dirname, 'gguf.ts'), path.join(import.meta.dirname, 'gguf-llama.ts')];
@@ -204,7 +217,10 @@ export class GreedyLoop {
     this.child.stdin.write(`run ${threads} ${tokens} ${prompts.map((p) => p.join(',')).join(' ')}\n`);
     const line = await this.lines.next();
     if (line.done) throw new Error('greedy loop exited');
-    const reply = JSON.parse(line.value) as { error?: string; seqs: Array<{ first: number; last: number; ids: number[] }> };
+    const reply = JSON.parse(line.value) as {
+      error?: string;
+      seqs: Array<{ first: number; last: number; ids: number[] }>;
+    };
     if (reply.error) throw new Error(`greedy loop: ${reply.error}`);
     return {
       timings: reply.seqs.map((s) => ({

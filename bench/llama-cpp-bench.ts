@@ -24,7 +24,7 @@ import {
   type LlamaRun,
 } from './llama-cpp.js';
 import { loadSnapshot, machineFacts, type LoadSnapshot } from './machine.js';
-import { MODELS_DIR, prepareModel, type BenchModel } from './models.js';
+import { MODELS_DIR, padTokenizer, prepareModel, type BenchModel } from './models.js';
 import { roundOrder } from './plan.js';
 import { promptIds } from './prompts.js';
 import { runMetrics, summarise, type RunMetrics, type SequenceTiming, type Summary } from './stats.js';
@@ -156,7 +156,8 @@ async function modelFor(role: LlamaBenchModel): Promise<BenchModel> {
   if (!fs.existsSync(marker) || fs.readFileSync(marker, 'utf8') !== want) {
     log(`generating ${name} ...`);
     fs.rmSync(dir, { recursive: true, force: true });
-    await writeLlamaModel(dir, SMALL_SHAPE);
+    const written = await writeLlamaModel(dir, SMALL_SHAPE);
+    padTokenizer(dir, written.config.vocab_size);
     fs.writeFileSync(marker, want);
   }
   const c = JSON.parse(fs.readFileSync(path.join(dir, 'config.json'), 'utf8')) as Record<string, number>;

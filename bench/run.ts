@@ -21,6 +21,7 @@ import { messageRoundTripUs } from './messaging.js';
 import { defaultParallelism } from '../src/engine/parallelism.js';
 import type { EngineSettings } from './engine-bench.js';
 import { workerCpuProfile } from './cpu-profile.js';
+import { runLlamaCppBench } from './llama-cpp-bench.js';
 
 const log = (s: string) => process.stderr.write(`${s}\n`);
 const label = (c: Config) => `${c.system} c=${c.concurrency} (${c.tokens} tok)`;
@@ -178,6 +179,8 @@ function keptFromPrevious(file: string, opts: BenchOptions): { models: ModelResu
 }
 
 async function main(): Promise<void> {
+  // The llama.cpp anchor rows, run alone (bench/llama-cpp-bench.ts has its own options).
+  if (process.argv.includes('--llama-cpp')) return runLlamaCppBench(process.argv.slice(2));
   let opts: BenchOptions;
   try {
     opts = parseBenchArgs(process.argv.slice(2));

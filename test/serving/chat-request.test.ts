@@ -10,8 +10,9 @@ import { servingContext } from '../../src/serving/context.js';
 import { validator } from '../../src/protocol/validate.js';
 import { FakeEngine } from '../support/fake-engine.js';
 import { ID, tinyTokenizer } from '../support/tiny-tokenizer.js';
+import { SELAR_EXTRAS } from '../support/requests.js';
 
-const ABLATION = { entropy: 'topk', softRate: 0, hotTemperature: 1.5 };
+const ABLATION = { entropy: 'topk', softRate: 0, hotTemperature: 1.5, ...SELAR_EXTRAS };
 
 function plan(body: Record<string, unknown>, opts: { argv?: string[]; model?: Partial<ModelInfo> } = {}) {
   const config = loadConfig(['--model', 'm', ...(opts.argv ?? [])], {});

@@ -223,7 +223,7 @@ export const LatentUsage = Type.Object(
       { description: 'sequences whose thinking section the model, the thinking budget or Cold Stop ended' },
     ),
   },
-  { description: 'every mode but "off": the latent method\'s counts, summed over the choices' },
+  { description: 'with a selar object, every mode but "off": the latent method\'s counts, summed over the choices' },
 );
 export type LatentUsage = Static<typeof LatentUsage>;
 

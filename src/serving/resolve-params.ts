@@ -49,6 +49,8 @@ export interface ResolvedParams {
   requestedMaxTokens: number | null;
   maxTokensParam: string;
   selar: SelarParams;
+  /** The request sent a `selar` object: usage carries the latent method's counts (mode other than off). */
+  latentUsage: boolean;
   /** Structured output: the grammar every sequence follows. */
   grammar: GrammarRequest | null;
 }
@@ -288,6 +290,7 @@ export function resolveParams(
     requestedMaxTokens: maxTokens.value,
     maxTokensParam: maxTokens.param,
     selar,
+    latentUsage: req.selar != null && selar.mode !== 'off',
     grammar: resolveGrammar(req),
   };
 }

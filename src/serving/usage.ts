@@ -20,7 +20,7 @@ export function usageOf(plan: GenerationPlan, choices: ChoiceState[]): Usage {
   const details: Usage['completion_tokens_details'] = { reasoning_tokens: reasoning, soft_tokens: soft };
   const mode = plan.params.selar.mode;
   if (mode === 'hot') details.hot_tokens = hot;
-  if (mode !== 'off') details.latent = latentUsage(mode, soft, choices);
+  if (plan.params.latentUsage) details.latent = latentUsage(mode, soft, choices);
   return {
     prompt_tokens: prompt,
     completion_tokens: completion,

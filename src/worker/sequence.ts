@@ -200,6 +200,7 @@ export class Sequence {
     if (this.endsWithThinkEnd(token) && this.inThink) {
       this.inThink = false;
       this.thinkingEnd = this.injectedFor ?? 'model';
+      this.injectedFor = null;
     }
     if (reasoning) this.reasoningTokens++;
     return { isTag, reasoning };

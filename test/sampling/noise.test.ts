@@ -53,7 +53,10 @@ t.test('gumbel: argmax frequency = q at any temperature; low temperature nearly 
     t.equal(nonzero, 0, 'a candidate with q = 0 never gets weight');
     for (let j = 0; j < Q.length; j++) {
       const f = wins[j] / DRAWS;
-      t.ok(Math.abs(f - Q[j]) <= 5 * Math.sqrt((Q[j] * (1 - Q[j])) / DRAWS) + 1e-12, `tau ${tau}: P(argmax=${j}) ${f} ≈ ${Q[j]}`);
+      t.ok(
+        Math.abs(f - Q[j]) <= 5 * Math.sqrt((Q[j] * (1 - Q[j])) / DRAWS) + 1e-12,
+        `tau ${tau}: P(argmax=${j}) ${f} ≈ ${Q[j]}`,
+      );
     }
     if (tau === 0.1) t.ok(top / DRAWS > 0.95, `tau 0.1: mean top weight ${top / DRAWS}`);
   }

@@ -193,3 +193,34 @@ t.test('soft_thinking rows in one batch compute bitwise what each computes alone
     t.equal(differ, 0, `${r.id}: the logits of all ${ours.length} steps are bitwise the solo run's`);
   }
 });
+
+t.test('the thinking budget injects a multi-token end string; usage says the budget ended thinking', async (t) => {
+  const { rt } = await inProcess(modelDir);
+  const prompt = golden.prompts[4] as number[];
+  const NL = 10;
+  const r = request(prompt, {
+    id: 'budget',
+    selar: softThinking(),
+    thinking: { budget: 3, endIds: [NL, CLOSE], startsInside: false },
+    stop: { maxTokens: 12, ignoreEos: true },
+  });
+  const events = (await runAll(rt, [r])).get(r.id)!;
+  const ours = tokens(events);
+  const open = ours.findIndex((e) => e.id === golden.think_open);
+  t.ok(open >= 0, 'the model opens its thinking');
+  t.same(
+    ours.slice(open + 4, open + 6).map((e) => [e.id, e.soft]),
+    [
+      [NL, false],
+      [CLOSE, false],
+    ],
+    'after 3 thinking tokens, both ids of the end string are fed as themselves',
+  );
+  t.same(
+    ours.slice(open + 1, open + 4).map((e) => e.soft),
+    [true, true, true],
+    'concept tokens inside the section (the first one after <think>)',
+  );
+  t.notOk(ours[open + 6].reasoning, 'the section ended with the whole string');
+  t.equal(finish(events).thinkingEnd, 'budget');
+});

@@ -113,7 +113,7 @@ export const ConfigSchema = Type.Object(
       default: 0,
       description: 'default max_tokens when a request gives none (0 = up to the context length)',
     }),
-    selarMode: StringEnum(['selar', 'soft', 'off'] as const, { description: 'default selar.mode' }),
+    selarMode: StringEnum(['selar', 'soft', 'off', 'soft_thinking'] as const, { description: 'default selar.mode' }),
     selarTopK: Type.Integer({ minimum: 2, maximum: 64, default: 3, description: 'default selar.top_k' }),
     selarEntropyThreshold: Type.Number({
       minimum: 0,
@@ -130,6 +130,69 @@ export const ConfigSchema = Type.Object(
       maximum: 10,
       default: 1.5,
       description: 'default selar.hot_temperature',
+    }),
+    selarThinkEnd: Type.String({
+      maxLength: 64,
+      default: '',
+      description: "default selar.think_end (empty = the tokenizer's </think>)",
+    }),
+    selarNoise: StringEnum(['none', 'gumbel', 'dirichlet'] as const, { description: 'default selar.noise' }),
+    selarNoiseTemperature: Type.Number({
+      exclusiveMinimum: 0,
+      maximum: 100,
+      default: 1,
+      description: 'default selar.noise_temperature',
+    }),
+    selarNoiseAlpha: Type.Number({
+      exclusiveMinimum: 0,
+      maximum: 1e6,
+      default: 1,
+      description: 'default selar.noise_alpha',
+    }),
+    selarSoftThinkingMaxTopk: Type.Integer({
+      minimum: 1,
+      maximum: 64,
+      default: 15,
+      description: 'default selar.soft_thinking.max_topk',
+    }),
+    selarSoftThinkingMinP: Type.Number({
+      minimum: 0,
+      maximum: 1,
+      default: 0,
+      description: 'default selar.soft_thinking.min_p',
+    }),
+    selarSoftThinkingColdStopEntropy: Type.Number({
+      minimum: 0,
+      default: 0,
+      description: 'default selar.soft_thinking.cold_stop_entropy (0 = Cold Stop off)',
+    }),
+    selarSoftThinkingColdStopSteps: Type.Integer({
+      minimum: 1,
+      default: 256,
+      description: 'default selar.soft_thinking.cold_stop_steps',
+    }),
+    selarSoftThinkingAfterTemperature: Type.Number({
+      minimum: -1,
+      maximum: 2,
+      default: -1,
+      description: "default selar.soft_thinking.after_thinking.temperature (-1 = the request's temperature)",
+    }),
+    selarSoftThinkingAfterTopP: Type.Number({
+      minimum: -1,
+      maximum: 1,
+      default: -1,
+      description: "default selar.soft_thinking.after_thinking.top_p (-1 = the request's top_p)",
+    }),
+    selarSoftThinkingAfterTopK: Type.Integer({
+      minimum: -1,
+      default: -1,
+      description: "default selar.soft_thinking.after_thinking.top_k (-1 = the request's top_k, 0 = off)",
+    }),
+    selarSoftThinkingAfterMinP: Type.Number({
+      minimum: -1,
+      maximum: 1,
+      default: -1,
+      description: "default selar.soft_thinking.after_thinking.min_p (-1 = the request's min_p)",
     }),
     apiKeys: Type.Array(Type.String({ minLength: 1 }), {
       default: [],
@@ -194,6 +257,7 @@ const enumDefaults = {
   selarDiscreteTokens: 'math',
   selarScope: 'all',
   selarEntropy: 'topk',
+  selarNoise: 'none',
   logLevel: 'info',
 } as const;
 

@@ -105,11 +105,48 @@ export const PRESETS: readonly Preset[] = [
     tuned: true,
     fixed: { entropy: 'full' },
   },
+  {
+    name: 'soft-thinking',
+    description: 'Soft Thinking: every thinking step a concept token (server defaults for its knobs), greedy',
+    mode: 'soft_thinking',
+    sampled: false,
+    sweepsTau: false,
+    // SeLaR's tuning flags (contrastive weight, scope) do not apply to it.
+    tuned: false,
+  },
+  {
+    name: 'soft-thinking-sampled',
+    description: 'Soft Thinking with sampled visible tokens',
+    mode: 'soft_thinking',
+    sampled: true,
+    sweepsTau: false,
+    tuned: false,
+  },
+  {
+    name: 'soft-thinking-dirichlet',
+    description: 'Soft Thinking with Dirichlet noise on the concept weights (seeded), greedy visible tokens',
+    mode: 'soft_thinking',
+    sampled: false,
+    sweepsTau: false,
+    tuned: false,
+    fixed: { noise: 'dirichlet' },
+    seeded: true,
+  },
 ];
 
 export const DEFAULT_PRESETS = ['off-greedy', 'off-sampled', 'selar', 'soft'];
-/** --ablation: every alternative to entropy gating on the same problems and seeds. */
-export const ABLATION_PRESETS = ['off-greedy', 'off-sampled', 'soft', 'selar', 'random', 'hot', 'selar-full'];
+/** --ablation: every alternative to entropy gating on the same problems and seeds, and the other latent methods. */
+export const ABLATION_PRESETS = [
+  'off-greedy',
+  'off-sampled',
+  'soft',
+  'selar',
+  'random',
+  'hot',
+  'selar-full',
+  'soft-thinking',
+  'soft-thinking-dirichlet',
+];
 export const DEFAULT_TAUS = [0.3, 0.5, 0.7];
 
 export interface ConfigOptions {

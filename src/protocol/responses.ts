@@ -3,7 +3,7 @@
 // the API returns as output items, so `response.output` can be sent back as `input`.
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import { ChatTokenLogprob } from './chat.js';
-import { Nullable, OptionalNullable, SelarRequest, SelarTraceEntry, StringEnum } from './common.js';
+import { LatentUsage, Nullable, OptionalNullable, SelarRequest, SelarTraceEntry, StringEnum } from './common.js';
 
 const strict = { additionalProperties: false } as const;
 const ItemStatus = StringEnum(['in_progress', 'completed', 'incomplete'] as const);
@@ -315,6 +315,7 @@ export const ResponseUsage = Type.Object({
     reasoning_tokens: Type.Integer(),
     soft_tokens: Type.Integer({ description: 'generated tokens followed by a soft step' }),
     hot_tokens: Type.Optional(Type.Integer({ description: 'mode "hot" only' })),
+    latent: Type.Optional(LatentUsage),
   }),
   total_tokens: Type.Integer(),
 });

@@ -76,7 +76,11 @@ t.test(
     });
     t.match(body.output[0].id, /^rs_/);
     t.equal(body.output[1].content[0].text, 'ok Paris');
-    t.same(body.usage.output_tokens_details, { reasoning_tokens: 3, soft_tokens: 2 });
+    t.same(body.usage.output_tokens_details, {
+      reasoning_tokens: 3,
+      soft_tokens: 2,
+      latent: { mode: 'soft', soft_steps: 2, thinking_ended: { model: 0, budget: 0, cold_stop: 0 } },
+    });
     t.same(
       body.selar_trace.map((e: { soft: boolean }) => e.soft),
       [true, true, false, false, false],

@@ -32,6 +32,7 @@ const delta = (index: number, text: string, ids: number[], finish = false): Delt
         softTokens: 0,
         hotTokens: 0,
         reasoningTokens: 0,
+        thinkingEnd: null,
       }
     : null,
 });

@@ -8,8 +8,30 @@ import type { ModelSelarDefaults } from '../model/selar-defaults.js';
  * selar: entropy-gated soft steps; soft: every step soft; off: plain decoding.
  * Ablations: random: soft steps at random with probability softRate;
  * hot: where the gate fires, stay discrete but sample the visible token at hotTemperature.
+ * swir: SwiReasoning, latent and explicit thinking switched on the entropy's trend (params.swir).
  */
-export type SelarMode = 'selar' | 'soft' | 'off' | 'random' | 'hot';
+export type SelarMode = 'selar' | 'soft' | 'off' | 'random' | 'hot' | 'swir';
+
+/** Mode swir's knobs, resolved to token ids (docs/api.md "Mode swir: SwiReasoning"). */
+export interface SwirParams {
+  /** W: steps in explicit mode before a switch back to latent is allowed. */
+  windowSize: number;
+  /** alpha_0, beta_0: the soft input's weight against E[<think>] / E[</think>] at a switch. */
+  alpha: number;
+  beta: number;
+  /** C, or null: no switch limit. */
+  maxSwitchCount: number | null;
+  /** Tokens, counting the triggering one, after which a sequence past 2C switches ends. */
+  answerTokens: number;
+  /** The end-of-thinking tag's ids, injected once c reaches C. */
+  endIds: number[];
+  /** The end tag's ids followed by answer_prefix's, injected once c exceeds 2C. */
+  answerIds: number[];
+  /** The begin/end-of-thinking tag ids whose embeddings are blended in at switches; null without tags. */
+  thinkIds: { open: number; close: number } | null;
+  /** The vocabulary entry spelled `\n` (backslash, n), mixed into the first soft input; null without one. */
+  newlineId: number | null;
+}
 
 export interface SelarParams {
   mode: SelarMode;
@@ -28,6 +50,8 @@ export interface SelarParams {
   softRate: number;
   /** hot mode: temperature of the visible token where the gate fires. */
   hotTemperature: number;
+  /** swir mode (and only there): its knobs. */
+  swir?: SwirParams;
 }
 
 export interface SamplingParams {
@@ -123,6 +147,8 @@ export interface TokenEvent {
   soft: boolean;
   /** hot mode: the token was sampled at hot_temperature because the gate fired. */
   hot?: boolean;
+  /** swir mode: this step switched between latent and explicit thinking. */
+  switch?: boolean;
   /** Whether the token lies inside <think>…</think> (for reasoning_tokens). */
   reasoning: boolean;
   logprob?: number;
@@ -141,6 +167,8 @@ export interface FinishEvent {
   softTokens: number;
   /** hot mode: tokens sampled at hot_temperature. */
   hotTokens: number;
+  /** swir mode: switches between latent and explicit thinking, both directions. */
+  switches?: number;
   reasoningTokens: number;
 }
 

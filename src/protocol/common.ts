@@ -13,12 +13,57 @@ export function StringEnum<const T extends readonly string[]>(values: T, options
   return Type.Union(values.map((v) => Type.Literal(v)) as unknown as TLiteral<T[number]>[], options);
 }
 
+/** Mode swir's knobs (docs/api.md "Mode swir: SwiReasoning"); each omitted one takes its --selar-swir-* flag. */
+export const SwirRequest = Type.Object(
+  {
+    window_size: Type.Optional(
+      Type.Integer({
+        minimum: 1,
+        description: 'W: steps in explicit mode before a switch back to latent is allowed',
+      }),
+    ),
+    alpha: Type.Optional(
+      Type.Number({
+        minimum: 0,
+        maximum: 1,
+        description: 'alpha_0: weight of the soft input against E[<think>] at a switch to latent (1: no blend)',
+      }),
+    ),
+    beta: Type.Optional(
+      Type.Number({
+        minimum: 0,
+        maximum: 1,
+        description: 'beta_0: weight of the soft input against E[</think>] at a switch to explicit',
+      }),
+    ),
+    max_switch_count: OptionalNullable(
+      Type.Integer({
+        minimum: 0,
+        description:
+          'C: from the C-th switch to explicit the end-of-thinking tag is injected; past 2C, the tag and answer_prefix; null: no limit',
+      }),
+    ),
+    answer_prefix: Type.Optional(
+      Type.String({ maxLength: 256, description: 'injected after the end tag once switches to explicit exceed 2C' }),
+    ),
+    answer_tokens: Type.Optional(
+      Type.Integer({
+        minimum: 1,
+        description: 'tokens, counting the triggering one, after which a sequence past 2C switches ends',
+      }),
+    ),
+  },
+  { additionalProperties: false, description: 'mode "swir" only: SwiReasoning\'s knobs' },
+);
+export type SwirRequest = Static<typeof SwirRequest>;
+
 export const SelarRequest = Type.Object(
   {
     mode: Type.Optional(
-      StringEnum(['selar', 'soft', 'off', 'random', 'hot'] as const, {
+      StringEnum(['selar', 'soft', 'off', 'random', 'hot', 'swir'] as const, {
         description:
-          '"selar": entropy-gated soft steps; "soft": every step soft; "off": plain decoding. Ablations: ' +
+          '"selar": entropy-gated soft steps; "soft": every step soft; "off": plain decoding; ' +
+          '"swir": SwiReasoning, latent and explicit thinking switched on the entropy trend. Ablations: ' +
           '"random": soft steps at random with probability soft_rate (seeded); "hot": where the gate fires, stay discrete but sample at hot_temperature',
       }),
     ),
@@ -53,6 +98,7 @@ export const SelarRequest = Type.Object(
         description: 'mode "hot" only: temperature where the gate fires',
       }),
     ),
+    swir: Type.Optional(SwirRequest),
   },
   { additionalProperties: false, description: 'SeLaR decoding options; omitted fields take the server defaults' },
 );
@@ -125,6 +171,9 @@ export const SelarTraceEntry = Type.Object(
     entropy: Type.Number(),
     soft: Type.Boolean(),
     hot: Type.Optional(Type.Boolean({ description: 'mode "hot" only: sampled at hot_temperature' })),
+    switch: Type.Optional(
+      Type.Boolean({ description: 'mode "swir" only: this step switched between latent and explicit thinking' }),
+    ),
   },
   { additionalProperties: false },
 );
@@ -138,6 +187,9 @@ export const Usage = Type.Object({
     reasoning_tokens: Type.Integer(),
     soft_tokens: Type.Integer({ description: 'generated tokens followed by a soft step' }),
     hot_tokens: Type.Optional(Type.Integer({ description: 'mode "hot" only: tokens sampled at hot_temperature' })),
+    switches: Type.Optional(
+      Type.Integer({ description: 'mode "swir" only: switches between latent and explicit thinking, both directions' }),
+    ),
   }),
 });
 export type Usage = Static<typeof Usage>;

@@ -5,7 +5,7 @@ import { StringEnum } from './common.js';
 /** What an omitted `selar` field resolves to on this server, named as in the request. */
 export const SelarDefaults = Type.Object(
   {
-    mode: StringEnum(['selar', 'soft', 'off', 'random', 'hot'] as const),
+    mode: StringEnum(['selar', 'soft', 'off', 'random', 'hot', 'swir'] as const),
     top_k: Type.Integer(),
     entropy_threshold: Type.Number(),
     contrastive_weight: Type.Number(),

@@ -266,6 +266,7 @@ export const ResponseUsage = Type.Object({
     reasoning_tokens: Type.Integer(),
     soft_tokens: Type.Integer({ description: 'generated tokens followed by a soft step' }),
     hot_tokens: Type.Optional(Type.Integer({ description: 'mode "hot" only' })),
+    switches: Type.Optional(Type.Integer({ description: 'mode "swir" only' })),
   }),
   total_tokens: Type.Integer(),
 });

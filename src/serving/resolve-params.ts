@@ -3,13 +3,20 @@
 // (ModelInfo.generationDefaults and .selarDefaults), then the server configuration.
 import type { Static } from '@sinclair/typebox';
 import { SelarError } from '../errors.js';
-import type { GenerationRequest, SamplingParams, SelarParams, StopParams, ThinkingBudget } from '../engine/types.js';
+import type {
+  GenerationRequest,
+  SamplingParams,
+  SelarParams,
+  StopParams,
+  SwirParams,
+  ThinkingBudget,
+} from '../engine/types.js';
 import type { samplingFields } from '../protocol/common.js';
 import type { structuredOutputFields } from '../protocol/structured-outputs.js';
 import { resolveGrammar, type GrammarRequest } from './structured-output.js';
 import type { ServingContext } from './context.js';
 import { promptLogprobsRequest } from './prompt-logprobs.js';
-import { resolveThinkingBudget, type ReasoningEffort } from './thinking-budget.js';
+import { resolveThinkingBudget, thinkEndIds, type ReasoningEffort } from './thinking-budget.js';
 
 type AllFields = typeof samplingFields & typeof structuredOutputFields;
 type Fields = { [K in keyof AllFields]?: Static<AllFields[K]> };
@@ -64,6 +71,9 @@ export function resolveSelar(req: Fields['selar'], ctx: ServingContext): SelarPa
   if (mode !== 'random' && s.soft_rate !== undefined) {
     throw new SelarError('invalid_request', 'selar.soft_rate only applies to selar.mode "random"', 'selar.soft_rate');
   }
+  if (mode !== 'swir' && s.swir !== undefined) {
+    throw new SelarError('invalid_request', 'selar.swir only applies to selar.mode "swir"', 'selar.swir');
+  }
   if (mode !== 'hot' && s.hot_temperature !== undefined) {
     throw new SelarError(
       'invalid_request',
@@ -71,7 +81,7 @@ export function resolveSelar(req: Fields['selar'], ctx: ServingContext): SelarPa
       'selar.hot_temperature',
     );
   }
-  return {
+  const params: SelarParams = {
     mode,
     topK: s.top_k ?? m.top_k ?? c.selarTopK,
     entropyThreshold: s.entropy_threshold ?? m.entropy_threshold ?? c.selarEntropyThreshold,
@@ -82,6 +92,41 @@ export function resolveSelar(req: Fields['selar'], ctx: ServingContext): SelarPa
     entropy: s.entropy ?? m.entropy ?? c.selarEntropy,
     softRate: s.soft_rate ?? 0,
     hotTemperature: s.hot_temperature ?? m.hot_temperature ?? c.selarHotTemperature,
+  };
+  if (mode === 'swir') params.swir = resolveSwir(s.swir ?? {}, ctx);
+  return params;
+}
+
+/**
+ * Mode swir's knobs, field by field over the --selar-swir-* flags, and the token ids it
+ * needs (docs/api.md "Mode swir: SwiReasoning"): the end-of-thinking tag (until a
+ * configurable one exists, the tokenizer's own, as the thinking budget uses), the
+ * answer prefix, the thinking tags and the vocabulary entry spelled `\n`.
+ */
+export function resolveSwir(s: NonNullable<NonNullable<Fields['selar']>['swir']>, ctx: ServingContext): SwirParams {
+  const c = ctx.config;
+  const max = s.max_switch_count === undefined ? c.selarSwirMaxSwitchCount : s.max_switch_count;
+  const prefix = s.answer_prefix ?? c.selarSwirAnswerPrefix.replaceAll('\\n', '\n');
+  const endIds = thinkEndIds(ctx);
+  const prefixIds = prefix === '' ? [] : ctx.tokenizer.encode(prefix, false);
+  if (prefixIds.some((id) => !Number.isInteger(id) || id >= ctx.vocabLimit)) {
+    throw new SelarError(
+      'invalid_request',
+      "selar.swir.answer_prefix encodes to token ids outside the model's vocabulary",
+      'selar.swir.answer_prefix',
+    );
+  }
+  const newline = ctx.tokenizer.tokenId('\\n');
+  return {
+    windowSize: s.window_size ?? c.selarSwirWindowSize,
+    alpha: s.alpha ?? c.selarSwirAlpha,
+    beta: s.beta ?? c.selarSwirBeta,
+    maxSwitchCount: max === null || max < 0 ? null : max,
+    answerTokens: s.answer_tokens ?? c.selarSwirAnswerTokens,
+    endIds,
+    answerIds: [...endIds, ...prefixIds],
+    thinkIds: ctx.model.thinkTokenIds,
+    newlineId: newline !== undefined && newline < ctx.vocabLimit ? newline : null,
   };
 }
 

@@ -10,15 +10,18 @@ export function usageOf(plan: GenerationPlan, choices: ChoiceState[]): Usage {
   let reasoning = 0;
   let soft = 0;
   let hot = 0;
+  let switches = 0;
   for (const c of choices) {
     // A finished choice reports the engine's counts; fall back to what we saw.
     completion += c.finish?.completionTokens ?? c.tokens.length;
     reasoning += c.finish?.reasoningTokens ?? c.tokens.filter((t) => t.reasoning).length;
     soft += c.finish?.softTokens ?? c.tokens.filter((t) => t.soft).length;
     hot += c.finish?.hotTokens ?? c.tokens.filter((t) => t.hot).length;
+    switches += c.finish?.switches ?? c.tokens.filter((t) => t.switch).length;
   }
   const details: Usage['completion_tokens_details'] = { reasoning_tokens: reasoning, soft_tokens: soft };
   if (plan.params.selar.mode === 'hot') details.hot_tokens = hot;
+  if (plan.params.selar.mode === 'swir') details.switches = switches;
   return {
     prompt_tokens: prompt,
     completion_tokens: completion,

@@ -70,7 +70,12 @@ export class Sequence {
     this.detok = new IncrementalDetokenizer(ctx.tokenizer, request.skipSpecialTokens);
     this.stop = new StopMatcher(request.stop.strings, request.stop.includeInOutput);
     this.nextInput = new Float32Array(ctx.embeddings.dim);
-    this.latent = new LatentDecision(request.selar, { dim: ctx.embeddings.dim, seed, mathIds: ctx.mathIds });
+    this.latent = new LatentDecision(request.selar, {
+      dim: ctx.embeddings.dim,
+      seed,
+      mathIds: ctx.mathIds,
+      maxTokens: request.stop.maxTokens,
+    });
     this.inThink = ctx.thinkIds ? lastThinkOpen(request.promptIds, ctx.thinkIds) : false;
     this.stopIds = [...request.stop.eosTokenIds, ...request.stop.tokenIds];
   }
@@ -124,7 +129,7 @@ export class Sequence {
     const masked = (this.generated < stop.minTokens && !grammar) || (this.grammar && this.inThink);
     const banned = masked ? this.stopIds : NO_IDS;
     const d = this.sampler.distribution(logits, banned, grammar ? await grammar.allowed() : null);
-    const forced = this.budgetToken();
+    const forced = this.budgetToken() ?? this.latent.forcedToken();
     const redraw = forced === null ? this.latent.redrawTemperature(d, this.inThink) : null;
     const choice = this.sampler.choose(d, redraw, forced);
     const token = choice.token;
@@ -134,11 +139,17 @@ export class Sequence {
     if (redraw !== null) this.hotTokens++;
 
     const { isTag, reasoning } = this.trackThinking(token);
-    const { text, reason, cutByStopString } = this.visibleText(token, isTag, positions, grammar?.terminated ?? false);
+    const methodEnds = this.latent.observe(d, token, forced !== null);
+    const visible = this.visibleText(token, isTag, positions, grammar?.terminated ?? false);
+    const { text, cutByStopString } = visible;
+    // A method's own end (mode swir's answer budget) is a length limit.
+    const reason = visible.reason ?? (methodEnds ? 'length' : null);
     const soft = reason === null ? await this.prepareNextInput(d, token, forced !== null) : false;
 
     const event: TokenEvent = { type: 'token', id: token, text, entropy: d.entropy, soft, reasoning };
     if (this.latent.redraws) event.hot = redraw !== null;
+    const switches = this.latent.switchInfo();
+    if (switches) event.switch = switches.switched;
     if (choice.logprob !== undefined) {
       event.logprob = choice.logprob;
       event.topLogprobs = choice.topLogprobs;
@@ -203,14 +214,17 @@ export class Sequence {
     return { text, reason, cutByStopString };
   }
 
-  /** Writes nextInput: soft when the latent decision says so, else the token's embedding. */
+  /**
+   * Writes nextInput: soft when the latent decision says so, else the method's own
+   * discrete-side input (mode swir's blend at a switch) or the token's embedding.
+   */
   private async prepareNextInput(d: StepDistribution, token: number, forced: boolean): Promise<boolean> {
-    // An injected tag is always fed as itself (the method still sees the step).
+    // An injected token is always fed as itself (the method still sees the step).
     const soft = this.latent.nextIsSoft(d, token, this.inThink) && !forced;
     if (soft) {
       await this.latent.softInput(d, this.ctx.embeddings, this.nextInput);
       this.softTokens++;
-    } else {
+    } else if (forced || !(await this.latent.discreteInput(d, this.ctx.embeddings, this.nextInput))) {
       await this.ctx.embeddings.lookup([token], this.nextInput);
     }
     return soft;
@@ -224,7 +238,7 @@ export class Sequence {
   private finish(reason: FinishReason, cutByStopString: boolean): FinishEvent {
     // A stop string already cut the text; otherwise release what was held back.
     const tail = cutByStopString ? '' : this.releaseHeld();
-    return {
+    const event: FinishEvent = {
       type: 'finish',
       reason,
       text: tail,
@@ -234,6 +248,9 @@ export class Sequence {
       hotTokens: this.hotTokens,
       reasoningTokens: this.reasoningTokens,
     };
+    const switches = this.latent.switchInfo();
+    if (switches) event.switches = switches.switches;
+    return event;
   }
 }
 

@@ -18,6 +18,8 @@ export interface MethodContext {
   dim: number;
   /** The sequence's sampling seed; a method that draws derives its own stream from it. */
   seed: number;
+  /** The sequence's resolved max_tokens (mode swir anneals its blend weights over it). */
+  maxTokens: number;
 }
 
 export interface LatentMethod {
@@ -35,6 +37,27 @@ export interface LatentMethod {
   wantsSoft(d: StepDistribution): boolean;
   /** Writes the next pass's soft input into out; called only after wantsSoft held and no veto applied. */
   softInput(d: StepDistribution, table: EmbeddingLookup, out: Float32Array): Promise<void>;
+  /**
+   * Before the visible token, on steps nothing else forces: a token the method injects
+   * instead of sampling (mode swir's end tag and answer prefix), or null.
+   */
+  forcedToken?(): number | null;
+  /**
+   * After the visible token, at every step (the last one too), before the end is judged:
+   * the method follows the sequence (mode swir's switches). `injected`: the token was
+   * forced, not sampled.
+   */
+  observe?(d: StepDistribution, token: number, injected: boolean): void;
+  /** After observe: whether the method ends the sequence with this token (finish_reason "length"). */
+  endsHere?(): boolean;
+  /**
+   * When the next input is not soft (and the token was not injected): writes an input of
+   * the method's own and returns true (mode swir's blend at a switch), or returns false
+   * for the visible token's embedding.
+   */
+  discreteInput?(d: StepDistribution, table: EmbeddingLookup, out: Float32Array): Promise<boolean>;
+  /** Mode swir: whether this step switched, and the switches so far (both directions). */
+  switchInfo?(): { switched: boolean; switches: number };
 }
 
 /** softInput of methods whose wantsSoft is always false (off, hot). */

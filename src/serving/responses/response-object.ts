@@ -18,6 +18,7 @@ export function responseUsage(plan: ResponsesPlan, states: ChoiceState[]): Respo
       reasoning_tokens: d.reasoning_tokens,
       soft_tokens: d.soft_tokens,
       ...(d.hot_tokens === undefined ? {} : { hot_tokens: d.hot_tokens }),
+      ...(d.switches === undefined ? {} : { switches: d.switches }),
     },
     total_tokens: u.total_tokens,
   };

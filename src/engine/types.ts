@@ -25,7 +25,7 @@ export interface SwirParams {
   answerTokens: number;
   /** The end-of-thinking tag's ids, injected once c reaches C. */
   endIds: number[];
-  /** The end tag's ids followed by answer_prefix's, injected once c exceeds 2C. */
+  /** The end tag's ids followed by answer_prefix's (encoded only under a limit), injected once c exceeds 2C. */
   answerIds: number[];
   /** The begin/end-of-thinking tag ids whose embeddings are blended in at switches; null without tags. */
   thinkIds: { open: number; close: number } | null;

@@ -108,7 +108,9 @@ export function resolveSwir(s: NonNullable<NonNullable<Fields['selar']>['swir']>
   const max = s.max_switch_count === undefined ? c.selarSwirMaxSwitchCount : s.max_switch_count;
   const prefix = s.answer_prefix ?? c.selarSwirAnswerPrefix.replaceAll('\\n', '\n');
   const endIds = thinkEndIds(ctx);
-  const prefixIds = prefix === '' ? [] : ctx.tokenizer.encode(prefix, false);
+  // The prefix is injected only under a switch limit; without one it is never encoded.
+  const limit = max === null || max < 0 ? null : max;
+  const prefixIds = prefix === '' || limit === null ? [] : ctx.tokenizer.encode(prefix, false);
   if (prefixIds.some((id) => !Number.isInteger(id) || id >= ctx.vocabLimit)) {
     throw new SelarError(
       'invalid_request',
@@ -121,7 +123,7 @@ export function resolveSwir(s: NonNullable<NonNullable<Fields['selar']>['swir']>
     windowSize: s.window_size ?? c.selarSwirWindowSize,
     alpha: s.alpha ?? c.selarSwirAlpha,
     beta: s.beta ?? c.selarSwirBeta,
-    maxSwitchCount: max === null || max < 0 ? null : max,
+    maxSwitchCount: limit,
     answerTokens: s.answer_tokens ?? c.selarSwirAnswerTokens,
     endIds,
     answerIds: [...endIds, ...prefixIds],

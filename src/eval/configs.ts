@@ -105,11 +105,20 @@ export const PRESETS: readonly Preset[] = [
     tuned: true,
     fixed: { entropy: 'full' },
   },
+  {
+    name: 'swir',
+    description:
+      'SwiReasoning: latent and explicit thinking switched on the entropy trend (--selar-swir-* defaults), greedy',
+    mode: 'swir',
+    sampled: false,
+    sweepsTau: false,
+    tuned: false,
+  },
 ];
 
 export const DEFAULT_PRESETS = ['off-greedy', 'off-sampled', 'selar', 'soft'];
 /** --ablation: every alternative to entropy gating on the same problems and seeds. */
-export const ABLATION_PRESETS = ['off-greedy', 'off-sampled', 'soft', 'selar', 'random', 'hot', 'selar-full'];
+export const ABLATION_PRESETS = ['off-greedy', 'off-sampled', 'soft', 'selar', 'random', 'hot', 'selar-full', 'swir'];
 export const DEFAULT_TAUS = [0.3, 0.5, 0.7];
 
 export interface ConfigOptions {

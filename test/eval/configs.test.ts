@@ -78,7 +78,7 @@ t.test('--plain sends no selar object and allows off presets only', async (t) =>
 
 t.test('every preset has a unique name and a mode', async (t) => {
   t.equal(new Set(PRESETS.map((p) => p.name)).size, PRESETS.length);
-  for (const p of PRESETS) t.match(p.mode, /^(off|selar|soft|random|hot)$/, p.name);
+  for (const p of PRESETS) t.match(p.mode, /^(off|selar|soft|random|hot|swir)$/, p.name);
 });
 
 t.test('fingerprints change with any request field or the model, not with key order', async (t) => {

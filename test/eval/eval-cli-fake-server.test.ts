@@ -326,6 +326,11 @@ t.test('--ablation: random copies the soft rate selar produced at each τ; hot a
   t.equal(hot.length, 6);
   t.ok(hot.every((b) => typeof b.seed === 'number'));
   t.equal(bodies.filter((b) => b.selar.entropy === 'full').length, 6, 'selar-full at each τ');
+  t.same(
+    bodies.filter((b) => b.selar.mode === 'swir').map((b) => [b.temperature, b.selar]),
+    Array(3).fill([0, { mode: 'swir' }]),
+    'swir, greedy, on its server defaults',
+  );
   // Every random request came after every selar request it depends on.
   const requestBodies = server.requests.map((r) => r.body);
   const lastSelar = requestBodies.reduce((last, b, i) => (b.selar.mode === 'selar' && !b.selar.entropy ? i : last), -1);
@@ -346,6 +351,7 @@ t.test('--ablation: random copies the soft rate selar produced at each τ; hot a
       'hot@0.7',
       'selar-full@0.3',
       'selar-full@0.7',
+      'swir',
     ],
   );
   // A rerun resumes everything, the dependent configurations included.

@@ -5,7 +5,7 @@ import { excerpt, SelarError } from '../errors.js';
 import { ErrorResponse } from '../protocol/common.js';
 import { Model, ModelList, type SelarDefaults } from '../protocol/models.js';
 import type { ServingContext } from '../serving/context.js';
-import { resolveSelar } from '../serving/resolve-params.js';
+import { resolveSelar, swirDefaults } from '../serving/resolve-params.js';
 
 function selarDefaults(ctx: ServingContext): SelarDefaults {
   const d = resolveSelar(undefined, ctx);
@@ -18,6 +18,7 @@ function selarDefaults(ctx: ServingContext): SelarDefaults {
     scope: d.scope,
     entropy: d.entropy,
     hot_temperature: d.hotTemperature,
+    swir: swirDefaults(ctx.config),
   };
 }
 

@@ -1,6 +1,6 @@
 // /v1/models and the operational endpoints' response bodies.
 import { Type, type Static } from '@sinclair/typebox';
-import { StringEnum } from './common.js';
+import { StringEnum, SwirRequest } from './common.js';
 
 /** What an omitted `selar` field resolves to on this server, named as in the request. */
 export const SelarDefaults = Type.Object(
@@ -13,6 +13,7 @@ export const SelarDefaults = Type.Object(
     scope: StringEnum(['all', 'thinking'] as const),
     entropy: StringEnum(['topk', 'full'] as const),
     hot_temperature: Type.Number(),
+    swir: Type.Required(SwirRequest, { description: 'the selar.swir knobs an omitted one takes (mode "swir")' }),
   },
   {
     description:

@@ -97,19 +97,33 @@ export function resolveSelar(req: Fields['selar'], ctx: ServingContext): SelarPa
   return params;
 }
 
+type SwirFields = NonNullable<NonNullable<Fields['selar']>['swir']>;
+
+/** What each omitted selar.swir knob takes: its --selar-swir-* flag, in the request's terms. */
+export function swirDefaults(c: ServingContext['config']): Required<SwirFields> {
+  return {
+    window_size: c.selarSwirWindowSize,
+    alpha: c.selarSwirAlpha,
+    beta: c.selarSwirBeta,
+    max_switch_count: c.selarSwirMaxSwitchCount < 0 ? null : c.selarSwirMaxSwitchCount,
+    // The flag spells a newline as \n (its shipped value has two).
+    answer_prefix: c.selarSwirAnswerPrefix.replaceAll('\\n', '\n'),
+    answer_tokens: c.selarSwirAnswerTokens,
+  };
+}
+
 /**
  * Mode swir's knobs, field by field over the --selar-swir-* flags, and the token ids it
  * needs (docs/api.md "Mode swir: SwiReasoning"): the end-of-thinking tag (until a
  * configurable one exists, the tokenizer's own, as the thinking budget uses), the
  * answer prefix, the thinking tags and the vocabulary entry spelled `\n`.
  */
-export function resolveSwir(s: NonNullable<NonNullable<Fields['selar']>['swir']>, ctx: ServingContext): SwirParams {
-  const c = ctx.config;
-  const max = s.max_switch_count === undefined ? c.selarSwirMaxSwitchCount : s.max_switch_count;
-  const prefix = s.answer_prefix ?? c.selarSwirAnswerPrefix.replaceAll('\\n', '\n');
+export function resolveSwir(s: SwirFields, ctx: ServingContext): SwirParams {
+  const d = swirDefaults(ctx.config);
+  const limit = s.max_switch_count === undefined ? d.max_switch_count : s.max_switch_count;
+  const prefix = s.answer_prefix ?? d.answer_prefix;
   const endIds = thinkEndIds(ctx);
   // The prefix is injected only under a switch limit; without one it is never encoded.
-  const limit = max === null || max < 0 ? null : max;
   const prefixIds = prefix === '' || limit === null ? [] : ctx.tokenizer.encode(prefix, false);
   if (prefixIds.some((id) => !Number.isInteger(id) || id >= ctx.vocabLimit)) {
     throw new SelarError(
@@ -120,11 +134,11 @@ export function resolveSwir(s: NonNullable<NonNullable<Fields['selar']>['swir']>
   }
   const newline = ctx.tokenizer.tokenId('\\n');
   return {
-    windowSize: s.window_size ?? c.selarSwirWindowSize,
-    alpha: s.alpha ?? c.selarSwirAlpha,
-    beta: s.beta ?? c.selarSwirBeta,
+    windowSize: s.window_size ?? d.window_size,
+    alpha: s.alpha ?? d.alpha,
+    beta: s.beta ?? d.beta,
     maxSwitchCount: limit,
-    answerTokens: s.answer_tokens ?? c.selarSwirAnswerTokens,
+    answerTokens: s.answer_tokens ?? d.answer_tokens,
     endIds,
     answerIds: [...endIds, ...prefixIds],
     thinkIds: ctx.model.thinkTokenIds,

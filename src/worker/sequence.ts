@@ -129,7 +129,8 @@ export class Sequence {
     const masked = (this.generated < stop.minTokens && !grammar) || (this.grammar && this.inThink);
     const banned = masked ? this.stopIds : NO_IDS;
     const d = this.sampler.distribution(logits, banned, grammar ? await grammar.allowed() : null);
-    const forced = this.budgetToken() ?? this.latent.forcedToken();
+    // A running grammar alone chooses the answer's tokens: a method injects nothing then.
+    const forced = this.budgetToken() ?? (grammar ? null : this.latent.forcedToken());
     const redraw = forced === null ? this.latent.redrawTemperature(d, this.inThink) : null;
     const choice = this.sampler.choose(d, redraw, forced);
     const token = choice.token;

@@ -40,6 +40,18 @@ t.test('trace switch points, usage switches, streaming and validation', async (t
   const streamed = chunks.flatMap((c) => c.choices?.[0]?.selar_trace ?? []);
   t.same(streamed, trace, 'the stream carries the same trace');
 
+  // Under a grammar the answer prefix is never injected into the constrained answer.
+  const json = await app.inject({
+    method: 'POST',
+    url: '/v1/chat/completions',
+    payload: {
+      ...body,
+      response_format: { type: 'json_object' },
+      selar: { mode: 'swir', swir: { window_size: 1, max_switch_count: 0, answer_tokens: 40 } },
+    },
+  });
+  t.equal(json.statusCode, 200, json.body);
+
   const plain = await app.inject({
     method: 'POST',
     url: '/v1/chat/completions',

@@ -113,7 +113,9 @@ export const ConfigSchema = Type.Object(
       default: 0,
       description: 'default max_tokens when a request gives none (0 = up to the context length)',
     }),
-    selarMode: StringEnum(['selar', 'soft', 'off', 'soft_thinking'] as const, { description: 'default selar.mode' }),
+    selarMode: StringEnum(['selar', 'soft', 'off', 'soft_thinking', 'swir'] as const, {
+      description: 'default selar.mode',
+    }),
     selarTopK: Type.Integer({ minimum: 2, maximum: 64, default: 3, description: 'default selar.top_k' }),
     selarEntropyThreshold: Type.Number({
       minimum: 0,
@@ -194,6 +196,20 @@ export const ConfigSchema = Type.Object(
       default: -1,
       description: "default selar.soft_thinking.after_thinking.min_p (-1 = the request's min_p)",
     }),
+    selarSwirWindowSize: Type.Integer({ minimum: 1, default: 512, description: 'default selar.swir.window_size' }),
+    selarSwirAlpha: Type.Number({ minimum: 0, maximum: 1, default: 1, description: 'default selar.swir.alpha' }),
+    selarSwirBeta: Type.Number({ minimum: 0, maximum: 1, default: 0.7, description: 'default selar.swir.beta' }),
+    selarSwirMaxSwitchCount: Type.Integer({
+      minimum: -1,
+      default: -1,
+      description: 'default selar.swir.max_switch_count (-1 = no limit)',
+    }),
+    selarSwirAnswerPrefix: Type.String({
+      maxLength: 256,
+      default: String.raw`\n\nThe final answer is`,
+      description: String.raw`default selar.swir.answer_prefix (\n stands for a newline)`,
+    }),
+    selarSwirAnswerTokens: Type.Integer({ minimum: 1, default: 32, description: 'default selar.swir.answer_tokens' }),
     apiKeys: Type.Array(Type.String({ minLength: 1 }), {
       default: [],
       description: 'comma-separated API keys; empty = no authentication',

@@ -9,8 +9,9 @@ import type { ModelSelarDefaults } from '../model/selar-defaults.js';
  * soft_thinking: every thinking step is a concept token (Soft Thinking).
  * Ablations: random: soft steps at random with probability softRate;
  * hot: where the gate fires, stay discrete but sample the visible token at hotTemperature.
+ * swir: SwiReasoning, latent and explicit thinking switched on the entropy's trend (params.swir).
  */
-export type SelarMode = 'selar' | 'soft' | 'off' | 'random' | 'hot' | 'soft_thinking';
+export type SelarMode = 'selar' | 'soft' | 'off' | 'random' | 'hot' | 'soft_thinking' | 'swir';
 
 /** Stochastic mixing: how a soft input's weights are drawn around q. */
 export type NoiseKind = 'none' | 'gumbel' | 'dirichlet';
@@ -30,6 +31,30 @@ export interface SoftThinkingParams {
   coldStopSteps: number;
   /** Sampling settings outside the thinking section; null: the request's own value. */
   afterThinking: { [K in keyof FilterSettings]: FilterSettings[K] | null };
+}
+
+/** Mode swir's knobs, resolved to token ids (docs/api.md "Mode swir: SwiReasoning"). */
+export interface SwirParams {
+  /** W: steps in explicit mode before a switch back to latent is allowed. */
+  windowSize: number;
+  /** alpha_0, beta_0: the soft input's weight against E[<think>] / E[</think>] at a switch. */
+  alpha: number;
+  beta: number;
+  /** C, or null: no switch limit. */
+  maxSwitchCount: number | null;
+  /** Tokens, counting the triggering one, after which a sequence past 2C switches ends. */
+  answerTokens: number;
+  /** The end-of-thinking string's ids (selar.think_end), injected once c reaches C. */
+  endIds: number[];
+  /** The end string's ids followed by answer_prefix's (encoded only under a limit), injected once c exceeds 2C. */
+  answerIds: number[];
+  /**
+   * The ids whose embeddings are blended in at switches: `<think>`, and the last id of the end
+   * string (which also sets locked); null without think tags.
+   */
+  thinkIds: { open: number; close: number } | null;
+  /** The vocabulary entry spelled `\n` (backslash, n), mixed into the first soft input; null without one. */
+  newlineId: number | null;
 }
 
 export interface SelarParams {
@@ -60,6 +85,8 @@ export interface SelarParams {
   softRate: number;
   /** hot mode: temperature of the visible token where the gate fires. */
   hotTemperature: number;
+  /** swir mode (and only there): its knobs. */
+  swir?: SwirParams;
 }
 
 export interface SamplingParams {
@@ -137,7 +164,7 @@ export interface ThinkingBudget {
 }
 
 /** What ended a sequence's thinking section (usage.completion_tokens_details.latent.thinking_ended). */
-export type ThinkingEnd = 'model' | 'budget' | 'cold_stop';
+export type ThinkingEnd = 'model' | 'budget' | 'cold_stop' | 'switch_limit';
 
 /** One soft input's candidates and the weights it used (selar.trace "mix"). */
 export interface SoftMix {
@@ -174,6 +201,8 @@ export interface TokenEvent {
   hot?: boolean;
   /** trace "mix", soft steps: the soft input's candidates (weight > 0), weights and texts. */
   mix?: SoftMix & { tokens: string[] };
+  /** swir mode: this step switched between latent and explicit thinking. */
+  switch?: boolean;
   /** Whether the token lies inside <think>…</think> (for reasoning_tokens). */
   reasoning: boolean;
   logprob?: number;
@@ -192,6 +221,8 @@ export interface FinishEvent {
   softTokens: number;
   /** hot mode: tokens sampled at hot_temperature. */
   hotTokens: number;
+  /** swir mode: switches between latent and explicit thinking, both directions. */
+  switches?: number;
   reasoningTokens: number;
   /** What ended the thinking section, or null (never left it, or no section). */
   thinkingEnd: ThinkingEnd | null;

@@ -132,6 +132,15 @@ export const PRESETS: readonly Preset[] = [
     fixed: { noise: 'dirichlet' },
     seeded: true,
   },
+  {
+    name: 'swir',
+    description:
+      'SwiReasoning: latent and explicit thinking switched on the entropy trend (--selar-swir-* defaults), greedy',
+    mode: 'swir',
+    sampled: false,
+    sweepsTau: false,
+    tuned: false,
+  },
 ];
 
 export const DEFAULT_PRESETS = ['off-greedy', 'off-sampled', 'selar', 'soft'];
@@ -146,6 +155,7 @@ export const ABLATION_PRESETS = [
   'selar-full',
   'soft-thinking',
   'soft-thinking-dirichlet',
+  'swir',
 ];
 export const DEFAULT_TAUS = [0.3, 0.5, 0.7];
 

@@ -5,7 +5,7 @@ import { excerpt, SelarError } from '../errors.js';
 import { ErrorResponse } from '../protocol/common.js';
 import { Model, ModelList, type SelarDefaults } from '../protocol/models.js';
 import type { ServingContext } from '../serving/context.js';
-import { resolveSelar } from '../serving/resolve-params.js';
+import { resolveSelar, swirDefaults } from '../serving/resolve-params.js';
 
 function selarDefaults(ctx: ServingContext): SelarDefaults {
   const d = resolveSelar(undefined, ctx);
@@ -34,6 +34,7 @@ function selarDefaults(ctx: ServingContext): SelarDefaults {
         min_p: d.softThinking.afterThinking.minP,
       },
     },
+    swir: swirDefaults(ctx.config),
   };
 }
 

@@ -14,7 +14,7 @@ export function StringEnum<const T extends readonly string[]>(values: T, options
 }
 
 /** Every selar.mode; a new method adds its name here and, with knobs, one object to modeKnobs. */
-export const SELAR_MODES = ['selar', 'soft', 'off', 'random', 'hot', 'soft_thinking'] as const;
+export const SELAR_MODES = ['selar', 'soft', 'off', 'random', 'hot', 'soft_thinking', 'swir'] as const;
 
 /** Sampling settings after the thinking section (Soft Thinking); an omitted field keeps the request's. */
 export const AfterThinking = Type.Object(
@@ -48,12 +48,57 @@ export const SoftThinkingKnobs = Type.Object(
   { additionalProperties: false, description: 'mode "soft_thinking" only: Soft Thinking (arXiv 2505.15778)' },
 );
 
+/** Mode swir's knobs (docs/api.md "Mode swir: SwiReasoning"); each omitted one takes its --selar-swir-* flag. */
+export const SwirRequest = Type.Object(
+  {
+    window_size: Type.Optional(
+      Type.Integer({
+        minimum: 1,
+        description: 'W: steps in explicit mode before a switch back to latent is allowed',
+      }),
+    ),
+    alpha: Type.Optional(
+      Type.Number({
+        minimum: 0,
+        maximum: 1,
+        description: 'alpha_0: weight of the soft input against E[<think>] at a switch to latent (1: no blend)',
+      }),
+    ),
+    beta: Type.Optional(
+      Type.Number({
+        minimum: 0,
+        maximum: 1,
+        description: 'beta_0: weight of the soft input against E[</think>] at a switch to explicit',
+      }),
+    ),
+    max_switch_count: OptionalNullable(
+      Type.Integer({
+        minimum: 0,
+        description:
+          'C: from the C-th switch to explicit the end-of-thinking tag is injected; past 2C, the tag and answer_prefix; null: no limit',
+      }),
+    ),
+    answer_prefix: Type.Optional(
+      Type.String({ maxLength: 256, description: 'injected after the end tag once switches to explicit exceed 2C' }),
+    ),
+    answer_tokens: Type.Optional(
+      Type.Integer({
+        minimum: 1,
+        description: 'tokens, counting the triggering one, after which a sequence past 2C switches ends',
+      }),
+    ),
+  },
+  { additionalProperties: false, description: 'mode "swir" only: SwiReasoning\'s knobs' },
+);
+export type SwirRequest = Static<typeof SwirRequest>;
+
 /**
  * The knobs of the modes that have their own, one object per mode, named like the mode
  * (sending one with another mode is a 400). A new method with knobs adds one entry.
  */
 export const modeKnobs = {
   soft_thinking: Type.Optional(SoftThinkingKnobs),
+  swir: Type.Optional(SwirRequest),
 };
 
 export const SelarRequest = Type.Object(
@@ -62,7 +107,8 @@ export const SelarRequest = Type.Object(
       StringEnum(SELAR_MODES, {
         description:
           '"selar": entropy-gated soft steps; "soft": every step soft; "off": plain decoding; ' +
-          '"soft_thinking": every thinking step a concept token (Soft Thinking). Ablations: ' +
+          '"soft_thinking": every thinking step a concept token (Soft Thinking); "swir": SwiReasoning, latent and ' +
+          'explicit thinking switched on the entropy trend. Ablations: ' +
           '"random": soft steps at random with probability soft_rate (seeded); "hot": where the gate fires, stay ' +
           'discrete but sample at hot_temperature',
       }),
@@ -209,6 +255,9 @@ export const SelarTraceEntry = Type.Object(
     mix: Type.Optional(
       Type.Array(MixEntry, { description: 'trace "mix", soft steps: the candidates and the weights used' }),
     ),
+    switch: Type.Optional(
+      Type.Boolean({ description: 'mode "swir" only: this step switched between latent and explicit thinking' }),
+    ),
   },
   { additionalProperties: false },
 );
@@ -220,8 +269,18 @@ export const LatentUsage = Type.Object(
     mode: StringEnum(SELAR_MODES),
     soft_steps: Type.Integer(),
     thinking_ended: Type.Object(
-      { model: Type.Integer(), budget: Type.Integer(), cold_stop: Type.Integer() },
+      {
+        model: Type.Integer(),
+        budget: Type.Integer(),
+        cold_stop: Type.Integer(),
+        switch_limit: Type.Optional(
+          Type.Integer({ description: 'mode "swir" only: ended by the end tag injected past max_switch_count' }),
+        ),
+      },
       { description: 'sequences whose thinking section the model, the thinking budget or Cold Stop ended' },
+    ),
+    switches: Type.Optional(
+      Type.Integer({ description: 'mode "swir" only: switches between latent and explicit thinking, both directions' }),
     ),
   },
   { description: 'with a selar object, every mode but "off": the latent method\'s counts, summed over the choices' },
@@ -237,6 +296,9 @@ export const Usage = Type.Object({
     soft_tokens: Type.Integer({ description: 'generated tokens followed by a soft step' }),
     hot_tokens: Type.Optional(Type.Integer({ description: 'mode "hot" only: tokens sampled at hot_temperature' })),
     latent: Type.Optional(LatentUsage),
+    switches: Type.Optional(
+      Type.Integer({ description: 'mode "swir" only: switches between latent and explicit thinking, both directions' }),
+    ),
   }),
 });
 export type Usage = Static<typeof Usage>;

@@ -1,6 +1,6 @@
 // /v1/models and the operational endpoints' response bodies.
 import { Type, type Static } from '@sinclair/typebox';
-import { SELAR_MODES, StringEnum } from './common.js';
+import { SELAR_MODES, StringEnum, SwirRequest } from './common.js';
 
 /** What an omitted `selar` field resolves to on this server, named as in the request. */
 export const SelarDefaults = Type.Object(
@@ -31,6 +31,7 @@ export const SelarDefaults = Type.Object(
         min_p: Type.Union([Type.Number(), Type.Null()]),
       }),
     }),
+    swir: Type.Required(SwirRequest, { description: 'the selar.swir knobs an omitted one takes (mode "swir")' }),
   },
   {
     description:

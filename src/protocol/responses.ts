@@ -316,6 +316,7 @@ export const ResponseUsage = Type.Object({
     soft_tokens: Type.Integer({ description: 'generated tokens followed by a soft step' }),
     hot_tokens: Type.Optional(Type.Integer({ description: 'mode "hot" only' })),
     latent: Type.Optional(LatentUsage),
+    switches: Type.Optional(Type.Integer({ description: 'mode "swir" only' })),
   }),
   total_tokens: Type.Integer(),
 });

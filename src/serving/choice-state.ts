@@ -57,10 +57,11 @@ export class ChoiceState {
 }
 
 export function traceEntry(t: TokenEvent): SelarTraceEntry {
-  // The engine reports `hot` only in hot mode and `mix` only with trace "mix"; the default
-  // trace keeps the contract's two fields.
+  // The engine reports `hot` only in hot mode, `switch` only in swir mode and `mix` only with
+  // trace "mix"; the default trace keeps the contract's two fields.
   const entry: SelarTraceEntry = { entropy: t.entropy, soft: t.soft };
   if (t.hot !== undefined) entry.hot = t.hot;
+  if (t.switch !== undefined) entry.switch = t.switch;
   if (t.mix) entry.mix = t.mix.ids.map((id, j) => ({ id, token: t.mix!.tokens[j], weight: t.mix!.weights[j] }));
   return entry;
 }

@@ -9,6 +9,7 @@ import type {
   SelarParams,
   SoftThinkingParams,
   StopParams,
+  SwirParams,
   ThinkingBudget,
 } from '../engine/types.js';
 import { modeKnobs, type samplingFields } from '../protocol/common.js';
@@ -16,7 +17,7 @@ import type { structuredOutputFields } from '../protocol/structured-outputs.js';
 import { resolveGrammar, type GrammarRequest } from './structured-output.js';
 import type { ServingContext } from './context.js';
 import { promptLogprobsRequest } from './prompt-logprobs.js';
-import { resolveThinkingBudget, type ReasoningEffort } from './thinking-budget.js';
+import { resolveThinkingBudget, thinkEndIds, type ReasoningEffort } from './thinking-budget.js';
 
 type AllFields = typeof samplingFields & typeof structuredOutputFields;
 type Fields = { [K in keyof AllFields]?: Static<AllFields[K]> };
@@ -81,7 +82,9 @@ export function resolveSelar(req: Fields['selar'], ctx: ServingContext): SelarPa
     );
   }
   checkModeFields(mode, s);
-  const noise = s.noise ?? m.noise ?? c.selarNoise;
+  // Mode swir's soft input is the exact expectation over the whole softmax, not a mix of
+  // candidates: it takes no noise (the flags' and the model's default noise do not apply).
+  const noise = mode === 'swir' ? 'none' : (s.noise ?? m.noise ?? c.selarNoise);
   if (noise !== 'gumbel' && s.noise_temperature !== undefined) {
     throw new SelarError(
       'invalid_request',
@@ -103,7 +106,14 @@ export function resolveSelar(req: Fields['selar'], ctx: ServingContext): SelarPa
       'selar.noise',
     );
   }
-  return {
+  if (mode === 'swir' && s.noise !== undefined && s.noise !== 'none') {
+    throw new SelarError(
+      'invalid_request',
+      'selar.mode "swir" feeds the exact expected embedding: selar.noise must be "none"',
+      'selar.noise',
+    );
+  }
+  const params: SelarParams = {
     mode,
     thinkEnd: s.think_end ?? m.think_end ?? (c.selarThinkEnd || tokenizerThinkEnd(ctx)),
     noise,
@@ -120,6 +130,68 @@ export function resolveSelar(req: Fields['selar'], ctx: ServingContext): SelarPa
     softRate: s.soft_rate ?? 0,
     hotTemperature: s.hot_temperature ?? m.hot_temperature ?? c.selarHotTemperature,
   };
+  if (mode === 'swir') params.swir = resolveSwir(s.swir ?? {}, params.thinkEnd, ctx);
+  return params;
+}
+
+type SwirFields = NonNullable<NonNullable<Fields['selar']>['swir']>;
+
+/** What each omitted selar.swir knob takes: its --selar-swir-* flag, in the request's terms. */
+export function swirDefaults(c: ServingContext['config']): Required<SwirFields> {
+  return {
+    window_size: c.selarSwirWindowSize,
+    alpha: c.selarSwirAlpha,
+    beta: c.selarSwirBeta,
+    max_switch_count: c.selarSwirMaxSwitchCount < 0 ? null : c.selarSwirMaxSwitchCount,
+    // The flag spells a newline as \n (its shipped value has two).
+    answer_prefix: c.selarSwirAnswerPrefix.replaceAll('\\n', '\n'),
+    answer_tokens: c.selarSwirAnswerTokens,
+  };
+}
+
+/**
+ * Mode swir's knobs, field by field over the --selar-swir-* flags, and the token ids it
+ * needs (docs/api.md "Mode swir: SwiReasoning"): the request's end-of-thinking string
+ * (selar.think_end, as the thinking budget uses it), the answer prefix, the thinking tags
+ * and the vocabulary entry spelled `\n`.
+ */
+export function resolveSwir(s: SwirFields, thinkEnd: string | null, ctx: ServingContext): SwirParams {
+  const d = swirDefaults(ctx.config);
+  const limit = s.max_switch_count === undefined ? d.max_switch_count : s.max_switch_count;
+  const prefix = s.answer_prefix ?? d.answer_prefix;
+  const endIds = thinkEndIds(thinkEnd, ctx);
+  // The prefix is injected only under a switch limit; without one it is never encoded.
+  const prefixIds =
+    prefix === '' || limit === null ? [] : ctx.tokenizer.encode(prefix, false, 'selar.swir.answer_prefix');
+  if (prefixIds.some((id) => !Number.isInteger(id) || id >= ctx.vocabLimit)) {
+    throw new SelarError(
+      'invalid_request',
+      "selar.swir.answer_prefix encodes to token ids outside the model's vocabulary",
+      'selar.swir.answer_prefix',
+    );
+  }
+  const newline = ctx.tokenizer.tokenId('\\n');
+  return {
+    windowSize: s.window_size ?? d.window_size,
+    alpha: s.alpha ?? d.alpha,
+    beta: s.beta ?? d.beta,
+    maxSwitchCount: limit,
+    answerTokens: s.answer_tokens ?? d.answer_tokens,
+    endIds,
+    answerIds: [...endIds, ...prefixIds],
+    thinkIds: swirThinkIds(endIds, ctx),
+    newlineId: newline !== undefined && newline < ctx.vocabLimit ? newline : null,
+  };
+}
+
+/**
+ * The ids blended in at switches: the tokenizer's `<think>`, and the last id of the end
+ * string for `</think>` (the tag itself by default); null on a model without think tags.
+ */
+function swirThinkIds(endIds: readonly number[], ctx: ServingContext): SwirParams['thinkIds'] {
+  const think = ctx.model.thinkTokenIds;
+  if (!think) return null;
+  return { open: think.open, close: endIds.length > 0 ? endIds[endIds.length - 1] : think.close };
 }
 
 type SelarFields = NonNullable<Fields['selar']>;

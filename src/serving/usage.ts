@@ -10,17 +10,20 @@ export function usageOf(plan: GenerationPlan, choices: ChoiceState[]): Usage {
   let reasoning = 0;
   let soft = 0;
   let hot = 0;
+  let switches = 0;
   for (const c of choices) {
     // A finished choice reports the engine's counts; fall back to what we saw.
     completion += c.finish?.completionTokens ?? c.tokens.length;
     reasoning += c.finish?.reasoningTokens ?? c.tokens.filter((t) => t.reasoning).length;
     soft += c.finish?.softTokens ?? c.tokens.filter((t) => t.soft).length;
     hot += c.finish?.hotTokens ?? c.tokens.filter((t) => t.hot).length;
+    switches += c.finish?.switches ?? c.tokens.filter((t) => t.switch).length;
   }
   const details: Usage['completion_tokens_details'] = { reasoning_tokens: reasoning, soft_tokens: soft };
   const mode = plan.params.selar.mode;
   if (mode === 'hot') details.hot_tokens = hot;
-  if (plan.params.latentUsage) details.latent = latentUsage(mode, soft, choices);
+  if (mode === 'swir') details.switches = switches;
+  if (plan.params.latentUsage) details.latent = latentUsage(mode, soft, switches, choices);
   return {
     prompt_tokens: prompt,
     completion_tokens: completion,
@@ -51,8 +54,19 @@ export function echoOf(plan: GenerationPlan, index: number): string {
 }
 
 /** The latent method's counts: its soft steps and what ended each sequence's thinking. */
-function latentUsage(mode: LatentUsage['mode'], softSteps: number, choices: ChoiceState[]): LatentUsage {
-  const ended = { model: 0, budget: 0, cold_stop: 0 };
-  for (const c of choices) if (c.finish?.thinkingEnd) ended[c.finish.thinkingEnd]++;
-  return { mode, soft_steps: softSteps, thinking_ended: ended };
+function latentUsage(
+  mode: LatentUsage['mode'],
+  softSteps: number,
+  switches: number,
+  choices: ChoiceState[],
+): LatentUsage {
+  // Mode swir adds its switches and the sequences its switch limit ended.
+  const swir = mode === 'swir';
+  const ended: LatentUsage['thinking_ended'] = { model: 0, budget: 0, cold_stop: 0 };
+  if (swir) ended.switch_limit = 0;
+  for (const c of choices) {
+    const end = c.finish?.thinkingEnd;
+    if (end) ended[end] = (ended[end] ?? 0) + 1;
+  }
+  return { mode, soft_steps: softSteps, thinking_ended: ended, ...(swir ? { switches } : {}) };
 }

@@ -89,6 +89,7 @@ export class Sequence {
       seed,
       mathIds: ctx.mathIds,
       vocabSize: ctx.vocabSize,
+      maxTokens: request.stop.maxTokens,
     });
     this.inThink = ctx.thinkIds ? lastThinkOpen(request.promptIds, ctx.thinkIds) : request.thinking.startsInside;
     this.stopIds = [...request.stop.eosTokenIds, ...request.stop.tokenIds];
@@ -144,7 +145,11 @@ export class Sequence {
     const banned = masked ? this.stopIds : NO_IDS;
     const filters = this.inThink ? null : this.latent.filtersOutsideThinking();
     const d = this.sampler.distribution(logits, banned, grammar ? await grammar.allowed() : null, filters);
-    const forced = this.injectedToken(d);
+    // A running grammar alone chooses the answer's tokens: a method injects nothing then.
+    const injected = this.injectedToken(d);
+    const forced = injected ?? (grammar ? null : this.latent.forcedToken());
+    // Mode swir's end tag past its switch limit ends thinking on the method's account.
+    if (injected === null && forced !== null && this.inThink) this.injectedFor ??= 'switch_limit';
     const redraw = forced === null ? this.latent.redrawTemperature(d, this.inThink) : null;
     const choice = this.sampler.choose(d, redraw, forced);
     const token = choice.token;
@@ -153,7 +158,11 @@ export class Sequence {
     if (redraw !== null) this.hotTokens++;
 
     const { isTag, reasoning } = this.trackThinking(token);
-    const { text, reason, cutByStopString } = this.visibleText(token, isTag, positions, grammar?.terminated ?? false);
+    const methodEnds = this.latent.observe(d, token, forced !== null);
+    const visible = this.visibleText(token, isTag, positions, grammar?.terminated ?? false);
+    const { text, cutByStopString } = visible;
+    // A method's own end (mode swir's answer budget) is a length limit.
+    const reason = visible.reason ?? (methodEnds ? 'length' : null);
     const mix = reason === null ? await this.prepareNextInput(d, token, forced !== null) : null;
     const soft = mix !== null;
 
@@ -162,6 +171,8 @@ export class Sequence {
     if (mix && this.request.selar.trace === 'mix') {
       event.mix = { ...mix, tokens: mix.ids.map((id) => this.ctx.tokenizer.decode([id], false)) };
     }
+    const switches = this.latent.switchInfo();
+    if (switches) event.switch = switches.switched;
     if (choice.logprob !== undefined) {
       event.logprob = choice.logprob;
       event.topLogprobs = choice.topLogprobs;
@@ -243,16 +254,21 @@ export class Sequence {
     return { text, reason, cutByStopString };
   }
 
-  /** Writes nextInput: soft when the latent decision says so (its mix returned), else the token's embedding (null). */
+  /**
+   * Writes nextInput: soft when the latent decision says so (its mix returned), else the
+   * method's own discrete-side input (mode swir's blend at a switch) or the token's embedding (null).
+   */
   private async prepareNextInput(d: StepDistribution, token: number, forced: boolean): Promise<SoftMix | null> {
-    // An injected tag is always fed as itself (the method still sees the step).
+    // An injected token is always fed as itself (the method still sees the step).
     const soft = this.latent.nextIsSoft(d, token, this.inThink) && !forced;
     if (soft) {
       const mix = await this.latent.softInput(d, this.ctx.embeddings, this.nextInput);
       this.softTokens++;
       return mix;
     }
-    await this.ctx.embeddings.lookup([token], this.nextInput);
+    if (forced || !(await this.latent.discreteInput(d, this.ctx.embeddings, this.nextInput))) {
+      await this.ctx.embeddings.lookup([token], this.nextInput);
+    }
     return null;
   }
 
@@ -264,7 +280,7 @@ export class Sequence {
   private finish(reason: FinishReason, cutByStopString: boolean): FinishEvent {
     // A stop string already cut the text; otherwise release what was held back.
     const tail = cutByStopString ? '' : this.releaseHeld();
-    return {
+    const event: FinishEvent = {
       type: 'finish',
       reason,
       text: tail,
@@ -275,6 +291,9 @@ export class Sequence {
       reasoningTokens: this.reasoningTokens,
       thinkingEnd: this.thinkingEnd,
     };
+    const switches = this.latent.switchInfo();
+    if (switches) event.switches = switches.switches;
+    return event;
   }
 }
 

@@ -330,6 +330,11 @@ t.test('--ablation: random copies the soft rate selar produced at each τ; hot a
   t.equal(softThinking.length, 6, 'soft-thinking and soft-thinking-dirichlet for each problem');
   t.ok(softThinking.every((b) => b.temperature === 0 && b.selar.contrastive_weight === undefined));
   t.ok(softThinking.filter((b) => b.selar.noise === 'dirichlet').every((b) => typeof b.seed === 'number'));
+  t.same(
+    bodies.filter((b) => b.selar.mode === 'swir').map((b) => [b.temperature, b.selar]),
+    Array(3).fill([0, { mode: 'swir' }]),
+    'swir, greedy, on its server defaults',
+  );
   // Every random request came after every selar request it depends on.
   const requestBodies = server.requests.map((r) => r.body);
   const lastSelar = requestBodies.reduce((last, b, i) => (b.selar.mode === 'selar' && !b.selar.entropy ? i : last), -1);
@@ -352,6 +357,7 @@ t.test('--ablation: random copies the soft rate selar produced at each τ; hot a
       'selar-full@0.7',
       'soft-thinking',
       'soft-thinking-dirichlet',
+      'swir',
     ],
   );
   // A rerun resumes everything, the dependent configurations included.

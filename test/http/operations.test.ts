@@ -55,7 +55,7 @@ t.test('metrics in Prometheus text format', async (t) => {
 t.test("models report the SeLaR defaults in effect: the model's where it sets them, else the flags", async (t) => {
   const { app } = await testApp(t, {
     engine: { model: { selarDefaults: { entropy_threshold: 0.3, scope: 'thinking' } } },
-    argv: ['--selar-top-k', '4'],
+    argv: ['--selar-top-k', '4', '--selar-swir-window-size', '64'],
   });
   const [m] = (await app.inject({ url: '/v1/models' })).json().data;
   t.same(m.selar_defaults, {
@@ -77,6 +77,14 @@ t.test("models report the SeLaR defaults in effect: the model's where it sets th
       cold_stop_entropy: 0,
       cold_stop_steps: 256,
       after_thinking: { temperature: null, top_p: null, top_k: null, min_p: null },
+    },
+    swir: {
+      window_size: 64,
+      alpha: 1,
+      beta: 0.7,
+      max_switch_count: null,
+      answer_prefix: '\n\nThe final answer is',
+      answer_tokens: 32,
     },
   });
 });

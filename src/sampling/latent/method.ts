@@ -23,6 +23,8 @@ export interface MethodContext {
   vocabSize: number;
   /** Draws every soft input's weights around q (selar.noise; `none` returns q). */
   noise: MixNoise;
+  /** The sequence's resolved max_tokens (mode swir anneals its blend weights over it). */
+  maxTokens: number;
 }
 
 export interface LatentMethod {
@@ -53,6 +55,27 @@ export interface LatentMethod {
   endThinking?(d: StepDistribution): boolean;
   /** Sampling settings for a step outside the thinking section, or null for the request's own. */
   filtersOutsideThinking?(): Partial<FilterSettings> | null;
+  /**
+   * Before the visible token, on steps nothing else forces: a token the method injects
+   * instead of sampling (mode swir's end tag and answer prefix), or null.
+   */
+  forcedToken?(): number | null;
+  /**
+   * After the visible token, at every step (the last one too), before the end is judged:
+   * the method follows the sequence (mode swir's switches). `injected`: the token was
+   * forced, not sampled.
+   */
+  observe?(d: StepDistribution, token: number, injected: boolean): void;
+  /** After observe: whether the method ends the sequence with this token (finish_reason "length"). */
+  endsHere?(): boolean;
+  /**
+   * When the next input is not soft (and the token was not injected): writes an input of
+   * the method's own and returns true (mode swir's blend at a switch), or returns false
+   * for the visible token's embedding.
+   */
+  discreteInput?(d: StepDistribution, table: EmbeddingLookup, out: Float32Array): Promise<boolean>;
+  /** Mode swir: whether this step switched, and the switches so far (both directions). */
+  switchInfo?(): { switched: boolean; switches: number };
 }
 
 /** softInput of methods whose wantsSoft is always false (off, hot). */

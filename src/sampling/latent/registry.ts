@@ -8,6 +8,7 @@ import { randomMethod } from './random.js';
 import { hotMethod } from './hot.js';
 import { offMethod } from './off.js';
 import { softThinkingMethod } from './soft-thinking.js';
+import { swirMethod } from './swir.js';
 
 export const latentMethods: Record<SelarMode, (ctx: MethodContext) => LatentMethod> = {
   selar: selarMethod,
@@ -16,4 +17,5 @@ export const latentMethods: Record<SelarMode, (ctx: MethodContext) => LatentMeth
   hot: hotMethod,
   off: offMethod,
   soft_thinking: softThinkingMethod,
+  swir: swirMethod,
 };

@@ -20,6 +20,7 @@ export function responseUsage(plan: ResponsesPlan, states: ChoiceState[]): Respo
       soft_tokens: d.soft_tokens,
       ...(d.hot_tokens === undefined ? {} : { hot_tokens: d.hot_tokens }),
       ...(d.latent === undefined ? {} : { latent: d.latent }),
+      ...(d.switches === undefined ? {} : { switches: d.switches }),
     },
     total_tokens: u.total_tokens,
   };

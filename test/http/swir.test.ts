@@ -40,6 +40,54 @@ t.test('trace switch points, usage switches, streaming and validation', async (t
   const streamed = chunks.flatMap((c) => c.choices?.[0]?.selar_trace ?? []);
   t.same(streamed, trace, 'the stream carries the same trace');
 
+  // trace "mix": soft entries list the top_k heaviest ids of π at a·π_i (plus a blended tag at 1 − a);
+  // usage.latent adds swir's switches and what ended thinking.
+  const mixed = await app.inject({
+    method: 'POST',
+    url: '/v1/chat/completions',
+    payload: { ...body, selar: { ...body.selar, trace: 'mix', top_k: 3 } },
+  });
+  t.equal(mixed.statusCode, 200, mixed.body);
+  const m = mixed.json();
+  const mixTrace = m.choices[0].selar_trace as Array<{
+    soft: boolean;
+    switch: boolean;
+    mix?: Array<{ id: number; token: string; weight: number }>;
+  }>;
+  t.same(
+    mixTrace.map((e) => [e.soft, e.switch]),
+    trace.map((e) => [e.soft, e.switch]),
+    'trace "mix" changes no decision',
+  );
+  for (const e of mixTrace) {
+    t.equal(e.mix !== undefined, e.soft, 'a mix exactly on soft entries');
+    if (!e.mix) continue;
+    const probs = e.mix.slice(0, 3).map((c) => c.weight);
+    t.ok(
+      probs.every((w, i) => w > 0 && w <= 1 && (i === 0 || w <= probs[i - 1])),
+      'heaviest first',
+    );
+    t.ok(e.mix.length <= 4 && e.mix.reduce((s, c) => s + c.weight, 0) <= 1 + 1e-9, 'at most top_k + 1, weight <= 1');
+  }
+  const latent = m.usage.completion_tokens_details.latent;
+  t.equal(latent.mode, 'swir');
+  t.equal(latent.switches, m.usage.completion_tokens_details.switches);
+  t.equal(latent.soft_steps, m.usage.completion_tokens_details.soft_tokens);
+  const ended = latent.thinking_ended;
+  t.equal(
+    ended.model + ended.budget + ended.cold_stop + ended.switch_limit,
+    1,
+    'one sequence, its thinking ended once',
+  );
+  t.equal(ended.switch_limit, 1, 'by the end tag injected at the switch limit');
+  const noisy = await app.inject({
+    method: 'POST',
+    url: '/v1/chat/completions',
+    payload: { ...body, selar: { mode: 'swir', noise: 'gumbel' } },
+  });
+  t.equal(noisy.statusCode, 400);
+  t.equal(noisy.json().error.param, 'selar.noise');
+
   // Under a grammar the answer prefix is never injected into the constrained answer.
   const json = await app.inject({
     method: 'POST',

@@ -61,7 +61,7 @@ function shapeOf(dir: string): BenchModel['shape'] {
  * tokenizer to the model's size: merges never produce them, so encoding is unchanged,
  * but the sampler, detokeniser and embedding table see a realistic vocabulary.
  */
-function padTokenizer(dir: string, vocab: number): void {
+export function padTokenizer(dir: string, vocab: number): void {
   const file = path.join(dir, 'tokenizer.json');
   const tok = JSON.parse(fs.readFileSync(file, 'utf8')) as {
     model: { vocab: Record<string, number> };

@@ -35,13 +35,15 @@ export const ConfigSchema = Type.Object(
       minimum: 0,
       default: 0,
       description:
-        'CPU cores to plan workers and threads for (0 = every core the machine reports; in a container, set its CPU limit)',
+        'CPU cores to plan workers and threads for (0 = every core the machine reports; in a container, set ' +
+        'its CPU limit)',
     }),
     workers: Type.Integer({
       minimum: 0,
       default: 0,
       description:
-        'worker threads, each with its own session (0 = automatic: one per core for models with hidden size < 512, else one per two cores)',
+        'worker threads, each with its own session (0 = automatic: one per core for models with hidden size < 512, ' +
+        'else one per two cores)',
     }),
     threadsPerWorker: Type.Integer({
       minimum: 0,
@@ -56,7 +58,8 @@ export const ConfigSchema = Type.Object(
     }),
     batching: StringEnum(['exact', 'padded'] as const, {
       description:
-        'exact: only sequences of equal length share a forward pass (each answer bitwise as if alone); padded: all do, left-padded (more throughput with mixed lengths; equal up to float rounding)',
+        'exact: only sequences of equal length share a forward pass (each answer bitwise as if alone); padded: all ' +
+        'do, left-padded (more throughput with mixed lengths; equal up to float rounding)',
     }),
     queueSize: Type.Integer({
       minimum: 1,
@@ -110,7 +113,7 @@ export const ConfigSchema = Type.Object(
       default: 0,
       description: 'default max_tokens when a request gives none (0 = up to the context length)',
     }),
-    selarMode: StringEnum(['selar', 'soft', 'off'] as const, { description: 'default selar.mode' }),
+    selarMode: StringEnum(['selar', 'soft', 'off', 'soft_thinking'] as const, { description: 'default selar.mode' }),
     selarTopK: Type.Integer({ minimum: 2, maximum: 64, default: 3, description: 'default selar.top_k' }),
     selarEntropyThreshold: Type.Number({
       minimum: 0,
@@ -127,6 +130,69 @@ export const ConfigSchema = Type.Object(
       maximum: 10,
       default: 1.5,
       description: 'default selar.hot_temperature',
+    }),
+    selarThinkEnd: Type.String({
+      maxLength: 64,
+      default: '',
+      description: "default selar.think_end (empty = the tokenizer's </think>)",
+    }),
+    selarNoise: StringEnum(['none', 'gumbel', 'dirichlet'] as const, { description: 'default selar.noise' }),
+    selarNoiseTemperature: Type.Number({
+      exclusiveMinimum: 0,
+      maximum: 100,
+      default: 1,
+      description: 'default selar.noise_temperature',
+    }),
+    selarNoiseAlpha: Type.Number({
+      exclusiveMinimum: 0,
+      maximum: 1e6,
+      default: 1,
+      description: 'default selar.noise_alpha',
+    }),
+    selarSoftThinkingMaxTopk: Type.Integer({
+      minimum: 1,
+      maximum: 64,
+      default: 15,
+      description: 'default selar.soft_thinking.max_topk',
+    }),
+    selarSoftThinkingMinP: Type.Number({
+      minimum: 0,
+      maximum: 1,
+      default: 0,
+      description: 'default selar.soft_thinking.min_p',
+    }),
+    selarSoftThinkingColdStopEntropy: Type.Number({
+      minimum: 0,
+      default: 0,
+      description: 'default selar.soft_thinking.cold_stop_entropy (0 = Cold Stop off)',
+    }),
+    selarSoftThinkingColdStopSteps: Type.Integer({
+      minimum: 1,
+      default: 256,
+      description: 'default selar.soft_thinking.cold_stop_steps',
+    }),
+    selarSoftThinkingAfterTemperature: Type.Number({
+      minimum: -1,
+      maximum: 2,
+      default: -1,
+      description: "default selar.soft_thinking.after_thinking.temperature (-1 = the request's temperature)",
+    }),
+    selarSoftThinkingAfterTopP: Type.Number({
+      minimum: -1,
+      maximum: 1,
+      default: -1,
+      description: "default selar.soft_thinking.after_thinking.top_p (-1 = the request's top_p)",
+    }),
+    selarSoftThinkingAfterTopK: Type.Integer({
+      minimum: -1,
+      default: -1,
+      description: "default selar.soft_thinking.after_thinking.top_k (-1 = the request's top_k, 0 = off)",
+    }),
+    selarSoftThinkingAfterMinP: Type.Number({
+      minimum: -1,
+      maximum: 1,
+      default: -1,
+      description: "default selar.soft_thinking.after_thinking.min_p (-1 = the request's min_p)",
     }),
     apiKeys: Type.Array(Type.String({ minLength: 1 }), {
       default: [],
@@ -145,7 +211,8 @@ export const ConfigSchema = Type.Object(
       maximum: 1024,
       default: 1,
       description:
-        'tokens per SSE chunk after the first (1 = each token as it is produced; more = fewer, larger chunks and less CPU per token under load)',
+        'tokens per SSE chunk after the first (1 = each token as it is produced; more = fewer, larger chunks and ' +
+        'less CPU per token under load)',
     }),
     responsesMaxStored: Type.Integer({
       minimum: 0,
@@ -165,8 +232,13 @@ export const ConfigSchema = Type.Object(
     }),
     toolCallParser: StringEnum(['auto', 'hermes', 'llama3_json', 'mistral', 'generic'] as const, {
       description:
-        'how the model writes tool calls (auto: detected from the chat template; generic: a JSON envelope any model can follow)',
+        'how the model writes tool calls (auto: detected from the chat template; generic: a JSON envelope any model ' +
+        'can follow)',
     }),
+    grammarCompileTimeoutMs: Ms(
+      ENGINE_DEFAULTS.grammarCompileTimeoutMs,
+      'longest one grammar compile (structured outputs, tools) may run; a request whose grammar runs over gets 400 (0 = no limit)',
+    ),
     logPrompts: Type.Boolean({
       default: false,
       description: 'log prompt text with each request (off: prompts are never logged)',
@@ -185,6 +257,7 @@ const enumDefaults = {
   selarDiscreteTokens: 'math',
   selarScope: 'all',
   selarEntropy: 'topk',
+  selarNoise: 'none',
   logLevel: 'info',
 } as const;
 
@@ -319,6 +392,7 @@ export function engineOptions(config: Config): EngineOptions {
     queueSize: config.queueSize,
     device: config.device,
     dtype: config.dtype,
+    grammarCompileTimeoutMs: config.grammarCompileTimeoutMs,
     quantize:
       config.quantize === 'none'
         ? undefined

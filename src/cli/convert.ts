@@ -35,14 +35,26 @@ function describe(d: DerivedDecoder): string {
       `external data: ${d.externalDataDir ?? 'none (weights inline)'}`,
       `input: ${d.embedsInputName} ${d.embedsDtype} [batch, sequence, ${d.hiddenSize}]`,
       `logits: ${d.logitsLastOnly ? 'last position only' : 'every position'}, vocab ${d.vocabSize}`,
-      `KV cache outputs: ${d.presentNewOnly ? "the step's new positions (appended to reused buffers)" : 'the whole cache (made by a fused attention op; copied out every step)'}`,
+      `KV cache outputs: ${
+        d.presentNewOnly
+          ? "the step's new positions (appended to reused buffers)"
+          : 'the whole cache (made by a fused attention op; copied out every step)'
+      }`,
       `embedding: ${embedding}`,
       ...(d.quantization
         ? [
-            `quantized: ${d.quantization.bits}-bit MatMulNBits, block ${d.quantization.blockSize}, accuracy_level ${d.quantization.accuracyLevel}, ${d.quantization.zeroPoints ? 'zero points' : 'symmetric'}; ${d.quantization.matmulsQuantized} MatMuls quantized, ${d.quantization.matmulsKept} kept; embedding table ${d.quantization.embedding}`,
+            `quantized: ${d.quantization.bits}-bit MatMulNBits, block ${d.quantization.blockSize}, ` +
+              `accuracy_level ${d.quantization.accuracyLevel}, ` +
+              `${d.quantization.zeroPoints ? 'zero points' : 'symmetric'}; ` +
+              `${d.quantization.matmulsQuantized} MatMuls quantized, ${d.quantization.matmulsKept} kept; ` +
+              `embedding table ${d.quantization.embedding}`,
           ]
         : []),
-      `batching across lengths (--batching padded): ${d.leftPadding ? 'supported' : 'not supported (needs attention_mask and position_ids inputs and no GroupQueryAttention)'}`,
+      `batching across lengths (--batching padded): ${
+        d.leftPadding
+          ? 'supported'
+          : 'not supported (needs attention_mask and position_ids inputs and no GroupQueryAttention)'
+      }`,
     ].join('\n') + '\n'
   );
 }

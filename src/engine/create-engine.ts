@@ -24,6 +24,7 @@ export function workerInitFor(loaded: LoadedModel, opts: EngineOptions, threads:
     intraOpThreads: threads,
     maxSequences: opts.maxSequencesPerWorker ?? ENGINE_DEFAULTS.maxSequencesPerWorker,
     batching: opts.batching ?? ENGINE_DEFAULTS.batching,
+    grammarCompileTimeoutMs: opts.grammarCompileTimeoutMs ?? ENGINE_DEFAULTS.grammarCompileTimeoutMs,
     faultInjection: opts.faultInjection,
   };
 }

@@ -83,7 +83,8 @@ function checkVocabulary(
   const slack = Math.max(1024, Math.ceil(tokVocab * 0.1));
   if (modelVocab > tokVocab + slack) {
     throw new ModelLoadError(
-      `tokenizer vocabulary (${tokVocab} ids) does not match the model (${modelVocab} logits): wrong tokenizer.json for this model?`,
+      `tokenizer vocabulary (${tokVocab} ids) does not match the model (${modelVocab} logits): wrong tokenizer.json ` +
+        `for this model?`,
       path.join(layout.dir, 'tokenizer.json'),
     );
   }

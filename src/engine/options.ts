@@ -12,6 +12,8 @@ export const ENGINE_DEFAULTS = {
   device: 'cpu',
   /** The first ONNX variant the model folder has, full precision first. */
   dtype: 'auto',
+  /** Time limit of one grammar compile (ms). */
+  grammarCompileTimeoutMs: 10000,
 } as const;
 
 export interface EngineOptions {
@@ -28,6 +30,8 @@ export interface EngineOptions {
   batching?: Batching;
   device?: string;
   dtype?: string;
+  /** Time limit of one grammar compile (ms; 0: none); a request whose grammar runs over gets a 400. */
+  grammarCompileTimeoutMs?: number;
   /** Quantize the loaded weights (block-wise MatMulNBits; cached). */
   quantize?: QuantizeSpec;
   /** Intra-op threads per worker; default: defaultParallelism. */

@@ -88,7 +88,8 @@ export function detectLayout(dir: string, dtype = 'fp32'): ModelLayout {
   if (fs.existsSync(path.join(abs, 'genai_config.json'))) return genaiLayout(abs);
   if (fs.existsSync(path.join(abs, 'config.json'))) return optimumLayout(abs, dtype);
   throw new ModelLoadError(
-    'unknown model layout: expected config.json + onnx/model.onnx (Hugging Face Optimum / transformers.js) or genai_config.json (onnxruntime-genai)',
+    'unknown model layout: expected config.json + onnx/model.onnx (Hugging Face Optimum / transformers.js) or ' +
+      'genai_config.json (onnxruntime-genai)',
     abs,
   );
 }

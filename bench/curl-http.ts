@@ -135,10 +135,13 @@ for (let r = 0; r < 7; r++) {
 }
 const m = (k: keyof (typeof rows)[number]) => median(rows.map((x) => x[k]));
 console.log(
-  `${workers} worker(s) × ${threads} thread(s), ${batching} batching, --stream-interval ${interval}, c=${conc}, ${tokens} tokens: engine ${m('engine').toFixed(0)} tok/s, HTTP read by curl ${m('http').toFixed(0)} tok/s, ` +
+  `${workers} worker(s) × ${threads} thread(s), ${batching} batching, --stream-interval ${interval}, c=${conc}, ` +
+    `${tokens} tokens: engine ${m('engine').toFixed(0)} tok/s, HTTP read by curl ${m('http').toFixed(0)} tok/s, ` +
     `ratio ${m('ratio').toFixed(3)} (median of ${rows.length} paired runs)\n` +
-    `CPU µs per token: engine alone — main thread ${m('engineMain').toFixed(0)}, whole process ${m('engineProcess').toFixed(0)}; ` +
-    `HTTP — main thread ${m('httpMain').toFixed(0)}, whole process ${m('httpProcess').toFixed(0)}, curl ${m('curl').toFixed(0)}`,
+    `CPU µs per token: engine alone — main thread ${m('engineMain').toFixed(0)}, whole process ` +
+    `${m('engineProcess').toFixed(0)}; ` +
+    `HTTP — main thread ${m('httpMain').toFixed(0)}, whole process ${m('httpProcess').toFixed(0)}, curl ` +
+    `${m('curl').toFixed(0)}`,
 );
 await http.close();
 await loaded.engine.close();

@@ -12,7 +12,10 @@ export function callInWorker<T>(moduleUrl: string, exportName: string, args: unk
     import('tsx/esm/api')
       .then((m) => { m.register(); return import(${JSON.stringify(moduleUrl)}); })
       .then((mod) => mod[${JSON.stringify(exportName)}](...workerData, log))
-      .then((result) => parentPort.postMessage({ result }), (err) => parentPort.postMessage({ error: String(err && err.stack || err) }));`;
+      .then(
+        (result) => parentPort.postMessage({ result }),
+        (err) => parentPort.postMessage({ error: String(err && err.stack || err) }),
+      );`;
   const worker = new Worker(bootstrap, { eval: true, workerData: args });
   return new Promise<T>((resolve, reject) => {
     worker.once('message', (msg: { result?: T; error?: string }) => {

@@ -1,5 +1,6 @@
 // V8's sampling profiler on the bench's own main thread (node:inspector), around runs
-// of the HTTP and engine rows: what the server's main thread spends its time on. The HTTP clients run in a worker thread, so every sample here is
+// of the HTTP and engine rows: what the server's main thread spends its time on. The HTTP clients run in a worker
+// thread, so every sample here is
 // server work: event routing, SSE framing, Node's HTTP stack and the socket writes.
 import { Session } from 'node:inspector/promises';
 import { summariseCpuProfile, type CpuProfile, type CpuProfileNode } from './cpu-profile.js';

@@ -9,6 +9,7 @@ export const SYSTEMS = [
   'engine:selar',
   'engine:soft',
   'engine:padded',
+  'engine:schema',
   'http:off',
   'http:interval',
   'http:padded',
@@ -24,6 +25,8 @@ export const BENCH_STREAM_INTERVAL = 8;
  * already keeps up with the engine).
  */
 const MULTI_STREAM_ONLY: readonly SystemId[] = ['engine:padded', 'http:interval', 'http:padded'];
+/** Systems measured at concurrency 1 only: the schema row prices a grammar against engine:off (bench/grammar-bench.ts). */
+const SINGLE_STREAM_ONLY: readonly SystemId[] = ['engine:schema'];
 export type SystemId = (typeof SYSTEMS)[number];
 
 export interface Config {
@@ -129,7 +132,7 @@ export function buildPlan(opts: BenchOptions): ModelPlan[] {
     const configs: Config[] = [];
     for (const system of opts.systems) {
       for (const concurrency of opts.concurrency) {
-        if (concurrency > 1 && d.singleStreamOnly.includes(system)) continue;
+        if (concurrency > 1 && (d.singleStreamOnly.includes(system) || SINGLE_STREAM_ONLY.includes(system))) continue;
         if (concurrency === 1 && MULTI_STREAM_ONLY.includes(system)) continue;
         if (d.skip.includes(system)) continue;
         configs.push({ system, concurrency, tokens: opts.tokens ?? d.tokens(concurrency) });

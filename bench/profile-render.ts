@@ -10,30 +10,37 @@ export function renderProfile(profiles: ModelProfile[], models: ModelResult[], m
   const out = [
     "## Profile: where the engine's time goes",
     '',
-    "The engine's decode loop (its worker runtime and Scheduler) run in a worker thread of the bench, without the pool and its messages, with timers around each part; ms per generated token, whole run (prefill included).",
+    "The engine's decode loop (its worker runtime and Scheduler) run in a worker thread of the bench, without the " +
+      'pool and its messages, with timers around each part; ms per generated token, whole run (prefill included).',
     '',
-    '| model | mode | conc. | loop tok/s | rows per decode pass | session.run prefill | session.run decode | rest of forward | cache merge/split | embedding lookup | detokenise | sampling + SeLaR + rest | scheduler rest | soft steps |',
+    '| model | mode | conc. | loop tok/s | rows per decode pass | session.run prefill | session.run decode | rest of ' +
+      'forward | cache merge/split | embedding lookup | detokenise | sampling + SeLaR + rest | scheduler rest | ' +
+      'soft steps |',
     '| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
   ];
   for (const p of profiles) {
     for (const l of p.loops) {
       const m = l.ms;
       out.push(
-        `| ${p.model} | ${l.mode} | ${l.concurrency} | ${f(l.tokensPerSecond, 1)} | ${f(l.rowsPerDecodePass, 2)} | ${f(m.prefillRun)} | ${f(m.decodeRun)} | ${f(m.forwardOther)} | ${f(m.cacheMergeSplit)} | ` +
-          `${f(m.embeddingLookup)} | ${f(m.detokenise)} | ${f(m.samplingAndRest)} | ${f(m.schedulerRest)} | ${f(l.softFraction * 100, 0)}% |`,
+        `| ${p.model} | ${l.mode} | ${l.concurrency} | ${f(l.tokensPerSecond, 1)} | ${f(l.rowsPerDecodePass, 2)} | ` +
+          `${f(m.prefillRun)} | ${f(m.decodeRun)} | ${f(m.forwardOther)} | ${f(m.cacheMergeSplit)} | ` +
+          `${f(m.embeddingLookup)} | ${f(m.detokenise)} | ${f(m.samplingAndRest)} | ${f(m.schedulerRest)} | ` +
+          `${f(l.softFraction * 100, 0)}% |`,
       );
     }
   }
   out.push(
     '',
-    '| model | sampler.sample per step | same at V = 151,936 | outputs the binding copies per step (KV + logits) | one JS copy of that | inputs fed per pass |',
+    '| model | sampler.sample per step | same at V = 151,936 | outputs the binding copies per step (KV + logits) | ' +
+      'one JS copy of that | inputs fed per pass |',
     '| --- | ---: | ---: | ---: | ---: | ---: |',
   );
   for (const p of profiles) {
     const here = p.samplerMs[0];
     const big = p.samplerMs.find((s) => s.vocab === 151936);
     out.push(
-      `| ${p.model} | ${f(here.ms)} ms (V = ${here.vocab}) | ${big ? `${f(big.ms)} ms` : '–'} | ${f(p.outputBytesPerStep / 2 ** 20, 2)} MiB | ${f(p.outputCopyMs)} ms | ${p.inputsPerStep} |`,
+      `| ${p.model} | ${f(here.ms)} ms (V = ${here.vocab}) | ${big ? `${f(big.ms)} ms` : '–'} | ` +
+        `${f(p.outputBytesPerStep / 2 ** 20, 2)} MiB | ${f(p.outputCopyMs)} ms | ${p.inputsPerStep} |`,
     );
   }
   const cats = [
@@ -47,7 +54,8 @@ export function renderProfile(profiles: ModelProfile[], models: ModelResult[], m
   ];
   out.push(
     '',
-    "V8's CPU profiler on the engine's decode worker (engine in a child process, samples during the measured runs; ms of worker time per generated token, self time by what the sampled frame was doing):",
+    "V8's CPU profiler on the engine's decode worker (engine in a child process, samples during the measured runs; " +
+      'ms of worker time per generated token, self time by what the sampled frame was doing):',
     '',
     `| model | conc. | worker ms/token | ${cats.join(' | ')} | everything else |`,
     `| --- | ---: | ---: | ${cats.map(() => '---:').join(' | ')} | ---: |`,
@@ -57,7 +65,8 @@ export function renderProfile(profiles: ModelProfile[], models: ModelResult[], m
       const get = (name: string) => c.categories.find((x) => x.category === name)?.msPerToken ?? 0;
       const rest = c.msPerToken - cats.reduce((sum, name) => sum + get(name), 0);
       out.push(
-        `| ${p.model} | ${c.concurrency} | ${f(c.msPerToken)} | ${cats.map((name) => f(get(name))).join(' | ')} | ${f(rest)} |`,
+        `| ${p.model} | ${c.concurrency} | ${f(c.msPerToken)} | ${cats.map((name) => f(get(name))).join(' | ')} | ` +
+          `${f(rest)} |`,
       );
     }
   }
@@ -65,7 +74,10 @@ export function renderProfile(profiles: ModelProfile[], models: ModelResult[], m
   if (mainRows.length) {
     out.push(
       '',
-      "V8's CPU profiler on the main thread (in-process, around HTTP-streaming and engine-alone runs; the HTTP clients run in a worker thread, so this is server work only). *µs/token* is the unprofiled bench row's main-thread busy time per generated token (event-loop utilisation × wall time ÷ tokens); the other columns share it out by the profile's self-time samples:",
+      "V8's CPU profiler on the main thread (in-process, around HTTP-streaming and engine-alone runs; the HTTP " +
+        "clients run in a worker thread, so this is server work only). *µs/token* is the unprofiled bench row's " +
+        'main-thread busy time per generated token (event-loop utilisation × wall time ÷ tokens); ' +
+        "the other columns share it out by the profile's self-time samples:",
       '',
       `| model | system | conc. | main thread µs/token | ${MAIN_THREAD_CATEGORIES.join(' | ')} | everything else |`,
       `| --- | --- | ---: | ---: | ${MAIN_THREAD_CATEGORIES.map(() => '---:').join(' | ')} | ---: |`,
@@ -81,7 +93,8 @@ export function renderProfile(profiles: ModelProfile[], models: ModelResult[], m
       const get = (name: string) => (m.categories.find((x) => x.category === name)?.share ?? 0) * us;
       const rest = us - MAIN_THREAD_CATEGORIES.reduce((sum, name) => sum + get(name), 0);
       out.push(
-        `| ${model} | ${m.system} | ${m.concurrency} | ${f(us, 1)} | ${MAIN_THREAD_CATEGORIES.map((name) => f(get(name), 1)).join(' | ')} | ${f(rest, 1)} |`,
+        `| ${model} | ${m.system} | ${m.concurrency} | ${f(us, 1)} | ` +
+          `${MAIN_THREAD_CATEGORIES.map((name) => f(get(name), 1)).join(' | ')} | ${f(rest, 1)} |`,
       );
     }
   }
@@ -89,7 +102,8 @@ export function renderProfile(profiles: ModelProfile[], models: ModelResult[], m
     '',
     "Inside session.run (ORT's profiler on the floor loop, per decode step; the profiler adds some time of its own):",
     '',
-    '| model | batch | nodes run | JS wall ms | ORT model_run ms | kernels ms | binding + event loop (wall − model_run) | ORT framework (model_run − kernels) | top operators by kernel time (nodes) |',
+    '| model | batch | nodes run | JS wall ms | ORT model_run ms | kernels ms | binding + event loop (wall − ' +
+      'model_run) | ORT framework (model_run − kernels) | top operators by kernel time (nodes) |',
     '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |',
   );
   for (const p of profiles) {
@@ -99,13 +113,15 @@ export function renderProfile(profiles: ModelProfile[], models: ModelResult[], m
         .map((x) => `${x.op} ${f(x.ms, 2)} ms (${f(x.nodes, 0)})`)
         .join(', ');
       out.push(
-        `| ${p.model} | ${o.batch} | ${f(o.nodesPerStep, 0)} | ${f(o.wallMs, 2)} | ${f(o.modelRunMs, 2)} | ${f(o.kernelMs, 2)} | ${f(o.wallMs - o.modelRunMs, 2)} | ${f(o.modelRunMs - o.kernelMs, 2)} | ${top} |`,
+        `| ${p.model} | ${o.batch} | ${f(o.nodesPerStep, 0)} | ${f(o.wallMs, 2)} | ${f(o.modelRunMs, 2)} | ` +
+          `${f(o.kernelMs, 2)} | ${f(o.wallMs - o.modelRunMs, 2)} | ${f(o.modelRunMs - o.kernelMs, 2)} | ${top} |`,
       );
     }
   }
   out.push(
     '',
-    'The floor (decode tok/s of all rows, medians of interleaved runs) under other session options and with whole-cache presents:',
+    'The floor (decode tok/s of all rows, medians of interleaved runs) under other session options and with ' +
+      'whole-cache presents:',
     '',
     '| model | option | batch | decode tok/s | × engine options |',
     '| --- | --- | ---: | ---: | ---: |',
@@ -124,8 +140,12 @@ export function renderProfile(profiles: ModelProfile[], models: ModelResult[], m
       (p) =>
         `- ${p.model}: the KV cache is ${f(p.kvBytesPerPosition / 1024, 1)} KiB per position; ` +
         (p.presentNewOnly
-          ? `its presents carry only the step's new position, so the binding copies ${f(p.kvBytesPerPosition / 1024, 1)} KiB of cache out per step and sequence and the loop appends it to arrays it reuses (with whole-cache presents: ${f((p.kvBytesPerPosition * 2048) / 2 ** 20, 0)} MiB per step at 2,048 positions).`
-          : `the binding copies all of it out every step (${f((p.kvBytesPerPosition * 2048) / 2 ** 20, 0)} MiB per step at 2,048 positions).`),
+          ? `its presents carry only the step's new position, so the binding copies ` +
+            `${f(p.kvBytesPerPosition / 1024, 1)} KiB of cache out per step and sequence and the loop appends it to ` +
+            `arrays it reuses (with whole-cache presents: ${f((p.kvBytesPerPosition * 2048) / 2 ** 20, 0)} MiB ` +
+            'per step at 2,048 positions).'
+          : `the binding copies all of it out every step (${f((p.kvBytesPerPosition * 2048) / 2 ** 20, 0)} MiB per ` +
+            `step at 2,048 positions).`),
     ),
   );
   const lines: string[] = [];
@@ -140,18 +160,23 @@ export function renderProfile(profiles: ModelProfile[], models: ModelResult[], m
     const loopMs = 1000 / loop.tokensPerSecond;
     const engineMs = 1000 / engine.summary.aggregateTps;
     lines.push(
-      `- ${p.model}, c=1, end to end: floor ${f(floorMs, 2)} ms/token → engine loop without the pool ${f(loopMs, 2)} ms/token (+${f(loopMs - floorMs, 2)}) → ` +
-        `engine behind its worker ${f(engineMs, 2)} ms/token (+${f(engineMs - loopMs, 2)}: worker thread, postMessage, event channel, and the bench's consumer sharing 2 cores).`,
+      `- ${p.model}, c=1, end to end: floor ${f(floorMs, 2)} ms/token → ` +
+        `engine loop without the pool ${f(loopMs, 2)} ms/token (+${f(loopMs - floorMs, 2)}) → ` +
+        `engine behind its worker ${f(engineMs, 2)} ms/token (+${f(engineMs - loopMs, 2)}: worker thread, ` +
+        `postMessage, event channel, and the bench's consumer sharing 2 cores).`,
     );
   }
   out.push(
     '',
-    `- A worker ↔ main-thread round trip of one token-event message takes ${f(messageRoundTripUs, 0)} µs (median): the engine pays one hop per token per sequence.`,
+    '- A worker ↔ main-thread round trip of one token-event message ' +
+      `takes ${f(messageRoundTripUs, 0)} µs (median): ` +
+      `the engine pays one hop per token per sequence.`,
   );
   if (lines.length)
     out.push(
       '',
-      'Floor → loop → worker, from the same run (profile and bench rows were measured minutes apart, so read the differences as estimates):',
+      'Floor → loop → worker, from the same run (profile and bench rows were measured minutes apart, so read the ' +
+        'differences as estimates):',
       '',
       ...lines,
     );

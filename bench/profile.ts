@@ -34,7 +34,9 @@ export interface ModelProfile {
   loops: LoopBreakdown[];
   /** SequenceSampler.sample (greedy, SeLaR top-3 mix) per call, at this vocabulary and at 151,936. */
   samplerMs: { vocab: number; ms: number }[];
-  /** Bytes the binding copies out of ORT per decode step of one sequence at the profiled length (KV present + logits). */
+  /**
+   * Bytes the binding copies out of ORT per decode step of one sequence at the profiled length (KV present + logits).
+   */
   outputBytesPerStep: number;
   /** Time to copy that many bytes once in JS (what the binding's extra copy costs). */
   outputCopyMs: number;
@@ -44,7 +46,9 @@ export interface ModelProfile {
   kvBytesPerPosition: number;
   /** Whether the decoder's presents carry only each step's new positions (DerivedDecoder.presentNewOnly). */
   presentNewOnly?: boolean;
-  /** Inside session.run, from ORT's own profiler on the floor loop, at batch 1 and at the highest profiled concurrency. */
+  /**
+   * Inside session.run, from ORT's own profiler on the floor loop, at batch 1 and at the highest profiled concurrency.
+   */
   ort: OrtStepProfile[];
   /** The floor at c=1 under other session options. */
   variants: SessionVariant[];
@@ -274,7 +278,8 @@ export async function profileModel(
       loops.push(await profileLoop(rt, acc, prompts, c, plan.tokens, 'off', eos, repeats));
     for (const l of loops)
       log(
-        `    ${l.mode} c=${l.concurrency}: ${l.tokensPerSecond.toFixed(1)} tok/s, ${l.rowsPerDecodePass.toFixed(2)} rows per decode pass`,
+        `    ${l.mode} c=${l.concurrency}: ${l.tokensPerSecond.toFixed(1)} tok/s, ${l.rowsPerDecodePass.toFixed(2)} ` +
+          `rows per decode pass`,
       );
     // Outputs the binding copies per decode step of one sequence, at the middle of the
     // run: the whole cache, or only the step's position when presents are new-only.

@@ -42,10 +42,21 @@ export function benchRequest(
       entropy: 'topk',
       softRate: 0,
       hotTemperature: 1.5,
+      thinkEnd: null,
+      noise: 'none',
+      noiseTemperature: 1,
+      noiseAlpha: 1,
+      softThinking: {
+        maxTopk: 15,
+        minP: 0,
+        coldStopEntropy: 0,
+        coldStopSteps: 256,
+        afterThinking: { temperature: null, topP: null, topK: null, minP: null },
+      },
     },
     skipSpecialTokens: true,
     priority: 0,
     promptLogprobs: null,
-    thinking: { budget: null, endIds: [] },
+    thinking: { budget: null, endIds: [], startsInside: false },
   };
 }

@@ -22,7 +22,10 @@ export interface ModelResult {
   rows: ResultRow[];
   /** Systems that could not run on this model, and why. */
   skipped: Array<{ system: SystemId; reason: string }>;
-  /** How the engine ran this model (the server's defaults for it unless --workers/--threads); the floor and transformers.js use the same threads. */
+  /**
+   * How the engine ran this model (the server's defaults for it unless --workers/--threads); the floor and
+   * transformers.js use the same threads.
+   */
   engine: EngineSettings;
   /** When and under which load this model was measured (models can come from different runs with --merge). */
   measured: {

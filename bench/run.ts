@@ -47,7 +47,8 @@ async function benchModel(
   const floorPromptLength = Math.round(median(prompts.map((p) => p.length)));
   const rounds = Math.max(...Object.values(plan.repeats));
   log(
-    `\n== ${model.name}: prompts of ${prompts.map((p) => p.length).join(', ')} tokens; ${plan.configs.length} configurations, up to ${rounds} repeats`,
+    `\n== ${model.name}: prompts of ${prompts.map((p) => p.length).join(', ')} tokens; ${plan.configs.length} ` +
+      `configurations, up to ${rounds} repeats`,
   );
   const systems = await openSystems(model, new Set(plan.configs.map((c) => c.system)), settings);
   const runs = new Map<Config, RunMetrics[]>(plan.configs.map((c) => [c, []]));
@@ -81,7 +82,10 @@ async function benchModel(
           m.mainThreadBusy = busy;
           runs.get(c)!.push(m);
           log(
-            `  [${round + 1}/${plan.repeats[level]}] ${label(c).padEnd(34)} decode ${m.decodeTps.toFixed(1).padStart(7)} tok/s  aggregate ${m.aggregateTps.toFixed(1).padStart(7)} tok/s  TTFT ${m.ttftMs.toFixed(1).padStart(7)} ms  main thread ${(busy * 100).toFixed(0).padStart(3)}% busy`,
+            `  [${round + 1}/${plan.repeats[level]}] ${label(c).padEnd(34)} decode ` +
+              `${m.decodeTps.toFixed(1).padStart(7)} tok/s  aggregate ${m.aggregateTps.toFixed(1).padStart(7)} ` +
+              `tok/s  TTFT ${m.ttftMs.toFixed(1).padStart(7)} ms  ` +
+              `main thread ${(busy * 100).toFixed(0).padStart(3)}% busy`,
           );
         }
       }
@@ -134,7 +138,9 @@ async function benchModel(
   };
 }
 
-/** The main thread per token for HTTP streaming and the engine alone, at the lowest and highest concurrency measured. */
+/**
+ * The main thread per token for HTTP streaming and the engine alone, at the lowest and highest concurrency measured.
+ */
 async function profileMainThreadRows(
   systems: OpenSystems,
   configs: Config[],
@@ -194,7 +200,8 @@ async function main(): Promise<void> {
   process.env.SELAR_CACHE_DIR ??= path.join(MODELS_DIR, '.cache');
   if (!(globalThis as { gc?: unknown }).gc)
     log(
-      "note: without --expose-gc (npm run bench passes it) garbage from one system's run can be collected inside the next one's",
+      "note: without --expose-gc (npm run bench passes it) garbage from one system's run can be collected inside " +
+        "the next one's",
     );
   const started = new Date();
   const loadStart = loadSnapshot();

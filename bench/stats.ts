@@ -14,7 +14,10 @@ export interface SequenceTiming {
 
 /** What one run (all sequences started together at one concurrency) measured. */
 export interface RunMetrics {
-  /** Tokens after the first per second of a stream: all sequences' tokens after their first ÷ their summed first-to-last times. */
+  /**
+   * Tokens after the first per second of a stream: all sequences' tokens after their first ÷ their summed
+   * first-to-last times.
+   */
   decodeTps: number;
   /** Median time to first token over the run's sequences. */
   ttftMs: number;

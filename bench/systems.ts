@@ -6,6 +6,7 @@ import { detectLayout } from '../src/model/layout.js';
 import type { LoadedEngine } from '../src/engine/create-engine.js';
 import { openEngine, runEngine, type EngineSettings } from './engine-bench.js';
 import { FloorWorker } from './floor-worker.js';
+import { runSchema } from './grammar-bench.js';
 import { runHttp, startHttp, type HttpServer } from './http-bench.js';
 import type { BenchModel } from './models.js';
 import { BENCH_STREAM_INTERVAL, type Config, type SystemId } from './plan.js';
@@ -46,7 +47,14 @@ export async function openSystems(
     open.floor = await FloorWorker.open(derived, { threads: settings.threadsPerWorker });
   }
   // The exact-batching engine serves its own rows and the HTTP rows on it; the padded one its own.
-  const onExact: SystemId[] = ['engine:off', 'engine:selar', 'engine:soft', 'http:off', 'http:interval'];
+  const onExact: SystemId[] = [
+    'engine:off',
+    'engine:selar',
+    'engine:soft',
+    'engine:schema',
+    'http:off',
+    'http:interval',
+  ];
   if (onExact.some((s) => systems.has(s))) open.engine = await openEngine(model.dir, settings);
   if (systems.has('engine:padded') || systems.has('http:padded'))
     open.padded = await openEngine(model.dir, settings, 'padded');
@@ -100,6 +108,8 @@ export function runConfig(
             c.system.slice('engine:'.length) as 'off' | 'selar' | 'soft',
           )
         : null;
+    case 'engine:schema':
+      return open.engine ? runSchema(open.engine.engine, prompts, c.concurrency, c.tokens) : null;
     case 'engine:padded':
       return open.padded ? runEngine(open.padded.engine, prompts, c.concurrency, c.tokens, 'off') : null;
     case 'http:off':

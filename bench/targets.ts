@@ -29,8 +29,10 @@ function workerOverheadNote(profile: ModelProfile | undefined): string {
   const run = get('session.run (ORT and binding)');
   const outside = cpu.msPerToken - run;
   return (
-    `; CPU profile of the decode worker at c=1: ${fmt(outside, 2)} of ${fmt(cpu.msPerToken, 2)} ms/token outside session.run (${fmt((outside / cpu.msPerToken) * 100, 1)}%: ` +
-    `postMessage ${fmt(get('postMessage to the main thread'), 2)}, GC ${fmt(get('garbage collection'), 2)}, loop ${fmt(get('decode loop (scheduler, sequence, feeds)'), 2)}, ` +
+    `; CPU profile of the decode worker at c=1: ${fmt(outside, 2)} of ${fmt(cpu.msPerToken, 2)} ms/token outside ` +
+    `session.run (${fmt((outside / cpu.msPerToken) * 100, 1)}%: ` +
+    `postMessage ${fmt(get('postMessage to the main thread'), 2)}, GC ${fmt(get('garbage collection'), 2)}, loop ` +
+    `${fmt(get('decode loop (scheduler, sequence, feeds)'), 2)}, ` +
     `sampling ${fmt(get('sampling and SeLaR'), 2)}, detokenising ${fmt(get('detokenising'), 2)} ms)`
   );
 }
@@ -55,8 +57,10 @@ function engineVsFloor(large: ModelResult | undefined, profile: ModelProfile | u
     'engine decode at c=1 within 10% of the raw floor (larger model)',
     0.9,
     ratio,
-    `${large!.model.name}: engine ${fmt(e.summary.decodeTps)} tok/s (${ms(e.summary.decodeTps)} ms/token) vs floor ${fmt(f.summary.decodeTps)} tok/s (${ms(f.summary.decodeTps)} ms/token): ` +
-      `${fmt(overheadMsPerToken(e.summary.decodeTps, f.summary.decodeTps), 2)} ms/token over the floor (medians; ${spreads(e, f)})` +
+    `${large!.model.name}: engine ${fmt(e.summary.decodeTps)} tok/s (${ms(e.summary.decodeTps)} ms/token) vs floor ` +
+      `${fmt(f.summary.decodeTps)} tok/s (${ms(f.summary.decodeTps)} ms/token): ` +
+      `${fmt(overheadMsPerToken(e.summary.decodeTps, f.summary.decodeTps), 2)} ms/token over the floor (medians; ` +
+      `${spreads(e, f)})` +
       workerOverheadNote(profile),
   );
 }
@@ -72,7 +76,8 @@ function engineVsTransformers(demo: ModelResult | undefined, profile: ModelProfi
     target,
     2,
     rowRatio(e, t),
-    `${demo!.model.name}: engine ${fmt(e.summary.decodeTps)} tok/s vs transformers.js ${fmt(t.summary.decodeTps)} tok/s` +
+    `${demo!.model.name}: engine ${fmt(e.summary.decodeTps)} tok/s vs transformers.js ` +
+      `${fmt(t.summary.decodeTps)} tok/s` +
       (f
         ? `; the floor itself is ${fmt(rowRatio(f, t), 2)}× transformers.js, so the engine can reach at most that`
         : '') +
@@ -88,7 +93,10 @@ function selarLoopNote(profile: ModelProfile | undefined): string {
   const selar = at('selar');
   if (!off || !selar) return '';
   const own = (l: NonNullable<typeof off>) => l.ms.embeddingLookup + l.ms.samplingAndRest + l.ms.forwardOther;
-  return `; loop profile: lookups + sampling + SeLaR + feeds take ${fmt(own(selar), 3)} ms/token in selar mode vs ${fmt(own(off), 3)} in off (${fmt(selar.softFraction * 100, 0)}% soft steps)`;
+  return (
+    `; loop profile: lookups + sampling + SeLaR + feeds take ${fmt(own(selar), 3)} ms/token in selar mode vs ` +
+    `${fmt(own(off), 3)} in off (${fmt(selar.softFraction * 100, 0)}% soft steps)`
+  );
 }
 
 function selarVsOff(models: ModelResult[], profileOf: (m: ModelResult) => ModelProfile | undefined): TargetCheck[] {
@@ -103,9 +111,11 @@ function selarVsOff(models: ModelResult[], profileOf: (m: ModelResult) => ModelP
         `selar mode costs ≤ 5% tokens/s over off (${m.model.role} model, c=1)`,
         0.95,
         rowRatio(selar, off),
-        `off ${fmt(off.summary.decodeTps)} tok/s, selar ${fmt(selar.summary.decodeTps)} tok/s with ${fmt(selar.summary.softFraction * 100, 0)}% soft steps` +
+        `off ${fmt(off.summary.decodeTps)} tok/s, selar ${fmt(selar.summary.decodeTps)} tok/s with ` +
+          `${fmt(selar.summary.softFraction * 100, 0)}% soft steps` +
           (soft ? `, soft (every step) ${fmt(soft.summary.decodeTps)} tok/s` : '') +
-          `; selar costs ${fmt(overheadMsPerToken(selar.summary.decodeTps, off.summary.decodeTps), 3)} ms/token over off (medians; ${spreads(selar, off)})` +
+          `; selar costs ${fmt(overheadMsPerToken(selar.summary.decodeTps, off.summary.decodeTps), 3)} ms/token over ` +
+          `off (medians; ${spreads(selar, off)})` +
           selarLoopNote(profileOf(m)),
       ),
     ];
@@ -122,7 +132,8 @@ function mainThreadNote(m: ModelResult, h: ResultRow, e: ResultRow, profile: Mod
   return (
     `; main thread per token: HTTP ${fmt(hUs, 0)} µs vs engine alone ${fmt(eUs, 0)} µs` +
     (shares
-      ? ` (profile of the HTTP run: ${part('socket write syscalls')}, ${part('Node HTTP and streams')}, ${part('SSE framing and responses (src/serving)')})`
+      ? ` (profile of the HTTP run: ${part('socket write syscalls')}, ${part('Node HTTP and streams')}, ` +
+        `${part('SSE framing and responses (src/serving)')})`
       : '') +
     `; on ${m.model.name} the machine's cores are shared by the decode worker's intra-op threads and this thread`
   );
@@ -154,8 +165,10 @@ function httpVsEngine(models: ModelResult[], profileOf: (m: ModelResult) => Mode
             `HTTP streaming within 5% of the engine alone (${m.model.role} model, c=${h.concurrency}${v.label})`,
             0.95,
             rowRatio(h, e),
-            `${what}: HTTP ${fmt(headline(h))} vs engine ${fmt(headline(e))}; TTFT ${fmt(h.summary.ttftMs)} vs ${fmt(e.summary.ttftMs)} ms; ` +
-              `main thread busy ${fmt(h.summary.mainThreadBusy * 100, 0)}% vs ${fmt(e.summary.mainThreadBusy * 100, 0)}% (${spreads(h, e)})` +
+            `${what}: HTTP ${fmt(headline(h))} vs engine ${fmt(headline(e))}; TTFT ${fmt(h.summary.ttftMs)} vs ` +
+              `${fmt(e.summary.ttftMs)} ms; ` +
+              `main thread busy ${fmt(h.summary.mainThreadBusy * 100, 0)}% vs ` +
+              `${fmt(e.summary.mainThreadBusy * 100, 0)}% (${spreads(h, e)})` +
               mainThreadNote(m, h, e, profileOf(m)),
           ),
         ];
@@ -174,7 +187,9 @@ function concurrencyGain(demo: ModelResult | undefined, profile: ModelProfile | 
   const f1 = findRow(demo, 'floor', 1);
   const f16 = findRow(demo, 'floor', 16);
   const floorGain = f1 && f16 ? pairedRatio(aggregate(f16), aggregate(f1)) : Number.NaN;
-  const floorNote = `one batched forward pass of 16 rows (floor, batch 16) reaches ${fmt(floorGain, 2)}× batch 1, which is what continuous batching can buy on this machine`;
+  const floorNote =
+    `one batched forward pass of 16 rows (floor, batch 16) reaches ${fmt(floorGain, 2)}× batch 1, ` +
+    `which is what continuous batching can buy on this machine`;
   const variants = [
     { id: 'concurrency-gain', system: 'engine:off' as const, label: 'exact batching, the default', required: true },
     { id: 'concurrency-gain:padded', system: 'engine:padded' as const, label: '--batching padded', required: false },
@@ -189,7 +204,8 @@ function concurrencyGain(demo: ModelResult | undefined, profile: ModelProfile | 
         target,
         3,
         pairedRatio(aggregate(c16), aggregate(c1)),
-        `engine aggregate ${fmt(c1.summary.aggregateTps)} (c=1) → ${fmt(c16.summary.aggregateTps)} tok/s (c=16); ${floorNote}` +
+        `engine aggregate ${fmt(c1.summary.aggregateTps)} (c=1) → ${fmt(c16.summary.aggregateTps)} tok/s (c=16); ` +
+          `${floorNote}` +
           (v.system === 'engine:off'
             ? batchingNote(demo!, profile)
             : '; every live sequence shares each decode pass, shorter caches left-padded'),
@@ -205,7 +221,10 @@ function batchingNote(m: ModelResult, profile: ModelProfile | undefined): string
     .sort((a, b) => b.concurrency - a.concurrency)[0];
   if (!loop) return '';
   const lengths = new Set(m.promptTokens).size;
-  return `; in the profile at c=${loop.concurrency} the scheduler ran ${fmt(loop.rowsPerDecodePass, 2)} rows per decode pass (prompts of ${lengths} different lengths: ${m.promptTokens.join(', ')} tokens)`;
+  return (
+    `; in the profile at c=${loop.concurrency} the scheduler ran ${fmt(loop.rowsPerDecodePass, 2)} rows per ` +
+    `decode pass (prompts of ${lengths} different lengths: ${m.promptTokens.join(', ')} tokens)`
+  );
 }
 
 export function checkTargets(models: ModelResult[], profiles: ModelProfile[] = []): TargetCheck[] {

@@ -18,7 +18,8 @@ export class RpcWorker<Q, R> {
   /** Starts `moduleUrl` in a worker with `data` as its workerData; resolves once it called serveRpc. */
   static async open<Q, R>(name: string, moduleUrl: string, data: unknown): Promise<RpcWorker<Q, R>> {
     // As in src/engine/pool.ts: Node 20 does not apply the parent's loader to a worker, so register tsx first.
-    const bootstrap = `import('tsx/esm/api').then((m) => { m.register(); return import(${JSON.stringify(moduleUrl)}); })`;
+    const bootstrap =
+      `import('tsx/esm/api').then((m) => { m.register(); return ` + `import(${JSON.stringify(moduleUrl)}); })`;
     const rpc = new RpcWorker<Q, R>(new Worker(bootstrap, { eval: true, workerData: data }), name);
     await rpc.next('ready');
     return rpc;

@@ -10,6 +10,7 @@ import { validator } from './protocol/validate.js';
 import { ConfigError, SelarError } from './errors.js';
 import { SUPPORTED_DTYPES } from './model/layout.js';
 import { ENGINE_DEFAULTS, type EngineOptions } from './engine/options.js';
+import { QUANTIZE_DEFAULTS, QUANTIZE_LEVELS, quantizeSpec } from './model/quantize/index.js';
 
 /** The demo model shipped in the repository (models/selar-demo), served when no --model is given. */
 export const BUNDLED_MODEL = fileURLToPath(new URL('../models/selar-demo', import.meta.url));
@@ -34,13 +35,15 @@ export const ConfigSchema = Type.Object(
       minimum: 0,
       default: 0,
       description:
-        'CPU cores to plan workers and threads for (0 = every core the machine reports; in a container, set its CPU limit)',
+        'CPU cores to plan workers and threads for (0 = every core the machine reports; in a container, set ' +
+        'its CPU limit)',
     }),
     workers: Type.Integer({
       minimum: 0,
       default: 0,
       description:
-        'worker threads, each with its own session (0 = automatic: one per core for models with hidden size < 512, else one per two cores)',
+        'worker threads, each with its own session (0 = automatic: one per core for models with hidden size < 512, ' +
+        'else one per two cores)',
     }),
     threadsPerWorker: Type.Integer({
       minimum: 0,
@@ -55,7 +58,8 @@ export const ConfigSchema = Type.Object(
     }),
     batching: StringEnum(['exact', 'padded'] as const, {
       description:
-        'exact: only sequences of equal length share a forward pass (each answer bitwise as if alone); padded: all do, left-padded (more throughput with mixed lengths; equal up to float rounding)',
+        'exact: only sequences of equal length share a forward pass (each answer bitwise as if alone); padded: all ' +
+        'do, left-padded (more throughput with mixed lengths; equal up to float rounding)',
     }),
     queueSize: Type.Integer({
       minimum: 1,
@@ -76,6 +80,22 @@ export const ConfigSchema = Type.Object(
     dtype: StringEnum(SUPPORTED_DTYPES, {
       description: `ONNX weights variant to load (${SUPPORTED_DTYPES.join(', ')})`,
     }),
+    quantize: StringEnum(['none', ...QUANTIZE_LEVELS] as const, {
+      description:
+        'quantize the loaded fp32/fp16 weights at start-up (q4, q8: block-wise MatMulNBits, cached like `selar convert --quantize`); none = as exported',
+    }),
+    quantizeBlockSize: Type.Integer({
+      minimum: 16,
+      maximum: 4096,
+      default: QUANTIZE_DEFAULTS.blockSize,
+      description: 'with --quantize: weights per quantization block along K (a power of two)',
+    }),
+    quantizeAccuracyLevel: Type.Integer({
+      minimum: 0,
+      maximum: 4,
+      default: QUANTIZE_DEFAULTS.accuracyLevel,
+      description: 'with --quantize: MatMulNBits accuracy_level (4 = int8 compute, fastest on CPU; 0 = fp32 compute)',
+    }),
     temperature: Type.Number({ minimum: 0, maximum: 2, default: 1, description: 'default temperature (0 = greedy)' }),
     topP: Type.Number({ exclusiveMinimum: 0, maximum: 1, default: 1, description: 'default top_p' }),
     topK: Type.Integer({ minimum: 0, default: 0, description: 'default top_k (0 = off)' }),
@@ -93,7 +113,7 @@ export const ConfigSchema = Type.Object(
       default: 0,
       description: 'default max_tokens when a request gives none (0 = up to the context length)',
     }),
-    selarMode: StringEnum(['selar', 'soft', 'off'] as const, { description: 'default selar.mode' }),
+    selarMode: StringEnum(['selar', 'soft', 'off', 'soft_thinking'] as const, { description: 'default selar.mode' }),
     selarTopK: Type.Integer({ minimum: 2, maximum: 64, default: 3, description: 'default selar.top_k' }),
     selarEntropyThreshold: Type.Number({
       minimum: 0,
@@ -110,6 +130,69 @@ export const ConfigSchema = Type.Object(
       maximum: 10,
       default: 1.5,
       description: 'default selar.hot_temperature',
+    }),
+    selarThinkEnd: Type.String({
+      maxLength: 64,
+      default: '',
+      description: "default selar.think_end (empty = the tokenizer's </think>)",
+    }),
+    selarNoise: StringEnum(['none', 'gumbel', 'dirichlet'] as const, { description: 'default selar.noise' }),
+    selarNoiseTemperature: Type.Number({
+      exclusiveMinimum: 0,
+      maximum: 100,
+      default: 1,
+      description: 'default selar.noise_temperature',
+    }),
+    selarNoiseAlpha: Type.Number({
+      exclusiveMinimum: 0,
+      maximum: 1e6,
+      default: 1,
+      description: 'default selar.noise_alpha',
+    }),
+    selarSoftThinkingMaxTopk: Type.Integer({
+      minimum: 1,
+      maximum: 64,
+      default: 15,
+      description: 'default selar.soft_thinking.max_topk',
+    }),
+    selarSoftThinkingMinP: Type.Number({
+      minimum: 0,
+      maximum: 1,
+      default: 0,
+      description: 'default selar.soft_thinking.min_p',
+    }),
+    selarSoftThinkingColdStopEntropy: Type.Number({
+      minimum: 0,
+      default: 0,
+      description: 'default selar.soft_thinking.cold_stop_entropy (0 = Cold Stop off)',
+    }),
+    selarSoftThinkingColdStopSteps: Type.Integer({
+      minimum: 1,
+      default: 256,
+      description: 'default selar.soft_thinking.cold_stop_steps',
+    }),
+    selarSoftThinkingAfterTemperature: Type.Number({
+      minimum: -1,
+      maximum: 2,
+      default: -1,
+      description: "default selar.soft_thinking.after_thinking.temperature (-1 = the request's temperature)",
+    }),
+    selarSoftThinkingAfterTopP: Type.Number({
+      minimum: -1,
+      maximum: 1,
+      default: -1,
+      description: "default selar.soft_thinking.after_thinking.top_p (-1 = the request's top_p)",
+    }),
+    selarSoftThinkingAfterTopK: Type.Integer({
+      minimum: -1,
+      default: -1,
+      description: "default selar.soft_thinking.after_thinking.top_k (-1 = the request's top_k, 0 = off)",
+    }),
+    selarSoftThinkingAfterMinP: Type.Number({
+      minimum: -1,
+      maximum: 1,
+      default: -1,
+      description: "default selar.soft_thinking.after_thinking.min_p (-1 = the request's min_p)",
     }),
     apiKeys: Type.Array(Type.String({ minLength: 1 }), {
       default: [],
@@ -128,7 +211,8 @@ export const ConfigSchema = Type.Object(
       maximum: 1024,
       default: 1,
       description:
-        'tokens per SSE chunk after the first (1 = each token as it is produced; more = fewer, larger chunks and less CPU per token under load)',
+        'tokens per SSE chunk after the first (1 = each token as it is produced; more = fewer, larger chunks and ' +
+        'less CPU per token under load)',
     }),
     responsesMaxStored: Type.Integer({
       minimum: 0,
@@ -148,8 +232,13 @@ export const ConfigSchema = Type.Object(
     }),
     toolCallParser: StringEnum(['auto', 'hermes', 'llama3_json', 'mistral', 'generic'] as const, {
       description:
-        'how the model writes tool calls (auto: detected from the chat template; generic: a JSON envelope any model can follow)',
+        'how the model writes tool calls (auto: detected from the chat template; generic: a JSON envelope any model ' +
+        'can follow)',
     }),
+    grammarCompileTimeoutMs: Ms(
+      ENGINE_DEFAULTS.grammarCompileTimeoutMs,
+      'longest one grammar compile (structured outputs, tools) may run; a request whose grammar runs over gets 400 (0 = no limit)',
+    ),
     logPrompts: Type.Boolean({
       default: false,
       description: 'log prompt text with each request (off: prompts are never logged)',
@@ -163,10 +252,12 @@ const enumDefaults = {
   toolCallParser: 'auto',
   batching: ENGINE_DEFAULTS.batching,
   dtype: ENGINE_DEFAULTS.dtype,
+  quantize: 'none',
   selarMode: 'selar',
   selarDiscreteTokens: 'math',
   selarScope: 'all',
   selarEntropy: 'topk',
+  selarNoise: 'none',
   logLevel: 'info',
 } as const;
 
@@ -262,6 +353,9 @@ function checked(out: Record<string, unknown>): Config {
   if (requestTimeoutMs > 0 && headersTimeoutMs > requestTimeoutMs) {
     throw new ConfigError('--headers-timeout-ms must not exceed --request-timeout-ms');
   }
+  const blockSize = out.quantizeBlockSize as number;
+  if ((blockSize & (blockSize - 1)) !== 0)
+    throw new ConfigError(`--quantize-block-size / SELAR_QUANTIZE_BLOCK_SIZE: ${blockSize} is not a power of two`);
   for (const v of Object.values(out)) if (Array.isArray(v)) Object.freeze(v);
   return Object.freeze(out) as unknown as Config;
 }
@@ -298,5 +392,13 @@ export function engineOptions(config: Config): EngineOptions {
     queueSize: config.queueSize,
     device: config.device,
     dtype: config.dtype,
+    grammarCompileTimeoutMs: config.grammarCompileTimeoutMs,
+    quantize:
+      config.quantize === 'none'
+        ? undefined
+        : quantizeSpec(config.quantize, {
+            blockSize: config.quantizeBlockSize,
+            accuracyLevel: config.quantizeAccuracyLevel,
+          }),
   };
 }

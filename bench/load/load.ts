@@ -195,7 +195,8 @@ export async function runLoad(opts: LoadOptions, log: (line: string) => void = (
           const a = await streamChat(base, agent, spec.body, planned, opts.requestTimeoutS * 1000);
           attempts.push({ spec, planned, a });
           if (attempts.length % 50 === 0) log(`${attempts.length} requests done`);
-          if (a.status === 429) await new Promise((r) => setTimeout(r, 50 + random() * 150)); // back off a little, as clients do
+          // back off a little, as clients do
+          if (a.status === 429) await new Promise((r) => setTimeout(r, 50 + random() * 150));
         }
       }),
     );

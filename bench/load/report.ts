@@ -20,8 +20,10 @@ export function markdown(r: LoadResults): string {
     ['wall time (s)', r.wallS],
   ];
   return [
-    `Load test: ${o.clients} concurrent streaming clients, ${o.requests} requests, ${Math.round(o.disconnectShare * 100)}% disconnecting early, ` +
-      `${o.maxTokens} tokens each; server: ${o.workers} worker × ${o.maxSequencesPerWorker} sequences, queue ${o.queueSize}; ` +
+    `Load test: ${o.clients} concurrent streaming clients, ${o.requests} requests, ` +
+      `${Math.round(o.disconnectShare * 100)}% disconnecting early, ` +
+      `${o.maxTokens} tokens each; server: ${o.workers} worker × ${o.maxSequencesPerWorker} sequences, queue ` +
+      `${o.queueSize}; ` +
       `machine: ${r.machine.cpus} cores, load average ${r.machine.loadAvg.join(' ')}, Node ${r.machine.node}.`,
     '',
     '| measure | value |',

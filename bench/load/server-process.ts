@@ -36,7 +36,10 @@ export function spawnServe(args: string[], env: NodeJS.ProcessEnv = {}) {
   return { child, exited, output: () => out };
 }
 
-/** Starts a server (its log level must include info: the "listening" line is the signal) and resolves once it listens; rejects (and kills it) if it exits or takes longer than `timeoutMs`. */
+/**
+ * Starts a server (its log level must include info: the "listening" line is the signal) and resolves once it listens;
+ * rejects (and kills it) if it exits or takes longer than `timeoutMs`.
+ */
 export async function startServer(
   args: string[],
   opts: { timeoutMs?: number; env?: NodeJS.ProcessEnv } = {},

@@ -3,7 +3,7 @@
 // without HTTP.
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { configFrom, engineOptions } from '../config.js';
+import { configFrom, engineOptions, type Config } from '../config.js';
 import { createEngine } from '../engine/create-engine.js';
 import { ChatCompletionRequest, type ChatCompletion } from '../protocol/chat.js';
 import { CompletionRequest, type Completion } from '../protocol/completions.js';
@@ -23,6 +23,7 @@ const HELP = `usage: selar generate --model DIR (--prompt TEXT | --prompt-ids 1,
   --top-p P, --top-k K, --min-p P, --seed S, --stop STRING (repeatable)
   --selar JSON           the selar request object, e.g. '{"mode":"selar","entropy_threshold":0.5}'
   --device D, --dtype D  as for selar serve
+  --quantize q4|q8       as for selar serve (block-wise MatMulNBits weights, cached)
   --json                 print {text, reasoning_content, token_ids, prompt_token_ids, finish_reason, usage, selar_trace}
 `;
 
@@ -41,6 +42,7 @@ const options = {
   selar: { type: 'string' },
   device: { type: 'string' },
   dtype: { type: 'string' },
+  quantize: { type: 'string' },
   json: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } as const;
@@ -76,6 +78,7 @@ export async function runGenerate(argv: string[]): Promise<number> {
     logLevel: 'silent',
     device: v.device || undefined,
     dtype: v.dtype || undefined,
+    quantize: (v.quantize || undefined) as Config['quantize'] | undefined,
   });
   const { engine, tokenizer } = await createEngine({ ...engineOptions(config), queueSize: 1 });
   try {

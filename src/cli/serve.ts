@@ -27,7 +27,13 @@ export async function runServe(argv: string[]): Promise<void> {
   }
   const logger = pino({ level: config.logLevel });
   logger.info(
-    { model: config.model, device: config.device, dtype: config.dtype, workers: config.workers },
+    {
+      model: config.model,
+      device: config.device,
+      dtype: config.dtype,
+      quantize: config.quantize,
+      workers: config.workers,
+    },
     'loading model',
   );
   const { engine, tokenizer } = await createEngine({ ...engineOptions(config), logger, awaitReady: false });

@@ -24,6 +24,7 @@ export function workerInitFor(loaded: LoadedModel, opts: EngineOptions, threads:
     intraOpThreads: threads,
     maxSequences: opts.maxSequencesPerWorker ?? ENGINE_DEFAULTS.maxSequencesPerWorker,
     batching: opts.batching ?? ENGINE_DEFAULTS.batching,
+    grammarCompileTimeoutMs: opts.grammarCompileTimeoutMs ?? ENGINE_DEFAULTS.grammarCompileTimeoutMs,
     faultInjection: opts.faultInjection,
   };
 }
@@ -31,7 +32,12 @@ export function workerInitFor(loaded: LoadedModel, opts: EngineOptions, threads:
 /** Loads the model folder, derives the inputs_embeds decoder, and starts the workers. */
 export async function createEngine(opts: EngineOptions): Promise<LoadedEngine> {
   const dtype = opts.dtype ?? ENGINE_DEFAULTS.dtype;
-  const loaded = await loadModel(opts.modelDir, { dtype, modelId: opts.modelId, logger: opts.logger });
+  const loaded = await loadModel(opts.modelDir, {
+    dtype,
+    quantize: opts.quantize,
+    modelId: opts.modelId,
+    logger: opts.logger,
+  });
   const { workers, threads } = defaultParallelism(loaded.derived.hiddenSize, opts, opts.cpus);
   opts.logger?.info({ workers, threadsPerWorker: threads }, 'decode workers');
   if (opts.batching === 'padded' && !loaded.derived.leftPadding) {

@@ -7,7 +7,12 @@ import type { Logger } from 'pino';
 import { ModelLoadError } from '../errors.js';
 import { detectLayout, type ModelLayout } from '../model/layout.js';
 import { TextTokenizer } from '../model/tokenizer.js';
-import { deriveEmbedsDecoder, type DerivedDecoder, type EmbeddingTableRef } from '../model/convert/index.js';
+import {
+  deriveEmbedsDecoder,
+  type DerivedDecoder,
+  type EmbeddingTableRef,
+  type QuantizeSpec,
+} from '../model/convert/index.js';
 import type { SharedTable } from './protocol.js';
 import type { ModelInfo } from './types.js';
 
@@ -24,11 +29,11 @@ const DEFAULT_CONTEXT = 2048;
 
 export async function loadModel(
   dir: string,
-  opts: { dtype: string; modelId?: string; logger?: Logger },
+  opts: { dtype: string; quantize?: QuantizeSpec; modelId?: string; logger?: Logger },
 ): Promise<LoadedModel> {
   const layout = detectLayout(dir, opts.dtype);
   const tokenizer = TextTokenizer.load(layout.dir);
-  const derived = await deriveEmbedsDecoder(layout.decoderFile);
+  const derived = await deriveEmbedsDecoder(layout.decoderFile, { quantize: opts.quantize });
   checkVocabulary(layout, tokenizer, derived, opts.logger);
   const table = derived.embedding.kind === 'table' ? readSharedTable(derived.embedding) : null;
   const fallbackEos = tokenizer.configTokenId('eos_token');
@@ -78,7 +83,8 @@ function checkVocabulary(
   const slack = Math.max(1024, Math.ceil(tokVocab * 0.1));
   if (modelVocab > tokVocab + slack) {
     throw new ModelLoadError(
-      `tokenizer vocabulary (${tokVocab} ids) does not match the model (${modelVocab} logits): wrong tokenizer.json for this model?`,
+      `tokenizer vocabulary (${tokVocab} ids) does not match the model (${modelVocab} logits): wrong tokenizer.json ` +
+        `for this model?`,
       path.join(layout.dir, 'tokenizer.json'),
     );
   }

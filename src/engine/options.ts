@@ -3,6 +3,7 @@
 import type { Logger } from 'pino';
 import type { WorkerInit } from './protocol.js';
 import type { Batching } from './types.js';
+import type { QuantizeSpec } from '../model/convert/index.js';
 
 export const ENGINE_DEFAULTS = {
   queueSize: 64,
@@ -11,6 +12,8 @@ export const ENGINE_DEFAULTS = {
   device: 'cpu',
   /** The first ONNX variant the model folder has, full precision first. */
   dtype: 'auto',
+  /** Time limit of one grammar compile (ms). */
+  grammarCompileTimeoutMs: 10000,
 } as const;
 
 export interface EngineOptions {
@@ -27,6 +30,10 @@ export interface EngineOptions {
   batching?: Batching;
   device?: string;
   dtype?: string;
+  /** Time limit of one grammar compile (ms; 0: none); a request whose grammar runs over gets a 400. */
+  grammarCompileTimeoutMs?: number;
+  /** Quantize the loaded weights (block-wise MatMulNBits; cached). */
+  quantize?: QuantizeSpec;
   /** Intra-op threads per worker; default: defaultParallelism. */
   threadsPerWorker?: number;
   /** Served model id (default: the folder name). */

@@ -37,7 +37,8 @@ const noWorker = () =>
 
 function startWorker(workerData: WorkerInit): Worker {
   if (!fromSource) return new Worker(workerUrl, { workerData });
-  const bootstrap = `import('tsx/esm/api').then((m) => { m.register(); return import(${JSON.stringify(workerUrl.href)}); })`;
+  const bootstrap =
+    `import('tsx/esm/api').then((m) => { m.register(); return ` + `import(${JSON.stringify(workerUrl.href)}); })`;
   return new Worker(bootstrap, { eval: true, workerData });
 }
 
@@ -133,8 +134,9 @@ export class WorkerPool implements Engine {
     } else if (msg.type === 'failed') {
       const job = w.jobs.get(msg.id);
       if (!job) return;
-      this.log?.error({ worker: w.index, request: msg.id, err: msg.message }, 'generation failed');
-      job.channel.fail(new SelarError('worker_failed', 'generation failed in the decode worker'));
+      if (!msg.invalid) this.log?.error({ worker: w.index, request: msg.id, err: msg.message }, 'generation failed');
+      if (msg.invalid) job.channel.fail(new SelarError('invalid_request', msg.invalid.message, msg.invalid.param));
+      else job.channel.fail(new SelarError('worker_failed', 'generation failed in the decode worker'));
       this.release(w, msg.id);
     }
   }

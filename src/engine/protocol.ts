@@ -24,6 +24,8 @@ export interface WorkerInit {
   batching: Batching;
   /** Compiled grammars kept per worker (least recently used first out). */
   grammarCacheSize?: number;
+  /** A grammar compile running longer (ms) ends its grammar thread and fails its request; 0: no limit. */
+  grammarCompileTimeoutMs?: number;
   /** For tests of fault handling: crash after this many steps (never set in production). */
   faultInjection?: { crashAfterSteps?: number; throwAfterSteps?: number };
 }
@@ -37,5 +39,6 @@ export type FromWorker =
   | { type: 'ready'; device: string; warning?: string }
   /** Every sequence's events of one decode pass in one message (a cohort of 16 costs one postMessage, not 16). */
   | { type: 'events'; batch: Array<{ id: string; events: GenerationEvent[] }> }
-  | { type: 'failed'; id: string; message: string }
+  /** `invalid`: the request itself was at fault (a 400 naming `param`), e.g. its grammar's compile timed out. */
+  | { type: 'failed'; id: string; message: string; invalid?: { message: string; param: string } }
   | { type: 'fatal'; message: string };

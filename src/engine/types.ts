@@ -5,11 +5,32 @@ import type { GrammarSpec } from '../grammar/spec.js';
 import type { ModelSelarDefaults } from '../model/selar-defaults.js';
 
 /**
- * selar: entropy-gated soft steps; soft: every step soft; off: plain decoding.
+ * selar: entropy-gated soft steps; soft: every step soft; off: plain decoding;
+ * soft_thinking: every thinking step is a concept token (Soft Thinking).
  * Ablations: random: soft steps at random with probability softRate;
  * hot: where the gate fires, stay discrete but sample the visible token at hotTemperature.
  */
-export type SelarMode = 'selar' | 'soft' | 'off' | 'random' | 'hot';
+export type SelarMode = 'selar' | 'soft' | 'off' | 'random' | 'hot' | 'soft_thinking';
+
+/** Stochastic mixing: how a soft input's weights are drawn around q. */
+export type NoiseKind = 'none' | 'gumbel' | 'dirichlet';
+
+/** Sampling settings a method may switch to (Soft Thinking's after_thinking). */
+export type FilterSettings = Pick<SamplingParams, 'temperature' | 'topK' | 'topP' | 'minP'>;
+
+/** Mode soft_thinking's knobs (docs/api.md "Soft Thinking"). */
+export interface SoftThinkingParams {
+  /** Candidates in the concept token (1..64). */
+  maxTopk: number;
+  /** Candidates below minP × the top probability are dropped before the top maxTopk. */
+  minP: number;
+  /** Cold Stop: entropy (nats) below which a thinking step counts; 0 disables. */
+  coldStopEntropy: number;
+  /** Cold Stop: consecutive low-entropy thinking steps that inject the end of thinking. */
+  coldStopSteps: number;
+  /** Sampling settings outside the thinking section; null: the request's own value. */
+  afterThinking: { [K in keyof FilterSettings]: FilterSettings[K] | null };
+}
 
 export interface SelarParams {
   mode: SelarMode;
@@ -21,7 +42,18 @@ export interface SelarParams {
   contrastiveWeight: number;
   discreteTokens: 'math' | 'none';
   scope: 'all' | 'thinking';
-  trace: boolean;
+  /** true: entropy and soft flag per token; 'mix': also each soft step's candidates and weights. */
+  trace: boolean | 'mix';
+  /** The end-of-thinking string (selar.think_end or the tokenizer's </think>); null: none. */
+  thinkEnd: string | null;
+  /** Stochastic mixing of every soft input's weights. */
+  noise: NoiseKind;
+  /** noise gumbel: the Gumbel-softmax temperature. */
+  noiseTemperature: number;
+  /** noise dirichlet: weights ~ Dirichlet(noiseAlpha · q). */
+  noiseAlpha: number;
+  /** Mode soft_thinking's knobs (defaults in other modes, unused there). */
+  softThinking: SoftThinkingParams;
   /** Gate entropy: the normalised top-k entropy (reference) or the full-vocabulary entropy / ln|V|. */
   entropy: 'topk' | 'full';
   /** random mode: probability of a soft step. */
@@ -85,6 +117,8 @@ export interface GenerationRequest {
   promptLogprobs: number | null;
   /** Structured output: the grammar the visible tokens must follow (docs/api.md, "Structured outputs"). */
   grammar?: GrammarSpec | null;
+  /** The request parameter the grammar came from (named by a 400 when it cannot be compiled in time). */
+  grammarParam?: string;
   thinking: ThinkingBudget;
 }
 
@@ -92,8 +126,23 @@ export interface GenerationRequest {
 export interface ThinkingBudget {
   /** Tokens generated strictly inside <think>…</think> before the end tag is injected; null: no budget. */
   budget: number | null;
-  /** The end-of-thinking tag's token ids, injected one per step when the budget is spent. */
+  /**
+   * The end-of-thinking string's token ids (selar.think_end, default the tokenizer's `</think>`):
+   * the thinking section ends when the generated ids end with them; injected one per step when
+   * the budget is spent or Cold Stop fires. Empty: the model has no thinking section.
+   */
   endIds: number[];
+  /** A model without think tags but with a think_end: every sequence starts inside the section. */
+  startsInside: boolean;
+}
+
+/** What ended a sequence's thinking section (usage.completion_tokens_details.latent.thinking_ended). */
+export type ThinkingEnd = 'model' | 'budget' | 'cold_stop';
+
+/** One soft input's candidates and the weights it used (selar.trace "mix"). */
+export interface SoftMix {
+  ids: number[];
+  weights: number[];
 }
 
 export type FinishReason = 'stop' | 'length';
@@ -123,6 +172,8 @@ export interface TokenEvent {
   soft: boolean;
   /** hot mode: the token was sampled at hot_temperature because the gate fired. */
   hot?: boolean;
+  /** trace "mix", soft steps: the soft input's candidates (weight > 0), weights and texts. */
+  mix?: SoftMix & { tokens: string[] };
   /** Whether the token lies inside <think>…</think> (for reasoning_tokens). */
   reasoning: boolean;
   logprob?: number;
@@ -142,6 +193,8 @@ export interface FinishEvent {
   /** hot mode: tokens sampled at hot_temperature. */
   hotTokens: number;
   reasoningTokens: number;
+  /** What ended the thinking section, or null (never left it, or no section). */
+  thinkingEnd: ThinkingEnd | null;
 }
 
 export type GenerationEvent = TokenEvent | FinishEvent;

@@ -105,11 +105,48 @@ export const PRESETS: readonly Preset[] = [
     tuned: true,
     fixed: { entropy: 'full' },
   },
+  {
+    name: 'soft-thinking',
+    description: 'Soft Thinking: every thinking step a concept token (server defaults for its knobs), greedy',
+    mode: 'soft_thinking',
+    sampled: false,
+    sweepsTau: false,
+    // SeLaR's tuning flags (contrastive weight, scope) do not apply to it.
+    tuned: false,
+  },
+  {
+    name: 'soft-thinking-sampled',
+    description: 'Soft Thinking with sampled visible tokens',
+    mode: 'soft_thinking',
+    sampled: true,
+    sweepsTau: false,
+    tuned: false,
+  },
+  {
+    name: 'soft-thinking-dirichlet',
+    description: 'Soft Thinking with Dirichlet noise on the concept weights (seeded), greedy visible tokens',
+    mode: 'soft_thinking',
+    sampled: false,
+    sweepsTau: false,
+    tuned: false,
+    fixed: { noise: 'dirichlet' },
+    seeded: true,
+  },
 ];
 
 export const DEFAULT_PRESETS = ['off-greedy', 'off-sampled', 'selar', 'soft'];
-/** --ablation: every alternative to entropy gating on the same problems and seeds. */
-export const ABLATION_PRESETS = ['off-greedy', 'off-sampled', 'soft', 'selar', 'random', 'hot', 'selar-full'];
+/** --ablation: every alternative to entropy gating on the same problems and seeds, and the other latent methods. */
+export const ABLATION_PRESETS = [
+  'off-greedy',
+  'off-sampled',
+  'soft',
+  'selar',
+  'random',
+  'hot',
+  'selar-full',
+  'soft-thinking',
+  'soft-thinking-dirichlet',
+];
 export const DEFAULT_TAUS = [0.3, 0.5, 0.7];
 
 export interface ConfigOptions {
@@ -119,7 +156,10 @@ export interface ConfigOptions {
   n: number;
   temperature: number;
   topP: number;
-  /** selar fields for tuned presets (top_k, contrastive_weight, discrete_tokens, scope); unset ones take the server's defaults. */
+  /**
+   * selar fields for tuned presets (top_k, contrastive_weight, discrete_tokens, scope); unset ones take the server's
+   * defaults.
+   */
   selar: SelarObject;
   maxTokens: number | null;
   /** The endpoint has no selar extension: send no `selar` object (off presets only). */
@@ -222,7 +262,10 @@ export function fingerprint(model: string, config: DecodingConfig, extra: Record
     .slice(0, 16);
 }
 
-/** The seed of sample `sample` of a problem: the same for every configuration, so sampled configurations are compared on common random numbers. */
+/**
+ * The seed of sample `sample` of a problem: the same for every configuration, so sampled configurations are compared on
+ * common random numbers.
+ */
 export function sampleSeed(problemId: string, sample: number, base: number): number {
   return createHash('sha256').update(`${base}:${problemId}:${sample}`).digest().readUInt32BE(0) & 0x7fffffff;
 }

@@ -151,7 +151,8 @@ export async function evaluate(o: EvalOptions, io: EvalIo): Promise<EvalSummary>
     accuracyPlot(summary.metrics, `${model}: accuracy against τ (${problems.length} problems)`),
   );
   io.out(
-    `${markdownTable(summary.metrics, o.concurrency)}\n\nwritten to ${o.out}: ${Object.values(OUTPUT_FILES).join(', ')}\n`,
+    `${markdownTable(summary.metrics, o.concurrency)}\n\nwritten to ${o.out}: ` +
+      `${Object.values(OUTPUT_FILES).join(', ')}\n`,
   );
   return summary;
 }

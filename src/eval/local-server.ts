@@ -10,6 +10,7 @@ export interface LocalServerOptions {
   workers?: number;
   device?: string;
   dtype?: string;
+  quantize?: 'q4' | 'q8';
 }
 
 export interface LocalServer {
@@ -31,6 +32,7 @@ export async function startLocalServer(o: LocalServerOptions): Promise<LocalServ
     workers: o.workers,
     device: o.device,
     dtype: o.dtype,
+    quantize: o.quantize,
   });
   const { engine, tokenizer } = await createEngine(engineOptions(config));
   const server = await startServer({ config, engine, tokenizer });

@@ -18,7 +18,7 @@ export class UsageError extends Error {
 /** The decoding configurations' options (ConfigOptions) plus where and on what to run them. */
 export interface EvalOptions extends Required<ConfigOptions> {
   endpoint:
-    | { kind: 'local'; modelDir: string; workers?: number; device?: string; dtype?: string }
+    | { kind: 'local'; modelDir: string; workers?: number; device?: string; dtype?: string; quantize?: 'q4' | 'q8' }
     | { kind: 'remote'; url: string; apiKey?: string; modelName?: string };
   dataset: string;
   steps?: number[];
@@ -56,6 +56,7 @@ endpoint (exactly one):
   --workers N              in-process server: decode workers
   --device D               in-process server: cpu, cuda, cuda:N or auto
   --dtype T                in-process server: auto, fp32 or fp16
+  --quantize q4|q8         in-process server: quantize the weights at start-up (as selar serve --quantize)
 
 problems:
   --dataset FILE           JSONL with "question" and "answer" ("... #### N"); optional
@@ -121,10 +122,10 @@ function list<T>(flag: string, raw: string, item: (flag: string, s: string) => T
   return parts.map((p) => item(flag, p));
 }
 
-function oneOf(flag: string, raw: string, allowed: string[]): string {
-  if (!allowed.includes(raw))
+function oneOf<T extends string>(flag: string, raw: string, allowed: readonly T[]): T {
+  if (!(allowed as readonly string[]).includes(raw))
     throw new UsageError(`${flag}: expected ${allowed.join(' or ')}, got ${JSON.stringify(raw)}`);
-  return raw;
+  return raw as T;
 }
 
 /** "N" (every step count) or "S:N,S:N" (per step count). */
@@ -175,6 +176,7 @@ export function parseEvalArgs(
         workers: str,
         device: str,
         dtype: str,
+        quantize: str,
         dataset: str,
         steps: str,
         offset: str,
@@ -223,9 +225,10 @@ export function parseEvalArgs(
       ...(v.workers !== undefined ? { workers: integer('--workers', v.workers, 1) } : {}),
       ...(v.device !== undefined ? { device: v.device } : {}),
       ...(v.dtype !== undefined ? { dtype: oneOf('--dtype', v.dtype, ['auto', 'fp32', 'fp16']) } : {}),
+      ...(v.quantize !== undefined ? { quantize: oneOf('--quantize', v.quantize, ['q4', 'q8'] as const) } : {}),
     };
   } else {
-    for (const flag of ['workers', 'device', 'dtype'] as const)
+    for (const flag of ['workers', 'device', 'dtype', 'quantize'] as const)
       if (v[flag] !== undefined) throw new UsageError(`--${flag} applies to --model, not --server`);
     const apiKey = v['api-key'] ?? env.OPENAI_API_KEY;
     endpoint = {

@@ -37,7 +37,8 @@ export function accuracyPlot(metrics: ConfigMetrics[], title: string): string {
   const y = (acc: number) => M.top + (1 - acc) * plotH;
   const out: string[] = [];
   out.push(
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="sans-serif" font-size="12">`,
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" ` +
+      `font-family="sans-serif" font-size="12">`,
   );
   out.push(`<title>${escapeXml(title)}</title>`);
   out.push(`<rect x="0" y="0" width="${W}" height="${H}" fill="#ffffff"/>`);
@@ -70,7 +71,9 @@ export function accuracyPlot(metrics: ConfigMetrics[], title: string): string {
   for (const m of references) {
     const c = COLOURS[colour++ % COLOURS.length];
     out.push(
-      `<line class="reference" data-config="${escapeXml(m.config)}" data-accuracy="${m.accuracy}" x1="${M.left}" y1="${f(y(m.accuracy))}" x2="${M.left + plotW}" y2="${f(y(m.accuracy))}" stroke="${c}" stroke-width="1.5" stroke-dasharray="6 4"/>`,
+      `<line class="reference" data-config="${escapeXml(m.config)}" data-accuracy="${m.accuracy}" x1="${M.left}" ` +
+        `y1="${f(y(m.accuracy))}" x2="${M.left + plotW}" y2="${f(y(m.accuracy))}" stroke="${c}" stroke-width="1.5" ` +
+        `stroke-dasharray="6 4"/>`,
     );
     legend.push({ label: `${m.config} ${(100 * m.accuracy).toFixed(1)}%`, colour: c, dashed: true });
   }
@@ -78,15 +81,21 @@ export function accuracyPlot(metrics: ConfigMetrics[], title: string): string {
     const c = COLOURS[colour++ % COLOURS.length];
     const sorted = [...points].sort((a, b) => a.tau! - b.tau!);
     out.push(
-      `<polyline class="series" data-preset="${escapeXml(preset)}" fill="none" stroke="${c}" stroke-width="2" points="${sorted.map((m) => `${f(x(m.tau!))},${f(y(m.accuracy))}`).join(' ')}"/>`,
+      `<polyline class="series" data-preset="${escapeXml(preset)}" fill="none" stroke="${c}" stroke-width="2" ` +
+        `points="${sorted.map((m) => `${f(x(m.tau!))},${f(y(m.accuracy))}`).join(' ')}"/>`,
     );
     for (const m of sorted) {
       const px = f(x(m.tau!));
       out.push(
-        `<line class="ci" x1="${px}" y1="${f(y(m.ci95.low))}" x2="${px}" y2="${f(y(m.ci95.high))}" stroke="${c}" stroke-width="1"/>`,
+        `<line class="ci" x1="${px}" y1="${f(y(m.ci95.low))}" x2="${px}" y2="${f(y(m.ci95.high))}" stroke="${c}" ` +
+          `stroke-width="1"/>`,
       );
       out.push(
-        `<circle class="point" data-config="${escapeXml(m.config)}" data-tau="${m.tau}" data-accuracy="${m.accuracy}" cx="${px}" cy="${f(y(m.accuracy))}" r="4" fill="${c}"><title>${escapeXml(`${m.config}: ${(100 * m.accuracy).toFixed(1)}% (n=${m.count})`)}</title></circle>`,
+        `<circle class="point" data-config="${escapeXml(m.config)}" data-tau="${m.tau}" ` +
+          `data-accuracy="${m.accuracy}" cx="${px}" cy="${f(y(m.accuracy))}" r="4" ` +
+          `fill="${c}"><title>` +
+          escapeXml(`${m.config}: ${(100 * m.accuracy).toFixed(1)}% (n=${m.count})`) +
+          '</title></circle>',
       );
     }
     legend.push({ label: preset, colour: c, dashed: false });
@@ -96,7 +105,8 @@ export function accuracyPlot(metrics: ConfigMetrics[], title: string): string {
     const ly = M.top + 10 + i * 20;
     const lx = M.left + plotW + 14;
     out.push(
-      `<line x1="${lx}" y1="${ly}" x2="${lx + 24}" y2="${ly}" stroke="${entry.colour}" stroke-width="2"${entry.dashed ? ' stroke-dasharray="6 4"' : ''}/>`,
+      `<line x1="${lx}" y1="${ly}" x2="${lx + 24}" y2="${ly}" stroke="${entry.colour}" ` +
+        `stroke-width="2"${entry.dashed ? ' stroke-dasharray="6 4"' : ''}/>`,
     );
     out.push(`<text x="${lx + 30}" y="${ly + 4}">${escapeXml(entry.label)}</text>`);
   });

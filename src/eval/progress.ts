@@ -76,7 +76,10 @@ export class Progress {
     const elapsed = (this.now() - this.started) / 1000;
     const eta = this.ranNow ? (elapsed / this.ranNow) * (this.total - this.done) : Infinity;
     const acc = this.configCount ? ` acc ${((100 * this.configCorrect) / this.configCount).toFixed(1)}%` : '';
-    return `${this.done}/${this.total} ${(100 * fraction).toFixed(0)}% ${this.config}${acc} elapsed ${formatDuration(elapsed)} eta ${this.done === this.total ? '0s' : formatDuration(eta)}`;
+    return (
+      `${this.done}/${this.total} ${(100 * fraction).toFixed(0)}% ${this.config}${acc} elapsed ` +
+      `${formatDuration(elapsed)} eta ${this.done === this.total ? '0s' : formatDuration(eta)}`
+    );
   }
 
   private draw(force: boolean): void {

@@ -60,7 +60,11 @@ export function markdownReport(s: EvalSummary): string {
     '',
     markdownTable(s.metrics, s.concurrency),
     '',
-    `Accuracy counts every sample${sampled ? ` (sampled configurations: ${sampled.samples} seeded samples per problem, the same seeds for each)` : ''}; ` +
+    'Accuracy counts every sample' +
+      (sampled
+        ? ` (sampled configurations: ${sampled.samples} seeded samples per problem, the same seeds for each)`
+        : '') +
+      '; ' +
       "the 95% interval is Wilson's. Soft ratio = soft tokens / completion tokens. " +
       'Tokens/s = completion tokens / the wall time during which the configuration had requests in flight.',
     '',

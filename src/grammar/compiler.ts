@@ -44,6 +44,11 @@ export class GrammarCache {
     return this.compiled.size;
   }
 
+  /** Whether the grammar of this source is compiled (or compiling). */
+  has(key: string): boolean {
+    return this.compiled.has(key) || this.pending.has(key);
+  }
+
   /** The compiled grammar for `spec`, from the cache or compiled now; throws GrammarError. */
   async get(spec: GrammarSpec): Promise<CompiledGrammar> {
     const key = grammarKey(spec);

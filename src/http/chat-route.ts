@@ -17,7 +17,8 @@ export function registerChatRoute(app: FastifyInstance, deps: GenerationDeps): v
         response: {
           200: {
             description:
-              'a chat.completion, or with stream: true a text/event-stream of chat.completion.chunk frames ending in `data: [DONE]`',
+              'a chat.completion, or with stream: true a text/event-stream of chat.completion.chunk frames ending in ' +
+              '`data: [DONE]`',
             content: {
               'application/json': { schema: ChatCompletion },
               'text/event-stream': { schema: ChatCompletionChunk },

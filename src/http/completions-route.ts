@@ -17,7 +17,8 @@ export function registerCompletionsRoute(app: FastifyInstance, deps: GenerationD
         response: {
           200: {
             description:
-              'a text_completion, or with stream: true a text/event-stream of text_completion frames ending in `data: [DONE]`',
+              'a text_completion, or with stream: true a text/event-stream of text_completion frames ending in ' +
+              '`data: [DONE]`',
             content: { 'application/json': { schema: Completion }, 'text/event-stream': { schema: CompletionChunk } },
           },
           ...errorResponses,

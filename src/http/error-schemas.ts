@@ -5,7 +5,8 @@ const err = (description: string) => ({ description, content: { 'application/jso
 
 export const errorResponses = {
   400: err(
-    'invalid request: unknown or unsupported field, value out of range, context length exceeded (param names the field)',
+    'invalid request: unknown or unsupported field, value out of range, context length exceeded (param ' +
+      'names the field)',
   ),
   401: err('missing or wrong API key'),
   404: err('unknown model'),

@@ -8,7 +8,10 @@ import { SelarError } from '../errors.js';
 const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });
 const LONE_SURROGATE = /\p{Cs}/u;
 
-/** Where the first string or key with a lone surrogate sits (`messages[0].content`), or null. Iterative: bodies may nest deeply. */
+/**
+ * Where the first string or key with a lone surrogate sits (`messages[0].content`), or null. Iterative: bodies may nest
+ * deeply.
+ */
 export function illFormedPath(root: unknown): string | null {
   const stack: Array<[unknown, string]> = [[root, '']];
   while (stack.length > 0) {

@@ -36,7 +36,10 @@ export class Lifecycle {
     return !(readyWorkers < workers);
   }
 
-  /** Why /ready is 503: draining, the first load still running or failed, or lost workers (loading while a replacement loads, failed once it could not). */
+  /**
+   * Why /ready is 503: draining, the first load still running or failed, or lost workers (loading while a replacement
+   * loads, failed once it could not).
+   */
   notReadyReason(): 'loading' | 'draining' | 'failed' {
     if (this.draining) return 'draining';
     if (this.engineState !== 'ready') return this.engineState;

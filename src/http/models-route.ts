@@ -18,6 +18,22 @@ function selarDefaults(ctx: ServingContext): SelarDefaults {
     scope: d.scope,
     entropy: d.entropy,
     hot_temperature: d.hotTemperature,
+    think_end: d.thinkEnd,
+    noise: d.noise,
+    noise_temperature: d.noiseTemperature,
+    noise_alpha: d.noiseAlpha,
+    soft_thinking: {
+      max_topk: d.softThinking.maxTopk,
+      min_p: d.softThinking.minP,
+      cold_stop_entropy: d.softThinking.coldStopEntropy,
+      cold_stop_steps: d.softThinking.coldStopSteps,
+      after_thinking: {
+        temperature: d.softThinking.afterThinking.temperature,
+        top_p: d.softThinking.afterThinking.topP,
+        top_k: d.softThinking.afterThinking.topK,
+        min_p: d.softThinking.afterThinking.minP,
+      },
+    },
   };
 }
 

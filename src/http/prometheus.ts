@@ -88,7 +88,9 @@ export class Histogram extends Base {
     this.buckets.forEach((le, i) => {
       out += `${this.name}_bucket${labelText({ le: num(le) })} ${this.counts[i]}\n`;
     });
-    out += `${this.name}_bucket{le="+Inf"} ${this.count}\n${this.name}_sum ${num(this.sum)}\n${this.name}_count ${this.count}\n`;
+    out +=
+      `${this.name}_bucket{le="+Inf"} ${this.count}\n${this.name}_sum ${num(this.sum)}\n${this.name}_count ` +
+      `${this.count}\n`;
     return out;
   }
 }

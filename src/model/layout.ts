@@ -88,7 +88,8 @@ export function detectLayout(dir: string, dtype = 'fp32'): ModelLayout {
   if (fs.existsSync(path.join(abs, 'genai_config.json'))) return genaiLayout(abs);
   if (fs.existsSync(path.join(abs, 'config.json'))) return optimumLayout(abs, dtype);
   throw new ModelLoadError(
-    'unknown model layout: expected config.json + onnx/model.onnx (Hugging Face Optimum / transformers.js) or genai_config.json (onnxruntime-genai)',
+    'unknown model layout: expected config.json + onnx/model.onnx (Hugging Face Optimum / transformers.js) or ' +
+      'genai_config.json (onnxruntime-genai)',
     abs,
   );
 }
@@ -119,7 +120,8 @@ function optimumLayout(dir: string, dtype: string): ModelLayout {
     const have = fs.existsSync(onnxDir) ? fs.readdirSync(onnxDir).filter((f) => f.endsWith('.onnx')) : [];
     throw new ModelLoadError(
       `missing onnx/model${suffix}.onnx for dtype ${dtype}` +
-        (have.length ? ` (found: ${have.join(', ')})` : ' (no .onnx files in onnx/)'),
+        (have.length ? ` (found: ${have.join(', ')})` : ' (no .onnx files in onnx/)') +
+        (dtype === 'q4' || dtype === 'q8' ? `; --quantize ${dtype} quantizes the fp32/fp16 export instead` : ''),
       single,
     );
   }

@@ -12,7 +12,7 @@ const p = SelarRequest.properties;
 /** The request fields that make sense as a model's default (not trace, not the ablation-only ones). */
 export const ModelSelarDefaults = Type.Object(
   {
-    mode: Type.Optional(StringEnum(['selar', 'soft', 'off'] as const)),
+    mode: Type.Optional(StringEnum(['selar', 'soft', 'off', 'soft_thinking'] as const)),
     top_k: p.top_k,
     entropy_threshold: p.entropy_threshold,
     contrastive_weight: p.contrastive_weight,
@@ -20,6 +20,11 @@ export const ModelSelarDefaults = Type.Object(
     scope: p.scope,
     entropy: p.entropy,
     hot_temperature: p.hot_temperature,
+    think_end: p.think_end,
+    noise: p.noise,
+    noise_temperature: p.noise_temperature,
+    noise_alpha: p.noise_alpha,
+    soft_thinking: p.soft_thinking,
   },
   { additionalProperties: false },
 );

@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Tokenizer } from '@huggingface/tokenizers';
 import { Template } from '@huggingface/jinja';
-import { ModelLoadError } from '../errors.js';
+import { excerpt, ModelLoadError, SelarError } from '../errors.js';
 
 /** A message as Hugging Face chat templates read it (tool calls with parsed arguments, a `tool` role). */
 export interface TemplateMessage {
@@ -25,6 +25,17 @@ function tokenText(t: TokenizerConfig['bos_token']): string | undefined {
   return typeof t === 'string' ? t : t.content;
 }
 
+/**
+ * The unknown token's id as the model section of tokenizer.json names it: `unk_token`
+ * (WordLevel, WordPiece, BPE) or `unk_id` (Unigram); null when it has none.
+ */
+function unknownTokenId(json: object, tokenizer: Tokenizer): number | null {
+  const model = (json as { model?: { unk_token?: unknown; unk_id?: unknown } }).model;
+  if (typeof model?.unk_token === 'string') return tokenizer.token_to_id(model.unk_token) ?? null;
+  if (typeof model?.unk_id === 'number' && Number.isInteger(model.unk_id)) return model.unk_id;
+  return null;
+}
+
 function readJson(file: string): unknown {
   try {
     return JSON.parse(fs.readFileSync(file, 'utf8'));
@@ -39,6 +50,8 @@ export class TextTokenizer {
   readonly vocabSize: number;
   readonly specialIds: ReadonlySet<number>;
   readonly thinkIds: { open: number; close: number } | null;
+  /** The id text the vocabulary cannot spell becomes, if the tokenizer has an unknown token. */
+  readonly unkId: number | null;
   private readonly tokenizer: Tokenizer;
   private readonly template: Template | null;
   /** The chat template's source (tool-call formats are detected from it). */
@@ -57,6 +70,7 @@ export class TextTokenizer {
     const open = this.tokenizer.token_to_id('<think>');
     const close = this.tokenizer.token_to_id('</think>');
     this.thinkIds = open !== undefined && close !== undefined ? { open, close } : null;
+    this.unkId = unknownTokenId(tokenizerJson, this.tokenizer);
     this.template = chatTemplate ? new Template(chatTemplate) : null;
     this.chatTemplate = chatTemplate || null;
   }
@@ -93,8 +107,31 @@ export class TextTokenizer {
     return (this.chatTemplate ?? '').includes(variable);
   }
 
-  encode(text: string, addSpecialTokens = false): number[] {
-    return this.tokenizer.encode(text, { add_special_tokens: addSpecialTokens }).ids;
+  /**
+   * The text's token ids. Pieces the vocabulary has no id for (@huggingface/tokenizers
+   * leaves them undefined, even where the model names an unknown token) become the
+   * unknown token; without one the text cannot be encoded: a 400 naming `param`.
+   */
+  encode(text: string, addSpecialTokens = false, param: string | null = null): number[] {
+    const ids = this.tokenizer.encode(text, { add_special_tokens: addSpecialTokens }).ids;
+    for (let i = 0; i < ids.length; i++) {
+      if (Number.isInteger(ids[i])) continue;
+      if (this.unkId === null) {
+        throw new SelarError(
+          'invalid_request',
+          `The text cannot be encoded: the tokenizer has no id for a piece of "${excerpt(text, 64)}" and no unknown token`,
+          param,
+        );
+      }
+      ids[i] = this.unkId;
+    }
+    return ids;
+  }
+
+  /** The ids where the vocabulary spells every piece of the text itself (no unknown token), else null. */
+  spell(text: string): number[] | null {
+    const ids = this.tokenizer.encode(text, { add_special_tokens: false }).ids;
+    return ids.every(Number.isInteger) ? ids : null;
   }
 
   decode(ids: readonly number[], skipSpecialTokens = true): string {

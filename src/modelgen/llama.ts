@@ -6,6 +6,8 @@ import { finishModelFolder, optimumPaths, startModelFolder } from './layout.js';
 import { buildLlamaGraph, llamaParameterCount, type LlamaShape } from './llama-graph.js';
 import type { ModelDtype } from './decoder-io.js';
 import { writeTokenizer, type TokenizerSpec } from './tokenizer.js';
+import { writeQuantizedExport } from '../model/quantize/export.js';
+import { quantizeSpec } from '../model/quantize/index.js';
 
 export type { LlamaConfig } from './config.js';
 
@@ -29,6 +31,12 @@ export interface LlamaGenOptions {
   fp32Logits?: boolean;
   rmsNormEps?: number;
   ropeTheta?: number;
+  /**
+   * Also write pre-quantized variants as the Hub's exports have them (onnx/model_q4.onnx,
+   * onnx/model_quantized.onnx for q8): MatMulNBits weights and a GatherBlockQuantized
+   * embedding lookup, block size 32, symmetric, accuracy_level 4.
+   */
+  quantizedVariants?: Array<'q4' | 'q8'>;
 }
 
 export interface LlamaGenResult {
@@ -100,5 +108,9 @@ export async function writeLlamaModel(dir: string, opts: LlamaGenOptions): Promi
     },
     tokenizer,
   );
+  for (const level of opts.quantizedVariants ?? []) {
+    const suffix = level === 'q4' ? '_q4' : '_quantized';
+    writeQuantizedExport(paths.modelPath, paths.modelPath.replace(/\.onnx$/, `${suffix}.onnx`), quantizeSpec(level));
+  }
   return { dir, modelPath: paths.modelPath, dataPath: external ? paths.dataPath : null, config, tokenizer };
 }

@@ -19,9 +19,11 @@ export const DEFAULT_MERGES: ReadonlyArray<readonly [string, string]> = [
 
 // Qwen3-like: `enable_thinking=false` pre-fills an empty think block.
 export const CHATML_TEMPLATE =
-  "{%- for message in messages %}{{ '<|im_start|>' + message['role'] + '\\n' + message['content'] + '<|im_end|>' + '\\n' }}{%- endfor %}" +
+  "{%- for message in messages %}{{ '<|im_start|>' + message['role'] + '\\n' + message['content'] + '<|im_end|>' + " +
+  "'\\n' }}{%- endfor %}" +
   "{%- if add_generation_prompt %}{{ '<|im_start|>assistant\\n' }}" +
-  "{%- if enable_thinking is defined and enable_thinking is false %}{{ '<think>\\n\\n</think>\\n\\n' }}{%- endif %}{%- endif %}";
+  "{%- if enable_thinking is defined and enable_thinking is false %}{{ '<think>\\n\\n</think>\\n\\n' }}{%- endif " +
+  '%}{%- endif %}';
 
 /** GPT-2's bytes_to_unicode: printable bytes map to themselves, the rest to U+0100 upwards. */
 export function byteToUnicode(): string[] {

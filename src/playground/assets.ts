@@ -7,6 +7,7 @@ export const CLIENT_MODULES = [
   'chat-api',
   'entropy-scale',
   'main',
+  'output-options',
   'request-body',
   'run-stats',
   'run-view',
@@ -15,6 +16,7 @@ export const CLIENT_MODULES = [
   'token-spans',
   'token-split',
   'token-tooltip',
+  'tool-calls',
   'wire-types',
 ] as const;
 

@@ -13,13 +13,58 @@ export function StringEnum<const T extends readonly string[]>(values: T, options
   return Type.Union(values.map((v) => Type.Literal(v)) as unknown as TLiteral<T[number]>[], options);
 }
 
+/** Every selar.mode; a new method adds its name here and, with knobs, one object to modeKnobs. */
+export const SELAR_MODES = ['selar', 'soft', 'off', 'random', 'hot', 'soft_thinking'] as const;
+
+/** Sampling settings after the thinking section (Soft Thinking); an omitted field keeps the request's. */
+export const AfterThinking = Type.Object(
+  {
+    temperature: OptionalNullable(Type.Number({ minimum: 0, maximum: 2 })),
+    top_p: OptionalNullable(Type.Number({ exclusiveMinimum: 0, maximum: 1 })),
+    top_k: OptionalNullable(Type.Integer({ minimum: -1, description: '0 or -1 = off' })),
+    min_p: OptionalNullable(Type.Number({ minimum: 0, maximum: 1 })),
+  },
+  { additionalProperties: false, description: 'sampling settings after the thinking section' },
+);
+
+export const SoftThinkingKnobs = Type.Object(
+  {
+    max_topk: Type.Optional(Type.Integer({ minimum: 1, maximum: 64, description: 'candidates in the concept token' })),
+    min_p: Type.Optional(
+      Type.Number({
+        minimum: 0,
+        maximum: 1,
+        description: 'candidates below min_p × the top probability are dropped before the top max_topk',
+      }),
+    ),
+    cold_stop_entropy: Type.Optional(
+      Type.Number({ minimum: 0, description: 'Cold Stop: entropy (nats) a thinking step must stay below; 0 = off' }),
+    ),
+    cold_stop_steps: Type.Optional(
+      Type.Integer({ minimum: 1, description: 'Cold Stop: consecutive low-entropy thinking steps' }),
+    ),
+    after_thinking: OptionalNullable(AfterThinking),
+  },
+  { additionalProperties: false, description: 'mode "soft_thinking" only: Soft Thinking (arXiv 2505.15778)' },
+);
+
+/**
+ * The knobs of the modes that have their own, one object per mode, named like the mode
+ * (sending one with another mode is a 400). A new method with knobs adds one entry.
+ */
+export const modeKnobs = {
+  soft_thinking: Type.Optional(SoftThinkingKnobs),
+};
+
 export const SelarRequest = Type.Object(
   {
     mode: Type.Optional(
-      StringEnum(['selar', 'soft', 'off', 'random', 'hot'] as const, {
+      StringEnum(SELAR_MODES, {
         description:
-          '"selar": entropy-gated soft steps; "soft": every step soft; "off": plain decoding. Ablations: ' +
-          '"random": soft steps at random with probability soft_rate (seeded); "hot": where the gate fires, stay discrete but sample at hot_temperature',
+          '"selar": entropy-gated soft steps; "soft": every step soft; "off": plain decoding; ' +
+          '"soft_thinking": every thinking step a concept token (Soft Thinking). Ablations: ' +
+          '"random": soft steps at random with probability soft_rate (seeded); "hot": where the gate fires, stay ' +
+          'discrete but sample at hot_temperature',
       }),
     ),
     top_k: Type.Optional(
@@ -33,7 +78,37 @@ export const SelarRequest = Type.Object(
     ),
     discrete_tokens: Type.Optional(StringEnum(['math', 'none'] as const)),
     scope: Type.Optional(StringEnum(['all', 'thinking'] as const)),
-    trace: Type.Optional(Type.Boolean({ description: 'return per-token entropy and soft/discrete decisions' })),
+    trace: Type.Optional(
+      Type.Union([Type.Boolean(), Type.Literal('mix')], {
+        description: 'true: per-token entropy and soft/discrete decisions; "mix": also each soft step\'s candidates',
+      }),
+    ),
+    think_end: Type.Optional(
+      Type.String({
+        minLength: 1,
+        maxLength: 64,
+        description: "the end-of-thinking string (default: the tokenizer's </think>)",
+      }),
+    ),
+    noise: Type.Optional(
+      StringEnum(['none', 'gumbel', 'dirichlet'] as const, {
+        description: "stochastic mixing of every soft input's weights (seeded like sampling)",
+      }),
+    ),
+    noise_temperature: Type.Optional(
+      Type.Number({
+        exclusiveMinimum: 0,
+        maximum: 100,
+        description: 'noise "gumbel" only: Gumbel-softmax temperature',
+      }),
+    ),
+    noise_alpha: Type.Optional(
+      Type.Number({
+        exclusiveMinimum: 0,
+        maximum: 1e6,
+        description: 'noise "dirichlet" only: weights ~ Dirichlet(noise_alpha · q)',
+      }),
+    ),
     entropy: Type.Optional(
       StringEnum(['topk', 'full'] as const, {
         description: 'gate entropy: normalised top-k entropy (the reference) or full-vocabulary entropy / ln|V|',
@@ -53,6 +128,7 @@ export const SelarRequest = Type.Object(
         description: 'mode "hot" only: temperature where the gate fires',
       }),
     ),
+    ...modeKnobs,
   },
   { additionalProperties: false, description: 'SeLaR decoding options; omitted fields take the server defaults' },
 );
@@ -120,15 +196,37 @@ export const promptFields = {
   ),
 };
 
+export const MixEntry = Type.Object(
+  { id: Type.Integer(), token: Type.String(), weight: Type.Number() },
+  { additionalProperties: false },
+);
+
 export const SelarTraceEntry = Type.Object(
   {
     entropy: Type.Number(),
     soft: Type.Boolean(),
     hot: Type.Optional(Type.Boolean({ description: 'mode "hot" only: sampled at hot_temperature' })),
+    mix: Type.Optional(
+      Type.Array(MixEntry, { description: 'trace "mix", soft steps: the candidates and the weights used' }),
+    ),
   },
   { additionalProperties: false },
 );
 export type SelarTraceEntry = Static<typeof SelarTraceEntry>;
+
+/** Per-method counts; a mode with more to report (switches, …) adds optional fields here. */
+export const LatentUsage = Type.Object(
+  {
+    mode: StringEnum(SELAR_MODES),
+    soft_steps: Type.Integer(),
+    thinking_ended: Type.Object(
+      { model: Type.Integer(), budget: Type.Integer(), cold_stop: Type.Integer() },
+      { description: 'sequences whose thinking section the model, the thinking budget or Cold Stop ended' },
+    ),
+  },
+  { description: 'with a selar object, every mode but "off": the latent method\'s counts, summed over the choices' },
+);
+export type LatentUsage = Static<typeof LatentUsage>;
 
 export const Usage = Type.Object({
   prompt_tokens: Type.Integer(),
@@ -138,6 +236,7 @@ export const Usage = Type.Object({
     reasoning_tokens: Type.Integer(),
     soft_tokens: Type.Integer({ description: 'generated tokens followed by a soft step' }),
     hot_tokens: Type.Optional(Type.Integer({ description: 'mode "hot" only: tokens sampled at hot_temperature' })),
+    latent: Type.Optional(LatentUsage),
   }),
 });
 export type Usage = Static<typeof Usage>;

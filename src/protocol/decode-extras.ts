@@ -83,7 +83,8 @@ export const chatThinkingFields = {
       ],
       {
         description:
-          'thinking budget for reasoning models: none/minimal 0 (and enable_thinking false), low 1024, medium 4096, high none',
+          'thinking budget for reasoning models: none/minimal 0 (and enable_thinking false), low 1024, medium ' +
+          '4096, high none',
       },
     ),
   ),

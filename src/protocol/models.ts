@@ -1,11 +1,11 @@
 // /v1/models and the operational endpoints' response bodies.
 import { Type, type Static } from '@sinclair/typebox';
-import { StringEnum } from './common.js';
+import { SELAR_MODES, StringEnum } from './common.js';
 
 /** What an omitted `selar` field resolves to on this server, named as in the request. */
 export const SelarDefaults = Type.Object(
   {
-    mode: StringEnum(['selar', 'soft', 'off', 'random', 'hot'] as const),
+    mode: StringEnum(SELAR_MODES),
     top_k: Type.Integer(),
     entropy_threshold: Type.Number(),
     contrastive_weight: Type.Number(),
@@ -13,6 +13,24 @@ export const SelarDefaults = Type.Object(
     scope: StringEnum(['all', 'thinking'] as const),
     entropy: StringEnum(['topk', 'full'] as const),
     hot_temperature: Type.Number(),
+    think_end: Type.Union([Type.String(), Type.Null()], {
+      description: 'null: the model has no end-of-thinking string',
+    }),
+    noise: StringEnum(['none', 'gumbel', 'dirichlet'] as const),
+    noise_temperature: Type.Number(),
+    noise_alpha: Type.Number(),
+    soft_thinking: Type.Object({
+      max_topk: Type.Integer(),
+      min_p: Type.Number(),
+      cold_stop_entropy: Type.Number(),
+      cold_stop_steps: Type.Integer(),
+      after_thinking: Type.Object({
+        temperature: Type.Union([Type.Number(), Type.Null()]),
+        top_p: Type.Union([Type.Number(), Type.Null()]),
+        top_k: Type.Union([Type.Integer(), Type.Null()]),
+        min_p: Type.Union([Type.Number(), Type.Null()]),
+      }),
+    }),
   },
   {
     description:

@@ -3,7 +3,7 @@
 // the API returns as output items, so `response.output` can be sent back as `input`.
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import { ChatTokenLogprob } from './chat.js';
-import { Nullable, OptionalNullable, SelarRequest, SelarTraceEntry, StringEnum } from './common.js';
+import { LatentUsage, Nullable, OptionalNullable, SelarRequest, SelarTraceEntry, StringEnum } from './common.js';
 
 const strict = { additionalProperties: false } as const;
 const ItemStatus = StringEnum(['in_progress', 'completed', 'incomplete'] as const);
@@ -162,12 +162,53 @@ export const TextParam = Type.Object(
   strict,
 );
 
+/** A function tool in the Responses shape: the function's fields sit on the tool itself. */
+export const ResponsesFunctionTool = Type.Object(
+  {
+    type: Type.Literal('function'),
+    name: Type.String({ pattern: '^[a-zA-Z0-9_.-]{1,64}$' }),
+    description: OptionalNullable(Type.String()),
+    parameters: OptionalNullable(
+      Type.Record(Type.String(), Type.Unknown(), { description: 'a JSON Schema of the arguments' }),
+    ),
+    strict: OptionalNullable(Type.Boolean({ description: 'accepted; arguments follow the schema either way' })),
+  },
+  strict,
+);
+export type ResponsesFunctionTool = Static<typeof ResponsesFunctionTool>;
+
+/** Tools OpenAI runs on its side: accepted by the schema so the rejection can say why. */
+export const HOSTED_TOOL_TYPES = [
+  'web_search',
+  'web_search_2025_08_26',
+  'web_search_preview',
+  'web_search_preview_2025_03_11',
+  'file_search',
+  'computer_use',
+  'computer_use_preview',
+  'code_interpreter',
+  'mcp',
+  'image_generation',
+  'local_shell',
+  'shell',
+  'apply_patch',
+  'custom',
+] as const;
+const HostedTool = Type.Object(
+  { type: StringEnum(HOSTED_TOOL_TYPES) },
+  { additionalProperties: true, description: 'rejected with a 400: tools OpenAI hosts are not provided' },
+);
+
 const ToolChoice = Type.Union(
   [
     StringEnum(['none', 'auto', 'required'] as const),
-    Type.Object({ type: Type.String() }, { additionalProperties: true }),
+    Type.Object({ type: Type.Literal('function'), name: Type.String() }, strict),
+    Type.Object(
+      { type: Type.String() },
+      { additionalProperties: true, description: 'other forms (hosted tools, allowed_tools, mcp, custom): a 400' },
+    ),
   ],
-  { description: '"none" or "auto" (no tools are available); anything else is a 400' },
+  { description: 'default "auto" with tools, "none" without' },
 );
 
 const NOOP = { description: 'no-op' };
@@ -186,13 +227,11 @@ export const ResponseCreateRequest = Type.Object(
     include: OptionalNullable(Type.Array(Includable)),
     reasoning: OptionalNullable(ReasoningParam),
     text: OptionalNullable(TextParam),
-    tools: OptionalNullable(
-      Type.Array(Type.Object({ type: Type.String() }, { additionalProperties: true }), {
-        description: 'must be empty: tools are not available yet',
-      }),
-    ),
+    tools: OptionalNullable(Type.Array(Type.Union([ResponsesFunctionTool, HostedTool]), { maxItems: 128 })),
     tool_choice: OptionalNullable(ToolChoice),
-    parallel_tool_calls: OptionalNullable(Type.Boolean(NOOP)),
+    parallel_tool_calls: OptionalNullable(
+      Type.Boolean({ description: 'default true: the model may make several calls' }),
+    ),
     previous_response_id: OptionalNullable(
       Type.String({ description: 'a stored response whose conversation continues' }),
     ),
@@ -253,7 +292,17 @@ export const OutputReasoning = Type.Object({
 });
 export type OutputReasoning = Static<typeof OutputReasoning>;
 
-export const OutputItem = Type.Union([OutputReasoning, OutputMessage]);
+export const OutputFunctionCall = Type.Object({
+  id: Type.String(),
+  type: Type.Literal('function_call'),
+  status: ItemStatus,
+  call_id: Type.String(),
+  name: Type.String(),
+  arguments: Type.String({ description: 'JSON text' }),
+});
+export type OutputFunctionCall = Static<typeof OutputFunctionCall>;
+
+export const OutputItem = Type.Union([OutputReasoning, OutputMessage, OutputFunctionCall]);
 export type OutputItem = Static<typeof OutputItem>;
 
 export const ResponseUsage = Type.Object({
@@ -266,6 +315,7 @@ export const ResponseUsage = Type.Object({
     reasoning_tokens: Type.Integer(),
     soft_tokens: Type.Integer({ description: 'generated tokens followed by a soft step' }),
     hot_tokens: Type.Optional(Type.Integer({ description: 'mode "hot" only' })),
+    latent: Type.Optional(LatentUsage),
   }),
   total_tokens: Type.Integer(),
 });
@@ -294,8 +344,19 @@ export const ResponseObject = Type.Object({
   top_logprobs: Type.Integer(),
   reasoning: Type.Object({ effort: Nullable(Type.String()), summary: Nullable(Type.String()) }),
   text: Type.Object({ format: TextFormat, verbosity: Type.String() }),
-  tools: Type.Array(Type.Never()),
-  tool_choice: StringEnum(['none', 'auto'] as const),
+  tools: Type.Array(
+    Type.Object({
+      type: Type.Literal('function'),
+      name: Type.String(),
+      description: Nullable(Type.String()),
+      parameters: Nullable(Type.Record(Type.String(), Type.Unknown())),
+      strict: Type.Boolean(),
+    }),
+  ),
+  tool_choice: Type.Union([
+    StringEnum(['none', 'auto', 'required'] as const),
+    Type.Object({ type: Type.Literal('function'), name: Type.String() }),
+  ]),
   parallel_tool_calls: Type.Boolean(),
   truncation: StringEnum(['auto', 'disabled'] as const),
   store: Type.Boolean(),
@@ -336,6 +397,13 @@ export const ResponseStreamEvent = Type.Union(
     }),
     event('response.output_text.done', { ...inPart, text: Type.String(), logprobs: Type.Array(ChatTokenLogprob) }),
     event('response.content_part.done', { ...inPart, part: Part }),
+    event('response.function_call_arguments.delta', { ...at, item_id: Type.String(), delta: Type.String() }),
+    event('response.function_call_arguments.done', {
+      ...at,
+      item_id: Type.String(),
+      name: Type.String(),
+      arguments: Type.String(),
+    }),
     event('response.output_item.done', { ...at, item: OutputItem }),
     lifecycle('response.completed'),
     lifecycle('response.incomplete'),

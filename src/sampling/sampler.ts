@@ -2,7 +2,7 @@
 // the top-k mix and its entropy) and `choose` (the visible token). Between them a
 // latent method may ask for the token at another temperature (mode hot). Pure over
 // typed arrays (no ONNX Runtime), reusing its buffers every step.
-import type { SamplingParams, SelarParams, TopLogprob } from '../engine/types.js';
+import type { FilterSettings, SamplingParams, SelarParams, TopLogprob } from '../engine/types.js';
 import { applyLogitBias, applyPenalties, TokenHistory } from './penalties.js';
 import { applyAllowedMask, requestMasks, suppress, type TokenMask } from './token-masks.js';
 import { DistributionScratch, filteredProbs, sampleFrom, type FilterParams } from './distribution.js';
@@ -17,6 +17,8 @@ export interface StepDistribution {
   logits: Float32Array;
   /** p (length V), or null on the greedy unfiltered fast path, which never computes it. */
   p: Float32Array | null;
+  /** The step draws the argmax (temperature 0, the request's or after_thinking's). */
+  greedy: boolean;
   /** Temperature (1 when greedy) and filters that made p. */
   filters: FilterParams;
   /** Top-k candidates of p and their normalised entropy. */
@@ -60,14 +62,17 @@ export class SequenceSampler {
    * Processes the last position's logits (in place) into p, the top-k mix and the gate's
    * entropy. Token masks come first, in one step: `banned` ids (eos and stop_token_ids
    * before min_tokens), the request's (bad_words, allowed_token_ids), then `allowed`, a
-   * grammar's bitmask; p, the mix and the entropy see only the tokens left.
+   * grammar's bitmask; p, the mix and the entropy see only the tokens left. `settings`
+   * replace the request's temperature and filters for this step (Soft Thinking's after_thinking);
+   * the visible token is then drawn at them too.
    */
   distribution(
     logits: Float32Array,
     banned: readonly number[] = [],
     allowed: Int32Array | null = null,
+    settings: Partial<FilterSettings> | null = null,
   ): StepDistribution {
-    const s = this.params;
+    const s = settings ? { ...this.params, ...settings } : this.params;
     if (banned.length) suppress(logits, banned);
     for (const mask of this.masks) mask.apply(logits, this.history.output);
     if (allowed) applyAllowedMask(logits, allowed);
@@ -80,12 +85,12 @@ export class SequenceSampler {
     if (greedy && unfiltered && this.selar.entropy === 'topk') {
       // Hot path: one partial selection over the logits, no vocabulary-wide softmax.
       const entropy = topKMixFromLogits(logits, this.mix).entropy;
-      return { logits, p: null, filters, mix: this.mix, entropy };
+      return { logits, p: null, greedy, filters, mix: this.mix, entropy };
     }
     const p = filteredProbs(logits, filters, this.scratch);
     topKMix(p, this.mix);
     const entropy = this.selar.entropy === 'full' ? fullEntropy(p) : this.mix.entropy;
-    return { logits, p, filters, mix: this.mix, entropy };
+    return { logits, p, greedy, filters, mix: this.mix, entropy };
   }
 
   /**
@@ -102,7 +107,7 @@ export class SequenceSampler {
       this.redrawScratch ??= new DistributionScratch(this.scratch.vocabSize);
       const hot = filteredProbs(d.logits, { ...d.filters, temperature: redrawTemperature }, this.redrawScratch);
       token = sampleFrom(hot, this.rng.next());
-    } else if (this.params.temperature === 0) {
+    } else if (d.greedy) {
       token = d.p === null ? d.mix.ids[0] : argmax(d.logits);
     } else {
       token = sampleFrom(d.p!, this.rng.next());

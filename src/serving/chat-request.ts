@@ -121,7 +121,7 @@ export function planChat(req: ChatCompletionRequest, ctx: ServingContext): Gener
   const kwargs = thinkingTemplateKwargs(effort, req.chat_template_kwargs ?? {}, ctx);
   const text = renderChatPrompt({ ...req, chat_template_kwargs: kwargs }, ctx, tools);
   const ids = truncatePrompt(
-    ctx.tokenizer.encode(text, req.add_special_tokens ?? false),
+    ctx.tokenizer.encode(text, req.add_special_tokens ?? false, 'messages'),
     req.truncate_prompt_tokens,
     ctx,
   );

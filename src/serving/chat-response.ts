@@ -9,6 +9,7 @@ import type { GenerationPlan } from './plan.js';
 import { promptEntries, vllmPromptLogprobs } from './prompt-logprobs.js';
 import { choiceTail, echoOf, promptTokenIds, usageOf } from './usage.js';
 import { toolCallDeltas, toolCallsOf } from './tool-calls.js';
+import { ToolTextStream } from './tool-stream.js';
 
 export function chatCompletion(
   plan: GenerationPlan,
@@ -51,6 +52,9 @@ export function chatCompletion(
 
 /** Builds the chunks of one chat stream; every chunk shares id, created and model. */
 export class ChatChunks {
+  /** With tools: each choice's text so far, by choice index. */
+  private readonly texts = new Map<number, ToolTextStream>();
+
   constructor(
     private readonly plan: GenerationPlan,
     private readonly ctx: ServingContext,
@@ -110,26 +114,34 @@ export class ChatChunks {
   }
 
   /**
-   * The frames of one delta. With tools, a choice's text is held until it ends (it may be
-   * a call): then it goes out as content, or as tool-call deltas in OpenAI's order.
+   * The frames of one delta. With tools, text goes out as it comes except what could
+   * begin a call (ToolTextStream); at the end come the rest of the content and the
+   * tool-call deltas in OpenAI's order.
    */
-  frames(d: Delta, state: ChoiceState): ChatCompletionChunk[] {
+  frames(d: Delta): ChatCompletionChunk[] {
     if (!this.plan.tools) return [this.delta(d)];
     const p = this.plan.params;
+    let text = this.texts.get(d.index);
+    if (!text) {
+      text = new ToolTextStream(this.plan.tools);
+      this.texts.set(d.index, text);
+    }
     const out: ChatCompletionChunk[] = [];
+    const content = text.push(d.content);
     const carries =
-      d.reasoning !== '' || (d.tokens.length > 0 && (p.returnTokenIds || p.selar.trace || p.sampling.logprobs));
-    if (carries) out.push(this.delta({ ...d, content: '', finish: null }));
+      content !== '' ||
+      d.reasoning !== '' ||
+      (d.tokens.length > 0 && (p.returnTokenIds || p.selar.trace || p.sampling.logprobs));
+    if (carries) out.push(this.delta({ ...d, content, finish: null }));
     if (!d.finish) return out;
-    const tools = toolCallsOf(this.plan.tools, state.content, d.finish.reason);
-    const content = tools ? (tools.content ?? '') : state.content;
-    const end = { ...d, content: '', reasoning: '', tokens: [] };
-    if (content !== '') out.push(this.delta({ ...end, content, finish: null }));
-    for (const call of toolCallDeltas(tools?.calls ?? []))
+    const end = text.finish(d.finish.reason);
+    const last = { ...d, content: '', reasoning: '', tokens: [] };
+    if (end.content !== '') out.push(this.delta({ ...last, content: end.content, finish: null }));
+    for (const call of toolCallDeltas(end.calls))
       out.push(this.chunk([{ index: d.index, delta: { tool_calls: [call] }, logprobs: null, finish_reason: null }]));
-    const last = this.delta(end);
-    if (tools && tools.calls.length > 0) last.choices[0].finish_reason = 'tool_calls';
-    out.push(last);
+    const finish = this.delta(last);
+    if (end.calls.length > 0) finish.choices[0].finish_reason = 'tool_calls';
+    out.push(finish);
     return out;
   }
 

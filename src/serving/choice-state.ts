@@ -57,6 +57,10 @@ export class ChoiceState {
 }
 
 export function traceEntry(t: TokenEvent): SelarTraceEntry {
-  // The engine reports `hot` only in hot mode; the default trace keeps the contract's two fields.
-  return t.hot === undefined ? { entropy: t.entropy, soft: t.soft } : { entropy: t.entropy, soft: t.soft, hot: t.hot };
+  // The engine reports `hot` only in hot mode and `mix` only with trace "mix"; the default
+  // trace keeps the contract's two fields.
+  const entry: SelarTraceEntry = { entropy: t.entropy, soft: t.soft };
+  if (t.hot !== undefined) entry.hot = t.hot;
+  if (t.mix) entry.mix = t.mix.ids.map((id, j) => ({ id, token: t.mix!.tokens[j], weight: t.mix!.weights[j] }));
+  return entry;
 }

@@ -34,7 +34,7 @@ export function tokenizePrompts(
   const items: Array<string | number[]> = batched ? prompt : [prompt as string | number[]];
   const ids = items.map((item, i) => {
     const param = batched ? `prompt[${i}]` : 'prompt';
-    const out = typeof item === 'string' ? ctx.tokenizer.encode(item, true) : checkIds(item, param, ctx);
+    const out = typeof item === 'string' ? ctx.tokenizer.encode(item, true, param) : checkIds(item, param, ctx);
     if (out.length === 0) throw new SelarError('invalid_request', 'The prompt is empty', param);
     return out;
   });

@@ -13,7 +13,9 @@ import { choiceTail, echoOf, promptTokenIds, usageOf } from './usage.js';
 /** Legacy completions have no reasoning field: reasoning text stays in `text`. */
 const fullText = (c: { content: string; reasoning: string }) => c.reasoning + c.content;
 
-/** With echo and logprobs, the prompt tokens' legacy logprobs (carried by the choice's first token) before `generated`. */
+/**
+ * With echo and logprobs, the prompt tokens' legacy logprobs (carried by the choice's first token) before `generated`.
+ */
 function withPromptLogprobs(
   plan: GenerationPlan,
   index: number,

@@ -3,8 +3,15 @@
 // (ModelInfo.generationDefaults and .selarDefaults), then the server configuration.
 import type { Static } from '@sinclair/typebox';
 import { SelarError } from '../errors.js';
-import type { GenerationRequest, SamplingParams, SelarParams, StopParams, ThinkingBudget } from '../engine/types.js';
-import type { samplingFields } from '../protocol/common.js';
+import type {
+  GenerationRequest,
+  SamplingParams,
+  SelarParams,
+  SoftThinkingParams,
+  StopParams,
+  ThinkingBudget,
+} from '../engine/types.js';
+import { modeKnobs, type samplingFields } from '../protocol/common.js';
 import type { structuredOutputFields } from '../protocol/structured-outputs.js';
 import { resolveGrammar, type GrammarRequest } from './structured-output.js';
 import type { ServingContext } from './context.js';
@@ -42,6 +49,8 @@ export interface ResolvedParams {
   requestedMaxTokens: number | null;
   maxTokensParam: string;
   selar: SelarParams;
+  /** The request sent a `selar` object: usage carries the latent method's counts (mode other than off). */
+  latentUsage: boolean;
   /** Structured output: the grammar every sequence follows. */
   grammar: GrammarRequest | null;
 }
@@ -71,8 +80,36 @@ export function resolveSelar(req: Fields['selar'], ctx: ServingContext): SelarPa
       'selar.hot_temperature',
     );
   }
+  checkModeFields(mode, s);
+  const noise = s.noise ?? m.noise ?? c.selarNoise;
+  if (noise !== 'gumbel' && s.noise_temperature !== undefined) {
+    throw new SelarError(
+      'invalid_request',
+      'selar.noise_temperature only applies to selar.noise "gumbel"',
+      'selar.noise_temperature',
+    );
+  }
+  if (noise !== 'dirichlet' && s.noise_alpha !== undefined) {
+    throw new SelarError(
+      'invalid_request',
+      'selar.noise_alpha only applies to selar.noise "dirichlet"',
+      'selar.noise_alpha',
+    );
+  }
+  if ((mode === 'off' || mode === 'hot') && s.noise !== undefined && s.noise !== 'none') {
+    throw new SelarError(
+      'invalid_request',
+      `selar.mode "${mode}" never mixes: selar.noise must be "none"`,
+      'selar.noise',
+    );
+  }
   return {
     mode,
+    thinkEnd: s.think_end ?? m.think_end ?? (c.selarThinkEnd || tokenizerThinkEnd(ctx)),
+    noise,
+    noiseTemperature: s.noise_temperature ?? m.noise_temperature ?? c.selarNoiseTemperature,
+    noiseAlpha: s.noise_alpha ?? m.noise_alpha ?? c.selarNoiseAlpha,
+    softThinking: resolveSoftThinking(s.soft_thinking, m.soft_thinking, c),
     topK: s.top_k ?? m.top_k ?? c.selarTopK,
     entropyThreshold: s.entropy_threshold ?? m.entropy_threshold ?? c.selarEntropyThreshold,
     contrastiveWeight: s.contrastive_weight ?? m.contrastive_weight ?? c.selarContrastiveWeight,
@@ -82,6 +119,59 @@ export function resolveSelar(req: Fields['selar'], ctx: ServingContext): SelarPa
     entropy: s.entropy ?? m.entropy ?? c.selarEntropy,
     softRate: s.soft_rate ?? 0,
     hotTemperature: s.hot_temperature ?? m.hot_temperature ?? c.selarHotTemperature,
+  };
+}
+
+type SelarFields = NonNullable<Fields['selar']>;
+
+/** Fields a mode would silently ignore: a mode's knob object in another mode, SeLaR's gate in soft_thinking. */
+function checkModeFields(mode: SelarParams['mode'], s: SelarFields): void {
+  for (const knobs of Object.keys(modeKnobs) as Array<keyof typeof modeKnobs>) {
+    if (s[knobs] !== undefined && mode !== knobs) {
+      throw new SelarError('invalid_request', `selar.${knobs} only applies to selar.mode "${knobs}"`, `selar.${knobs}`);
+    }
+  }
+  if (mode !== 'soft_thinking') return;
+  for (const field of ['entropy_threshold', 'contrastive_weight', 'scope'] as const) {
+    if (s[field] !== undefined) {
+      throw new SelarError(
+        'invalid_request',
+        `selar.${field} does not apply to selar.mode "soft_thinking" (its soft steps are the thinking section's)`,
+        `selar.${field}`,
+      );
+    }
+  }
+}
+
+/** The tokenizer's own end-of-thinking tag as text, or null. */
+function tokenizerThinkEnd(ctx: ServingContext): string | null {
+  const think = ctx.model.thinkTokenIds;
+  return think ? ctx.tokenizer.decode([think.close], false) : null;
+}
+
+/** A flag's -1 means "the request's value". */
+const flagOrNull = (v: number): number | null => (v === -1 ? null : v);
+
+function resolveSoftThinking(
+  s: SelarFields['soft_thinking'],
+  m: SelarFields['soft_thinking'],
+  c: ServingContext['config'],
+): SoftThinkingParams {
+  const after = s?.after_thinking ?? {};
+  const modelAfter = m?.after_thinking ?? {};
+  const topK = after.top_k ?? modelAfter.top_k ?? flagOrNull(c.selarSoftThinkingAfterTopK);
+  return {
+    maxTopk: s?.max_topk ?? m?.max_topk ?? c.selarSoftThinkingMaxTopk,
+    minP: s?.min_p ?? m?.min_p ?? c.selarSoftThinkingMinP,
+    coldStopEntropy: s?.cold_stop_entropy ?? m?.cold_stop_entropy ?? c.selarSoftThinkingColdStopEntropy,
+    coldStopSteps: s?.cold_stop_steps ?? m?.cold_stop_steps ?? c.selarSoftThinkingColdStopSteps,
+    afterThinking: {
+      temperature: after.temperature ?? modelAfter.temperature ?? flagOrNull(c.selarSoftThinkingAfterTemperature),
+      topP: after.top_p ?? modelAfter.top_p ?? flagOrNull(c.selarSoftThinkingAfterTopP),
+      // The request's top_k of -1 means off, as on the request itself.
+      topK: topK === null ? null : Math.max(0, topK),
+      minP: after.min_p ?? modelAfter.min_p ?? flagOrNull(c.selarSoftThinkingAfterMinP),
+    },
   };
 }
 
@@ -121,11 +211,11 @@ export function checkTokenIds(ids: readonly number[], param: string, ctx: Servin
 export function badWordSequences(words: readonly string[], ctx: ServingContext): number[][] {
   const out: number[][] = [];
   words.forEach((word, i) => {
-    const bare = ctx.tokenizer.encode(word.trimStart(), false);
-    const spaced = ctx.tokenizer.encode(' ' + word.trimStart(), false);
+    const bare = ctx.tokenizer.spell(word.trimStart()) ?? [];
+    const spaced = ctx.tokenizer.spell(' ' + word.trimStart()) ?? [];
     for (const ids of [bare, spaced]) {
       // A word the vocabulary cannot spell in that form (no unknown token) is skipped.
-      if (ids.length === 0 || !ids.every(Number.isInteger)) continue;
+      if (ids.length === 0) continue;
       if (ids === spaced && (ids[0] === bare[0] || ids.length !== bare.length)) continue;
       if (ids.some((id) => id >= ctx.vocabLimit)) {
         throw new SelarError(
@@ -165,6 +255,7 @@ export function resolveParams(
   }
   const topK = nn(req.top_k);
   const stop = req.stop ?? [];
+  const selar = resolveSelar(req.selar, ctx);
   return {
     n,
     stream,
@@ -193,12 +284,13 @@ export function resolveParams(
     priority: req.priority ?? 0,
     promptLogprobs: req.prompt_logprobs ?? null,
     enginePromptLogprobs: promptLogprobsRequest(req.prompt_logprobs ?? null, null, ctx),
-    thinking: resolveThinkingBudget(effort, req.max_thinking_tokens, ctx),
+    thinking: resolveThinkingBudget(effort, req.max_thinking_tokens, selar.thinkEnd, ctx),
     ignoreEos: req.ignore_eos ?? false,
     minTokens,
     requestedMaxTokens: maxTokens.value,
     maxTokensParam: maxTokens.param,
-    selar: resolveSelar(req.selar, ctx),
+    selar,
+    latentUsage: req.selar != null && selar.mode !== 'off',
     grammar: resolveGrammar(req),
   };
 }
@@ -221,7 +313,8 @@ export function resolveStop(
   if (room < 1) {
     throw new SelarError(
       'context_length_exceeded',
-      `This model's maximum context length is ${context} tokens. However, your ${promptParam} resulted in ${promptLength} tokens, leaving no room for a completion. Please reduce the length of the ${promptParam}.`,
+      `This model's maximum context length is ${context} tokens. However, your ${promptParam} resulted in ` +
+        `${promptLength} tokens, leaving no room for a completion. Please reduce the length of the ${promptParam}.`,
       promptParam,
     );
   }
@@ -230,7 +323,10 @@ export function resolveStop(
     if (p.requestedMaxTokens > room) {
       throw new SelarError(
         'context_length_exceeded',
-        `This model's maximum context length is ${context} tokens. However, you requested ${promptLength + p.requestedMaxTokens} tokens (${promptLength} in the ${promptParam}, ${p.requestedMaxTokens} in the completion). Please reduce the length of the ${promptParam} or ${p.maxTokensParam}.`,
+        `This model's maximum context length is ${context} tokens. However, you requested ` +
+          `${promptLength + p.requestedMaxTokens} tokens (${promptLength} in the ${promptParam}, ` +
+          `${p.requestedMaxTokens} in the completion). ` +
+          `Please reduce the length of the ${promptParam} or ${p.maxTokensParam}.`,
         p.maxTokensParam,
       );
     }
@@ -241,7 +337,8 @@ export function resolveStop(
   if (p.minTokens > maxTokens) {
     throw new SelarError(
       'context_length_exceeded',
-      `min_tokens (${p.minTokens}) does not fit: at most ${maxTokens} tokens can be generated after this ${promptParam}`,
+      `min_tokens (${p.minTokens}) does not fit: at most ${maxTokens} tokens can be generated after this ` +
+        `${promptParam}`,
       'min_tokens',
     );
   }
@@ -274,6 +371,9 @@ export function sequenceRequest(
     promptLogprobs: p.enginePromptLogprobs,
     thinking: p.thinking,
   };
-  if (p.grammar) request.grammar = p.grammar.spec;
+  if (p.grammar) {
+    request.grammar = p.grammar.spec;
+    request.grammarParam = p.grammar.param;
+  }
   return request;
 }

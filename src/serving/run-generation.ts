@@ -131,8 +131,7 @@ export async function* generateStream(
         if (first) out += sseData(first);
       }
     }
-    for (const d of deltas)
-      out += chat ? chat.frames(d, states[d.index]).map(sseData).join('') : sseData(chunks.delta(d));
+    for (const d of deltas) out += chat ? chat.frames(d).map(sseData).join('') : sseData(chunks.delta(d));
     if (out !== '') yield out;
   }
   let tail = '';

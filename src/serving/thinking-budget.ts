@@ -15,15 +15,29 @@ export const EFFORT_BUDGETS: Record<ReasoningEffort, number | null> = {
   high: null,
 };
 
-/** The end-of-thinking tag's token ids: the tokenizer's own `</think>`, or none. */
-export function thinkEndIds(ctx: ServingContext): number[] {
+/**
+ * The end-of-thinking string's token ids: the tokenizer's own `</think>` when the string is
+ * its text, else the string encoded without special tokens; none without a string.
+ */
+export function thinkEndIds(thinkEnd: string | null, ctx: ServingContext): number[] {
+  if (thinkEnd === null) return [];
   const think = ctx.model.thinkTokenIds;
-  return think ? [think.close] : [];
+  if (think && ctx.tokenizer.decode([think.close], false) === thinkEnd) return [think.close];
+  const ids = ctx.tokenizer.encode(thinkEnd, false);
+  if (ids.length === 0 || !ids.every((id) => Number.isInteger(id) && id < ctx.vocabLimit)) {
+    throw new SelarError(
+      'invalid_request',
+      `selar.think_end ${JSON.stringify(thinkEnd)} encodes to no token of this model's vocabulary`,
+      'selar.think_end',
+    );
+  }
+  return ids;
 }
 
 export function resolveThinkingBudget(
   effort: ReasoningEffort | null | undefined,
   maxThinkingTokens: number | null | undefined,
+  thinkEnd: string | null,
   ctx: ServingContext,
 ): ThinkingBudget {
   if (effort != null && maxThinkingTokens != null) {
@@ -33,11 +47,13 @@ export function resolveThinkingBudget(
       'max_thinking_tokens',
     );
   }
-  const endIds = thinkEndIds(ctx);
-  // Without think tags there is no section to close: the budget changes nothing.
-  if (endIds.length === 0) return { budget: null, endIds };
+  const endIds = thinkEndIds(thinkEnd, ctx);
+  // A model without think tags thinks from the start when a think_end is set.
+  const startsInside = endIds.length > 0 && ctx.model.thinkTokenIds === null;
+  // Without an end string there is no section to close: the budget changes nothing.
+  if (endIds.length === 0) return { budget: null, endIds, startsInside };
   const budget = maxThinkingTokens ?? (effort == null ? null : EFFORT_BUDGETS[effort]);
-  return { budget, endIds };
+  return { budget, endIds, startsInside };
 }
 
 /**

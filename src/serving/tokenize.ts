@@ -10,8 +10,8 @@ export function tokenize(req: TokenizeRequest, ctx: ServingContext): TokenizeRes
   // As in generation: a plain prompt gets the tokenizer's special tokens, a rendered chat does not.
   const ids =
     'prompt' in req
-      ? ctx.tokenizer.encode(req.prompt, req.add_special_tokens ?? true)
-      : ctx.tokenizer.encode(renderChatPrompt(req, ctx), req.add_special_tokens ?? false);
+      ? ctx.tokenizer.encode(req.prompt, req.add_special_tokens ?? true, 'prompt')
+      : ctx.tokenizer.encode(renderChatPrompt(req, ctx), req.add_special_tokens ?? false, 'messages');
   return {
     count: ids.length,
     max_model_len: ctx.model.contextLength,

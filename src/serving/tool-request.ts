@@ -25,7 +25,21 @@ export function toolFormatFor(ctx: ServingContext): ToolFormat {
   return toolFormats[flag === 'auto' ? detectToolFormat(ctx.tokenizer.chatTemplate) : flag];
 }
 
-export function resolveTools(req: ChatCompletionRequest, ctx: ServingContext): ResolvedTools {
+/** Where a request names a tool and tool_choice's function, for error messages. */
+export interface ToolParams {
+  toolName: (index: number) => string;
+  choiceName: string;
+}
+
+const CHAT_PARAMS: ToolParams = {
+  toolName: (i) => `tools[${i}].function.name`,
+  choiceName: 'tool_choice.function.name',
+};
+
+/** Chat's tool fields; the Responses API brings its tools in this shape too. */
+export type ToolFields = Pick<ChatCompletionRequest, 'tools' | 'tool_choice' | 'parallel_tool_calls'>;
+
+export function resolveTools(req: ToolFields, ctx: ServingContext, params: ToolParams = CHAT_PARAMS): ResolvedTools {
   const tools = req.tools ?? [];
   const choice = req.tool_choice ?? (tools.length > 0 ? 'auto' : 'none');
   if (tools.length === 0) {
@@ -35,7 +49,7 @@ export function resolveTools(req: ChatCompletionRequest, ctx: ServingContext): R
   const names = new Set<string>();
   tools.forEach((t, i) => {
     if (names.has(t.function.name)) {
-      throw new SelarError('invalid_request', `Duplicate tool name '${t.function.name}'`, `tools[${i}].function.name`);
+      throw new SelarError('invalid_request', `Duplicate tool name '${t.function.name}'`, params.toolName(i));
     }
     names.add(t.function.name);
   });
@@ -50,7 +64,7 @@ export function resolveTools(req: ChatCompletionRequest, ctx: ServingContext): R
       throw new SelarError(
         'invalid_request',
         `tool_choice names '${choice.function.name}', which is not in tools`,
-        'tool_choice.function.name',
+        params.choiceName,
       );
     }
   }

@@ -1,6 +1,6 @@
 // usage for a finished (or streaming) plan: prompts counted once each, completions
 // summed over every choice, with the reasoning and soft-step details.
-import type { Usage } from '../protocol/common.js';
+import type { LatentUsage, Usage } from '../protocol/common.js';
 import type { ChoiceState } from './choice-state.js';
 import type { GenerationPlan } from './plan.js';
 
@@ -18,7 +18,9 @@ export function usageOf(plan: GenerationPlan, choices: ChoiceState[]): Usage {
     hot += c.finish?.hotTokens ?? c.tokens.filter((t) => t.hot).length;
   }
   const details: Usage['completion_tokens_details'] = { reasoning_tokens: reasoning, soft_tokens: soft };
-  if (plan.params.selar.mode === 'hot') details.hot_tokens = hot;
+  const mode = plan.params.selar.mode;
+  if (mode === 'hot') details.hot_tokens = hot;
+  if (plan.params.latentUsage) details.latent = latentUsage(mode, soft, choices);
   return {
     prompt_tokens: prompt,
     completion_tokens: completion,
@@ -41,7 +43,16 @@ export function choiceTail(plan: GenerationPlan, c: ChoiceState) {
   };
 }
 
-/** The echoed text choice `index` starts with ('' without echo): its prompt's, as choice p * n + i belongs to prompt p. */
+/**
+ * The echoed text choice `index` starts with ('' without echo): its prompt's, as choice p * n + i belongs to prompt p.
+ */
 export function echoOf(plan: GenerationPlan, index: number): string {
   return plan.echo === null ? '' : plan.echo[Math.floor(index / plan.params.n)];
+}
+
+/** The latent method's counts: its soft steps and what ended each sequence's thinking. */
+function latentUsage(mode: LatentUsage['mode'], softSteps: number, choices: ChoiceState[]): LatentUsage {
+  const ended = { model: 0, budget: 0, cold_stop: 0 };
+  for (const c of choices) if (c.finish?.thinkingEnd) ended[c.finish.thinkingEnd]++;
+  return { mode, soft_steps: softSteps, thinking_ended: ended };
 }

@@ -26,6 +26,8 @@ export interface ParsedOutput {
 
 export interface ToolFormat {
   name: ToolFormatName;
+  /** The text that starts a call under `auto`; null for the generic format (its whole answer is JSON). */
+  trigger: string | null;
   /**
    * The structural tag for these tools: `required` makes at least one call (only one
    * unless `parallel`); `auto` leaves text free until the model starts a call.
@@ -83,6 +85,7 @@ const contentOf = (text: string): string | null => (text.trim() === '' ? null : 
 /** Hermes / Qwen: `<tool_call>\n{"name": …, "arguments": …}\n</tool_call>`, one block per call. */
 const hermes: ToolFormat = {
   name: 'hermes',
+  trigger: '<tool_call>',
   structuralTag: (tools, mode, parallel) =>
     tagged(
       tools,
@@ -108,6 +111,7 @@ const hermes: ToolFormat = {
 /** Llama 3.x: the answer is `{"name": …, "parameters": …}` (calls separated by "; "). */
 const llama3Json: ToolFormat = {
   name: 'llama3_json',
+  trigger: '{"name": ',
   structuralTag: (tools, mode, parallel) =>
     tagged(tools, mode, parallel, '{"name": ', '; ', (name) => `{"name": ${JSON.stringify(name)}, "parameters": `, '}'),
   parse(text) {
@@ -122,6 +126,7 @@ const llama3Json: ToolFormat = {
 /** Mistral: `[TOOL_CALLS][{"name": …, "arguments": …}, …]`. */
 const mistral: ToolFormat = {
   name: 'mistral',
+  trigger: '[TOOL_CALLS]',
   structuralTag(tools, mode, parallel) {
     const begin = (name: string) => `{"name": ${JSON.stringify(name)}, "arguments": `;
     // Under auto a trigger starts each block; required writes one list of calls.
@@ -159,6 +164,7 @@ const mistral: ToolFormat = {
  */
 const generic: ToolFormat = {
   name: 'generic',
+  trigger: null,
   structuralTag(tools, mode, parallel) {
     const call = {
       anyOf: tools.map((t) => ({

@@ -7,6 +7,8 @@ import type { Sequence } from './sequence.js';
 export class Cohort {
   private cache: KvCache;
   private rows: Sequence[];
+  /** Steps this cohort skipped waiting for a shorter one to catch up (the scheduler's count). */
+  waited = 0;
 
   /** A cohort with an empty cache, for the prefill of equal-length prompts. */
   constructor(
@@ -63,5 +65,7 @@ export class Cohort {
     this.cache = this.decoder.mergeCaches([this.cache, other.cache]);
     this.rows = [...this.rows, ...other.rows];
     other.rows = [];
+    // A member never waits more in all than a cohort may.
+    this.waited = Math.max(this.waited, other.waited);
   }
 }

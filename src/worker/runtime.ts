@@ -2,11 +2,12 @@
 // the chosen device, the embedding source and the per-model sequence context.
 // Used by the worker thread and, in-process, by tests.
 import type { WorkerInit } from '../engine/protocol.js';
+import { ENGINE_DEFAULTS } from '../engine/options.js';
 import { createSession } from '../model/convert/index.js';
 import fs from 'node:fs';
 import path from 'node:path';
 import { TextTokenizer } from '../model/tokenizer.js';
-import { GrammarCache } from '../grammar/compiler.js';
+import { GrammarHost } from '../grammar/host.js';
 import { DecoderSession, describeIo } from './decoder-session.js';
 import { SharedTableSource, SubModelSource, type EmbeddingSource } from './embeddings.js';
 import { createOnDevice, parseDevice } from './execution-providers.js';
@@ -55,10 +56,17 @@ export async function createRuntime(init: WorkerInit): Promise<Runtime> {
     embeddings,
     vocabSize: derived.vocabSize,
     contextLength: init.contextLength,
-    mathIds: mathTokenIds((s) => tokenizer.encode(s, false)),
+    mathIds: mathTokenIds((s) => tokenizer.spell(s) ?? []),
     thinkIds: tokenizer.thinkIds,
-    // XGrammar's view of the vocabulary is built once, at start-up.
-    grammars: await GrammarCache.create(readTokenizerJson(init.modelDir), derived.vocabSize, init.grammarCacheSize),
+    // XGrammar's view of the vocabulary is built once, at start-up, on the worker's grammar thread.
+    grammars: await GrammarHost.create(
+      {
+        tokenizerJson: readTokenizerJson(init.modelDir),
+        vocabSize: derived.vocabSize,
+        cacheSize: init.grammarCacheSize,
+      },
+      init.grammarCompileTimeoutMs ?? ENGINE_DEFAULTS.grammarCompileTimeoutMs,
+    ),
   };
   return { decoder, ctx, device: made.device, warning: made.warning };
 }

@@ -7,21 +7,32 @@
 // would alone (ORT's kernels treat batch rows independently: verified bitwise).
 // Batching 'padded': one cohort holds every sequence, shorter caches left-padded and
 // masked; one pass per step whatever the lengths, rows equal to solo runs up to
-// float rounding. Cancellation is checked between steps, so a cancelled request
-// stops within one.
+// float rounding. Under exact batching a cohort a few positions ahead of another
+// waits for it (at most CATCH_UP steps in its life): the shorter one's steps close the
+// gap, the two merge and share every later pass, so the prompts of one request (or of
+// one burst) that differ by a few tokens do not cost a pass each per step for their
+// whole life. Cancellation is checked between steps, so a cancelled request stops
+// within one.
 import type { Batching, GenerationEvent, GenerationRequest } from '../engine/types.js';
 import type { DecoderSession } from './decoder-session.js';
 import { Cohort } from './cohort.js';
 import { Sequence, type SequenceContext } from './sequence.js';
+import { GrammarTimeoutError } from '../grammar/host.js';
 
 /** An idle scheduler waits this share of the last prefill's duration for companions, */
 const GATHER_SHARE = 0.02;
 /** and never longer than this (ms). */
 const MAX_GATHER_MS = 10;
+/**
+ * Exact batching: a cohort at most this many positions ahead of another one waits for it
+ * to catch up, and waits at most this many steps in all (a sequence's added latency).
+ */
+export const CATCH_UP = 8;
 
 export interface SchedulerSink {
   events(id: string, events: GenerationEvent[]): void;
-  failed(id: string, message: string): void;
+  /** `invalid`: the request was at fault (its grammar did not compile in time), a 400 naming `param`. */
+  failed(id: string, message: string, invalid?: { message: string; param: string }): void;
 }
 
 export class Scheduler {
@@ -30,6 +41,10 @@ export class Scheduler {
   private readonly cancelled = new Set<string>();
   /** Grammar compilation of each sequence not yet prefilled. */
   private readonly preparing = new Map<Sequence, Promise<void>>();
+  /** Waiting sequences whose preparation has settled: they can be prefilled (the others wait, not the loop). */
+  private readonly prepared = new Set<Sequence>();
+  /** Ends the loop's wait for a preparation, a newcomer or a cancellation. */
+  private wake: (() => void) | null = null;
   private running = false;
   /** How long the last prefill pass took (ms). */
   private lastPrefillMs = 0;
@@ -54,13 +69,21 @@ export class Scheduler {
 
   add(request: GenerationRequest): void {
     const seq = new Sequence(request, this.ctx);
-    // A grammar compiles now, so the compile overlaps a forward pass that is already running.
+    // A grammar compiles now, on the grammar thread, while the loop goes on decoding the others.
     const prepared = seq.prepare();
+    const settled = () => {
+      if (!this.preparing.has(seq)) return;
+      this.prepared.add(seq);
+      this.wakeUp();
+    };
     // Awaited before the prefill; a sequence cancelled before then never awaits it.
-    prepared.catch(() => undefined);
+    prepared.then(settled, settled);
     this.preparing.set(seq, prepared);
     this.waiting.push(seq);
-    if (this.running) return;
+    if (this.running) {
+      this.wakeUp();
+      return;
+    }
     // Start on the next turn of the event loop, so requests that arrive together
     // (one batch of worker messages) are prefilled together. Where a prefill is slow
     // (a large model), also wait a small share of its duration: requests of one burst
@@ -74,6 +97,13 @@ export class Scheduler {
 
   cancel(id: string): void {
     this.cancelled.add(id);
+    this.wakeUp();
+  }
+
+  private wakeUp(): void {
+    const wake = this.wake;
+    this.wake = null;
+    wake?.();
   }
 
   private async loop(): Promise<void> {
@@ -82,10 +112,16 @@ export class Scheduler {
         this.dropCancelled();
         // Requests that arrive while a prefill runs are prefilled in the same round, so
         // sequences that start together reach the same length and share a cohort.
-        while (this.waiting.length > 0) await this.prefillWaiting();
-        for (const cohort of [...this.cohorts]) await this.decode(cohort);
+        while (this.waiting.some((s) => this.prepared.has(s))) await this.prefillWaiting();
+        for (const cohort of this.passing()) await this.decode(cohort);
+        this.mergeEqual();
+        // Nothing to decode: wait for a grammar to compile (or a newcomer, or a cancellation).
+        if (this.cohorts.length === 0 && this.size > 0 && this.cancelled.size === 0)
+          await new Promise<void>((resolve) => {
+            this.wake = resolve;
+          });
         // Let cancel/generate messages in before the next round.
-        await new Promise<void>((resolve) => setImmediate(resolve));
+        else await new Promise<void>((resolve) => setImmediate(resolve));
       }
     } finally {
       this.running = false;
@@ -112,7 +148,9 @@ export class Scheduler {
     // Prompts that need every position's logits (prompt logprobs) get passes of their
     // own, so the [T, V] logits are computed only for them.
     const byLength = new Map<string, Sequence[]>();
-    for (const seq of this.waiting.splice(0)) {
+    const ready = this.waiting.filter((s) => this.prepared.has(s));
+    this.waiting.splice(0, this.waiting.length, ...this.waiting.filter((s) => !this.prepared.has(s)));
+    for (const seq of ready) {
       const key = `${seq.request.promptIds.length}${seq.request.promptLogprobs === null ? '' : '+all'}`;
       const same = byLength.get(key);
       if (same) same.push(seq);
@@ -133,7 +171,7 @@ export class Scheduler {
           group.push(seq);
         } catch (err) {
           this.leave(seq);
-          this.sink.failed(seq.request.id, (err as Error).message);
+          this.sink.failed(seq.request.id, (err as Error).message, invalidRequest(seq, err));
         }
       }
       if (group.length === 0) continue;
@@ -171,6 +209,38 @@ export class Scheduler {
       this.batching === 'padded' ? this.cohorts[0] : this.cohorts.find((c) => c.length === newcomers.length);
     if (cohort) cohort.absorb(newcomers);
     else this.cohorts.push(newcomers);
+  }
+
+  /**
+   * The cohorts that run a step this round. Under exact batching a cohort waits while a
+   * shorter one is at most CATCH_UP positions behind (until its waits are used up): the
+   * shortest cohort always runs, so every round makes progress and the gaps close.
+   */
+  private passing(): Cohort[] {
+    if (this.batching === 'padded' || this.cohorts.length < 2) return [...this.cohorts];
+    const lengths = this.cohorts.map((c) => c.length);
+    return this.cohorts.filter((c) => {
+      const behind = lengths.some((l) => l < c.length && c.length - l <= CATCH_UP);
+      if (!behind || c.waited >= CATCH_UP) return true;
+      c.waited++;
+      return false;
+    });
+  }
+
+  /** Exact batching: cohorts that reached the same length become one (their rows compute as before). */
+  private mergeEqual(): void {
+    if (this.batching === 'padded' || this.cohorts.length < 2) return;
+    const byLength = new Map<number, Cohort>();
+    const kept: Cohort[] = [];
+    for (const c of this.cohorts) {
+      const same = byLength.get(c.length);
+      if (same) same.absorb(c);
+      else {
+        byLength.set(c.length, c);
+        kept.push(c);
+      }
+    }
+    this.cohorts = kept;
   }
 
   private async decode(cohort: Cohort): Promise<void> {
@@ -214,6 +284,7 @@ export class Scheduler {
   /** A sequence is done with the scheduler (finished, failed or cancelled). Idempotent. */
   private leave(seq: Sequence): void {
     this.preparing.delete(seq);
+    this.prepared.delete(seq);
     seq.release();
   }
 
@@ -222,4 +293,11 @@ export class Scheduler {
     cohort.remove(leaving);
     if (cohort.size === 0) this.cohorts = this.cohorts.filter((c) => c !== cohort);
   }
+}
+
+/** The request's own fault, reported as a 400: a grammar whose compile ran past the limit. */
+function invalidRequest(seq: Sequence, err: unknown): { message: string; param: string } | undefined {
+  if (!(err instanceof GrammarTimeoutError)) return undefined;
+  const param = seq.request.grammarParam ?? 'response_format';
+  return { message: `Invalid value for '${param}': ${err.message} (--grammar-compile-timeout-ms)`, param };
 }

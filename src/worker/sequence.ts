@@ -2,7 +2,15 @@
 // safe text, detect the end, and feed the next input as the sequence's latent
 // decision (src/sampling/latent) says. No ONNX Runtime here: the scheduler
 // runs the forward passes and hands this class the logits.
-import type { FinishEvent, FinishReason, GenerationRequest, PromptLogprob, TokenEvent } from '../engine/types.js';
+import type {
+  FinishEvent,
+  FinishReason,
+  GenerationRequest,
+  PromptLogprob,
+  SoftMix,
+  ThinkingEnd,
+  TokenEvent,
+} from '../engine/types.js';
 import { SequenceSampler, type StepDistribution } from '../sampling/sampler.js';
 import { LatentDecision } from '../sampling/latent/decision.js';
 import { randomSeed } from '../sampling/rng.js';
@@ -10,8 +18,8 @@ import { promptLogprobs } from '../sampling/prompt-logprobs.js';
 import { IncrementalDetokenizer, type Decoder } from './detokenizer.js';
 import { StopMatcher } from './stop-matcher.js';
 import type { EmbeddingSource } from './embeddings.js';
-import type { GrammarCache } from '../grammar/compiler.js';
-import { GrammarConstraint } from '../grammar/constraint.js';
+import type { GrammarConstraint } from '../grammar/constraint.js';
+import type { GrammarHost } from '../grammar/host.js';
 
 /** What a sequence needs from the model, shared by all sequences of a worker. */
 export interface SequenceContext {
@@ -22,8 +30,8 @@ export interface SequenceContext {
   /** ids that always stay discrete under discrete_tokens: "math". */
   mathIds: ReadonlySet<number>;
   thinkIds: { open: number; close: number } | null;
-  /** Compiles structured-output grammars for this model's vocabulary. */
-  grammars: GrammarCache | null;
+  /** Compiles structured-output grammars for this model's vocabulary (on its own thread). */
+  grammars: GrammarHost | null;
 }
 
 const NO_IDS: readonly number[] = [];
@@ -57,6 +65,12 @@ export class Sequence {
   private thinkingTokens = 0;
   /** How many of the end tag's ids have been injected (0: not injecting). */
   private injecting = 0;
+  /** Why the end of thinking is being injected (budget, Cold Stop); null: not injecting. */
+  private injectedFor: ThinkingEnd | null = null;
+  /** What ended the thinking section, once it ended. */
+  private thinkingEnd: ThinkingEnd | null = null;
+  /** The last generated ids, as many as the end-of-thinking string has (to spot its end). */
+  private readonly recent: number[] = [];
   private grammar: GrammarConstraint | null = null;
   private released = false;
   /** eos and stop_token_ids: the ids masked until min_tokens (built once, not per step). */
@@ -70,8 +84,13 @@ export class Sequence {
     this.detok = new IncrementalDetokenizer(ctx.tokenizer, request.skipSpecialTokens);
     this.stop = new StopMatcher(request.stop.strings, request.stop.includeInOutput);
     this.nextInput = new Float32Array(ctx.embeddings.dim);
-    this.latent = new LatentDecision(request.selar, { dim: ctx.embeddings.dim, seed, mathIds: ctx.mathIds });
-    this.inThink = ctx.thinkIds ? lastThinkOpen(request.promptIds, ctx.thinkIds) : false;
+    this.latent = new LatentDecision(request.selar, {
+      dim: ctx.embeddings.dim,
+      seed,
+      mathIds: ctx.mathIds,
+      vocabSize: ctx.vocabSize,
+    });
+    this.inThink = ctx.thinkIds ? lastThinkOpen(request.promptIds, ctx.thinkIds) : request.thinking.startsInside;
     this.stopIds = [...request.stop.eosTokenIds, ...request.stop.tokenIds];
   }
 
@@ -80,14 +99,14 @@ export class Sequence {
     const spec = this.request.grammar;
     if (!spec) return;
     if (!this.ctx.grammars) throw new Error('this worker has no grammar compiler');
-    const matcher = await this.ctx.grammars.matcher(spec, this.request.stop.eosTokenIds);
     // A prompt that already closed a thinking section (thinking switched off) leaves no
     // room to open one; a prompt without think tags lets the model start by thinking.
     const think = this.ctx.thinkIds;
     const mayOpenThink = think !== null && !this.request.promptIds.includes(think.close) && !this.inThink;
+    const grammar = await this.ctx.grammars.open(spec, this.request.stop.eosTokenIds, mayOpenThink ? think.open : null);
     // Cancelled while its grammar compiled.
-    if (this.released) matcher.dispose();
-    else this.grammar = new GrammarConstraint(matcher, mayOpenThink ? think.open : null);
+    if (this.released) grammar.dispose();
+    else this.grammar = grammar;
   }
 
   /** Frees the grammar's matcher (XGrammar's WebAssembly memory is not garbage-collected). */
@@ -123,22 +142,26 @@ export class Sequence {
     const grammar = this.inThink ? null : this.grammar;
     const masked = (this.generated < stop.minTokens && !grammar) || (this.grammar && this.inThink);
     const banned = masked ? this.stopIds : NO_IDS;
-    const d = this.sampler.distribution(logits, banned, grammar ? await grammar.allowed() : null);
-    const forced = this.budgetToken();
+    const filters = this.inThink ? null : this.latent.filtersOutsideThinking();
+    const d = this.sampler.distribution(logits, banned, grammar ? await grammar.allowed() : null, filters);
+    const forced = this.injectedToken(d);
     const redraw = forced === null ? this.latent.redrawTemperature(d, this.inThink) : null;
     const choice = this.sampler.choose(d, redraw, forced);
     const token = choice.token;
-    if (grammar && !grammar.accept(token))
-      throw new Error(`the grammar rejected token ${token}, which its mask allowed`);
+    grammar?.accept(token);
     this.generated++;
     if (redraw !== null) this.hotTokens++;
 
     const { isTag, reasoning } = this.trackThinking(token);
     const { text, reason, cutByStopString } = this.visibleText(token, isTag, positions, grammar?.terminated ?? false);
-    const soft = reason === null ? await this.prepareNextInput(d, token, forced !== null) : false;
+    const mix = reason === null ? await this.prepareNextInput(d, token, forced !== null) : null;
+    const soft = mix !== null;
 
     const event: TokenEvent = { type: 'token', id: token, text, entropy: d.entropy, soft, reasoning };
     if (this.latent.redraws) event.hot = redraw !== null;
+    if (mix && this.request.selar.trace === 'mix') {
+      event.mix = { ...mix, tokens: mix.ids.map((id) => this.ctx.tokenizer.decode([id], false)) };
+    }
     if (choice.logprob !== undefined) {
       event.logprob = choice.logprob;
       event.topLogprobs = choice.topLogprobs;
@@ -151,27 +174,44 @@ export class Sequence {
   }
 
   /**
-   * The thinking budget: once the tokens generated inside the section reach it, the
-   * end-of-thinking tag's ids are fed one per step instead of sampling; null otherwise.
+   * The end-of-thinking string's ids, fed one per step instead of sampling, once the thinking
+   * budget is spent (the tokens generated inside the section reach it) or the method ends
+   * thinking (Cold Stop); null otherwise. The budget wins when both apply.
    */
-  private budgetToken(): number | null {
+  private injectedToken(d: StepDistribution): number | null {
     const { budget, endIds } = this.request.thinking;
     if (this.injecting < endIds.length && this.injecting > 0) return endIds[this.injecting++];
     this.injecting = 0;
-    if (budget === null || !this.inThink || this.thinkingTokens < budget || endIds.length === 0) return null;
+    if (!this.inThink || endIds.length === 0) return null;
+    if (budget !== null && this.thinkingTokens >= budget) this.injectedFor = 'budget';
+    else if (this.latent.endsThinking(d)) this.injectedFor = 'cold_stop';
+    else return null;
     return endIds[this.injecting++];
   }
 
-  /** Follows <think>…</think>: whether the token is a tag, and whether it counts as reasoning. */
+  /** Follows the thinking section: whether the token is a tag, and whether it counts as reasoning. */
   private trackThinking(token: number): { isTag: boolean; reasoning: boolean } {
     const think = this.ctx.thinkIds;
     const isTag = think !== null && (token === think.open || token === think.close);
     if (this.inThink && !isTag) this.thinkingTokens++;
     const reasoning = this.inThink || isTag;
     if (think && token === think.open) this.inThink = true;
-    if (think && token === think.close) this.inThink = false;
+    if (this.endsWithThinkEnd(token) && this.inThink) {
+      this.inThink = false;
+      this.thinkingEnd = this.injectedFor ?? 'model';
+      this.injectedFor = null;
+    }
     if (reasoning) this.reasoningTokens++;
     return { isTag, reasoning };
+  }
+
+  /** Whether the generated ids, with this one, end with the end-of-thinking string's ids. */
+  private endsWithThinkEnd(token: number): boolean {
+    const end = this.request.thinking.endIds;
+    if (end.length === 0) return false;
+    this.recent.push(token);
+    if (this.recent.length > end.length) this.recent.shift();
+    return this.recent.length === end.length && this.recent.every((id, i) => id === end[i]);
   }
 
   /** The text this token releases and whether the sequence ends here. */
@@ -203,17 +243,17 @@ export class Sequence {
     return { text, reason, cutByStopString };
   }
 
-  /** Writes nextInput: soft when the latent decision says so, else the token's embedding. */
-  private async prepareNextInput(d: StepDistribution, token: number, forced: boolean): Promise<boolean> {
+  /** Writes nextInput: soft when the latent decision says so (its mix returned), else the token's embedding (null). */
+  private async prepareNextInput(d: StepDistribution, token: number, forced: boolean): Promise<SoftMix | null> {
     // An injected tag is always fed as itself (the method still sees the step).
     const soft = this.latent.nextIsSoft(d, token, this.inThink) && !forced;
     if (soft) {
-      await this.latent.softInput(d, this.ctx.embeddings, this.nextInput);
+      const mix = await this.latent.softInput(d, this.ctx.embeddings, this.nextInput);
       this.softTokens++;
-    } else {
-      await this.ctx.embeddings.lookup([token], this.nextInput);
+      return mix;
     }
-    return soft;
+    await this.ctx.embeddings.lookup([token], this.nextInput);
+    return null;
   }
 
   /** Everything held back (an incomplete character, a possible stop string), stop strings still cut. */
@@ -233,6 +273,7 @@ export class Sequence {
       softTokens: this.softTokens,
       hotTokens: this.hotTokens,
       reasoningTokens: this.reasoningTokens,
+      thinkingEnd: this.thinkingEnd,
     };
   }
 }

@@ -17,10 +17,10 @@ async function start(): Promise<Scheduler> {
     rt.ctx,
     {
       events: (id, events) => queueEvents(id, events),
-      failed: (id, message) => {
+      failed: (id, message, invalid) => {
         // Keep the order: events already produced for this request go first.
         if (outbox.length > 0) flushEvents();
-        send({ type: 'failed', id, message });
+        send({ type: 'failed', id, message, invalid });
       },
     },
     init.batching,

@@ -54,8 +54,8 @@ t.test('the large model measures slow systems at concurrency 1 only; the demo mo
   const [demo, large] = buildPlan(parseBenchArgs([]));
   t.equal(
     demo.configs.length,
-    SYSTEMS.length * 3 - 3,
-    'every system at 1, 4, 16 but padded batching and the stream-interval rows at 1',
+    SYSTEMS.length * 3 - 3 - 2,
+    'every system at 1, 4, 16 but padded batching and the stream-interval rows at 1, and the schema row at 1 only',
   );
   t.notOk(demo.configs.some((c) => c.system === 'http:interval' && c.concurrency === 1));
   t.notOk(

@@ -55,7 +55,9 @@ const servers: Proc[] = [];
 let proxy: Proc | null = null;
 
 t.teardown(async () => {
-  await Promise.all([...servers.map((s) => s.stop('SIGKILL', 1000)), proxy?.stop('SIGTERM', 3000)]);
+  // SIGTERM, not SIGKILL: a server drains and exits, so V8 writes its coverage profile
+  // (NODE_V8_COVERAGE, inherited); a killed one would drop what it covered from the suite's figures.
+  await Promise.all([...servers.map((s) => s.stop('SIGTERM', 10_000)), proxy?.stop('SIGTERM', 3000)]);
   fs.rmSync(dir, { recursive: true, force: true });
 });
 
@@ -113,7 +115,8 @@ t.test('a streamed completion arrives frame by frame', async (t) => {
   const first = r.frames[0].t;
   const done = r.frames.at(-1)!.t;
   t.comment(
-    `${frames} frames in ${r.framesPerRead.length} reads (median ${median}, max ${sorted.at(-1)} frames per read); first frame at ${first.toFixed(0)} ms, [DONE] at ${done.toFixed(0)} ms`,
+    `${frames} frames in ${r.framesPerRead.length} reads (median ${median}, max ${sorted.at(-1)} frames per read); ` +
+      `first frame at ${first.toFixed(0)} ms, [DONE] at ${done.toFixed(0)} ms`,
   );
   // A buffering proxy hands frames on a buffer (or the whole response) at a time:
   // several kilobytes, a dozen or more frames per read, the first ones late.
@@ -232,7 +235,8 @@ t.test('SIGTERM under load: streams drain, traffic moves, no request fails', asy
   t.same(exit, { code: 0, signal: null }, 'the instance exited cleanly after draining');
   const distinct = [...new Set(readiness)];
   t.comment(
-    `drain took ${exitedAt - sigAt} ms; /ready answers while draining: ${distinct.join(', ')} (${readiness.length} polls)`,
+    `drain took ${exitedAt - sigAt} ms; /ready answers while draining: ${distinct.join(', ')} ` +
+      `(${readiness.length} polls)`,
   );
   t.ok(readiness.includes('503 draining'), '/ready answered 503 (draining) after SIGTERM');
   // The signal is handled on the server's next event-loop turn: a poll already on its
@@ -265,7 +269,8 @@ t.test('SIGTERM under load: streams drain, traffic moves, no request fails', asy
     l.upstreams.map((u, k) => ({ u, s: l.upstreamStatuses[k] })).filter((x) => x.u === addrA),
   );
   t.comment(
-    `after SIGTERM: ${after.length} requests; ${triesOnA.length} attempts on the stopped instance (${triesOnA.map((x) => x.s).join(', ') || 'none'}), each retried on the other`,
+    `after SIGTERM: ${after.length} requests; ${triesOnA.length} attempts on the stopped instance ` +
+      `(${triesOnA.map((x) => x.s).join(', ') || 'none'}), each retried on the other`,
   );
   t.ok(after.length >= 20, 'nginx logged the requests made after SIGTERM');
   t.ok(

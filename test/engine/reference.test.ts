@@ -48,7 +48,9 @@ t.test('greedy trajectories and soft decisions equal the PyTorch reference, ever
       stop: { maxTokens: golden.max_tokens, eosTokenIds: golden.eos_token_ids },
     });
     const ours = tokens((await runAll(rt, [req])).get(req.id)!);
-    const label = `${c.mode} τ=${c.entropy_threshold} k=${c.top_k} w=${c.contrastive_weight} ${c.discrete_tokens}, prompt ${i % golden.prompts.length}`;
+    const label =
+      `${c.mode} τ=${c.entropy_threshold} k=${c.top_k} w=${c.contrastive_weight} ${c.discrete_tokens}, ` +
+      `prompt ${i % golden.prompts.length}`;
     t.same(
       ours.map((e) => [e.id, e.soft]),
       (r.token_ids as number[]).map((id, j) => [id, r.trace[j].soft]),

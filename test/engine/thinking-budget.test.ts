@@ -22,7 +22,10 @@ t.test('the decode loop closes thinking when the budget is spent', async (t) => 
   const { rt } = await inProcess(await llamaModel());
   const prompt = [5, 6, OPEN, 7];
   const run = async (budget: number | null, maxTokens = 8) => {
-    const r = request(prompt, { thinking: { budget, endIds: [CLOSE] }, stop: { maxTokens, ignoreEos: true } });
+    const r = request(prompt, {
+      thinking: { budget, endIds: [CLOSE], startsInside: false },
+      stop: { maxTokens, ignoreEos: true },
+    });
     return (await runAll(rt, [r])).get(r.id)!;
   };
   const free = tokens(await run(null)).map((e) => e.id);
@@ -47,7 +50,7 @@ t.test('the decode loop closes thinking when the budget is spent', async (t) => 
   );
 
   const soft = request(prompt, {
-    thinking: { budget: 2, endIds: [CLOSE] },
+    thinking: { budget: 2, endIds: [CLOSE], startsInside: false },
     selar: { mode: 'soft' },
     stop: { maxTokens: 5 },
   });

@@ -326,6 +326,10 @@ t.test('--ablation: random copies the soft rate selar produced at each τ; hot a
   t.equal(hot.length, 6);
   t.ok(hot.every((b) => typeof b.seed === 'number'));
   t.equal(bodies.filter((b) => b.selar.entropy === 'full').length, 6, 'selar-full at each τ');
+  const softThinking = bodies.filter((b) => b.selar.mode === 'soft_thinking');
+  t.equal(softThinking.length, 6, 'soft-thinking and soft-thinking-dirichlet for each problem');
+  t.ok(softThinking.every((b) => b.temperature === 0 && b.selar.contrastive_weight === undefined));
+  t.ok(softThinking.filter((b) => b.selar.noise === 'dirichlet').every((b) => typeof b.seed === 'number'));
   // Every random request came after every selar request it depends on.
   const requestBodies = server.requests.map((r) => r.body);
   const lastSelar = requestBodies.reduce((last, b, i) => (b.selar.mode === 'selar' && !b.selar.entropy ? i : last), -1);
@@ -346,6 +350,8 @@ t.test('--ablation: random copies the soft rate selar produced at each τ; hot a
       'hot@0.7',
       'selar-full@0.3',
       'selar-full@0.7',
+      'soft-thinking',
+      'soft-thinking-dirichlet',
     ],
   );
   // A rerun resumes everything, the dependent configurations included.

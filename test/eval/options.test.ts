@@ -77,6 +77,7 @@ t.test('every flag lands in the options', async (t) => {
   );
   const local = parse(['--model', 'm', '--workers', '2', '--device', 'cpu', '--dtype', 'fp16'])!;
   t.same(local.endpoint, { kind: 'local', modelDir: 'm', workers: 2, device: 'cpu', dtype: 'fp16' });
+  t.same(parse(['--model', 'm', '--quantize', 'q4'])!.endpoint, { kind: 'local', modelDir: 'm', quantize: 'q4' });
 });
 
 t.test('--per-steps takes one cap or one per step count', async (t) => {
@@ -131,6 +132,8 @@ t.test('bad flags are rejected with the flag named', async (t) => {
     [['--model', 'm', '--discrete-tokens', 'all'], /--discrete-tokens: expected math or none/],
     [['--model', 'm', '--scope', 'x'], /--scope: expected all or thinking/],
     [['--model', 'm', '--dtype', 'q4'], /--dtype: expected auto or fp32 or fp16/],
+    [['--model', 'm', '--quantize', 'q2'], /--quantize: expected q4 or q8/],
+    [['--server', 'http://x', '--quantize', 'q4'], /--quantize applies to --model, not --server/],
     [['--model', 'm', '--steps', '0'], /--steps: expected an integer >= 1/],
     [['--model', 'm', '--limit', '0'], /--limit: expected an integer >= 1/],
     [['--model', 'm', '--max-tokens'], /argument missing/],

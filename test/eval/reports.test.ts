@@ -49,7 +49,8 @@ t.test('Markdown table: one row per configuration, a column per steps group', as
   t.equal(lines.length, 2 + configs.length);
   t.equal(
     lines[0],
-    '| configuration | accuracy | 95% CI | 3-step | 4-step | mean tokens | soft ratio | tokens/s (concurrency 2) | count |',
+    '| configuration | accuracy | 95% CI | 3-step | 4-step | mean tokens | soft ratio | tokens/s (concurrency ' +
+      '2) | count |',
   );
   t.equal(lines[1], '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
   t.equal(lines[2], '| `off-greedy` | 50.0% | 9.5%–90.5% | 100.0% (1) | 0.0% (1) | 40.0 | 0.0% | 40.0 | 2 |');

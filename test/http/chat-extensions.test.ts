@@ -122,7 +122,12 @@ t.test('hot mode: trace entries say which tokens were hot, usage counts them', a
     { entropy: 0.9, soft: false, hot: true },
     { entropy: 0.1, soft: false, hot: false },
   ]);
-  t.same(hot.usage.completion_tokens_details, { reasoning_tokens: 0, soft_tokens: 0, hot_tokens: 1 });
+  t.same(hot.usage.completion_tokens_details, {
+    reasoning_tokens: 0,
+    soft_tokens: 0,
+    hot_tokens: 1,
+    latent: { mode: 'hot', soft_steps: 0, thinking_ended: { model: 0, budget: 0, cold_stop: 0 } },
+  });
   const plain = (await chat(app, { selar: { trace: true } })).json();
   t.same(
     plain.choices[0].selar_trace,

@@ -1,7 +1,7 @@
 // /v1/chat/completions against the fake engine: response shape, exact SSE bytes,
 // usage chunk rules, n > 1, reasoning split, extensions in responses and chunks.
 import t from 'tap';
-import { ID } from '../support/tiny-tokenizer.js';
+import { ID, tinyTokenizer } from '../support/tiny-tokenizer.js';
 import { chat, sseData, testApp } from './helpers.js';
 
 t.test('non-streaming response has OpenAI shape', async (t) => {
@@ -51,7 +51,9 @@ t.test('streaming bytes: role first, one chunk per text, finish chunk, [DONE]', 
   const id = /"id":"(chatcmpl-[0-9a-f]+)"/.exec(res.body)![1];
   const created = /"created":(\d+)/.exec(res.body)![1];
   const fp = /"system_fingerprint":"([^"]+)"/.exec(res.body)![1];
-  const head = `{"id":"${id}","object":"chat.completion.chunk","created":${created},"model":"tiny","system_fingerprint":"${fp}"`;
+  const head =
+    `{"id":"${id}","object":"chat.completion.chunk","created":${created},"model":"tiny",` +
+    `"system_fingerprint":"${fp}"`;
   const frame = (choice: string) => `data: ${head},"choices":[${choice}]}\n\n`;
   t.equal(
     res.body,
@@ -90,4 +92,15 @@ t.test('final flushed text rides on the finish chunk', async (t) => {
     [[{ content: 'ok' }, 'stop']],
   );
   t.equal((await chat(app, {})).json().choices[0].message.content, 'ok');
+});
+
+t.test('messages the tokenizer cannot encode: the unknown token, or a 400 naming messages', async (t) => {
+  const { app, engine } = await testApp(t);
+  t.equal((await chat(app, { messages: [{ role: 'user', content: 'Hi xyz' }] })).statusCode, 200);
+  t.ok(engine.requests.at(-1)!.promptIds.includes(ID['<unk>']), 'the unknown word is <unk>');
+  const strict = await testApp(t, { tokenizer: tinyTokenizer({ unkToken: false }) });
+  const bad = await chat(strict.app, { messages: [{ role: 'user', content: 'Hi xyz' }] });
+  t.equal(bad.statusCode, 400);
+  t.match(bad.json().error, { param: 'messages', code: 'invalid_request', message: /cannot be encoded/ });
+  t.equal(strict.engine.requests.length, 0, 'nothing reached the engine');
 });

@@ -2,7 +2,7 @@
 // logprobs, and streaming.
 import t, { type Test } from 'tap';
 import type { ScriptToken } from '../support/fake-engine.js';
-import { ID } from '../support/tiny-tokenizer.js';
+import { ID, tinyTokenizer } from '../support/tiny-tokenizer.js';
 import { complete, sseData, testApp } from './helpers.js';
 
 t.test('a string prompt gets BOS; response has the text_completion shape', async (t) => {
@@ -140,16 +140,19 @@ t.test('streaming: text chunks, finish chunk, usage chunk, [DONE]', async (t) =>
   const id = /"id":"(cmpl-[0-9a-f]+)"/.exec(res.body)![1];
   const created = /"created":(\d+)/.exec(res.body)![1];
   const fp = /"system_fingerprint":"([^"]+)"/.exec(res.body)![1];
-  const head = `{"id":"${id}","object":"text_completion","created":${created},"model":"tiny","system_fingerprint":"${fp}"`;
+  const head =
+    `{"id":"${id}","object":"text_completion","created":${created},"model":"tiny",` + `"system_fingerprint":"${fp}"`;
   const choice = (text: string, ids: number[], finish: string | null) =>
-    `{"index":0,"text":${JSON.stringify(text)},"logprobs":null,"finish_reason":${JSON.stringify(finish)},"token_ids":${JSON.stringify(ids)}}`;
+    `{"index":0,"text":${JSON.stringify(text)},"logprobs":null,"finish_reason":${JSON.stringify(finish)},` +
+    `"token_ids":${JSON.stringify(ids)}}`;
   t.equal(
     res.body,
     `data: ${head},"choices":[${choice('Hello', [ID.Hello], null)}],"usage":null,"prompt_token_ids":[1,5]}\n\n` +
       `data: ${head},"choices":[${choice(' world', [ID[' world']], null)}],"usage":null}\n\n` +
       `data: ${head},"choices":[${choice('!', [ID['!']], null)}],"usage":null}\n\n` +
       `data: ${head},"choices":[${choice('', [], 'stop')}],"usage":null}\n\n` +
-      `data: ${head},"choices":[],"usage":{"prompt_tokens":2,"completion_tokens":3,"total_tokens":5,"completion_tokens_details":{"reasoning_tokens":0,"soft_tokens":0}}}\n\n` +
+      `data: ${head},"choices":[],"usage":{"prompt_tokens":2,"completion_tokens":3,"total_tokens":5,` +
+      `"completion_tokens_details":{"reasoning_tokens":0,"soft_tokens":0}}}\n\n` +
       'data: [DONE]\n\n',
   );
 });
@@ -166,4 +169,27 @@ t.test('reasoning text stays in the legacy text field', async (t) => {
   const body = (await complete(app, {})).json();
   t.equal(body.choices[0].text, 'Hiok');
   t.equal(body.usage.completion_tokens_details.reasoning_tokens, 1);
+});
+
+t.test('a word outside the vocabulary is the unknown token; without one the prompt is a 400 naming it', async (t) => {
+  const { app, engine } = await testApp(t);
+  // @huggingface/tokenizers leaves such words without an id: echo with logprobs answered 500.
+  const res = await complete(app, { prompt: 'Hello xyz', echo: true, logprobs: 1, max_tokens: 1 });
+  t.equal(res.statusCode, 200, res.body);
+  t.same(engine.requests.at(-1)!.promptIds, [ID['<s>'], ID.Hello, ID['<unk>']], 'the unknown word is <unk>');
+  const lp = res.json().choices[0].logprobs;
+  // Special tokens (<s>, <unk>) are text the answer leaves out: their strings are ''.
+  t.same(lp.tokens.slice(0, 3), ['', 'Hello', ''], 'the prompt echoed token by token');
+  t.equal(lp.token_logprobs.length, 4, 'three prompt tokens and one generated');
+
+  const strict = await testApp(t, { tokenizer: tinyTokenizer({ unkToken: false }) });
+  for (const [prompt, param] of [
+    ['Hello xyz', 'prompt'],
+    [['Hello', 'Hi xyz'], 'prompt[1]'],
+  ] as const) {
+    const bad = await complete(strict.app, { prompt, echo: true, logprobs: 1 });
+    t.equal(bad.statusCode, 400, `${JSON.stringify(prompt)}: 400`);
+    t.match(bad.json().error, { param, code: 'invalid_request', message: /no id for a piece of "Hi xyz|Hello xyz"/ });
+  }
+  t.equal(strict.engine.requests.length, 0, 'nothing reached the engine');
 });

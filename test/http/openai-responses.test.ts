@@ -110,10 +110,10 @@ t.test('the selar object travels through the SDK; trace and soft tokens come bac
 
 t.test("errors arrive as the SDK's typed errors, mid-stream failures too", async (t) => {
   const { client } = await serve(t);
-  const tools = [{ type: 'function' as const, name: 'f', parameters: {}, strict: false }];
+  const tools = [{ type: 'web_search' as const }];
   const bad = await client.responses.create({ model: 'tiny', input: 'Hi', tools }).catch((e: unknown) => e);
   t.type(bad, OpenAI.BadRequestError);
-  t.equal((bad as InstanceType<typeof OpenAI.BadRequestError>).param, 'tools');
+  t.equal((bad as InstanceType<typeof OpenAI.BadRequestError>).param, 'tools[0].type');
   const text = { format: { type: 'json_schema' as const, name: 'x', schema: { type: 'nope' } } };
   const format = await client.responses.create({ model: 'tiny', input: 'Hi', text }).catch((e: unknown) => e);
   t.equal((format as InstanceType<typeof OpenAI.BadRequestError>).param, 'text.format.schema');

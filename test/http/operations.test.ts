@@ -67,6 +67,17 @@ t.test("models report the SeLaR defaults in effect: the model's where it sets th
     scope: 'thinking',
     entropy: 'topk',
     hot_temperature: 1.5,
+    think_end: null,
+    noise: 'none',
+    noise_temperature: 1,
+    noise_alpha: 1,
+    soft_thinking: {
+      max_topk: 15,
+      min_p: 0,
+      cold_stop_entropy: 0,
+      cold_stop_steps: 256,
+      after_thinking: { temperature: null, top_p: null, top_k: null, min_p: null },
+    },
   });
 });
 

@@ -76,7 +76,11 @@ t.test(
     });
     t.match(body.output[0].id, /^rs_/);
     t.equal(body.output[1].content[0].text, 'ok Paris');
-    t.same(body.usage.output_tokens_details, { reasoning_tokens: 3, soft_tokens: 2 });
+    t.same(body.usage.output_tokens_details, {
+      reasoning_tokens: 3,
+      soft_tokens: 2,
+      latent: { mode: 'soft', soft_steps: 2, thinking_ended: { model: 0, budget: 0, cold_stop: 0 } },
+    });
     t.same(
       body.selar_trace.map((e: { soft: boolean }) => e.soft),
       [true, true, false, false, false],
@@ -201,7 +205,35 @@ t.test('logprobs with include message.output_text.logprobs and top_logprobs', as
 t.test('errors name the param', async (t) => {
   const { app } = await testApp(t);
   const cases: Array<[Record<string, unknown>, number, string | null]> = [
-    [{ tools: [{ type: 'function', name: 'f', parameters: {} }] }, 400, 'tools'],
+    [{ tools: [{ type: 'web_search' }] }, 400, 'tools[0].type'],
+    [
+      {
+        tools: [
+          { type: 'function', name: 'f' },
+          { type: 'mcp', server_label: 'x' },
+        ],
+      },
+      400,
+      'tools[1].type',
+    ],
+    [{ tools: [{ type: 'teleport' }] }, 400, 'tools[0].type'],
+    [
+      {
+        tools: [
+          { type: 'function', name: 'f' },
+          { type: 'function', name: 'f' },
+        ],
+      },
+      400,
+      'tools[1].name',
+    ],
+    [
+      { tools: [{ type: 'function', name: 'f' }], tool_choice: { type: 'function', name: 'g' } },
+      400,
+      'tool_choice.name',
+    ],
+    [{ tools: [{ type: 'function', name: 'f' }], tool_choice: { type: 'web_search_preview' } }, 400, 'tool_choice'],
+    [{ tools: [{ type: 'function', name: 'f' }], text: { format: { type: 'json_object' } } }, 400, 'text.format'],
     [{ tool_choice: 'required' }, 400, 'tool_choice'],
     [{ text: { format: { type: 'json_schema', name: 'x', schema: { type: 'nope' } } } }, 400, 'text.format.schema'],
     [{ text: { format: { type: 'xml' } } }, 400, 'text.format'],

@@ -59,7 +59,10 @@ t.test('past the drain deadline, generations are cut off with an error frame', a
   });
   t.match(
     body,
-    /data: \{"error":\{"message":"The server is shutting down","type":"server_error","param":null,"code":"shutting_down"\}\}\n\ndata: \[DONE\]\n\n$/,
+    new RegExp(
+      String.raw`data: \{"error":\{"message":"The server is shutting down","type":"server_error","param":null,` +
+        String.raw`"code":"shutting_down"\}\}\n\ndata: \[DONE\]\n\n$`,
+    ),
   );
   await stopping;
   t.ok(Date.now() - began < 3000, 'did not wait for the whole generation');

@@ -32,6 +32,7 @@ const delta = (index: number, text: string, ids: number[], finish = false): Delt
         softTokens: 0,
         hotTokens: 0,
         reasoningTokens: 0,
+        thinkingEnd: null,
       }
     : null,
 });
@@ -119,7 +120,8 @@ t.test('chat: the same content, ids, trace and logprobs in fewer chunks', async 
     'identical once reassembled',
   );
   t.equal(rb[0].text, 'Hello world!Hi there Parisok');
-  // Per token: role + 6 text chunks + finish. Interval 3: role, Hello, [ world ! Hi], [' there Paris' (2 tokens) ok], finish.
+  // Per token: role + 6 text chunks + finish. Interval 3: role, Hello, [ world ! Hi], [' there Paris' (2 tokens) ok],
+  // finish.
   t.same([ra[0].chunks, rb[0].chunks], [8, 5]);
   const chunks0 = b.filter((f) => f !== '[DONE]' && f.choices[0]?.index === 0).map((f) => f.choices[0]);
   t.same(

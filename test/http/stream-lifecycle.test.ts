@@ -57,7 +57,8 @@ t.test('a worker failure: 500 before output, error frame then [DONE] after', asy
   t.equal(streamed.statusCode, 200);
   t.ok(
     streamed.body.endsWith(
-      'data: {"error":{"message":"worker 0 exited unexpectedly","type":"server_error","param":null,"code":"worker_failed"}}\n\ndata: [DONE]\n\n',
+      'data: {"error":{"message":"worker 0 exited unexpectedly","type":"server_error","param":null,' +
+        '"code":"worker_failed"}}\n\ndata: [DONE]\n\n',
     ),
   );
   const frames = sseData(streamed.body) as any[];

@@ -30,7 +30,8 @@ t.test('loads in TextTokenizer with the special tokens', async (t) => {
 });
 
 t.test('round-trips text, multi-byte UTF-8 included', async (t) => {
-  for (const text of ['Hello, the world', 'é😀', ' in there\n\ttabs  and  spaces', 'naïve café — 中文 🎉🎉']) {
+  const texts = ['Hello, the world', 'é😀', ' in there\n\ttabs  and  spaces', 'naïve café — 中文 🎉🎉'];
+  for (const text of texts) {
     const ids = tok.encode(text);
     t.ok(ids.every((id) => id >= 0 && id < spec.size));
     t.equal(tok.decode(ids), text, JSON.stringify(text));

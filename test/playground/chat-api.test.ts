@@ -126,7 +126,8 @@ t.test('a stream cut before [DONE] is an error, not a finished run', async (t) =
   const server = http.createServer((_req, res) => {
     res.writeHead(200, { 'content-type': 'text/event-stream' });
     res.write(
-      'data: {"id":"x","model":"m","choices":[{"index":0,"delta":{"content":"Hi"},"logprobs":null,"finish_reason":null}]}\n\n',
+      'data: {"id":"x","model":"m","choices":[{"index":0,"delta":{"content":"Hi"},"logprobs":null,' +
+        '"finish_reason":null}]}\n\n',
     );
     setTimeout(() => res.end(), 20); // a clean end, but without [DONE]
   });

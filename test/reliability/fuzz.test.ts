@@ -155,7 +155,9 @@ async function fuzz(
 t.test('an error frame inside a 200 stream is a failure', async (t) => {
   const chunk = 'data: {"choices":[{"index":0,"delta":{"content":"Hi"}}]}\n\n';
   t.equal(streamProblem(`${chunk}: ping\n\n${chunk}data: [DONE]\n\n`), null, 'a well-formed stream');
-  const failed = `${chunk}data: {"error":{"message":"generation failed","type":"server_error","param":null,"code":null}}\n\ndata: [DONE]\n\n`;
+  const failed =
+    `${chunk}data: {"error":{"message":"generation failed","type":"server_error","param":null,` +
+    `"code":null}}\n\ndata: [DONE]\n\n`;
   t.match(streamProblem(failed), /^error frame in a 200 stream/);
   t.match(streamProblem(chunk), /^stream without \[DONE\]/);
   t.match(streamProblem(`data: {oops\n\ndata: [DONE]\n\n`), /^frame is not JSON/);

@@ -277,7 +277,8 @@ const legal: Case[] = [
   {
     name: 'every optional field null',
     body: chat(
-      '"temperature":null,"top_p":null,"n":null,"stop":null,"max_tokens":null,"seed":null,"selar":null,"logit_bias":null,"user":null',
+      '"temperature":null,"top_p":null,"n":null,"stop":null,"max_tokens":null,"seed":null,"selar":null,' +
+        '"logit_bias":null,"user":null',
     ),
   },
 ];

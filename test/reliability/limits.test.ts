@@ -98,7 +98,8 @@ t.test('slow clients: dribbled headers and bodies are cut off by the timeouts', 
   t.match(headers.received, /^(HTTP\/1\.1 408|$)/, 'answered 408 or just closed');
   const body = await slowClient(
     port,
-    `POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100000\r\n\r\n{`,
+    `POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ` +
+      `100000\r\n\r\n{`,
     ' ',
     100,
     10_000,
@@ -131,7 +132,10 @@ t.test(
     if (streamed.statusCode === 200) {
       t.match(
         streamed.body,
-        /\ndata: \{"error":\{"message":"The request exceeded[^\n]*"code":"deadline_exceeded"\}\}\n\ndata: \[DONE\]\n\n$/,
+        new RegExp(
+          String.raw`\ndata: \{"error":\{"message":"The request exceeded[^\n]*"code":"deadline_exceeded"\}\}` +
+            String.raw`\n\ndata: \[DONE\]\n\n$`,
+        ),
         'error frame, then [DONE]',
       );
     } else {

@@ -6,7 +6,8 @@ import t from 'tap';
 import { growth, mb, measureIn } from './memory-measure.js';
 
 t.test('heap does not grow across 4000 short requests (JSON, streams, abandoned streams, 400s)', async (t) => {
-  const { samples, running, generated } = await measureIn('memory-child.ts', ['fake', '4000', '500'], 240_000); // ~45 s alone, twice that in a loaded full run
+  // ~45 s alone, twice that in a loaded full run
+  const { samples, running, generated } = await measureIn('memory-child.ts', ['fake', '4000', '500'], 240_000);
   t.comment(samples.map((s) => `${s.requests}: ${mb(s.heapUsed)} MB`).join(', '));
   t.equal(running, 0, 'no generation left running');
   t.ok(generated > 2000, `${generated} generations answered`);

@@ -7,7 +7,7 @@ import { SequenceSampler, type StepDistribution } from '../../src/sampling/sampl
 import { createTopKMix } from '../../src/sampling/topk-mix.js';
 import { Xoshiro128 } from '../../src/sampling/rng.js';
 import type { SelarParams } from '../../src/engine/types.js';
-import { samplingParams } from '../support/requests.js';
+import { SELAR_EXTRAS, samplingParams } from '../support/requests.js';
 
 const near = (a: number, b: number, eps = 1e-9) => Math.abs(a - b) < eps;
 
@@ -22,12 +22,13 @@ const selar = (over: Partial<SelarParams> = {}): SelarParams => ({
   entropy: 'topk',
   softRate: 0.5,
   hotTemperature: 1.5,
+  ...SELAR_EXTRAS,
   ...over,
 });
 
 const MATH = new Set([9]);
 const decision = (over: Partial<SelarParams> = {}, seed = 1) =>
-  new LatentDecision(selar(over), { dim: 3, seed, mathIds: MATH });
+  new LatentDecision(selar(over), { dim: 3, seed, mathIds: MATH, vocabSize: 10 });
 
 /** A step whose gate entropy is h (the mix: ids 7, 2, 5). */
 const step = (h: number): StepDistribution => {
@@ -38,6 +39,7 @@ const step = (h: number): StepDistribution => {
   return {
     logits: new Float32Array(10),
     p: null,
+    greedy: true,
     filters: { temperature: 1, topK: 0, topP: 1, minP: 0 },
     mix,
     entropy: h,

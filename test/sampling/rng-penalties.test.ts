@@ -2,7 +2,7 @@ import t from 'tap';
 import { Xoshiro128 } from '../../src/sampling/rng.js';
 import { applyLogitBias, applyPenalties, TokenHistory } from '../../src/sampling/penalties.js';
 import { SequenceSampler } from '../../src/sampling/sampler.js';
-import { samplingParams } from '../support/requests.js';
+import { SELAR_EXTRAS, samplingParams } from '../support/requests.js';
 import type { SelarParams } from '../../src/engine/types.js';
 
 t.test('the same seed gives the same stream; different seeds differ', async (t) => {
@@ -61,6 +61,7 @@ const selar = (topK: number): SelarParams => ({
   entropy: 'topk',
   softRate: 0,
   hotTemperature: 1.5,
+  ...SELAR_EXTRAS,
 });
 
 const params = samplingParams;

@@ -44,7 +44,8 @@ const history = [
 
 const qwenHistory =
   '<|im_start|>system\nBe brief.<|im_end|>\n<|im_start|>user\nWeather in Paris?<|im_end|>\n' +
-  '<|im_start|>assistant\n<tool_call>\n{"name": "get_weather", "arguments": {"city": "Paris"}}\n</tool_call><|im_end|>\n' +
+  '<|im_start|>assistant\n<tool_call>\n{"name": "get_weather", "arguments": {"city": ' +
+  '"Paris"}}\n</tool_call><|im_end|>\n' +
   '<|im_start|>user\n<tool_response>\n22 C\n</tool_response><|im_end|>\n' +
   '<|im_start|>assistant\nIt is 22 C.<|im_end|>\n<|im_start|>user\nThanks<|im_end|>\n<|im_start|>assistant\n';
 
@@ -83,9 +84,11 @@ t.test(
 t.test('Llama 3.1: arguments as an object, results in the ipython role', async (t) => {
   t.equal(
     render('llama3.1', history),
-    '<s><|start_header_id|>system<|end_header_id|>\n\nCutting Knowledge Date: December 2023\nToday Date: 26 Jul 2024\n\n' +
+    '<s><|start_header_id|>system<|end_header_id|>\n\nCutting Knowledge Date: December 2023\nToday Date: 26 ' +
+      'Jul 2024\n\n' +
       'Be brief.<|eot_id|><|start_header_id|>user<|end_header_id|>\n\nWeather in Paris?<|eot_id|>' +
-      '<|start_header_id|>assistant<|end_header_id|>\n\n{"name": "get_weather", "parameters": {"city": "Paris"}}<|eot_id|>' +
+      '<|start_header_id|>assistant<|end_header_id|>\n\n{"name": "get_weather", "parameters": {"city": ' +
+      '"Paris"}}<|eot_id|>' +
       '<|start_header_id|>ipython<|end_header_id|>\n\n"22 C"<|eot_id|>' +
       '<|start_header_id|>assistant<|end_header_id|>\n\nIt is 22 C.<|eot_id|>' +
       '<|start_header_id|>user<|end_header_id|>\n\nThanks<|eot_id|><|start_header_id|>assistant<|end_header_id|>\n\n',
@@ -95,8 +98,10 @@ t.test('Llama 3.1: arguments as an object, results in the ipython role', async (
 t.test('Mistral v0.3: tool call ids and results; legacy function calls get a shared nine-character id', async (t) => {
   t.equal(
     render('mistral-v0.3', history.slice(1)),
-    '<s> [INST] Weather in Paris? [/INST] [TOOL_CALLS] [{"name": "get_weather", "arguments": {"city": "Paris"}, "id": "call00001"}] </s>' +
-      ' [TOOL_RESULTS] {"call_id": "call00001", "content": 22 C} [/TOOL_RESULTS]  It is 22 C. </s> [INST] Thanks [/INST]',
+    '<s> [INST] Weather in Paris? [/INST] [TOOL_CALLS] [{"name": "get_weather", "arguments": {"city": "Paris"}, ' +
+      '"id": "call00001"}] </s>' +
+      ' [TOOL_RESULTS] {"call_id": "call00001", "content": 22 C} [/TOOL_RESULTS]  It is 22 C. </s> [INST] ' +
+      'Thanks [/INST]',
   );
   const legacy = [
     history[1],
@@ -105,7 +110,8 @@ t.test('Mistral v0.3: tool call ids and results; legacy function calls get a sha
   ];
   t.equal(
     render('mistral-v0.3', legacy),
-    '<s> [INST] Weather in Paris? [/INST] [TOOL_CALLS] [{"name": "get_weather", "arguments": {"city": "Paris"}, "id": "fc0000001"}] </s>' +
+    '<s> [INST] Weather in Paris? [/INST] [TOOL_CALLS] [{"name": "get_weather", "arguments": {"city": "Paris"}, ' +
+      '"id": "fc0000001"}] </s>' +
       ' [TOOL_RESULTS] {"call_id": "fc0000001", "content": 22 C} [/TOOL_RESULTS] ',
   );
 });
@@ -159,7 +165,8 @@ t.test("the bundled model's template renders the same history", async (t) => {
   t.equal(
     text,
     '<|im_start|>system\nBe brief.<|im_end|>\n<|im_start|>user\nWeather in Paris?<|im_end|>\n' +
-      '<|im_start|>assistant\n<|im_end|>\n<|im_start|>tool\n22 C<|im_end|>\n<|im_start|>assistant\nIt is 22 C.<|im_end|>\n' +
+      '<|im_start|>assistant\n<|im_end|>\n<|im_start|>tool\n22 C<|im_end|>\n<|im_start|>assistant\nIt is 22 ' +
+      'C.<|im_end|>\n' +
       '<|im_start|>user\nThanks<|im_end|>\n<|im_start|>assistant\n',
     'a template without tool support sees empty content, not "None"',
   );

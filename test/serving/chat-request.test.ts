@@ -10,8 +10,9 @@ import { servingContext } from '../../src/serving/context.js';
 import { validator } from '../../src/protocol/validate.js';
 import { FakeEngine } from '../support/fake-engine.js';
 import { ID, tinyTokenizer } from '../support/tiny-tokenizer.js';
+import { SELAR_EXTRAS } from '../support/requests.js';
 
-const ABLATION = { entropy: 'topk', softRate: 0, hotTemperature: 1.5 };
+const ABLATION = { entropy: 'topk', softRate: 0, hotTemperature: 1.5, ...SELAR_EXTRAS };
 
 function plan(body: Record<string, unknown>, opts: { argv?: string[]; model?: Partial<ModelInfo> } = {}) {
   const config = loadConfig(['--model', 'm', ...(opts.argv ?? [])], {});
@@ -305,4 +306,57 @@ t.test('a server maxTokens default is clipped to the context, a requested one is
   t.equal(plan({}, { argv: ['--max-tokens', '1000'] }).sequences[0].stop.maxTokens, 60);
   t.throws(() => plan({ max_tokens: 61 }), { code: 'context_length_exceeded', param: 'max_tokens' });
   t.equal(plan({ max_tokens: 60 }).sequences[0].stop.maxTokens, 60);
+});
+
+t.test('soft_thinking, noise and think_end: request > model > flags; think_end sets the end ids', async (t) => {
+  const st = plan(
+    {
+      selar: {
+        mode: 'soft_thinking',
+        noise: 'dirichlet',
+        noise_alpha: 3,
+        soft_thinking: { max_topk: 7, cold_stop_entropy: 0.4, after_thinking: { temperature: 0.6, top_k: -1 } },
+      },
+    },
+    { model: { thinkTokenIds: { open: ID['<think>'], close: ID['</think>'] } } },
+  ).sequences[0];
+  t.match(st.selar, {
+    mode: 'soft_thinking',
+    noise: 'dirichlet',
+    noiseAlpha: 3,
+    noiseTemperature: 1,
+    thinkEnd: '</think>',
+    softThinking: {
+      maxTopk: 7,
+      minP: 0,
+      coldStopEntropy: 0.4,
+      coldStopSteps: 256,
+      afterThinking: { temperature: 0.6, topP: null, topK: 0, minP: null },
+    },
+  });
+  t.same(st.thinking.endIds, [ID['</think>']], "the tokenizer's own tag by default");
+  const flags = plan(
+    { selar: { mode: 'soft_thinking' } },
+    {
+      argv: [
+        '--selar-soft-thinking-max-topk',
+        '4',
+        '--selar-soft-thinking-after-top-p',
+        '0.9',
+        '--selar-noise',
+        'gumbel',
+      ],
+      model: { selarDefaults: { soft_thinking: { max_topk: 6, cold_stop_steps: 9 } } },
+    },
+  ).sequences[0].selar;
+  t.match(flags, {
+    noise: 'gumbel',
+    softThinking: { maxTopk: 6, coldStopSteps: 9, afterThinking: { topP: 0.9, temperature: null } },
+  });
+  t.same(plan({}).sequences[0].thinking, { budget: null, endIds: [], startsInside: false }, 'no tags: no section');
+  const custom = plan({ selar: { think_end: 'Hi' } }).sequences[0];
+  t.same(custom.thinking.endIds, [ID.Hi], 'a think_end is encoded without special tokens');
+  t.ok(custom.thinking.startsInside, 'a model without think tags thinks from the start when think_end is set');
+  t.equal(custom.selar.thinkEnd, 'Hi');
+  t.equal(plan({}, { argv: ['--selar-think-end', 'Hi'] }).sequences[0].selar.thinkEnd, 'Hi');
 });

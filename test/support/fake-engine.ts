@@ -167,6 +167,7 @@ export class FakeEngine implements Engine {
         softTokens: soft,
         hotTokens: hot,
         reasoningTokens: reasoning,
+        thinkingEnd: null,
       };
     } finally {
       this.running--;

@@ -10,6 +10,24 @@ import type {
 let counter = 0;
 
 /** Sampling parameters with every field resolved: greedy, no penalties, no masks. */
+/** The SelarParams fields beyond SeLaR's own at their server defaults (no think_end, no noise). */
+export const SELAR_EXTRAS: Pick<
+  SelarParams,
+  'thinkEnd' | 'noise' | 'noiseTemperature' | 'noiseAlpha' | 'softThinking'
+> = {
+  thinkEnd: null,
+  noise: 'none',
+  noiseTemperature: 1,
+  noiseAlpha: 1,
+  softThinking: {
+    maxTopk: 15,
+    minP: 0,
+    coldStopEntropy: 0,
+    coldStopSteps: 256,
+    afterThinking: { temperature: null, topP: null, topK: null, minP: null },
+  },
+};
+
 export function samplingParams(over: Partial<SamplingParams> = {}): SamplingParams {
   return {
     temperature: 0,
@@ -67,11 +85,12 @@ export function request(
       entropy: 'topk',
       softRate: 0.2,
       hotTemperature: 1.5,
+      ...SELAR_EXTRAS,
       ...over.selar,
     },
     skipSpecialTokens: over.skipSpecialTokens ?? true,
     priority: over.priority ?? 0,
     promptLogprobs: over.promptLogprobs ?? null,
-    thinking: over.thinking ?? { budget: null, endIds: [] },
+    thinking: over.thinking ?? { budget: null, endIds: [], startsInside: false },
   };
 }

@@ -5,10 +5,14 @@ import { createRuntime, type Runtime } from '../../src/worker/runtime.js';
 import { Scheduler } from '../../src/worker/scheduler.js';
 import { Sequence } from '../../src/worker/sequence.js';
 import type { DecoderSession } from '../../src/worker/decoder-session.js';
+import type { QuantizeSpec } from '../../src/model/convert/index.js';
 import type { Batching, GenerationEvent, GenerationRequest, TokenEvent } from '../../src/engine/types.js';
 
-export async function inProcess(dir: string): Promise<{ loaded: LoadedModel; rt: Runtime }> {
-  const loaded = await loadModel(dir, { dtype: 'fp32' });
+export async function inProcess(
+  dir: string,
+  opts: { dtype?: string; quantize?: QuantizeSpec } = {},
+): Promise<{ loaded: LoadedModel; rt: Runtime }> {
+  const loaded = await loadModel(dir, { dtype: opts.dtype ?? 'fp32', quantize: opts.quantize });
   const rt = await createRuntime(workerInitFor(loaded, { modelDir: dir }, 1));
   return { loaded, rt };
 }

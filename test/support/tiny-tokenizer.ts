@@ -25,9 +25,11 @@ const SPECIAL = ['<unk>', '<s>', '</s>', '<think>', '</think>', '<|user|>', '<|a
 
 export const CHAT_TEMPLATE =
   '{{ bos_token }}{% for m in messages %}<|{{ m.role }}|>{{ m.content }}{% endfor %}' +
-  '{% if add_generation_prompt %}<|assistant|>{% if enable_thinking is defined and not enable_thinking %}<think></think>{% endif %}{% endif %}';
+  '{% if add_generation_prompt %}<|assistant|>{% if enable_thinking is defined and not enable_thinking ' +
+  '%}<think></think>{% endif %}{% endif %}';
 
-export function tinyTokenizer(opts: { chatTemplate?: string | null } = {}): TextTokenizer {
+/** `unkToken: false` drops the model's unknown token: then words outside the vocabulary cannot be encoded. */
+export function tinyTokenizer(opts: { chatTemplate?: string | null; unkToken?: boolean } = {}): TextTokenizer {
   const json = {
     version: '1.0',
     truncation: null,
@@ -55,7 +57,11 @@ export function tinyTokenizer(opts: { chatTemplate?: string | null } = {}): Text
       special_tokens: { '<s>': { id: '<s>', ids: [1], tokens: ['<s>'] } },
     },
     decoder: { type: 'Fuse' },
-    model: { type: 'WordLevel', vocab: Object.fromEntries(WORDS.map((w, i) => [w, i])), unk_token: '<unk>' },
+    model: {
+      type: 'WordLevel',
+      vocab: Object.fromEntries(WORDS.map((w, i) => [w, i])),
+      ...(opts.unkToken === false ? {} : { unk_token: '<unk>' }),
+    },
   };
   const template = opts.chatTemplate === undefined ? CHAT_TEMPLATE : opts.chatTemplate;
   return new TextTokenizer(json, { bos_token: '<s>', eos_token: '</s>' }, template);

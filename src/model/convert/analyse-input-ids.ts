@@ -91,7 +91,8 @@ export function analyseInputIds(graph: GraphProto, file: string, inputIdsName: s
       const type = use.kind === 'cast' ? attrInt(n, 'to', 0) : idTypes.get(id)!;
       if (!INTEGER_TYPES.has(type))
         throw new ModelLoadError(
-          `input_ids is cast to ${describeType(type)} by node '${n.name ?? '?'}'; only int32/int64 ids can be rewritten`,
+          `input_ids is cast to ${describeType(type)} by node '${n.name ?? '?'}'; only int32/int64 ids can ` +
+            `be rewritten`,
           file,
         );
       idTensors.add(n.output[0]);

@@ -7,7 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 
 /** Bump when derived graphs change shape or meaning; old cache folders are then ignored. */
-export const CONVERTER_VERSION = 4;
+export const CONVERTER_VERSION = 5;
 
 export function defaultCacheRoot(env: NodeJS.ProcessEnv = process.env): string {
   if (env.SELAR_CACHE_DIR) return env.SELAR_CACHE_DIR;
@@ -65,6 +65,38 @@ export function inPlaceLayout(modelPath: string): OutputLayout {
     decoder: path.join(dir, `${stem}.embeds.onnx`),
     embeddingModel: path.join(dir, `${stem}.embedding.onnx`),
     embeddingTable: path.join(dir, `${stem}.embedding.bin`),
+  };
+}
+
+/** Files of a quantized variant: its own folder in the cache, or `stem.embeds.q4.*` next to the model. */
+export interface QuantizedLayout {
+  dir: string;
+  manifest: string;
+  decoder: string;
+  data: string;
+  embeddingModel: string;
+}
+
+export function quantizedCacheLayout(root: string, key: string): QuantizedLayout {
+  const dir = path.join(root, key);
+  return {
+    dir,
+    manifest: path.join(dir, 'manifest.json'),
+    decoder: path.join(dir, 'decoder.onnx'),
+    data: path.join(dir, 'decoder.onnx_data'),
+    embeddingModel: path.join(dir, 'embedding.onnx'),
+  };
+}
+
+export function quantizedInPlaceLayout(modelPath: string, tag: string): QuantizedLayout {
+  const dir = path.dirname(modelPath);
+  const stem = `${path.basename(modelPath).replace(/\.onnx$/, '')}.embeds.${tag}`;
+  return {
+    dir,
+    manifest: path.join(dir, `${stem}.selar-embeds.json`),
+    decoder: path.join(dir, `${stem}.onnx`),
+    data: path.join(dir, `${stem}.onnx_data`),
+    embeddingModel: path.join(dir, `${stem}.embedding.onnx`),
   };
 }
 

@@ -20,13 +20,17 @@ import {
   cacheLayout,
   defaultCacheRoot,
   inPlaceLayout,
+  quantizedCacheLayout,
+  quantizedInPlaceLayout,
   readManifest,
   sourceKey,
   writeFileAtomic,
   writeManifest,
 } from './cache.js';
 import type { OutputLayout } from './cache.js';
-import type { DeriveOptions, DerivedDecoder } from './types.js';
+import type { DeriveOptions, DerivedDecoder, QuantizeSpec } from './types.js';
+import { quantizeDecoder } from '../quantize/quantize-decoder.js';
+import { checkBlockwise } from '../quantize/blockwise.js';
 
 const EMBEDS = 'inputs_embeds';
 
@@ -162,9 +166,45 @@ async function fromSplitExport(
   };
 }
 
+/** A short name for a quantization setting: q4, q8-b128, q4-zp-a0 and the like. */
+export function quantizeTag(q: QuantizeSpec): string {
+  return `q${q.bits}${q.blockSize === 32 ? '' : `-b${q.blockSize}`}${q.zeroPoints ? '-zp' : ''}${q.accuracyLevel === 4 ? '' : `-a${q.accuracyLevel}`}`;
+}
+
+/** The plain derived decoder, then its quantized variant in a folder (or file names) of its own. */
+async function deriveQuantized(file: string, q: QuantizeSpec, opts: DeriveOptions): Promise<DerivedDecoder> {
+  const blockProblem = checkBlockwise(q.blockSize, q);
+  if (blockProblem && !/^K = /.test(blockProblem)) throw new ModelLoadError(blockProblem, file);
+  if (![0, 1, 2, 3, 4].includes(q.accuracyLevel))
+    throw new ModelLoadError(`accuracy level ${q.accuracyLevel} is not one of 0, 1, 2, 3, 4`, file);
+  const base = await deriveEmbedsDecoder(file, { ...opts, quantize: undefined });
+  const idsName = opts.inputIdsName ?? 'input_ids';
+  const tag = quantizeTag(q);
+  const key = sourceKey(file, `${idsName}${opts.wholeCacheOutputs ? '/whole-cache' : ''}/${tag}`);
+  const out = opts.inPlace
+    ? quantizedInPlaceLayout(file, tag)
+    : quantizedCacheLayout(opts.cacheDir ?? defaultCacheRoot(), key);
+  if (!opts.force) {
+    const cached = readManifest<DerivedDecoder>(out.manifest, key);
+    if (cached) return cached;
+  }
+  try {
+    const result = await quantizeDecoder(base, q, out, file);
+    writeManifest(out.manifest, key, result.derived, result.files);
+    return result.derived;
+  } catch (e) {
+    if (e instanceof ModelLoadError) throw e;
+    const err = e as NodeJS.ErrnoException;
+    if (err.code && err.path)
+      throw new ModelLoadError(`cannot write quantized files to ${out.dir} (${err.code})`, file);
+    throw new ModelLoadError((e as Error).message, file);
+  }
+}
+
 export async function deriveEmbedsDecoder(modelPath: string, opts: DeriveOptions = {}): Promise<DerivedDecoder> {
   const file = path.resolve(modelPath);
   if (!fs.existsSync(file) || !fs.statSync(file).isFile()) throw new ModelLoadError('model file not found', file);
+  if (opts.quantize) return deriveQuantized(file, opts.quantize, opts);
   const idsName = opts.inputIdsName ?? 'input_ids';
   const key = sourceKey(file, opts.wholeCacheOutputs ? `${idsName}/whole-cache` : idsName);
   const out = opts.inPlace ? inPlaceLayout(file) : cacheLayout(opts.cacheDir ?? defaultCacheRoot(), key);

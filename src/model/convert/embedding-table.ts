@@ -7,7 +7,9 @@ import { dimsOf, elementSize, externalLocation, inlineBytes, isExternal } from '
 import { writeFileAtomic } from './cache.js';
 import type { EmbeddingTableRef } from './types.js';
 
-/** Checks that `table` is a usable 2-D fp32/fp16 initializer; returns undefined when it is not an initializer at all. */
+/**
+ * Checks that `table` is a usable 2-D fp32/fp16 initializer; returns undefined when it is not an initializer at all.
+ */
 export function tableShape(
   graph: GraphProto,
   table: string,

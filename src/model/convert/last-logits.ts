@@ -35,12 +35,15 @@ export function logitsOutputName(graph: GraphProto): string | undefined {
   );
 }
 
-/** The MatMul/Gemm producing the logits, reached through per-position ops only. */
+/** The MatMul (or MatMulNBits) producing the logits, reached through per-position ops only. */
 function findLmHead(graph: GraphProto, logits: string): NodeProto | undefined {
   let name = logits;
   for (let hops = 0; hops < 16; hops++) {
     const n = producer(graph, name);
-    if (!n || (n.domain && n.domain !== 'ai.onnx')) return undefined;
+    if (!n) return undefined;
+    // A quantized export's head (MatMulNBits) slices the same way: it acts per position too.
+    if (n.opType === 'MatMulNBits' && n.domain === 'com.microsoft') return n;
+    if (n.domain && n.domain !== 'ai.onnx') return undefined;
     if (n.opType === 'MatMul') return n;
     if (!PER_POSITION.has(n.opType)) return undefined;
     const dynamic = n.input.filter((i) => i && !isConstant(graph, i));

@@ -40,7 +40,8 @@ export function locateDecoder(dirOrFile: string, dtype?: string): string {
   const onnxDir = path.join(target, 'onnx');
   const present = fs.existsSync(onnxDir) ? fs.readdirSync(onnxDir).filter((f) => f.endsWith('.onnx')) : [];
   throw new ModelLoadError(
-    `no decoder for dtype ${dtype ?? 'fp32'} (looked for onnx/${candidates.join(', onnx/')}; found ${present.length ? present.join(', ') : 'no .onnx files'})`,
+    `no decoder for dtype ${dtype ?? 'fp32'} (looked for onnx/${candidates.join(', onnx/')}; found ` +
+      `${present.length ? present.join(', ') : 'no .onnx files'})`,
     target,
   );
 }

@@ -51,6 +51,31 @@ export interface DerivedDecoder {
    */
   presentNewOnly: boolean;
   embedding: EmbeddingTableRef | EmbeddingModelRef;
+  /** Set when the converter quantized the decoder's weights (selar convert --quantize). */
+  quantization?: QuantizationInfo;
+}
+
+/** What the converter's quantizer did (MatMulNBits weights, a GatherBlockQuantized tied table). */
+export interface QuantizationInfo {
+  bits: 4 | 8;
+  blockSize: number;
+  accuracyLevel: number;
+  zeroPoints: boolean;
+  matmulsQuantized: number;
+  /** MatMuls left in full precision (weight not constant, or K not a multiple of the block size). */
+  matmulsKept: number;
+  embedding: string;
+}
+
+/** Block-wise weight quantization of the derived decoder (see src/model/quantize). */
+export interface QuantizeSpec {
+  bits: 4 | 8;
+  /** Weights per block along K: a power of two >= 16. */
+  blockSize: number;
+  /** MatMulNBits accuracy_level (4: int8 compute; 0: unset, the runtime's fp32 path). */
+  accuracyLevel: number;
+  /** Asymmetric blocks with stored zero points instead of the implicit midpoint. */
+  zeroPoints: boolean;
 }
 
 export interface DeriveOptions {
@@ -63,4 +88,6 @@ export interface DeriveOptions {
   force?: boolean;
   /** Keep whole-cache present outputs (the export's own form); the benchmark measures what new-positions-only buys. */
   wholeCacheOutputs?: boolean;
+  /** Quantize the derived decoder's MatMul weights; the result is cached beside the plain one. */
+  quantize?: QuantizeSpec;
 }

@@ -5,7 +5,7 @@ import { ApiError, listModels, streamChat } from './chat-api.js';
 import { legendGradient } from './entropy-scale.js';
 import { chatRequestBody, describeSelar } from './request-body.js';
 import { RunView } from './run-view.js';
-import { byId, mountSelarFieldset, readSelar, readShared, type Side } from './settings-form.js';
+import { byId, mountSelarFieldset, readSelar, readShared, syncOutputFields, type Side } from './settings-form.js';
 import { installTokenTooltip } from './token-tooltip.js';
 
 const doc = document;
@@ -23,6 +23,7 @@ byId(doc, 'legend-bar').style.backgroundImage = legendGradient();
 mountSelarFieldset(doc, 'a', { mode: 'selar' });
 mountSelarFieldset(doc, 'b', { mode: 'off' });
 installTokenTooltip(doc, byId(doc, 'token-tip'));
+syncOutputFields(doc);
 
 const syncCompare = () => {
   byId(doc, 'side-b').hidden = !compare.checked;

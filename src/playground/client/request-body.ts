@@ -1,5 +1,6 @@
 // Page settings → the body of a streaming POST /v1/chat/completions (docs/api.md).
 // Every request asks for the trace, token ids and usage: the page renders from them.
+import { NO_OUTPUT_OPTIONS, outputFields, type OutputSettings } from './output-options.js';
 
 export type SelarMode = 'off' | 'selar' | 'soft';
 
@@ -24,6 +25,8 @@ export interface SharedSettings {
   maxTokens: number;
   /** null: logprobs off; otherwise the number of alternatives shown per token. */
   topLogprobs: number | null;
+  /** Tools and structured output (absent: none). */
+  output?: OutputSettings;
 }
 
 export function chatRequestBody(shared: SharedSettings, selar: SelarSettings): Record<string, unknown> {
@@ -41,6 +44,7 @@ export function chatRequestBody(shared: SharedSettings, selar: SelarSettings): R
     ...(shared.seed !== null ? { seed: shared.seed } : {}),
     ...(shared.topLogprobs !== null ? { logprobs: true, top_logprobs: shared.topLogprobs } : {}),
     selar: { ...selar, trace: true },
+    ...outputFields(shared.output ?? NO_OUTPUT_OPTIONS),
   };
 }
 

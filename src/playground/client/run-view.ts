@@ -1,9 +1,11 @@
-// One run's pane: its settings, running stats, reasoning and answer. Chunks are
-// applied as they arrive; the usage chunk makes the counts final (data-final on the
-// stats list, which the browser test waits for).
+// One run's pane: its settings, running stats, reasoning, answer and tool calls.
+// Chunks are applied as they arrive; the usage chunk makes the counts final (data-final
+// on the stats list, which the browser test waits for). An answer that is JSON is
+// also shown indented once the run ends.
 import { RunStats } from './run-stats.js';
 import { splitDelta, type Section } from './token-split.js';
 import { tokenSpan } from './token-spans.js';
+import { prettyArguments, prettyJson, ToolCallAccumulator } from './tool-calls.js';
 import type { ChatChunk } from './wire-types.js';
 
 const fmt = (x: number | null, digits: number) => (x === null ? '–' : x.toFixed(digits));
@@ -13,6 +15,8 @@ export class RunView {
   private lastSection: Section = 'answer';
   private readonly sections: Record<Section, HTMLElement>;
   private readonly reasoningBox: HTMLElement;
+  private calls = new ToolCallAccumulator();
+  private answerText = '';
 
   constructor(readonly root: HTMLElement) {
     this.sections = {
@@ -38,6 +42,10 @@ export class RunView {
     this.part('.run-settings').textContent = settings;
     for (const s of Object.values(this.sections)) s.replaceChildren();
     this.reasoningBox.hidden = true;
+    this.calls = new ToolCallAccumulator();
+    this.answerText = '';
+    this.part('.tool-calls').hidden = true;
+    this.part('.answer-json').hidden = true;
     this.part('.run-error').hidden = true;
     this.part('.run-stats').removeAttribute('data-final');
     this.root.setAttribute('aria-busy', 'true');
@@ -58,6 +66,11 @@ export class RunView {
         this.stats.addTokens(1, piece.soft ? 1 : 0, now);
       }
       if (split.section !== null) this.lastSection = split.section;
+      this.answerText += choice.delta.content ?? '';
+      if (choice.delta.tool_calls) {
+        this.calls.apply(choice.delta.tool_calls);
+        this.renderCalls();
+      }
       if (choice.finish_reason !== null) this.stats.finish = choice.finish_reason;
     }
     if (chunk.usage) this.stats.usage = chunk.usage;
@@ -72,8 +85,34 @@ export class RunView {
     if (section === 'reasoning') this.reasoningBox.hidden = false;
   }
 
+  /** Each call: its name and id, then its arguments indented. */
+  private renderCalls(): void {
+    const items = this.calls.calls.map((call) => {
+      const li = document.createElement('li');
+      li.className = 'tool-call';
+      const name = document.createElement('span');
+      name.className = 'call-name';
+      name.textContent = call.name;
+      const id = document.createElement('code');
+      id.className = 'call-id';
+      id.textContent = call.id;
+      const args = document.createElement('pre');
+      args.className = 'call-args';
+      args.textContent = prettyArguments(call.arguments);
+      li.append(name, id, args);
+      return li;
+    });
+    this.part('.call-list').replaceChildren(...items);
+    this.part('.tool-calls').hidden = items.length === 0;
+  }
+
   end(now: number, error: unknown): void {
     this.root.removeAttribute('aria-busy');
+    const json = this.calls.calls.length === 0 ? prettyJson(this.answerText.trim()) : null;
+    if (json !== null) {
+      this.part('.answer-json pre').textContent = json;
+      this.part('.answer-json').hidden = false;
+    }
     if (error !== null) {
       const box = this.part('.run-error');
       box.textContent = error instanceof Error ? error.message : String(error);

@@ -1,5 +1,6 @@
 // The control panel: the shared sampling fields and one SeLaR fieldset per side,
 // stamped from a <template> with ids prefixed by the side ("a-mode", "b-mode").
+import type { FormatChoice, ToolChoiceSetting } from './output-options.js';
 import type { SelarMode, SelarSettings, SharedSettings } from './request-body.js';
 
 export type Side = 'a' | 'b';
@@ -65,7 +66,23 @@ export function readShared(doc: Document): SharedSettings {
     seed: seed === '' ? null : Number(seed),
     maxTokens: number(doc, 'max-tokens'),
     topLogprobs: byId<HTMLInputElement>(doc, 'logprobs').checked ? number(doc, 'top-logprobs') : null,
+    output: {
+      tools: value(doc, 'tools'),
+      toolChoice: value(doc, 'tool-choice') as ToolChoiceSetting,
+      format: value(doc, 'response-format') as FormatChoice,
+      schema: value(doc, 'json-schema'),
+    },
   };
+}
+
+/** The schema field takes effect only with json_schema: disabled otherwise. */
+export function syncOutputFields(doc: Document): void {
+  const format = byId<HTMLSelectElement>(doc, 'response-format');
+  const sync = () => {
+    byId<HTMLTextAreaElement>(doc, 'json-schema').disabled = format.value !== 'json_schema';
+  };
+  format.addEventListener('change', sync);
+  sync();
 }
 
 export { byId };

@@ -22,9 +22,22 @@ export interface Usage {
   completion_tokens_details?: { reasoning_tokens?: number; soft_tokens?: number };
 }
 
+/** One fragment of a streamed tool call: index, id, type and name first, then `arguments` pieces. */
+export interface ToolCallDelta {
+  index: number;
+  id?: string;
+  type?: 'function';
+  function?: { name?: string; arguments?: string };
+}
+
 export interface ChunkChoice {
   index: number;
-  delta: { role?: string; content?: string | null; reasoning_content?: string | null };
+  delta: {
+    role?: string;
+    content?: string | null;
+    reasoning_content?: string | null;
+    tool_calls?: ToolCallDelta[];
+  };
   logprobs: { content: TokenLogprob[] | null } | null;
   finish_reason: string | null;
   token_ids?: number[];

@@ -3,7 +3,9 @@
 // See docs/api.md "Semantics" 4.
 import type { StepDistribution } from '../sampler.js';
 import type { TopKMix } from '../topk-mix.js';
+import type { SoftMix } from '../../engine/types.js';
 import type { EmbeddingLookup } from './method.js';
+import type { MixNoise } from './noise.js';
 
 /**
  * s = e + w·H·(e − E[id_1]) with e = Σ q_i E[id_i] and H the gate's entropy
@@ -13,7 +15,7 @@ import type { EmbeddingLookup } from './method.js';
  */
 export function softEmbedding(
   rows: Float32Array,
-  mix: TopKMix,
+  mix: Pick<TopKMix, 'ids' | 'q'>,
   entropy: number,
   weight: number,
   out: Float32Array,
@@ -29,20 +31,38 @@ export function softEmbedding(
   return out;
 }
 
+/** The candidates of weight > 0 and their weights, for trace "mix". */
+export function usedMix(ids: ArrayLike<number>, weights: ArrayLike<number>): SoftMix {
+  const mix: SoftMix = { ids: [], weights: [] };
+  for (let j = 0; j < ids.length; j++) {
+    if (weights[j] > 0) {
+      mix.ids.push(ids[j]);
+      mix.weights.push(weights[j]);
+    }
+  }
+  return mix;
+}
+
 /** softEmbedding over the step's mix, with a reusable buffer for the candidates' rows. */
 export class ContrastiveMix {
   private readonly rows: Float32Array;
+  private readonly weights: Float64Array;
 
   constructor(
     k: number,
     dim: number,
     private readonly weight: number,
+    private readonly noise: MixNoise,
   ) {
     this.rows = new Float32Array(k * dim);
+    this.weights = new Float64Array(k);
   }
 
-  async write(d: StepDistribution, table: EmbeddingLookup, out: Float32Array): Promise<void> {
+  /** The mix's weights drawn with the noise (q itself without), the anchor id_1 still q's most probable. */
+  async write(d: StepDistribution, table: EmbeddingLookup, out: Float32Array): Promise<SoftMix> {
     await table.lookup(d.mix.ids, this.rows);
-    softEmbedding(this.rows, d.mix, d.entropy, this.weight, out);
+    const q = this.noise.weights(d.mix.q, this.weights);
+    softEmbedding(this.rows, { ids: d.mix.ids, q }, d.entropy, this.weight, out);
+    return usedMix(d.mix.ids, q);
   }
 }

@@ -4,9 +4,12 @@
 //   after it (the sequence continues): method.wantsSoft, then the forced-discrete veto
 //   (the visible token), then the scope veto (judged after the visible token);
 //   when soft: method.softInput, else the visible token's embedding.
-import type { SelarParams } from '../../engine/types.js';
+//   before the visible token, inside the thinking section: method.endThinking (Cold Stop);
+//   outside it: method.filtersOutsideThinking (the step's sampling settings).
+import type { FilterSettings, SelarParams, SoftMix } from '../../engine/types.js';
 import type { StepDistribution } from '../sampler.js';
 import type { EmbeddingLookup, LatentMethod } from './method.js';
+import { mixNoise } from './noise.js';
 import { latentMethods } from './registry.js';
 
 export interface DecisionContext {
@@ -16,6 +19,7 @@ export interface DecisionContext {
   seed: number;
   /** Ids that always stay discrete under discrete_tokens: "math". */
   mathIds: ReadonlySet<number>;
+  vocabSize: number;
 }
 
 export class LatentDecision {
@@ -24,9 +28,20 @@ export class LatentDecision {
   private readonly everywhere: boolean;
 
   constructor(params: SelarParams, ctx: DecisionContext) {
-    this.method = latentMethods[params.mode]({ params, dim: ctx.dim, seed: ctx.seed });
+    const noise = mixNoise(params, ctx.seed);
+    this.method = latentMethods[params.mode]({ params, dim: ctx.dim, seed: ctx.seed, vocabSize: ctx.vocabSize, noise });
     this.forcedDiscrete = params.discreteTokens === 'math' ? ctx.mathIds : new Set();
-    this.everywhere = params.scope === 'all';
+    this.everywhere = params.scope === 'all' && !this.method.thinkingOnly;
+  }
+
+  /** Inside the thinking section, before the visible token: whether the method ends thinking now. */
+  endsThinking(d: StepDistribution): boolean {
+    return this.method.endThinking?.(d) ?? false;
+  }
+
+  /** The sampling settings of a step outside the thinking section, or null for the request's. */
+  filtersOutsideThinking(): Partial<FilterSettings> | null {
+    return this.method.filtersOutsideThinking?.() ?? null;
   }
 
   /** Whether this method can redraw visible tokens (its token events carry `hot`). */
@@ -45,12 +60,12 @@ export class LatentDecision {
     return this.method.wantsSoft(d) && !this.forcedDiscrete.has(token) && this.inScope(inThink);
   }
 
-  /** Writes the soft input into out (after nextIsSoft returned true). */
-  softInput(d: StepDistribution, table: EmbeddingLookup, out: Float32Array): Promise<void> {
+  /** Writes the soft input into out (after nextIsSoft returned true); the candidates and weights used. */
+  softInput(d: StepDistribution, table: EmbeddingLookup, out: Float32Array): Promise<SoftMix> {
     return this.method.softInput(d, table, out);
   }
 
-  /** scope "all", or scope "thinking" inside <think>…</think>. */
+  /** scope "all", or scope "thinking" (or a thinking-only method) inside the thinking section. */
   private inScope(inThink: boolean): boolean {
     return this.everywhere || inThink;
   }

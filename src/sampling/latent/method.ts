@@ -1,8 +1,9 @@
 // The interface every latent-reasoning method implements: per step, whether it wants
 // the next input soft, and what that soft input is. The order in which these hooks
 // and the common vetoes (forced-discrete tokens, scope) run is fixed by decision.ts.
-import type { SelarParams } from '../../engine/types.js';
+import type { FilterSettings, SelarParams, SoftMix } from '../../engine/types.js';
 import type { StepDistribution } from '../sampler.js';
+import type { MixNoise } from './noise.js';
 
 /** Rows of the model's input embedding table E (the worker's embedding source fits). */
 export interface EmbeddingLookup {
@@ -18,6 +19,10 @@ export interface MethodContext {
   dim: number;
   /** The sequence's sampling seed; a method that draws derives its own stream from it. */
   seed: number;
+  /** Vocabulary size (a method that needs p on the greedy fast path computes it itself). */
+  vocabSize: number;
+  /** Draws every soft input's weights around q (selar.noise; `none` returns q). */
+  noise: MixNoise;
 }
 
 export interface LatentMethod {
@@ -33,8 +38,21 @@ export interface LatentMethod {
    * method with its own random stream draws once per step.
    */
   wantsSoft(d: StepDistribution): boolean;
-  /** Writes the next pass's soft input into out; called only after wantsSoft held and no veto applied. */
-  softInput(d: StepDistribution, table: EmbeddingLookup, out: Float32Array): Promise<void>;
+  /**
+   * Writes the next pass's soft input into out; called only after wantsSoft held and no veto
+   * applied. Returns the candidates and the weights it used (after noise), for trace "mix".
+   */
+  softInput(d: StepDistribution, table: EmbeddingLookup, out: Float32Array): Promise<SoftMix>;
+  /** Soft steps only inside the thinking section, whatever selar.scope says (soft_thinking). */
+  readonly thinkingOnly?: boolean;
+  /**
+   * Inside the thinking section, before the visible token (at every step not already
+   * injecting the end of thinking): whether to inject the end-of-thinking string now
+   * (Cold Stop). Called at every such step, so a method can count steps.
+   */
+  endThinking?(d: StepDistribution): boolean;
+  /** Sampling settings for a step outside the thinking section, or null for the request's own. */
+  filtersOutsideThinking?(): Partial<FilterSettings> | null;
 }
 
 /** softInput of methods whose wantsSoft is always false (off, hot). */

@@ -7,8 +7,8 @@ import { Xoshiro128 } from '../rng.js';
 /** Derives the coin stream's seed from the sequence's sampling seed. */
 const COIN_STREAM = 0x5e1a5e1a;
 
-export function randomMethod({ params, dim, seed }: MethodContext): LatentMethod {
-  const mix = new ContrastiveMix(params.topK, dim, params.contrastiveWeight);
+export function randomMethod({ params, dim, seed, noise }: MethodContext): LatentMethod {
+  const mix = new ContrastiveMix(params.topK, dim, params.contrastiveWeight, noise);
   const coin = new Xoshiro128(seed ^ COIN_STREAM);
   return {
     wantsSoft: () => coin.next() < params.softRate,

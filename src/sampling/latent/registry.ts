@@ -7,6 +7,7 @@ import { softMethod } from './soft.js';
 import { randomMethod } from './random.js';
 import { hotMethod } from './hot.js';
 import { offMethod } from './off.js';
+import { softThinkingMethod } from './soft-thinking.js';
 
 export const latentMethods: Record<SelarMode, (ctx: MethodContext) => LatentMethod> = {
   selar: selarMethod,
@@ -14,4 +15,5 @@ export const latentMethods: Record<SelarMode, (ctx: MethodContext) => LatentMeth
   random: randomMethod,
   hot: hotMethod,
   off: offMethod,
+  soft_thinking: softThinkingMethod,
 };

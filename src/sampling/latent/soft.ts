@@ -2,8 +2,8 @@
 import type { LatentMethod, MethodContext } from './method.js';
 import { ContrastiveMix } from './contrastive-mix.js';
 
-export function softMethod({ params, dim }: MethodContext): LatentMethod {
-  const mix = new ContrastiveMix(params.topK, dim, params.contrastiveWeight);
+export function softMethod({ params, dim, noise }: MethodContext): LatentMethod {
+  const mix = new ContrastiveMix(params.topK, dim, params.contrastiveWeight, noise);
   return {
     wantsSoft: () => true,
     softInput: (d, table, out) => mix.write(d, table, out),

@@ -2,13 +2,18 @@
 // events that describe each step. The non-streamed response is built by the same
 // code (its events are dropped), so both carry the same items by construction.
 // Thinking text opens a `reasoning` item, answer text a `message` item; switching
-// closes the open one. A generation that ended outside the thinking section always
-// has a message item, empty if need be.
+// closes the open one. With tools, answer text goes through ToolTextStream (what could
+// begin a call waits), and the calls become `function_call` items at the end. A
+// generation that ended outside the thinking section has a message item, empty if need
+// be, unless it made calls.
 import type { TokenEvent } from '../../engine/types.js';
 import type { ChatTokenLogprob } from '../../protocol/chat.js';
-import type { OutputItem, OutputMessage, OutputReasoning } from '../../protocol/responses.js';
+import type { OutputFunctionCall, OutputItem, OutputMessage, OutputReasoning } from '../../protocol/responses.js';
+import type { ResponseToolCall } from '../../protocol/tools.js';
+import type { ToolFormat } from '../../tools/formats.js';
 import { traceEntry, type ChoiceState, type Delta } from '../choice-state.js';
 import type { TokenRenderer } from '../logprobs.js';
+import { ToolTextStream } from '../tool-stream.js';
 import { itemId } from './items.js';
 
 /** A stream event before it gets its sequence_number. */
@@ -18,6 +23,8 @@ export interface OutputOptions {
   trace: boolean;
   logprobs: boolean;
   renderer: TokenRenderer;
+  /** The call format when the request has tools (and tool_choice is not "none"). */
+  tools: ToolFormat | null;
 }
 
 type Open = { item: OutputReasoning; index: number } | { item: OutputMessage; index: number };
@@ -25,8 +32,13 @@ type Open = { item: OutputReasoning; index: number } | { item: OutputMessage; in
 export class OutputItems {
   readonly items: OutputItem[] = [];
   private open: Open | null = null;
+  private readonly text: ToolTextStream | null;
+  /** Tokens whose answer text is held back: they go out with the next text released. */
+  private held: TokenEvent[] = [];
 
-  constructor(private readonly opts: OutputOptions) {}
+  constructor(private readonly opts: OutputOptions) {
+    this.text = opts.tools ? new ToolTextStream(opts.tools) : null;
+  }
 
   push(d: Delta): StreamEvent[] {
     const events: StreamEvent[] = [];
@@ -40,19 +52,15 @@ export class OutputItems {
         delta: d.reasoning,
         ...this.trace(d.tokens),
       });
-    } else if (d.content !== '') {
-      const open = this.open?.item.type === 'message' ? this.open : this.start('message', events);
-      const part = (open.item as OutputMessage).content[0];
-      part.text += d.content;
-      const logprobs = this.logprobs(d.tokens);
-      part.logprobs.push(...logprobs);
-      events.push({
-        type: 'response.output_text.delta',
-        ...this.at(open),
-        delta: d.content,
-        logprobs,
-        ...this.trace(d.tokens),
-      });
+      return events;
+    }
+    const content = this.text ? this.text.push(d.content) : d.content;
+    if (content !== '') {
+      const tokens = [...this.held, ...d.tokens];
+      this.held = [];
+      this.answer(content, tokens, events);
+    } else if (d.content !== '' || this.held.length > 0) {
+      this.held.push(...d.tokens);
     } else if (this.open?.item.type === 'message') {
       // Tokens that released no text (an end-of-sequence token) still have logprobs.
       this.open.item.content[0].logprobs.push(...this.logprobs(d.tokens));
@@ -60,14 +68,59 @@ export class OutputItems {
     return events;
   }
 
+  private answer(content: string, tokens: TokenEvent[], events: StreamEvent[]): void {
+    const open = this.open?.item.type === 'message' ? this.open : this.start('message', events);
+    const part = (open.item as OutputMessage).content[0];
+    part.text += content;
+    const logprobs = this.logprobs(tokens);
+    part.logprobs.push(...logprobs);
+    events.push({
+      type: 'response.output_text.delta',
+      ...this.at(open),
+      delta: content,
+      logprobs,
+      ...this.trace(tokens),
+    });
+  }
+
   /** Closes the open item (incomplete when the generation was cut short) and adds the empty message if one is due. */
   finish(state: ChoiceState): StreamEvent[] {
     const events: StreamEvent[] = [];
     const status = state.finish?.reason === 'length' ? 'incomplete' : 'completed';
     const inThinking = state.tokens.at(-1)?.reasoning ?? false;
-    if (!inThinking && !this.items.some((i) => i.type === 'message')) this.start('message', events);
+    const end = this.text?.finish(state.finish?.reason ?? 'length') ?? { content: '', calls: [] };
+    // Held tokens go with the rest of the text; a call's tokens have no logprobs, while
+    // tokens of trimmed text (and the end of sequence) keep theirs, as without tools.
+    if (end.content !== '') this.answer(end.content, this.held, events);
+    else if (end.calls.length === 0 && this.open?.item.type === 'message')
+      this.open.item.content[0].logprobs.push(...this.logprobs(this.held));
+    this.held = [];
+    if (!inThinking && end.calls.length === 0 && !this.items.some((i) => i.type === 'message'))
+      this.start('message', events);
     if (this.open) this.close(status, events);
+    for (const call of end.calls) this.functionCall(call, events);
     return events;
+  }
+
+  /** A call as OpenAI streams one: the item, its arguments (one delta), then done. */
+  private functionCall(call: ResponseToolCall, events: StreamEvent[]): void {
+    const index = this.items.length;
+    const item: OutputFunctionCall = {
+      id: itemId('function_call'),
+      type: 'function_call',
+      status: 'in_progress',
+      call_id: call.id,
+      name: call.function.name,
+      arguments: '',
+    };
+    const at = { item_id: item.id, output_index: index };
+    events.push({ type: 'response.output_item.added', output_index: index, item: structuredClone(item) });
+    events.push({ type: 'response.function_call_arguments.delta', ...at, delta: call.function.arguments });
+    item.arguments = call.function.arguments;
+    item.status = 'completed';
+    events.push({ type: 'response.function_call_arguments.done', ...at, name: item.name, arguments: item.arguments });
+    events.push({ type: 'response.output_item.done', output_index: index, item: structuredClone(item) });
+    this.items.push(item);
   }
 
   private at(open: Open) {

@@ -7,10 +7,12 @@ import { checkModel, renderChatPrompt } from '../chat-request.js';
 import type { ServingContext } from '../context.js';
 import { buildPlan, type GenerationPlan } from '../plan.js';
 import { resolveParams } from '../resolve-params.js';
+import type { ResolvedTools } from '../tool-request.js';
 import { thinkingTemplateKwargs, type ReasoningEffort } from '../thinking-budget.js';
 import { inputItems, type ConversationItem } from './items.js';
 import { toMessages, type PlacedItem } from './input-messages.js';
 import type { ResponseStore } from './store.js';
+import { resolveResponseTools } from './tools.js';
 
 export interface ResponsesPlan extends GenerationPlan {
   request: ResponseCreateRequest;
@@ -23,17 +25,6 @@ export interface ResponsesPlan extends GenerationPlan {
 
 /** Fields whose other values would change the result: refused until the server can honour them. */
 function checkSupported(req: ResponseCreateRequest): void {
-  if (req.tools != null && req.tools.length > 0) {
-    throw new SelarError('invalid_request', 'tools are not supported by this server yet; send no tools', 'tools');
-  }
-  const choice = req.tool_choice;
-  if (choice != null && choice !== 'none' && choice !== 'auto') {
-    throw new SelarError(
-      'invalid_request',
-      'tool_choice must be "none" or "auto": no tools are available',
-      'tool_choice',
-    );
-  }
   if (req.background === true) {
     throw new SelarError(
       'invalid_request',
@@ -56,11 +47,16 @@ function effortOf(req: ResponseCreateRequest): ReasoningEffort | null {
   return effort === 'xhigh' || effort === 'max' ? 'high' : effort;
 }
 
-function render(req: ResponseCreateRequest, items: PlacedItem[], ctx: ServingContext): { text: string; ids: number[] } {
+function render(
+  req: ResponseCreateRequest,
+  items: PlacedItem[],
+  ctx: ServingContext,
+  tools: ResolvedTools,
+): { text: string; ids: number[] } {
   // reasoning.effort "none"/"minimal" asks for no thinking section: templates with a switch take it from enable_thinking.
   const kwargs = thinkingTemplateKwargs(effortOf(req), {}, ctx);
   const messages = toMessages(req.instructions ?? null, items);
-  const text = renderChatPrompt({ messages, chat_template_kwargs: kwargs }, ctx);
+  const text = renderChatPrompt({ messages, chat_template_kwargs: kwargs }, ctx, tools);
   return { text, ids: ctx.tokenizer.encode(text, false) };
 }
 
@@ -69,14 +65,15 @@ function renderFitting(
   req: ResponseCreateRequest,
   items: PlacedItem[],
   ctx: ServingContext,
+  tools: ResolvedTools,
 ): { text: string; ids: number[] } {
-  let out = render(req, items, ctx);
+  let out = render(req, items, ctx, tools);
   if (req.truncation !== 'auto') return out;
   const room = req.max_output_tokens ?? 1;
   let kept = items;
   while (out.ids.length + room > ctx.model.contextLength && kept.length > 1) {
     kept = kept.slice(1);
-    out = render(req, kept, ctx);
+    out = render(req, kept, ctx, tools);
   }
   return out;
 }
@@ -113,14 +110,26 @@ export function planResponse(req: ResponseCreateRequest, ctx: ServingContext, st
       ...params.grammar,
       param: format?.type === 'json_schema' ? 'text.format.schema' : 'text.format',
     };
+  const tools = resolveResponseTools(req, ctx);
+  if (tools.grammar) {
+    if (params.grammar) {
+      throw new SelarError(
+        'invalid_request',
+        'text.format cannot be combined with tools unless tool_choice is "none"',
+        'text.format',
+      );
+    }
+    params.grammar = tools.grammar;
+  }
   const earlier = earlierConversation(req.previous_response_id, store);
   const input = inputItems(req.input, (id) => store.item(id));
   const placed: PlacedItem[] = [
     ...earlier.map((item) => ({ item, param: 'previous_response_id' })),
     ...input.map((item, i) => ({ item, param: typeof req.input === 'string' ? 'input' : `input[${i}]` })),
   ];
-  const { text, ids } = renderFitting(req, placed, ctx);
+  const { text, ids } = renderFitting(req, placed, ctx, tools);
   if (ids.length === 0) throw new SelarError('invalid_request', 'The rendered prompt is empty', 'input');
   const plan = buildPlan('response', [ids], () => [text], false, params, 'input', ctx);
+  plan.tools = tools.parser;
   return { ...plan, request: req, store: req.store ?? true, inputItems: input, conversation: [...earlier, ...input] };
 }

@@ -4,6 +4,7 @@ import type { OutputItem, ResponseObject, ResponseUsage } from '../../protocol/r
 import type { ChoiceState } from '../choice-state.js';
 import { usageOf } from '../usage.js';
 import type { ResponsesPlan } from './plan.js';
+import { echoedTools } from './tools.js';
 
 export type Status = ResponseObject['status'];
 
@@ -18,6 +19,7 @@ export function responseUsage(plan: ResponsesPlan, states: ChoiceState[]): Respo
       reasoning_tokens: d.reasoning_tokens,
       soft_tokens: d.soft_tokens,
       ...(d.hot_tokens === undefined ? {} : { hot_tokens: d.hot_tokens }),
+      ...(d.latent === undefined ? {} : { latent: d.latent }),
     },
     total_tokens: u.total_tokens,
   };
@@ -60,8 +62,7 @@ export function responseObject(
       summary: r.reasoning?.summary ?? r.reasoning?.generate_summary ?? null,
     },
     text: { format: r.text?.format ?? { type: 'text' }, verbosity: r.text?.verbosity ?? 'medium' },
-    tools: [],
-    tool_choice: r.tool_choice === 'none' ? 'none' : 'auto',
+    ...echoedTools(r),
     parallel_tool_calls: r.parallel_tool_calls ?? true,
     truncation: r.truncation ?? 'disabled',
     store: plan.store,

@@ -22,9 +22,10 @@ import type { ResponseStore } from './store.js';
 function outputItems(plan: ResponsesPlan, ctx: ServingContext): OutputItems {
   const p = plan.params;
   return new OutputItems({
-    trace: p.selar.trace,
+    trace: p.selar.trace !== false,
     logprobs: p.sampling.logprobs,
     renderer: new TokenRenderer(ctx.tokenizer),
+    tools: plan.tools ?? null,
   });
 }
 

@@ -1,0 +1,26 @@
+// Block-wise quantization of a derived decoder (MatMulNBits, GatherBlockQuantized).
+// deriveEmbedsDecoder(file, { quantize }) runs it; this module names the presets.
+import type { QuantizeSpec } from '../convert/types.js';
+
+export const QUANTIZE_LEVELS = ['q4', 'q8'] as const;
+export type QuantizeLevel = (typeof QUANTIZE_LEVELS)[number];
+
+/**
+ * Defaults: block size 32 for both (onnxruntime's quantizer and the genai builder use 32
+ * for 4 bits; 32 keeps 8-bit scales as fine-grained, at 1/32 byte of scale overhead per
+ * weight in fp32), accuracy level 4 (int8 activations: the fast CPU kernels), symmetric.
+ */
+export const QUANTIZE_DEFAULTS = { blockSize: 32, accuracyLevel: 4, zeroPoints: false } as const;
+
+export function quantizeSpec(level: QuantizeLevel, overrides: Partial<Omit<QuantizeSpec, 'bits'>> = {}): QuantizeSpec {
+  return {
+    bits: level === 'q4' ? 4 : 8,
+    blockSize: overrides.blockSize ?? QUANTIZE_DEFAULTS.blockSize,
+    accuracyLevel: overrides.accuracyLevel ?? QUANTIZE_DEFAULTS.accuracyLevel,
+    zeroPoints: overrides.zeroPoints ?? QUANTIZE_DEFAULTS.zeroPoints,
+  };
+}
+
+export function isQuantizeLevel(v: string | undefined): v is QuantizeLevel {
+  return v === 'q4' || v === 'q8';
+}

@@ -24,6 +24,18 @@ export interface Runtime {
 
 export async function createRuntime(init: WorkerInit): Promise<Runtime> {
   const { derived } = init;
+  // XGrammar's view of the vocabulary is built once, at start-up, on the worker's grammar
+  // thread, while this thread creates the session.
+  const grammars = GrammarHost.create(
+    {
+      tokenizerJson: readTokenizerJson(init.modelDir),
+      vocabSize: derived.vocabSize,
+      cacheSize: init.grammarCacheSize,
+    },
+    init.grammarCompileTimeoutMs ?? ENGINE_DEFAULTS.grammarCompileTimeoutMs,
+  );
+  // Awaited below; a failed session creation must not leave its rejection unhandled.
+  grammars.catch(() => undefined);
   const base = sessionOptions(init.intraOpThreads);
   const made = await createOnDevice(parseDevice(init.device), (executionProviders) =>
     createSession(derived, { ...base, executionProviders }),
@@ -58,15 +70,7 @@ export async function createRuntime(init: WorkerInit): Promise<Runtime> {
     contextLength: init.contextLength,
     mathIds: mathTokenIds((s) => tokenizer.encode(s, false)),
     thinkIds: tokenizer.thinkIds,
-    // XGrammar's view of the vocabulary is built once, at start-up, on the worker's grammar thread.
-    grammars: await GrammarHost.create(
-      {
-        tokenizerJson: readTokenizerJson(init.modelDir),
-        vocabSize: derived.vocabSize,
-        cacheSize: init.grammarCacheSize,
-      },
-      init.grammarCompileTimeoutMs ?? ENGINE_DEFAULTS.grammarCompileTimeoutMs,
-    ),
+    grammars: await grammars,
   };
   return { decoder, ctx, device: made.device, warning: made.warning };
 }

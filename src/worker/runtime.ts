@@ -25,8 +25,8 @@ export interface Runtime {
 export async function createRuntime(init: WorkerInit): Promise<Runtime> {
   const { derived } = init;
   // XGrammar's view of the vocabulary is built once, at start-up, on the worker's grammar
-  // thread, while this thread creates the session.
-  const grammars = GrammarHost.create(
+  // thread; the worker does not wait for it (a grammar request does).
+  const grammars = GrammarHost.launch(
     {
       tokenizerJson: readTokenizerJson(init.modelDir),
       vocabSize: derived.vocabSize,
@@ -34,8 +34,6 @@ export async function createRuntime(init: WorkerInit): Promise<Runtime> {
     },
     init.grammarCompileTimeoutMs ?? ENGINE_DEFAULTS.grammarCompileTimeoutMs,
   );
-  // Awaited below; a failed session creation must not leave its rejection unhandled.
-  grammars.catch(() => undefined);
   const base = sessionOptions(init.intraOpThreads);
   const made = await createOnDevice(parseDevice(init.device), (executionProviders) =>
     createSession(derived, { ...base, executionProviders }),
@@ -70,7 +68,7 @@ export async function createRuntime(init: WorkerInit): Promise<Runtime> {
     contextLength: init.contextLength,
     mathIds: mathTokenIds((s) => tokenizer.encode(s, false)),
     thinkIds: tokenizer.thinkIds,
-    grammars: await grammars,
+    grammars,
   };
   return { decoder, ctx, device: made.device, warning: made.warning };
 }

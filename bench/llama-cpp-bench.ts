@@ -1,7 +1,7 @@
 // `npm run bench -- --llama-cpp`: llama.cpp as the anchor. The same models as GGUF (F32, Q8_0,
 // Q4_0) through a C greedy loop over node-llama-cpp's prebuilt libllama and through
-// node-llama-cpp's own API, against selar-server over HTTP (fp32, and q8/q4 where the
-// project can quantize), at each concurrency and thread count, in interleaved rounds.
+// node-llama-cpp's own API, against selar-server over HTTP (fp32, and q8/q4 quantized at
+// load with the server's --quantize defaults), at each concurrency and thread count, in interleaved rounds.
 // Greedy agreement with the ONNX model is checked before anything is timed. Writes
 // bench/llama-cpp-results.json and bench/llama-cpp-results.md.
 import fs from 'node:fs';
@@ -9,6 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { createEngine, type LoadedEngine } from '../src/engine/create-engine.js';
+import { quantizeSpec } from '../src/model/quantize/index.js';
 import { writeLlamaModel } from '../src/modelgen/llama.js';
 import { GGUF_WEIGHTS, type GgufWeights } from './gguf-llama.js';
 import { runHttp, startHttp, type HttpServer } from './http-bench.js';
@@ -178,18 +179,6 @@ async function modelFor(role: LlamaBenchModel): Promise<BenchModel> {
   };
 }
 
-/** selar-server's quantize option, where the project has it (src/model/quantize); null otherwise. */
-async function quantizeOption(dtype: SelarDtype): Promise<Record<string, unknown> | null> {
-  if (dtype === 'fp32') return {};
-  const modulePath = '../src/model/quantize/index.js';
-  try {
-    const mod = (await import(modulePath)) as { quantizeSpec?: (level: string) => unknown };
-    return mod.quantizeSpec ? { quantize: mod.quantizeSpec(dtype) } : null;
-  } catch {
-    return null;
-  }
-}
-
 interface SelarSystem {
   engine: LoadedEngine;
   http: HttpServer;
@@ -200,9 +189,7 @@ async function openSelar(
   dtype: SelarDtype,
   threads: number,
   maxSequences: number,
-): Promise<SelarSystem | string> {
-  const extra = await quantizeOption(dtype);
-  if (extra === null) return `selar-server cannot quantize to ${dtype} in this checkout (no src/model/quantize)`;
+): Promise<SelarSystem> {
   const engine = await createEngine({
     batching: 'exact',
     modelDir: model.dir,
@@ -212,7 +199,8 @@ async function openSelar(
     queueSize: 256,
     device: 'cpu',
     dtype: 'fp32',
-    ...extra,
+    // q8/q4: the fp32 export quantized at load (MatMulNBits, the server's --quantize defaults).
+    quantize: dtype === 'fp32' ? undefined : quantizeSpec(dtype),
   });
   return { engine, http: await startHttp(model.dir, engine.engine, engine.tokenizer, 1) };
 }
@@ -336,12 +324,12 @@ async function benchModel(role: LlamaBenchModel, opts: LlamaBenchOptions, exe: s
     if (opts.systems.includes('selar'))
       for (const dtype of SELAR_DTYPES) {
         for (const t of opts.threads) {
-          const s = await openSelar(model, dtype, t, maxSeq);
-          if (typeof s === 'string') {
-            skipped.push({ config: `selar ${dtype}`, reason: s });
+          try {
+            selar.set(`${dtype}/${t}`, await openSelar(model, dtype, t, maxSeq));
+          } catch (err) {
+            skipped.push({ config: `selar ${dtype}`, reason: (err as Error).message.split('\n')[0] });
             break;
           }
-          selar.set(`${dtype}/${t}`, s);
         }
         if (selar.has(`${dtype}/${opts.threads[0]}`)) selarDtypes.push(dtype);
       }

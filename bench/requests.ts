@@ -1,5 +1,6 @@
 // The benchmark's generation request: greedy, eos ignored, an exact token count, so
 // every system under test does the same amount of work per sequence.
+import { SELAR_EXTRAS } from '../src/sampling/latent/defaults.js';
 import type { GenerationRequest, SelarMode } from '../src/engine/types.js';
 
 let counter = 0;
@@ -42,17 +43,7 @@ export function benchRequest(
       entropy: 'topk',
       softRate: 0,
       hotTemperature: 1.5,
-      thinkEnd: null,
-      noise: 'none',
-      noiseTemperature: 1,
-      noiseAlpha: 1,
-      softThinking: {
-        maxTopk: 15,
-        minP: 0,
-        coldStopEntropy: 0,
-        coldStopSteps: 256,
-        afterThinking: { temperature: null, topP: null, topK: null, minP: null },
-      },
+      ...SELAR_EXTRAS,
     },
     skipSpecialTokens: true,
     priority: 0,

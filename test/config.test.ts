@@ -93,6 +93,26 @@ t.test('without --model the bundled demo model is served', async (t) => {
   t.match(BUNDLED_MODEL, /models\/selar-demo$/);
 });
 
+t.test('--quantize reaches the engine as a quantization spec; its block size must be a power of two', async (t) => {
+  const { engineOptions } = await import('../src/config.js');
+  t.equal(engineOptions(loadConfig(['--model', 'm'], {})).quantize, undefined, 'none by default');
+  t.same(engineOptions(loadConfig(['--model', 'm', '--quantize', 'q4'], {})).quantize, {
+    bits: 4,
+    blockSize: 32,
+    accuracyLevel: 4,
+    zeroPoints: false,
+  });
+  t.same(
+    engineOptions(loadConfig(['--model', 'm', '--quantize-block-size', '128'], { SELAR_QUANTIZE: 'q8' })).quantize,
+    { bits: 8, blockSize: 128, accuracyLevel: 4, zeroPoints: false },
+  );
+  t.throws(() => loadConfig(['--quantize', 'q2'], {}), ConfigError);
+  t.throws(() => loadConfig(['--quantize', 'q4', '--quantize-block-size', '48'], {}), {
+    message: /--quantize-block-size .*48 is not a power of two/,
+  });
+  t.throws(() => loadConfig(['--quantize-accuracy-level', '5'], {}), ConfigError);
+});
+
 t.test('workers, threads and the core count reach the engine only when set', async (t) => {
   const { engineOptions } = await import('../src/config.js');
   t.match(engineOptions(loadConfig(['--model', 'm'], {})), {

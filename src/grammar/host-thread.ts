@@ -40,6 +40,9 @@ async function handle(cache: GrammarCache, msg: ToHost): Promise<void> {
   } catch (err) {
     const error = err instanceof GrammarError ? err.reason : (err as Error).message;
     send({ type: 'done', seq: msg.seq, ok: false, mask: null, error });
+    // A faulted WebAssembly instance fails every later call: end this thread, and the host
+    // starts a replacement that rebuilds the running matchers (src/grammar/host.ts).
+    if (err instanceof GrammarError && err.fatal) process.exit(1);
   }
 }
 

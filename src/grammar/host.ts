@@ -50,6 +50,8 @@ function startThread(init: HostInit): Worker {
 
 export class GrammarHost implements MatcherHost {
   private thread!: Worker;
+  /** The first thread's start-up (XGrammar's tokenizer info). */
+  private ready: Promise<void> = Promise.resolve();
   private seq = 0;
   private nextMatcher = 0;
   /** A replacement thread is starting: requests wait, so they follow the rebuilt matchers. */
@@ -69,9 +71,17 @@ export class GrammarHost implements MatcherHost {
     public limitMs: number,
   ) {}
 
-  static async create(init: HostInit, limitMs: number): Promise<GrammarHost> {
+  /** Starts the thread; requests wait until it is ready, so a worker need not wait for it to serve others. */
+  static launch(init: HostInit, limitMs: number): GrammarHost {
     const host = new GrammarHost(init, limitMs);
-    await host.start();
+    host.ready = host.start();
+    host.ready.catch(() => undefined);
+    return host;
+  }
+
+  static async create(init: HostInit, limitMs: number): Promise<GrammarHost> {
+    const host = GrammarHost.launch(init, limitMs);
+    await host.ready;
     return host;
   }
 
@@ -81,6 +91,7 @@ export class GrammarHost implements MatcherHost {
 
   /** A constraint for `spec` (compiled now or taken from the cache); throws GrammarError or GrammarTimeoutError. */
   async open(spec: GrammarSpec, stopIds: number[], thinkOpen: number | null): Promise<GrammarConstraint> {
+    await this.ready;
     const matcher = this.nextMatcher++;
     const done = await this.request({ op: 'open', seq: 0, matcher, spec, stopIds, tokens: [] });
     if (!done.ok) throw new GrammarError(done.error ?? 'the grammar could not be compiled');

@@ -15,13 +15,24 @@ import type * as XG from '@mlc-ai/web-xgrammar';
 export type XGrammar = typeof XG;
 export type { CompiledGrammar, GrammarCompiler, GrammarMatcher, TokenizerInfo } from '@mlc-ai/web-xgrammar';
 
-/** XGrammar rejected a schema, regex or grammar; `reason` is its own message. */
+/**
+ * XGrammar rejected a schema, regex or grammar; `reason` is its own message. `fatal`: the
+ * WebAssembly instance itself faulted (a stack overflow on deep nesting reads "memory
+ * access out of bounds", an abort "Aborted()") and is unusable from then on: every later
+ * call fails the same way, so the instance that ran it must not be used again.
+ */
 export class GrammarError extends Error {
-  constructor(readonly reason: string) {
+  constructor(
+    readonly reason: string,
+    readonly fatal = false,
+  ) {
     super(reason);
     this.name = 'GrammarError';
   }
 }
+
+const FAULT_REASON =
+  'XGrammar failed on it (its WebAssembly runtime faulted: typically a schema or grammar nested too deeply)';
 
 let loading: Promise<XGrammar> | null = null;
 /** While a call runs under captureReason, XGrammar's error output is collected here. */
@@ -77,6 +88,12 @@ export function captureReason<T>(call: () => Promise<T>): Promise<T> {
     try {
       return await call();
     } catch (err) {
+      if (err instanceof WebAssembly.RuntimeError) {
+        // A fresh instance for the next caller of loadXGrammar (load() runs the bundle anew);
+        // holders of the faulted one (a grammar thread's cache) are told by `fatal`.
+        loading = null;
+        throw new GrammarError(FAULT_REASON, true);
+      }
       throw new GrammarError(cleanReason(lines) || (err instanceof Error ? err.message : String(err)));
     } finally {
       captured = null;

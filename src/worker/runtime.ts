@@ -24,6 +24,16 @@ export interface Runtime {
 
 export async function createRuntime(init: WorkerInit): Promise<Runtime> {
   const { derived } = init;
+  // XGrammar's view of the vocabulary is built once, at start-up, on the worker's grammar
+  // thread; the worker does not wait for it (a grammar request does).
+  const grammars = GrammarHost.launch(
+    {
+      tokenizerJson: readTokenizerJson(init.modelDir),
+      vocabSize: derived.vocabSize,
+      cacheSize: init.grammarCacheSize,
+    },
+    init.grammarCompileTimeoutMs ?? ENGINE_DEFAULTS.grammarCompileTimeoutMs,
+  );
   const base = sessionOptions(init.intraOpThreads);
   const made = await createOnDevice(parseDevice(init.device), (executionProviders) =>
     createSession(derived, { ...base, executionProviders }),
@@ -58,15 +68,7 @@ export async function createRuntime(init: WorkerInit): Promise<Runtime> {
     contextLength: init.contextLength,
     mathIds: mathTokenIds((s) => tokenizer.spell(s) ?? []),
     thinkIds: tokenizer.thinkIds,
-    // XGrammar's view of the vocabulary is built once, at start-up, on the worker's grammar thread.
-    grammars: await GrammarHost.create(
-      {
-        tokenizerJson: readTokenizerJson(init.modelDir),
-        vocabSize: derived.vocabSize,
-        cacheSize: init.grammarCacheSize,
-      },
-      init.grammarCompileTimeoutMs ?? ENGINE_DEFAULTS.grammarCompileTimeoutMs,
-    ),
+    grammars,
   };
   return { decoder, ctx, device: made.device, warning: made.warning };
 }

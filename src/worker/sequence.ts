@@ -71,6 +71,8 @@ export class Sequence {
   private thinkingEnd: ThinkingEnd | null = null;
   /** The last generated ids, as many as the end-of-thinking string has (to spot its end). */
   private readonly recent: number[] = [];
+  /** The ids that end the thinking section: the request's end string, else the tokenizer's `</think>`. */
+  private readonly endIds: readonly number[];
   private grammar: GrammarConstraint | null = null;
   private released = false;
   /** eos and stop_token_ids: the ids masked until min_tokens (built once, not per step). */
@@ -93,6 +95,8 @@ export class Sequence {
     });
     this.inThink = ctx.thinkIds ? lastThinkOpen(request.promptIds, ctx.thinkIds) : request.thinking.startsInside;
     this.stopIds = [...request.stop.eosTokenIds, ...request.stop.tokenIds];
+    const ownEnd = ctx.thinkIds ? [ctx.thinkIds.close] : [];
+    this.endIds = request.thinking.endIds.length > 0 ? request.thinking.endIds : ownEnd;
   }
 
   /** Compiles (or takes from the cache) the request's grammar; call before the first step. */
@@ -218,7 +222,7 @@ export class Sequence {
 
   /** Whether the generated ids, with this one, end with the end-of-thinking string's ids. */
   private endsWithThinkEnd(token: number): boolean {
-    const end = this.request.thinking.endIds;
+    const end = this.endIds;
     if (end.length === 0) return false;
     this.recent.push(token);
     if (this.recent.length > end.length) this.recent.shift();

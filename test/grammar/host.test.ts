@@ -1,6 +1,8 @@
 // The grammar thread: a repeated grammar is compiled once (the cache), masks and the
 // end of a grammar through the thread, and a compile over the time limit: its request
-// fails, the thread is replaced, and a matcher that was running goes on where it was.
+// fails, the thread is replaced, and a matcher that was running goes on where it was; the
+// same after a grammar that faults XGrammar's WebAssembly instance, on the thread and on the
+// HTTP thread's check.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -8,8 +10,11 @@ import t from 'tap';
 import { GrammarCache } from '../../src/grammar/compiler.js';
 import { GrammarHost, GrammarTimeoutError } from '../../src/grammar/host.js';
 import type { GrammarSpec } from '../../src/grammar/spec.js';
+import { GrammarError } from '../../src/grammar/xgrammar.js';
 import { TextTokenizer } from '../../src/model/tokenizer.js';
 import { writeTokenizer } from '../../src/modelgen/tokenizer.js';
+import { checkGrammar, type GrammarRequest } from '../../src/serving/structured-output.js';
+import { SelarError } from '../../src/errors.js';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'grammar-host-'));
 t.teardown(() => fs.rmSync(dir, { recursive: true, force: true }));
@@ -97,4 +102,61 @@ t.test('a compile over the limit fails alone; a new thread takes over the runnin
   t.same(allowedIds(await fresh.allowed()), expected[0], 'the new thread compiles again');
   fresh.dispose();
   running.dispose();
+});
+
+/** A schema nested this deep overflows XGrammar's WebAssembly stack ("memory access out of bounds"). */
+function deepSchema(depth: number, leaf: object = { type: 'integer' }): string {
+  let s: object = leaf;
+  for (let i = 0; i < depth; i++) s = { type: 'object', properties: { a: s }, required: ['a'] };
+  return JSON.stringify(s);
+}
+
+t.test('a grammar that faults the WebAssembly instance fails alone; a new thread takes over', async (t) => {
+  const host = await GrammarHost.create({ tokenizerJson, vocabSize: VOCAB }, 0);
+  t.teardown(() => host.terminate());
+  const ids = tokenizer.encode('ab123', false);
+  const expected = await referenceMasks(PAIR, ids);
+  const running = await host.open(PAIR, [EOS], null);
+  running.accept(ids[0]);
+  t.same(allowedIds(await running.allowed()), expected[1]);
+  const deep: GrammarSpec = { type: 'json_schema', schema: deepSchema(100) };
+  const err = await host.open(deep, [EOS], null).then(
+    () => null,
+    (e: unknown) => e,
+  );
+  t.ok(err instanceof GrammarError && /faulted/.test(err.reason), 'the request fails with the reason');
+  // The faulted instance would fail every later call: the thread is replaced, matchers rebuilt.
+  for (let i = 1; i < ids.length; i++) {
+    running.accept(ids[i]);
+    t.same(allowedIds(await running.allowed()), expected[i + 1], `mask ${i + 1} after the fault`);
+  }
+  t.equal(host.restarts, 1, 'the thread was replaced');
+  const fresh = await host.open({ type: 'json_schema', schema: deepSchema(3) }, [EOS], null);
+  t.ok(allowedIds(await fresh.allowed()).length > 0, 'the new thread compiles grammars again');
+  fresh.dispose();
+  running.dispose();
+});
+
+t.test('the HTTP thread check: a faulting schema is a 400, and later checks still work', async (t) => {
+  const request = (schema: string): GrammarRequest => ({
+    spec: { type: 'json_schema', schema },
+    param: 'response_format.json_schema.schema',
+  });
+  for (const depth of [60, 100]) {
+    const err = await checkGrammar(request(deepSchema(depth))).then(
+      () => null,
+      (e: unknown) => e,
+    );
+    t.ok(err instanceof SelarError, `depth ${depth}: a SelarError`);
+    const e = err as SelarError;
+    t.equal(e.param, 'response_format.json_schema.schema');
+    t.match(e.message, /faulted/);
+  }
+  // Without the reload every later parse failed with the same fault.
+  await t.resolves(checkGrammar(request(deepSchema(5, { type: 'string', maxLength: 7 }))), 'a sound schema passes');
+  await t.rejects(
+    checkGrammar(request(JSON.stringify({ type: 'nonsense' }))),
+    SelarError,
+    'and an invalid one still gets its own reason',
+  );
 });

@@ -27,6 +27,7 @@ import { softEmbedding } from '../../src/sampling/latent/contrastive-mix.js';
 import { createTopKMix, topKMix } from '../../src/sampling/topk-mix.js';
 import { DistributionScratch, filteredProbs } from '../../src/sampling/distribution.js';
 import { Rng } from '../../src/modelgen/random.js';
+import { halfArrayToFloat } from '../../src/util/half.js';
 import { embedsFor, runStep } from './convert-helpers.js';
 import { request } from '../support/requests.js';
 import { inProcess, runAll, tokens } from '../support/runtime.js';
@@ -265,6 +266,47 @@ t.test(
     }
     t.ok(rel.q4 > rel.q8 && rel.q8 > 0, 'q4 moves the logits more than q8, and q8 moves them at all');
     await s0.release();
+  },
+);
+
+t.test(
+  'an fp16 export with external data quantizes too (fp16 scales), within the same kind of tolerance',
+  async (t) => {
+    const gen = await writeLlamaModel(path.join(tmp, 'llama-fp16'), {
+      ...llama,
+      seed: 25,
+      dtype: 'float16',
+      tiedEmbeddings: false,
+      externalData: true,
+    });
+    const base = await deriveEmbedsDecoder(gen.modelPath, { cacheDir });
+    const q = await deriveEmbedsDecoder(gen.modelPath, { cacheDir, quantize: quantizeSpec('q8') });
+    t.equal(q.embedding.kind, 'table', 'an untied table is kept as exported');
+    t.equal(
+      q.externalDataDir,
+      path.dirname(q.decoderPath),
+      'the quantized decoder resolves its weights in its own folder',
+    );
+    const graph = readModel(q.decoderPath).graph;
+    const scales = graph.initializer.filter((x) => x.name?.endsWith('_scales'));
+    t.ok(scales.length > 0 && scales.every((x) => x.dataType === DataType.FLOAT16), 'scales in the activation dtype');
+    const s0 = await createSession(base);
+    const s1 = await createSession(q);
+    const ids = [[5, 17, 42, 99, 250, 3]];
+    const toF32 = (x: ort.Tensor) => halfArrayToFloat(x.data as Uint16Array);
+    const a = toF32((await runStep(s0, await embedsFor(base, ids), null, 0)).logits as ort.Tensor);
+    const b = toF32((await runStep(s1, await embedsFor(q, ids), null, 0)).logits as ort.Tensor);
+    let err = 0;
+    let mag = 0;
+    for (let i = 0; i < a.length; i++) {
+      err += (a[i] - b[i]) ** 2;
+      mag += a[i] ** 2;
+    }
+    // The q8 bound of the fp32 test plus fp16 rounding of activations (2^-11 relative, well inside it).
+    const rel = Math.sqrt(err / mag);
+    t.ok(rel > 0 && rel < 0.06, `relative RMS logit error ${rel.toFixed(4)}`);
+    await s0.release();
+    await s1.release();
   },
 );
 

@@ -1,4 +1,5 @@
 // GenerationRequest builder for engine tests: every field resolved, greedy by default.
+import { SELAR_EXTRAS } from '../../src/sampling/latent/defaults.js';
 import type {
   GenerationRequest,
   SamplingParams,
@@ -10,24 +11,6 @@ import type {
 let counter = 0;
 
 /** Sampling parameters with every field resolved: greedy, no penalties, no masks. */
-/** The SelarParams fields beyond SeLaR's own at their server defaults (no think_end, no noise). */
-export const SELAR_EXTRAS: Pick<
-  SelarParams,
-  'thinkEnd' | 'noise' | 'noiseTemperature' | 'noiseAlpha' | 'softThinking'
-> = {
-  thinkEnd: null,
-  noise: 'none',
-  noiseTemperature: 1,
-  noiseAlpha: 1,
-  softThinking: {
-    maxTopk: 15,
-    minP: 0,
-    coldStopEntropy: 0,
-    coldStopSteps: 256,
-    afterThinking: { temperature: null, topP: null, topK: null, minP: null },
-  },
-};
-
 export function samplingParams(over: Partial<SamplingParams> = {}): SamplingParams {
   return {
     temperature: 0,
@@ -94,3 +77,5 @@ export function request(
     thinking: over.thinking ?? { budget: null, endIds: [], startsInside: false },
   };
 }
+
+export { SELAR_EXTRAS };

@@ -12,8 +12,30 @@ import { writeFileAtomic } from './cache.js';
 import { createSession } from './session.js';
 import type { EmbeddingModelRef } from './types.js';
 
-const IDS = 'input_ids';
-const ROWS = 'embeddings';
+export const IDS = 'input_ids';
+export const ROWS = 'embeddings';
+
+/** A model of just the lookup: ids [batch, sequence] in as IDS, rows out as ROWS. */
+export function embeddingModelProto(
+  model: ModelProto,
+  nodes: NodeProto[],
+  inits: TensorProto[],
+  idsType: number,
+): ModelProto {
+  const ids = { elemType: idsType, shape: { dim: [{ dimParam: 'batch' }, { dimParam: 'sequence' }] } };
+  return {
+    irVersion: model.irVersion,
+    opsetImport: model.opsetImport,
+    producerName: 'selar-server convert',
+    graph: {
+      name: 'embedding',
+      node: nodes,
+      initializer: inits,
+      input: [{ name: IDS, type: { tensorType: ids } }],
+      output: [{ name: ROWS }],
+    },
+  };
+}
 
 /** Nodes and initializers that compute `names` from constants only, in graph order. */
 function constantCone(graph: GraphProto, names: string[], file: string): { nodes: NodeProto[]; inits: TensorProto[] } {
@@ -62,25 +84,7 @@ export async function writeEmbeddingSubModel(
     file,
   );
   const gather: NodeProto = { ...lookup, input: lookup.input.map((x, i) => (i === 1 ? IDS : x)), output: [ROWS] };
-  const sub: ModelProto = {
-    irVersion: model.irVersion,
-    opsetImport: model.opsetImport,
-    producerName: 'selar-server convert',
-    graph: {
-      name: 'embedding',
-      node: [...cone.nodes, gather],
-      initializer: cone.inits,
-      input: [
-        {
-          name: IDS,
-          type: {
-            tensorType: { elemType: idsType, shape: { dim: [{ dimParam: 'batch' }, { dimParam: 'sequence' }] } },
-          },
-        },
-      ],
-      output: [{ name: ROWS }],
-    },
-  };
+  const sub = embeddingModelProto(model, [...cone.nodes, gather], cone.inits, idsType);
   writeFileAtomic(outPath, encodeModel(sub));
   const probe = await probeEmbeddingModel(outPath, externalDataDir, IDS, idsType, ROWS, file);
   return {

@@ -13,7 +13,7 @@ import { ModelLoadError } from '../../errors.js';
 import { intAttr, node, producer, removeDeadCode, subgraphs } from '../convert/graph.js';
 import { dimsOf } from '../convert/tensor-data.js';
 import { writeFileAtomic } from '../convert/cache.js';
-import { probeEmbeddingModel } from '../convert/embedding-submodel.js';
+import { IDS, ROWS, embeddingModelProto, probeEmbeddingModel } from '../convert/embedding-submodel.js';
 import { readEmbeddingRows } from '../convert/embedding-rows.js';
 import type { DerivedDecoder, EmbeddingModelRef, QuantizationInfo, QuantizeSpec } from '../convert/types.js';
 import { checkBlockwise, quantizeRows, type BlockwiseWeight } from './blockwise.js';
@@ -141,7 +141,7 @@ async function writeTiedEmbedding(
   const scales: TensorProto = { name: 'embed_tokens_scales', dims: q.scales.dims, dataType: q.scales.dataType };
   pointAt(scales, location, placed.scales);
   const inits = [data, scales];
-  const inputs = [data.name!, 'input_ids', scales.name!];
+  const inputs = [data.name!, IDS, scales.name!];
   if (q.zeroPoints && placed.zeroPoints) {
     const zp: TensorProto = { name: 'embed_tokens_zero_points', dims: q.zeroPoints.dims, dataType: DataType.UINT8 };
     pointAt(zp, location, placed.zeroPoints);
@@ -151,7 +151,7 @@ async function writeTiedEmbedding(
   const gather = node(
     'GatherBlockQuantized',
     inputs,
-    ['embeddings'],
+    [ROWS],
     '/model/embed_tokens/GatherBlockQuantized',
     [
       intAttr('gather_axis', 0),
@@ -161,37 +161,16 @@ async function writeTiedEmbedding(
     ],
     MS,
   );
-  const sub: ModelProto = {
-    irVersion: model.irVersion,
-    opsetImport: model.opsetImport,
-    producerName: 'selar-server convert',
-    graph: {
-      name: 'embedding',
-      node: [gather],
-      initializer: inits,
-      input: [
-        {
-          name: 'input_ids',
-          type: {
-            tensorType: {
-              elemType: DataType.INT64,
-              shape: { dim: [{ dimParam: 'batch' }, { dimParam: 'sequence' }] },
-            },
-          },
-        },
-      ],
-      output: [{ name: 'embeddings' }],
-    },
-  };
+  const sub = embeddingModelProto(model, [gather], inits, DataType.INT64);
   writeFileAtomic(out.embeddingModel, encodeModel(sub));
-  const probe = await probeEmbeddingModel(out.embeddingModel, out.dir, 'input_ids', DataType.INT64, 'embeddings', file);
+  const probe = await probeEmbeddingModel(out.embeddingModel, out.dir, IDS, DataType.INT64, ROWS, file);
   return {
     kind: 'model',
     modelPath: out.embeddingModel,
     externalDataDir: out.dir,
-    inputName: 'input_ids',
+    inputName: IDS,
     inputType: 'int64',
-    outputName: 'embeddings',
+    outputName: ROWS,
     dtype: probe.dtype,
     rows: n,
     dim: probe.dim,

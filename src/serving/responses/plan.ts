@@ -57,7 +57,7 @@ function render(
   const kwargs = thinkingTemplateKwargs(effortOf(req), {}, ctx);
   const messages = toMessages(req.instructions ?? null, items);
   const text = renderChatPrompt({ messages, chat_template_kwargs: kwargs }, ctx, tools);
-  return { text, ids: ctx.tokenizer.encode(text, false) };
+  return { text, ids: ctx.tokenizer.encode(text, false, 'input') };
 }
 
 /** truncation "auto": the oldest items are dropped (instructions stay) until the prompt leaves room to generate. */

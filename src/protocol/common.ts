@@ -277,7 +277,10 @@ export const LatentUsage = Type.Object(
           Type.Integer({ description: 'mode "swir" only: ended by the end tag injected past max_switch_count' }),
         ),
       },
-      { description: 'sequences whose thinking section the model, the thinking budget or Cold Stop ended' },
+      {
+        description:
+          "sequences whose thinking section the model, the thinking budget, Cold Stop or swir's switch limit ended",
+      },
     ),
     switches: Type.Optional(
       Type.Integer({ description: 'mode "swir" only: switches between latent and explicit thinking, both directions' }),

@@ -2,7 +2,8 @@
 // playwright-core) loads the page, runs one prompt under SeLaR and plain decoding side
 // by side, and the test checks the rendering against the streams the server sent:
 // one span per trace entry, coloured by its entropy, soft steps marked, and the soft
-// count shown equal to usage.completion_tokens_details.soft_tokens.
+// count shown equal to usage.completion_tokens_details.soft_tokens, and a soft step's
+// mixture (trace "mix") listed in its token's tooltip.
 import fs from 'node:fs';
 import path from 'node:path';
 import t, { type Test } from 'tap';
@@ -105,8 +106,9 @@ t.test(
       max_tokens: 40,
       logprobs: true,
       top_logprobs: 3,
-      selar: { mode: 'selar', entropy_threshold: 0.6, trace: true },
+      selar: { mode: 'selar', entropy_threshold: 0.6, trace: 'mix' },
     });
+    t.same(off.requestBody.selar, { mode: 'off', top_k: 3, trace: 'mix' }, 'off sends only what it reads');
 
     for (const [side, stream] of [
       ['a', selar],
@@ -166,7 +168,30 @@ t.test(
       selar.trace[0].soft ? /soft embedding/ : /discrete/,
       'tooltip shows the soft decision',
     );
-    t.equal(await tip.locator('tr').count(), 3, 'tooltip lists top_logprobs alternatives');
+    t.equal(await tip.locator('table.alts tr').count(), 3, 'tooltip lists top_logprobs alternatives');
+
+    // A token whose successor step was soft: the tooltip lists the soft input's mixture.
+    const softAt = selar.trace.findIndex((e) => e.soft);
+    const mix = selar.trace[softAt].mix ?? [];
+    t.ok(mix.length > 0, 'the soft trace entry carries its mix');
+    await page.locator('.run[data-side="a"] .tok').nth(softAt).hover();
+    await page.waitForFunction(() => document.querySelector('#token-tip table.mix') !== null);
+    const rows = await tip.locator('table.mix tr').evaluateAll((trs) =>
+      trs.map((tr) => ({
+        cells: [...tr.querySelectorAll('td')].slice(0, 2).map((td) => td.textContent),
+        bar: (tr.querySelector('.bar') as HTMLElement).style.width,
+      })),
+    );
+    t.same(
+      rows,
+      mix.map((m) => ({
+        cells: [JSON.stringify(m.token), `${(100 * m.weight).toFixed(1)} %`],
+        bar: `${Math.round(1000 * m.weight) / 10}%`,
+      })),
+      'the mixture: each candidate with its weight and bar',
+    );
+    await first.hover();
+    await page.waitForFunction(() => document.querySelector('#token-tip table.alts') !== null);
     await page.screenshot({ path: screenshotPath(), fullPage: true });
     updateDocsScreenshot(t);
 

@@ -71,9 +71,11 @@ t.test('a streamed run, as the page reads it, matches the same request answered 
     choice.selar_trace,
     'and its trace entry, with its mix',
   );
+  const soft = pieces.filter((p) => p.soft);
+  t.ok(soft.length > 0, 'mode soft went soft');
   t.ok(
-    pieces.every((p) => p.mix && p.mix.length > 0),
-    'mode soft: every step carries its mixture',
+    pieces.every((p) => (p.mix !== null && p.mix.length > 0) === p.soft),
+    'each soft step, and only those, carries its mixture',
   );
   t.same(
     pieces.map((p) => p.logprob?.token),

@@ -6,10 +6,10 @@ import {
   fieldApplies,
   MODE_FIELDS,
   SELAR_MODES,
-  type SelarSettings,
   selarObject,
   type SharedSettings,
 } from '../../src/playground/client/request-body.js';
+import { selarSettings } from './selar-settings.js';
 
 const shared: SharedSettings = {
   model: 'm',
@@ -20,20 +20,7 @@ const shared: SharedSettings = {
   maxTokens: 16,
   topLogprobs: null,
 };
-const selar: SelarSettings = {
-  mode: 'selar',
-  top_k: 3,
-  entropy_threshold: 0.5,
-  contrastive_weight: 1,
-  discrete_tokens: 'math',
-  scope: 'all',
-  noise: 'none',
-  noise_temperature: 0.7,
-  noise_alpha: 2,
-  soft_rate: 0.2,
-  hot_temperature: 1.5,
-  soft_thinking: { max_topk: 15, min_p: 0, cold_stop_entropy: 0, cold_stop_steps: 256 },
-};
+const selar = selarSettings({ noise_temperature: 0.7, noise_alpha: 2 });
 
 t.test('a streamed request with the mix trace, token ids and usage', async (t) => {
   t.same(chatRequestBody(shared, selar), {

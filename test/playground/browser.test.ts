@@ -78,8 +78,26 @@ t.test(
     await page.fill('#seed', '7');
     await page.check('#logprobs');
     await page.fill('#top-logprobs', '3');
+    // The panel enables only what the chosen mode and noise read (the rest is not sent).
+    await page.selectOption('#a-mode', 'soft_thinking');
+    t.equal(await page.isVisible('#a-st-max-topk'), true, 'soft_thinking shows its knobs');
+    t.equal(await page.isDisabled('#a-threshold'), true, 'soft_thinking has no entropy_threshold');
+    await page.selectOption('#a-noise', 'dirichlet');
+    t.same(
+      [await page.isDisabled('#a-noise-alpha'), await page.isDisabled('#a-noise-temperature')],
+      [false, true],
+      'dirichlet enables noise_alpha only',
+    );
+    await page.selectOption('#a-noise', 'none');
+    await page.selectOption('#a-mode', 'hot');
+    t.same(
+      [await page.isDisabled('#a-noise'), await page.isDisabled('#a-hot-temperature')],
+      [true, false],
+      'hot never mixes: no noise, its own hot_temperature',
+    );
     // A: entropy-gated SeLaR, where only the uncertain steps go soft.
     await page.selectOption('#a-mode', 'selar');
+    t.equal(await page.isVisible('#a-st-max-topk'), false, "soft_thinking's knobs are hidden in other modes");
     await page.fill('#a-threshold', '0.6');
     await page.check('#compare');
     await page.selectOption('#b-mode', 'off');
@@ -190,6 +208,7 @@ t.test(
       })),
       'the mixture: each candidate with its weight and bar',
     );
+    await page.screenshot({ path: screenshotPath('playground-mix.png'), fullPage: true });
     await first.hover();
     await page.waitForFunction(() => document.querySelector('#token-tip table.alts') !== null);
     await page.screenshot({ path: screenshotPath(), fullPage: true });
@@ -212,10 +231,10 @@ t.test(
   },
 );
 
-function screenshotPath(): string {
+function screenshotPath(name = 'playground.png'): string {
   const dir = path.join(repo, 'test-artifacts');
   fs.mkdirSync(dir, { recursive: true });
-  return path.join(dir, 'playground.png');
+  return path.join(dir, name);
 }
 
 /** The README's copy is refreshed on request only, so test runs leave the tree clean. */

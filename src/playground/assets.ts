@@ -7,6 +7,7 @@ export const CLIENT_MODULES = [
   'chat-api',
   'entropy-scale',
   'main',
+  'mix-format',
   'output-options',
   'request-body',
   'run-stats',

@@ -2,7 +2,8 @@
 // playwright-core) loads the page, runs one prompt under SeLaR and plain decoding side
 // by side, and the test checks the rendering against the streams the server sent:
 // one span per trace entry, coloured by its entropy, soft steps marked, and the soft
-// count shown equal to usage.completion_tokens_details.soft_tokens.
+// count shown equal to usage.completion_tokens_details.soft_tokens, and a soft step's
+// mixture (trace "mix") listed in its token's tooltip.
 import fs from 'node:fs';
 import path from 'node:path';
 import t, { type Test } from 'tap';
@@ -77,8 +78,26 @@ t.test(
     await page.fill('#seed', '7');
     await page.check('#logprobs');
     await page.fill('#top-logprobs', '3');
+    // The panel enables only what the chosen mode and noise read (the rest is not sent).
+    await page.selectOption('#a-mode', 'soft_thinking');
+    t.equal(await page.isVisible('#a-st-max-topk'), true, 'soft_thinking shows its knobs');
+    t.equal(await page.isDisabled('#a-threshold'), true, 'soft_thinking has no entropy_threshold');
+    await page.selectOption('#a-noise', 'dirichlet');
+    t.same(
+      [await page.isDisabled('#a-noise-alpha'), await page.isDisabled('#a-noise-temperature')],
+      [false, true],
+      'dirichlet enables noise_alpha only',
+    );
+    await page.selectOption('#a-noise', 'none');
+    await page.selectOption('#a-mode', 'hot');
+    t.same(
+      [await page.isDisabled('#a-noise'), await page.isDisabled('#a-hot-temperature')],
+      [true, false],
+      'hot never mixes: no noise, its own hot_temperature',
+    );
     // A: entropy-gated SeLaR, where only the uncertain steps go soft.
     await page.selectOption('#a-mode', 'selar');
+    t.equal(await page.isVisible('#a-st-max-topk'), false, "soft_thinking's knobs are hidden in other modes");
     await page.fill('#a-threshold', '0.6');
     await page.check('#compare');
     await page.selectOption('#b-mode', 'off');
@@ -105,8 +124,9 @@ t.test(
       max_tokens: 40,
       logprobs: true,
       top_logprobs: 3,
-      selar: { mode: 'selar', entropy_threshold: 0.6, trace: true },
+      selar: { mode: 'selar', entropy_threshold: 0.6, trace: 'mix' },
     });
+    t.same(off.requestBody.selar, { mode: 'off', top_k: 3, trace: 'mix' }, 'off sends only what it reads');
 
     for (const [side, stream] of [
       ['a', selar],
@@ -166,7 +186,31 @@ t.test(
       selar.trace[0].soft ? /soft embedding/ : /discrete/,
       'tooltip shows the soft decision',
     );
-    t.equal(await tip.locator('tr').count(), 3, 'tooltip lists top_logprobs alternatives');
+    t.equal(await tip.locator('table.alts tr').count(), 3, 'tooltip lists top_logprobs alternatives');
+
+    // A token whose successor step was soft: the tooltip lists the soft input's mixture.
+    const softAt = selar.trace.findIndex((e) => e.soft);
+    const mix = selar.trace[softAt].mix ?? [];
+    t.ok(mix.length > 0, 'the soft trace entry carries its mix');
+    await page.locator('.run[data-side="a"] .tok').nth(softAt).hover();
+    await page.waitForFunction(() => document.querySelector('#token-tip table.mix') !== null);
+    const rows = await tip.locator('table.mix tr').evaluateAll((trs) =>
+      trs.map((tr) => ({
+        cells: [...tr.querySelectorAll('td')].slice(0, 2).map((td) => td.textContent),
+        bar: (tr.querySelector('.bar') as HTMLElement).style.width,
+      })),
+    );
+    t.same(
+      rows,
+      mix.map((m) => ({
+        cells: [JSON.stringify(m.token), `${(100 * m.weight).toFixed(1)} %`],
+        bar: `${Math.round(1000 * m.weight) / 10}%`,
+      })),
+      'the mixture: each candidate with its weight and bar',
+    );
+    await page.screenshot({ path: screenshotPath('playground-mix.png'), fullPage: true });
+    await first.hover();
+    await page.waitForFunction(() => document.querySelector('#token-tip table.alts') !== null);
     await page.screenshot({ path: screenshotPath(), fullPage: true });
     updateDocsScreenshot(t);
 
@@ -187,10 +231,10 @@ t.test(
   },
 );
 
-function screenshotPath(): string {
+function screenshotPath(name = 'playground.png'): string {
   const dir = path.join(repo, 'test-artifacts');
   fs.mkdirSync(dir, { recursive: true });
-  return path.join(dir, 'playground.png');
+  return path.join(dir, name);
 }
 
 /** The README's copy is refreshed on request only, so test runs leave the tree clean. */

@@ -5,11 +5,12 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import t, { type Test } from 'tap';
 import { ApiError, listModels, streamChat } from '../../src/playground/client/chat-api.js';
-import { chatRequestBody, type SelarSettings, type SharedSettings } from '../../src/playground/client/request-body.js';
+import { chatRequestBody, SELAR_MODES, type SharedSettings } from '../../src/playground/client/request-body.js';
 import { splitDelta } from '../../src/playground/client/token-split.js';
 import type { ChatChunk } from '../../src/playground/client/wire-types.js';
 import { fakeApp, listen } from '../reliability/support.js';
 import { liveServer } from './live-server.js';
+import { selarSettings } from './selar-settings.js';
 
 /** Resolves the page's relative URLs ('/v1/…') against `base` for this test. */
 function sameOrigin(t: Test, base: string): void {
@@ -26,14 +27,7 @@ async function collect(body: unknown, key = ''): Promise<ChatChunk[]> {
   return out;
 }
 
-const selar: SelarSettings = {
-  mode: 'soft',
-  top_k: 3,
-  entropy_threshold: 0.5,
-  contrastive_weight: 1,
-  discrete_tokens: 'none',
-  scope: 'all',
-};
+const selar = selarSettings({ mode: 'soft', discrete_tokens: 'none' });
 
 t.test('a streamed run, as the page reads it, matches the same request answered whole', async (t) => {
   const server = await liveServer(t);
@@ -73,9 +67,15 @@ t.test('a streamed run, as the page reads it, matches the same request answered 
     'each piece carries its token id',
   );
   t.same(
-    pieces.map((p) => ({ entropy: p.entropy, soft: p.soft })),
+    pieces.map((p) => ({ entropy: p.entropy, soft: p.soft, ...(p.mix ? { mix: p.mix } : {}) })),
     choice.selar_trace,
-    'and its trace entry',
+    'and its trace entry, with its mix',
+  );
+  const soft = pieces.filter((p) => p.soft);
+  t.ok(soft.length > 0, 'mode soft went soft');
+  t.ok(
+    pieces.every((p) => (p.mix !== null && p.mix.length > 0) === p.soft),
+    'each soft step, and only those, carries its mixture',
   );
   t.same(
     pieces.map((p) => p.logprob?.token),
@@ -83,6 +83,26 @@ t.test('a streamed run, as the page reads it, matches the same request answered 
     'and its logprob',
   );
   t.equal(usage.completion_tokens_details?.soft_tokens, pieces.filter((p) => p.soft).length, 'soft count from usage');
+});
+
+t.test('the server takes the body the page builds in every mode and noise', async (t) => {
+  const { app } = await fakeApp(t);
+  sameOrigin(t, `http://127.0.0.1:${await listen(app)}`);
+  const shared: SharedSettings = {
+    model: 'tiny',
+    system: '',
+    prompt: 'Hi',
+    temperature: 0,
+    seed: 3,
+    maxTokens: 2,
+    topLogprobs: null,
+  };
+  for (const mode of SELAR_MODES) {
+    for (const noise of ['none', 'gumbel', 'dirichlet'] as const) {
+      const chunks = await collect(chatRequestBody(shared, selarSettings({ mode, noise }))).catch((e: unknown) => e);
+      t.ok(Array.isArray(chunks), `${mode}/${noise}: accepted${Array.isArray(chunks) ? '' : ` (${String(chunks)})`}`);
+    }
+  }
 });
 
 t.test('errors reach the page as ApiError: HTTP status and code, or an in-stream error frame', async (t) => {

@@ -1,7 +1,7 @@
 // A captured chat stream, summed up the way the page should show it: every trace
 // entry in order, and the final usage.
 export interface CapturedStream {
-  trace: Array<{ entropy: number; soft: boolean }>;
+  trace: Array<{ entropy: number; soft: boolean; mix?: Array<{ id: number; token: string; weight: number }> }>;
   usage: { completion_tokens: number; completion_tokens_details: { soft_tokens: number } };
   requestBody: Record<string, unknown>;
 }

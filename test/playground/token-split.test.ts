@@ -18,9 +18,29 @@ t.test('one token, one piece, with its id and trace', async (t) => {
   );
   t.same(s, {
     section: 'answer',
-    pieces: [{ text: ' the', entropy: 0.7, soft: true, id: 258, logprob: null }],
+    pieces: [{ text: ' the', entropy: 0.7, soft: true, mix: null, id: 258, logprob: null }],
     untraced: { reasoning: '', answer: '' },
   });
+});
+
+t.test('trace "mix": a soft entry\'s mixture rides on its piece', async (t) => {
+  const mix = [
+    { id: 5, token: ' a', weight: 0.7 },
+    { id: 9, token: '\n', weight: 0.3 },
+  ];
+  const s = splitDelta(
+    choice({
+      delta: { content: 'xy' },
+      selar_trace: [
+        { entropy: 0.8, soft: true, mix },
+        { entropy: 0.1, soft: false },
+      ],
+    }),
+  );
+  t.same(
+    s.pieces.map((p) => p.mix),
+    [mix, null],
+  );
 });
 
 t.test('held-back tokens without logprobs: the releasing (last) token carries the text', async (t) => {

@@ -10,6 +10,7 @@ import { prettyArguments, prettyJson, ToolCallAccumulator } from '../../src/play
 import type { ChatChunk } from '../../src/playground/client/wire-types.js';
 import type { ScriptToken } from '../support/fake-engine.js';
 import { tinyTokenizer } from '../support/tiny-tokenizer.js';
+import { selarSettings } from './selar-settings.js';
 import { post, sseData, testApp } from '../http/helpers.js';
 
 const QWEN = fs.readFileSync(path.resolve(import.meta.dirname, '../fixtures/chat-templates/qwen2.5.jinja'), 'utf8');
@@ -79,7 +80,7 @@ t.test("the page's body with tools: the server accepts it and its stream gives t
       topLogprobs: 2,
       output: { ...none, tools: JSON.stringify([WEATHER]), toolChoice: 'required' },
     },
-    { mode: 'selar', top_k: 3, entropy_threshold: 0.5, contrastive_weight: 1, discrete_tokens: 'none', scope: 'all' },
+    selarSettings({ discrete_tokens: 'none' }),
   );
   const res = await post(app, '/v1/chat/completions', body);
   t.equal(res.statusCode, 200, res.body);

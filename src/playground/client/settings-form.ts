@@ -1,7 +1,14 @@
 // The control panel: the shared sampling fields and one SeLaR fieldset per side,
 // stamped from a <template> with ids prefixed by the side ("a-mode", "b-mode").
 import type { FormatChoice, ToolChoiceSetting } from './output-options.js';
-import type { SelarMode, SelarSettings, SharedSettings } from './request-body.js';
+import {
+  fieldApplies,
+  type NoiseKind,
+  type SelarMode,
+  type SelarSettings,
+  type SharedSettings,
+  type SoftThinkingSettings,
+} from './request-body.js';
 
 export type Side = 'a' | 'b';
 
@@ -14,6 +21,27 @@ function byId<T extends HTMLElement>(doc: Document, id: string): T {
 const value = (doc: Document, id: string) =>
   byId<HTMLInputElement | HTMLSelectElement | HTMLTextAreaElement>(doc, id).value;
 const number = (doc: Document, id: string) => Number(value(doc, id));
+
+/** Each `selar` field's input, by the id it has in the template (before the side's prefix). */
+const INPUT_OF = {
+  top_k: 'top-k',
+  entropy_threshold: 'threshold',
+  contrastive_weight: 'weight',
+  discrete_tokens: 'discrete',
+  scope: 'scope',
+  noise: 'noise',
+  noise_temperature: 'noise-temperature',
+  noise_alpha: 'noise-alpha',
+  soft_rate: 'soft-rate',
+  hot_temperature: 'hot-temperature',
+} as const satisfies Partial<Record<keyof SelarSettings, string>>;
+
+const SOFT_THINKING_INPUT_OF = {
+  max_topk: 'st-max-topk',
+  min_p: 'st-min-p',
+  cold_stop_entropy: 'st-cold-entropy',
+  cold_stop_steps: 'st-cold-steps',
+} as const satisfies Record<keyof SoftThinkingSettings, string>;
 
 /** Stamps the SeLaR fieldset for one side into `host` and applies its defaults. */
 export function mountSelarFieldset(doc: Document, side: Side, defaults: Partial<SelarSettings>): void {
@@ -28,31 +56,46 @@ export function mountSelarFieldset(doc: Document, side: Side, defaults: Partial<
     if (v !== undefined) byId<HTMLInputElement | HTMLSelectElement>(doc, `${side}-${id}`).value = String(v);
   };
   set('mode', defaults.mode);
-  set('top-k', defaults.top_k);
-  set('threshold', defaults.entropy_threshold);
-  set('weight', defaults.contrastive_weight);
-  set('discrete', defaults.discrete_tokens);
-  set('scope', defaults.scope);
+  for (const [field, id] of Object.entries(INPUT_OF)) set(id, defaults[field as keyof typeof INPUT_OF]);
+  for (const [knob, id] of Object.entries(SOFT_THINKING_INPUT_OF))
+    set(id, defaults.soft_thinking?.[knob as keyof SoftThinkingSettings]);
   const mode = byId<HTMLSelectElement>(doc, `${side}-mode`);
-  // Fields a mode ignores are disabled, so the panel says what actually takes effect.
+  const noise = byId<HTMLSelectElement>(doc, `${side}-noise`);
+  // Fields a mode ignores are disabled (and not sent), so the panel says what actually takes effect.
   const sync = () => {
-    const m = mode.value as SelarMode;
-    for (const id of ['top-k', 'weight', 'discrete', 'scope'])
-      byId<HTMLInputElement>(doc, `${side}-${id}`).disabled = m === 'off';
-    byId<HTMLInputElement>(doc, `${side}-threshold`).disabled = m !== 'selar';
+    const now = { mode: mode.value as SelarMode, noise: noise.value as NoiseKind };
+    for (const [field, id] of Object.entries(INPUT_OF))
+      byId<HTMLInputElement>(doc, `${side}-${id}`).disabled = !fieldApplies(now, field as keyof typeof INPUT_OF);
+    const knobs = byId<HTMLFieldSetElement>(doc, `${side}-soft-thinking-knobs`);
+    knobs.disabled = !fieldApplies(now, 'soft_thinking');
+    knobs.hidden = knobs.disabled;
   };
   mode.addEventListener('change', sync);
+  noise.addEventListener('change', sync);
   sync();
 }
 
 export function readSelar(doc: Document, side: Side): SelarSettings {
+  const v = (id: string) => value(doc, `${side}-${id}`);
+  const n = (id: string) => number(doc, `${side}-${id}`);
   return {
-    mode: value(doc, `${side}-mode`) as SelarMode,
-    top_k: number(doc, `${side}-top-k`),
-    entropy_threshold: number(doc, `${side}-threshold`),
-    contrastive_weight: number(doc, `${side}-weight`),
-    discrete_tokens: value(doc, `${side}-discrete`) as SelarSettings['discrete_tokens'],
-    scope: value(doc, `${side}-scope`) as SelarSettings['scope'],
+    mode: v('mode') as SelarMode,
+    top_k: n(INPUT_OF.top_k),
+    entropy_threshold: n(INPUT_OF.entropy_threshold),
+    contrastive_weight: n(INPUT_OF.contrastive_weight),
+    discrete_tokens: v(INPUT_OF.discrete_tokens) as SelarSettings['discrete_tokens'],
+    scope: v(INPUT_OF.scope) as SelarSettings['scope'],
+    noise: v(INPUT_OF.noise) as NoiseKind,
+    noise_temperature: n(INPUT_OF.noise_temperature),
+    noise_alpha: n(INPUT_OF.noise_alpha),
+    soft_rate: n(INPUT_OF.soft_rate),
+    hot_temperature: n(INPUT_OF.hot_temperature),
+    soft_thinking: {
+      max_topk: n(SOFT_THINKING_INPUT_OF.max_topk),
+      min_p: n(SOFT_THINKING_INPUT_OF.min_p),
+      cold_stop_entropy: n(SOFT_THINKING_INPUT_OF.cold_stop_entropy),
+      cold_stop_steps: n(SOFT_THINKING_INPUT_OF.cold_stop_steps),
+    },
   };
 }
 

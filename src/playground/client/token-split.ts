@@ -4,12 +4,14 @@
 // next chunk. With logprobs each token's own text is known and used while it matches
 // the stream; otherwise the stream gives the text to the token that released it (the
 // last), and the earlier ones are shown as empty markers that still carry their data.
-import type { ChunkChoice, TokenLogprob } from './wire-types.js';
+import type { ChunkChoice, MixEntry, TokenLogprob } from './wire-types.js';
 
 export interface TokenPiece {
   text: string;
   entropy: number;
   soft: boolean;
+  /** The successor step's soft input (trace "mix", soft steps); null otherwise. */
+  mix: MixEntry[] | null;
   id: number | null;
   logprob: TokenLogprob | null;
 }
@@ -42,6 +44,7 @@ export function splitDelta(choice: ChunkChoice): SplitDelta {
       text: texts[i],
       entropy: t.entropy,
       soft: t.soft,
+      mix: t.mix ?? null,
       id: ids.length === n ? ids[i] : null,
       logprob: lps.length === n ? lps[i] : null,
     }),

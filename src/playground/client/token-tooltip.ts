@@ -1,12 +1,12 @@
 // The token inspector: hovering or focusing a token shows its entropy, whether its
-// successor step was soft, and (with logprobs) its probability and top alternatives.
+// successor step was soft (with the soft input's mixture: candidates, weights, bars),
+// and (with logprobs) its probability and top alternatives.
 // Keyboard: Tab reaches a text, arrow keys / Home / End walk its tokens (a roving
 // tabindex keeps hundreds of tokens out of the Tab order), Escape hides the tip.
+import { mixRows, visibleText as shown } from './mix-format.js';
 import { tokenInfo, type TokenInfo } from './token-spans.js';
 
 const pct = (logprob: number) => `${(100 * Math.exp(logprob)).toFixed(1)} %`;
-/** Token text with whitespace made visible: "\n" and friends, quoted. */
-const shown = (text: string) => JSON.stringify(text);
 
 function el<K extends keyof HTMLElementTagNameMap>(
   doc: Document,
@@ -32,9 +32,25 @@ function describe(doc: Document, info: TokenInfo): Node[] {
   fact('next step', info.soft ? 'soft embedding' : 'this token (discrete)');
   if (info.logprob) fact('probability', `${pct(info.logprob.logprob)} (logprob ${info.logprob.logprob.toFixed(3)})`);
   const out: Node[] = [head, facts];
+  if (info.mix && info.mix.length > 0) {
+    const table = el(doc, 'table', undefined, 'mix');
+    table.append(el(doc, 'caption', 'soft input: mixture of'));
+    for (const m of mixRows(info.mix)) {
+      const bar = el(doc, 'span', undefined, 'bar');
+      // Through the CSSOM: the page's CSP forbids style attributes in markup.
+      bar.style.width = `${m.bar}%`;
+      const barCell = el(doc, 'td', undefined, 'bar-cell');
+      barCell.append(bar);
+      const row = el(doc, 'tr');
+      row.title = `id ${m.id}`;
+      row.append(el(doc, 'td', m.text), el(doc, 'td', m.percent), barCell);
+      table.append(row);
+    }
+    out.push(table);
+  }
   const alts = info.logprob?.top_logprobs ?? [];
   if (alts.length > 0) {
-    const table = el(doc, 'table');
+    const table = el(doc, 'table', undefined, 'alts');
     table.append(el(doc, 'caption', 'top alternatives'));
     for (const a of alts) {
       const row = el(doc, 'tr');

@@ -1,9 +1,18 @@
 // The parts of the server's wire format the page reads (docs/api.md): streamed
 // chat.completion.chunk frames with the SeLaR extensions, usage, errors and /v1/models.
 
+/** One candidate of a soft step's mixture (`selar.trace: "mix"`), with the weight actually used. */
+export interface MixEntry {
+  id: number;
+  token: string;
+  weight: number;
+}
+
 export interface SelarTraceEntry {
   entropy: number;
   soft: boolean;
+  /** With `trace: "mix"`, on soft entries: the successor step's soft input. */
+  mix?: MixEntry[];
 }
 
 export interface TopLogprob {

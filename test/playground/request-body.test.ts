@@ -46,6 +46,13 @@ t.test('a streamed request with the mix trace, token ids and usage', async (t) =
 
 t.test('each mode sends only the fields it reads', async (t) => {
   t.same(selarObject({ ...selar, mode: 'off' }), { mode: 'off', top_k: 3, trace: 'mix' });
+  t.same(selarObject({ ...selar, mode: 'swir', noise: 'dirichlet' }), {
+    mode: 'swir',
+    top_k: 3,
+    discrete_tokens: 'math',
+    scope: 'all',
+    trace: 'mix',
+  });
   t.same(selarObject({ ...selar, mode: 'soft' }), {
     mode: 'soft',
     top_k: 3,
@@ -94,7 +101,7 @@ t.test("the server's cross-mode rules hold for every mode and noise", async (t) 
       t.equal('soft_rate' in o, mode === 'random', `${where}: soft_rate only in random`);
       t.equal('hot_temperature' in o, mode === 'hot', `${where}: hot_temperature only in hot`);
       t.equal('soft_thinking' in o, mode === 'soft_thinking', `${where}: soft_thinking only in its mode`);
-      t.ok(!('noise' in o) || (mode !== 'off' && mode !== 'hot'), `${where}: no noise where nothing mixes`);
+      t.ok(!('noise' in o) || !['off', 'hot', 'swir'].includes(mode), `${where}: no noise where nothing mixes`);
       t.ok(!('noise_temperature' in o) || o.noise === 'gumbel', `${where}: noise_temperature only with gumbel`);
       t.ok(!('noise_alpha' in o) || o.noise === 'dirichlet', `${where}: noise_alpha only with dirichlet`);
       if (mode === 'soft_thinking')
@@ -135,6 +142,7 @@ t.test('settings labels', async (t) => {
   );
   t.equal(describeSelar({ ...selar, mode: 'hot', noise: 'gumbel' }), 'hot k=3 τ=0.5 T=1.5 math all');
   t.equal(describeSelar({ ...selar, mode: 'soft_thinking' }), 'soft_thinking max_topk=15 min_p=0 math');
+  t.equal(describeSelar({ ...selar, mode: 'swir', noise: 'gumbel' }), 'swir (server knobs) math all');
   t.equal(
     describeSelar({
       ...selar,

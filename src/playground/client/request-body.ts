@@ -3,7 +3,7 @@
 // the page renders from them.
 import { NO_OUTPUT_OPTIONS, outputFields, type OutputSettings } from './output-options.js';
 
-export const SELAR_MODES = ['selar', 'soft', 'soft_thinking', 'off', 'random', 'hot'] as const;
+export const SELAR_MODES = ['selar', 'soft', 'soft_thinking', 'swir', 'off', 'random', 'hot'] as const;
 export type SelarMode = (typeof SELAR_MODES)[number];
 export type NoiseKind = 'none' | 'gumbel' | 'dirichlet';
 
@@ -37,12 +37,14 @@ type FieldName = Exclude<keyof SelarSettings, 'mode'>;
  * The fields each mode reads. The server rejects a field another mode owns (400), and
  * one a mode would ignore is left out so the request says what takes effect. `top_k`
  * sets the trace's entropy in every mode, so even `off` sends it; `noise` only where a
- * soft input exists.
+ * soft input mixes candidates (not swir's exact expectation, which runs on the server's
+ * `selar.swir` defaults here).
  */
 export const MODE_FIELDS: Record<SelarMode, readonly FieldName[]> = {
   selar: ['top_k', 'entropy_threshold', 'contrastive_weight', 'discrete_tokens', 'scope', 'noise'],
   soft: ['top_k', 'contrastive_weight', 'discrete_tokens', 'scope', 'noise'],
   soft_thinking: ['top_k', 'discrete_tokens', 'noise', 'soft_thinking'],
+  swir: ['top_k', 'discrete_tokens', 'scope'],
   off: ['top_k'],
   random: ['top_k', 'contrastive_weight', 'discrete_tokens', 'scope', 'noise', 'soft_rate'],
   hot: ['top_k', 'entropy_threshold', 'discrete_tokens', 'scope', 'hot_temperature'],
@@ -130,6 +132,8 @@ export function describeSelar(s: SelarSettings): string {
         `${st.cold_stop_entropy > 0 ? ` cold_stop=${st.cold_stop_entropy}×${st.cold_stop_steps}` : ''}` +
         ` ${s.discrete_tokens}${noiseLabel(s)}`
       );
+    case 'swir':
+      return `swir (server knobs) ${s.discrete_tokens} ${s.scope}`;
     case 'hot':
       return `hot k=${s.top_k} τ=${s.entropy_threshold} T=${s.hot_temperature} ${s.discrete_tokens} ${s.scope}`;
     default: {

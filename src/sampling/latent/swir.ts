@@ -111,6 +111,9 @@ export function swirMethod({ params, dim, maxTokens }: MethodContext): LatentMet
   /** Tokens still allowed after the answer prefix was queued; null: no answer budget running. */
   let answerLeft: number | null = null;
   let endsNow = false;
+  /** The last generated ids, as many as the end string has (locked needs all of it, not only its last id). */
+  const recent: number[] = [];
+  const endsWithEnd = () => recent.length === k.endIds.length && recent.every((id, i) => id === k.endIds[i]);
 
   /** The annealed weight w_t = w_0 + (1 − w_0)·t/T. */
   const annealed = (w0: number) => w0 + ((1 - w0) * step) / maxTokens;
@@ -134,7 +137,9 @@ export function swirMethod({ params, dim, maxTokens }: MethodContext): LatentMet
       const entropy = fullSoftmax(d.logits, pi);
       step++;
       switched = null;
-      if (think && !injected && token === think.close) locked = true;
+      recent.push(token);
+      if (recent.length > k.endIds.length) recent.shift();
+      if (think && !injected && token === think.close && endsWithEnd()) locked = true;
       if (step === 0) {
         reference = entropy;
       } else {

@@ -88,7 +88,9 @@ export function captureReason<T>(call: () => Promise<T>): Promise<T> {
     try {
       return await call();
     } catch (err) {
-      if (err instanceof WebAssembly.RuntimeError) {
+      // XGrammar's own rejections also end in a RuntimeError (an abort after its [FATAL]
+      // line) and leave the instance usable; a fault without that line does not.
+      if (err instanceof WebAssembly.RuntimeError && !lines.some((l) => l.includes('[FATAL]'))) {
         // A fresh instance for the next caller of loadXGrammar (load() runs the bundle anew);
         // holders of the faulted one (a grammar thread's cache) are told by `fatal`.
         loading = null;

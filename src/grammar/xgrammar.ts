@@ -45,7 +45,8 @@ async function load(): Promise<XGrammar> {
   const source = fs.readFileSync(file, 'utf8');
   const DYNAMIC = "await import('module')";
   if (source.split(DYNAMIC).length !== 2) throw new Error(`@mlc-ai/web-xgrammar: expected one ${DYNAMIC} in ${file}`);
-  const wrapped = `(function (exports, require, module, __filename, __dirname) {${source.replace(DYNAMIC, "require('module')")}\n})`;
+  const body = source.replace(DYNAMIC, "require('module')");
+  const wrapped = `(function (exports, require, module, __filename, __dirname) {${body}\n})`;
   const options = { filename: file };
   const run = vm.runInThisContext(wrapped, options) as (...args: unknown[]) => void;
   const module = { exports: {} as Partial<XGrammar> };

@@ -77,7 +77,8 @@ function floatData(t: TensorProto, modelDir: string): Float32Array {
     }
     return new Float32Array(buf.buffer, buf.byteOffset, length / 4).slice();
   }
-  if (t.rawData?.length) return new Float32Array(Uint8Array.from(t.rawData).buffer); // a copy: rawData may be an unaligned view
+  // a copy: rawData may be an unaligned view
+  if (t.rawData?.length) return new Float32Array(Uint8Array.from(t.rawData).buffer);
   return Float32Array.from(t.floatData ?? []);
 }
 
@@ -104,7 +105,10 @@ export function hfParameters(model: ModelProto, modelDir: string): Map<string, {
   return out;
 }
 
-/** tokenizer.ggml.* for a byte-level BPE tokenizer.json (llama.cpp's "gpt2" model); ids without a token get a filler. */
+/**
+ * tokenizer.ggml.* for a byte-level BPE tokenizer.json (llama.cpp's "gpt2" model); ids without a token get a
+ * filler.
+ */
 export function tokenizerMetadata(tok: HfTokenizer, vocab: number, config: HfConfig): Array<[string, MetaValue]> {
   if (tok.model.type !== 'BPE') throw new Error(`tokenizer model ${tok.model.type}: only BPE converts`);
   const tokens: string[] = Array.from({ length: vocab }, (_, i) => `[PAD${i}]`);

@@ -29,6 +29,7 @@ export function schemaLine(m: ModelResult): string {
   const verdict = c.ratio >= SCHEMA_MIN_RATIO ? 'within' : '**outside**';
   return (
     `JSON schema vs the same request unconstrained (c=1): ${c.schemaTps.toFixed(1)} vs ${c.offTps.toFixed(1)} tok/s, ` +
-    `ratio ${c.ratio.toFixed(3)} (${verdict} the goal of ≥ ${SCHEMA_MIN_RATIO}), ${c.costMs.toFixed(3)} ms per token for the grammar.`
+    `ratio ${c.ratio.toFixed(3)} (${verdict} the goal of ≥ ${SCHEMA_MIN_RATIO}), ` +
+    `${c.costMs.toFixed(3)} ms per token for the grammar.`
   );
 }

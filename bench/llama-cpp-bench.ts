@@ -64,8 +64,10 @@ export interface LlamaBenchOptions {
   outDir: string;
 }
 
-export const LLAMA_USAGE = `usage: npm run bench -- --llama-cpp [--models demo,small,large] [--systems ${LLAMA_SYSTEMS.join(',')}]
-       [--weights F32,Q8_0,Q4_0] [--threads 1,all] [--concurrency 1,4] [--tokens N] [--repeats N] [--agree N] [--out DIR]`;
+export const LLAMA_USAGE =
+  `usage: npm run bench -- --llama-cpp [--models demo,small,large] [--systems ${LLAMA_SYSTEMS.join(',')}]\n` +
+  '       [--weights F32,Q8_0,Q4_0] [--threads 1,all] [--concurrency 1,4] [--tokens N] [--repeats N] ' +
+  '[--agree N] [--out DIR]';
 
 function list(value: string | undefined, fallback: string[]): string[] {
   if (value === undefined) return fallback;
@@ -268,8 +270,11 @@ export interface LlamaBenchResults {
   models: LlamaModelResult[];
 }
 
-export const configLabel = (c: LlamaConfig): string =>
-  `${c.system === 'llama.cpp' ? 'llama.cpp C loop' : c.system === 'selar' ? 'selar-server HTTP' : 'node-llama-cpp API'} ${c.weights} t=${c.threads} c=${c.concurrency}`;
+export const configLabel = (c: LlamaConfig): string => {
+  const system =
+    c.system === 'llama.cpp' ? 'llama.cpp C loop' : c.system === 'selar' ? 'selar-server HTTP' : 'node-llama-cpp API';
+  return `${system} ${c.weights} t=${c.threads} c=${c.concurrency}`;
+};
 
 async function benchModel(role: LlamaBenchModel, opts: LlamaBenchOptions, exe: string): Promise<LlamaModelResult> {
   const startedAt = new Date().toISOString();
@@ -312,13 +317,16 @@ async function benchModel(role: LlamaBenchModel, opts: LlamaBenchOptions, exe: s
           (await nodes.get(`${w}/${opts.threads[0]}`)!.run([prompts[0]], opts.agreeTokens)).ids[0],
         );
       }
-      agreement.push({ weights: w, cLoop: agreedPrefix(reference, c), nodeLlamaCpp: n, of: opts.agreeTokens });
+      const cLoop = agreedPrefix(reference, c);
+      agreement.push({ weights: w, cLoop, nodeLlamaCpp: n, of: opts.agreeTokens });
       log(
-        `  greedy agreement with ONNX, ${w}: C loop ${agreedPrefix(reference, c)}/${opts.agreeTokens}, node-llama-cpp ${n}/${opts.agreeTokens}`,
+        `  greedy agreement with ONNX, ${w}: C loop ${cLoop}/${opts.agreeTokens}, ` +
+          `node-llama-cpp ${n}/${opts.agreeTokens}`,
       );
-      if (w === 'F32' && agreedPrefix(reference, c) < opts.agreeTokens)
+      if (w === 'F32' && cLoop < opts.agreeTokens)
         throw new Error(
-          `${model.name}: llama.cpp F32 departs from the ONNX model's greedy tokens at ${agreedPrefix(reference, c)} (ONNX ${reference.join(',')}; llama.cpp ${c.join(',')}): the GGUF layout is wrong, nothing timed`,
+          `${model.name}: llama.cpp F32 departs from the ONNX model's greedy tokens at ${cLoop} ` +
+            `(ONNX ${reference.join(',')}; llama.cpp ${c.join(',')}): the GGUF layout is wrong, nothing timed`,
         );
     }
     if (opts.systems.includes('selar'))
@@ -360,7 +368,9 @@ async function benchModel(role: LlamaBenchModel, opts: LlamaBenchOptions, exe: s
           const m = runMetrics(await run(c, tokens));
           runs.get(c)!.push(m);
           log(
-            `  [${round + 1}/${repeats}] ${configLabel(c).padEnd(44)} decode ${m.decodeTps.toFixed(1).padStart(7)} tok/s  aggregate ${m.aggregateTps.toFixed(1).padStart(7)} tok/s  load ${os.loadavg()[0].toFixed(1)}`,
+            `  [${round + 1}/${repeats}] ${configLabel(c).padEnd(44)} ` +
+              `decode ${m.decodeTps.toFixed(1).padStart(7)} tok/s  ` +
+              `aggregate ${m.aggregateTps.toFixed(1).padStart(7)} tok/s  load ${os.loadavg()[0].toFixed(1)}`,
           );
         }
     return {
@@ -392,11 +402,12 @@ export function renderLlamaMarkdown(r: LlamaBenchResults): string {
   const out: string[] = [
     '# llama.cpp anchor',
     '',
-    `node-llama-cpp ${r.nodeLlamaCpp ?? '?'} (prebuilt CPU libllama); ${r.machine.cores} × ${r.machine.cpuModel}; load average ${r.load.start.loadAverage.join(' / ')} at start, ${r.load.end.loadAverage.join(' / ')} at the end. Read bandwidth: ${Object.entries(
-      r.bandwidthGBs,
-    )
-      .map(([t, g]) => `${fmt(g)} GB/s with ${t} thread${t === '1' ? '' : 's'}`)
-      .join(', ')}.`,
+    `node-llama-cpp ${r.nodeLlamaCpp ?? '?'} (prebuilt CPU libllama); ${r.machine.cores} × ${r.machine.cpuModel}; ` +
+      `load average ${r.load.start.loadAverage.join(' / ')} at start, ` +
+      `${r.load.end.loadAverage.join(' / ')} at the end. ` +
+      `Read bandwidth: ${Object.entries(r.bandwidthGBs)
+        .map(([t, g]) => `${fmt(g)} GB/s with ${t} thread${t === '1' ? '' : 's'}`)
+        .join(', ')}.`,
     '',
   ];
   for (const m of r.models) {
@@ -405,18 +416,22 @@ export function renderLlamaMarkdown(r: LlamaBenchResults): string {
       `Greedy agreement with the ONNX model (leading tokens equal): ${m.agreement
         .map(
           (a) =>
-            `${a.weights} C loop ${a.cLoop}/${a.of}${a.nodeLlamaCpp >= 0 ? `, node-llama-cpp ${a.nodeLlamaCpp}/${a.of}` : ''}`,
+            `${a.weights} C loop ${a.cLoop}/${a.of}` +
+            (a.nodeLlamaCpp >= 0 ? `, node-llama-cpp ${a.nodeLlamaCpp}/${a.of}` : ''),
         )
         .join('; ')}.`,
       '',
     );
     out.push(
-      '| system | weights | threads | concurrency | decode tok/s (median) | aggregate tok/s | TTFT ms | spread | runs |',
+      '| system | weights | threads | concurrency | decode tok/s (median) | aggregate tok/s | TTFT ms | spread | ' +
+        'runs |',
       '| --- | --- | --- | --- | --- | --- | --- | --- | --- |',
     );
     for (const row of m.rows)
       out.push(
-        `| ${configLabel(row).split(` ${row.weights} `)[0]} | ${row.weights} | ${row.threads} | ${row.concurrency} | ${fmt(row.summary.decodeTps)} | ${fmt(row.summary.aggregateTps)} | ${fmt(row.summary.ttftMs)} | ${fmt(row.summary.spread * 100, 0)}% | ${row.summary.runs} |`,
+        `| ${configLabel(row).split(` ${row.weights} `)[0]} | ${row.weights} | ${row.threads} | ${row.concurrency} | ` +
+          `${fmt(row.summary.decodeTps)} | ${fmt(row.summary.aggregateTps)} | ${fmt(row.summary.ttftMs)} | ` +
+          `${fmt(row.summary.spread * 100, 0)}% | ${row.summary.runs} |`,
       );
     for (const [t, gbs] of Object.entries(r.bandwidthGBs))
       out.push(
@@ -429,7 +444,8 @@ export function renderLlamaMarkdown(r: LlamaBenchResults): string {
     for (const s of m.skipped) out.push('', `Not measured: ${s.config} — ${s.reason}.`);
     out.push(
       '',
-      `Load average ${m.load.start.loadAverage.join(' / ')} → ${m.load.end.loadAverage.join(' / ')} (${m.startedAt} – ${m.finishedAt}).`,
+      `Load average ${m.load.start.loadAverage.join(' / ')} → ${m.load.end.loadAverage.join(' / ')} ` +
+        `(${m.startedAt} – ${m.finishedAt}).`,
       '',
     );
   }

@@ -35,7 +35,8 @@ export function ensureNodeLlamaCpp(log: (s: string) => void): void {
 
 /** The prebuilt CPU build of this platform: libllama, libggml and the per-CPU ggml backends. */
 export function prebuiltDir(): string {
-  const platform = `${process.platform === 'darwin' ? 'mac' : process.platform === 'win32' ? 'win' : 'linux'}-${process.arch}`;
+  const osName = process.platform === 'darwin' ? 'mac' : process.platform === 'win32' ? 'win' : 'linux';
+  const platform = `${osName}-${process.arch}`;
   const dir = path.join(MODULES, '@node-llama-cpp', platform, 'bins', platform);
   if (!fs.existsSync(dir)) throw new Error(`no prebuilt llama.cpp for ${platform} in ${dir}`);
   return dir;

@@ -25,7 +25,10 @@ export const BENCH_STREAM_INTERVAL = 8;
  * already keeps up with the engine).
  */
 const MULTI_STREAM_ONLY: readonly SystemId[] = ['engine:padded', 'http:interval', 'http:padded'];
-/** Systems measured at concurrency 1 only: the schema row prices a grammar against engine:off (bench/grammar-bench.ts). */
+/**
+ * Systems measured at concurrency 1 only: the schema row prices a grammar against engine:off
+ * (bench/grammar-bench.ts).
+ */
 const SINGLE_STREAM_ONLY: readonly SystemId[] = ['engine:schema'];
 export type SystemId = (typeof SYSTEMS)[number];
 

@@ -19,7 +19,8 @@ const USAGE = `usage: selar convert DIR [--dtype fp32|fp16|q4|...] [--out CACHE_
 
   --quantize q4|q8      write a block-quantized variant (MatMulNBits) of the fp32/fp16 export
   --block-size N        weights per quantization block along K (default ${QUANTIZE_DEFAULTS.blockSize})
-  --accuracy-level L    MatMulNBits accuracy_level (default ${QUANTIZE_DEFAULTS.accuracyLevel}: int8 compute; 0: fp32 compute)
+  --accuracy-level L    MatMulNBits accuracy_level (default ${QUANTIZE_DEFAULTS.accuracyLevel}: int8 compute; \
+0: fp32 compute)
   --zero-points         asymmetric blocks with stored zero points (default: symmetric)
 `;
 
@@ -114,7 +115,8 @@ export async function runConvert(
       decoder = locateDecoder(dir, values.dtype);
       if (quantize) {
         io.err(
-          `the folder has its own ${values.dtype} variant; --block-size, --accuracy-level and --zero-points need --quantize\n`,
+          `the folder has its own ${values.dtype} variant; ` +
+            '--block-size, --accuracy-level and --zero-points need --quantize\n',
         );
         return 2;
       }

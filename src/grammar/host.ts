@@ -44,7 +44,8 @@ const threadUrl = new URL(fromSource ? './host-thread.ts' : './host-thread.js', 
 
 function startThread(init: HostInit): Worker {
   if (!fromSource) return new Worker(threadUrl, { workerData: init });
-  const bootstrap = `import('tsx/esm/api').then((m) => { m.register(); return import(${JSON.stringify(threadUrl.href)}); })`;
+  const bootstrap =
+    "import('tsx/esm/api').then((m) => { m.register(); " + `return import(${JSON.stringify(threadUrl.href)}); })`;
   return new Worker(bootstrap, { eval: true, workerData: init });
 }
 

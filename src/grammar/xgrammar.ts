@@ -45,7 +45,8 @@ async function load(): Promise<XGrammar> {
   const source = fs.readFileSync(file, 'utf8');
   const DYNAMIC = "await import('module')";
   if (source.split(DYNAMIC).length !== 2) throw new Error(`@mlc-ai/web-xgrammar: expected one ${DYNAMIC} in ${file}`);
-  const wrapped = `(function (exports, require, module, __filename, __dirname) {${source.replace(DYNAMIC, "require('module')")}\n})`;
+  const body = source.replace(DYNAMIC, "require('module')");
+  const wrapped = `(function (exports, require, module, __filename, __dirname) {${body}\n})`;
   const options = { filename: file };
   const run = vm.runInThisContext(wrapped, options) as (...args: unknown[]) => void;
   const module = { exports: {} as Partial<XGrammar> };
@@ -88,7 +89,9 @@ export function captureReason<T>(call: () => Promise<T>): Promise<T> {
     try {
       return await call();
     } catch (err) {
-      if (err instanceof WebAssembly.RuntimeError) {
+      // XGrammar's own rejections also end in a RuntimeError (an abort after its [FATAL]
+      // line) and leave the instance usable; a fault without that line does not.
+      if (err instanceof WebAssembly.RuntimeError && !lines.some((l) => l.includes('[FATAL]'))) {
         // A fresh instance for the next caller of loadXGrammar (load() runs the bundle anew);
         // holders of the faulted one (a grammar thread's cache) are told by `fatal`.
         loading = null;

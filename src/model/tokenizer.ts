@@ -119,7 +119,8 @@ export class TextTokenizer {
       if (this.unkId === null) {
         throw new SelarError(
           'invalid_request',
-          `The text cannot be encoded: the tokenizer has no id for a piece of "${excerpt(text, 64)}" and no unknown token`,
+          `The text cannot be encoded: the tokenizer has no id for a piece of "${excerpt(text, 64)}" ` +
+            'and no unknown token',
           param,
         );
       }

@@ -219,7 +219,8 @@ export function genericToolPrompt(tools: ToolDef[], mode: 'auto' | 'required'): 
   const answer =
     mode === 'required'
       ? 'Respond with a JSON object {"tool_calls": [{"name": <tool name>, "arguments": <arguments object>}]}.'
-      : 'Respond with a JSON object: {"tool_calls": [{"name": <tool name>, "arguments": <arguments object>}]} to call tools, ' +
+      : 'Respond with a JSON object: ' +
+        '{"tool_calls": [{"name": <tool name>, "arguments": <arguments object>}]} to call tools, ' +
         'or {"response": <your answer>} to answer directly.';
   return `You can call these tools:\n${list}\n${answer}`;
 }

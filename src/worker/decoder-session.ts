@@ -240,8 +240,8 @@ export class DecoderSession {
    * cache advanced by T positions (the input cache is consumed). With `allPositions`
    * each row's view holds the T × V logits of every position instead, which costs a
    * [B, T, V] output: only prefills for prompt logprobs ask. Rows of an unpadded
-   * batch never interact: a row's logits are bitwise those it gets alone. A padded row's are equal up to float rounding (its padding
-   * is masked, but reductions over positions see a different length).
+   * batch never interact: a row's logits are bitwise those it gets alone. A padded row's are equal up to float
+   * rounding (its padding is masked, but reductions over positions see a different length).
    */
   async forward(cache: KvCache, embeds: Float32Array, T: number, allPositions = false): Promise<ForwardResult> {
     const io = this.io;
@@ -312,7 +312,8 @@ export class DecoderSession {
     const past = cache.past.get(slot.past)!;
     if (added.dims[slot.seqAxis] !== T) {
       throw new Error(
-        `present "${slot.present}" has ${added.dims[slot.seqAxis]} positions on axis ${slot.seqAxis}, expected the step's ${T}`,
+        `present "${slot.present}" has ${added.dims[slot.seqAxis]} positions on axis ${slot.seqAxis}, ` +
+          `expected the step's ${T}`,
       );
     }
     const old = past.data as Data;

@@ -36,7 +36,8 @@ export async function createOnDevice<T>(
     if (choice.device === 'cuda') {
       throw new Error(
         `CUDA execution provider unavailable for device cuda:${choice.deviceId}: ${reason}. ` +
-          'Install onnxruntime-node with ONNXRUNTIME_NODE_INSTALL=cuda12 and make CUDA 12 + cuDNN 9 libraries loadable, or use --device cpu|auto.',
+          'Install onnxruntime-node with ONNXRUNTIME_NODE_INSTALL=cuda12 ' +
+          'and make CUDA 12 + cuDNN 9 libraries loadable, or use --device cpu|auto.',
       );
     }
     return {

@@ -35,19 +35,34 @@ t.test("exact frames of a reasoning model's stream", async (t) => {
   const frames = res.body.split('\n\n').slice(0, -1);
   const lifecycle = [0, 1, frames.length - 1];
   const expected = [
-    `{"type":"response.output_item.added","sequence_number":2,"output_index":0,"item":{"id":"${rs}","type":"reasoning","status":"in_progress","summary":[],"content":[],"encrypted_content":null}}`,
-    `{"type":"response.content_part.added","sequence_number":3,"item_id":"${rs}","output_index":0,"content_index":0,"part":{"type":"reasoning_text","text":""}}`,
-    `{"type":"response.reasoning_text.delta","sequence_number":4,"item_id":"${rs}","output_index":0,"content_index":0,"delta":"Hi"}`,
-    `{"type":"response.reasoning_text.done","sequence_number":5,"item_id":"${rs}","output_index":0,"content_index":0,"text":"Hi"}`,
-    `{"type":"response.content_part.done","sequence_number":6,"item_id":"${rs}","output_index":0,"content_index":0,"part":{"type":"reasoning_text","text":"Hi"}}`,
-    `{"type":"response.output_item.done","sequence_number":7,"output_index":0,"item":{"id":"${rs}","type":"reasoning","status":"completed","summary":[],"content":[{"type":"reasoning_text","text":"Hi"}],"encrypted_content":null}}`,
-    `{"type":"response.output_item.added","sequence_number":8,"output_index":1,"item":{"id":"${msg}","type":"message","role":"assistant","status":"in_progress","content":[]}}`,
-    `{"type":"response.content_part.added","sequence_number":9,"item_id":"${msg}","output_index":1,"content_index":0,"part":{"type":"output_text","text":"","annotations":[],"logprobs":[]}}`,
-    `{"type":"response.output_text.delta","sequence_number":10,"item_id":"${msg}","output_index":1,"content_index":0,"delta":"ok","logprobs":[]}`,
-    `{"type":"response.output_text.delta","sequence_number":11,"item_id":"${msg}","output_index":1,"content_index":0,"delta":" Paris","logprobs":[]}`,
-    `{"type":"response.output_text.done","sequence_number":12,"item_id":"${msg}","output_index":1,"content_index":0,"text":"ok Paris","logprobs":[]}`,
-    `{"type":"response.content_part.done","sequence_number":13,"item_id":"${msg}","output_index":1,"content_index":0,"part":{"type":"output_text","text":"ok Paris","annotations":[],"logprobs":[]}}`,
-    `{"type":"response.output_item.done","sequence_number":14,"output_index":1,"item":{"id":"${msg}","type":"message","role":"assistant","status":"completed","content":[{"type":"output_text","text":"ok Paris","annotations":[],"logprobs":[]}]}}`,
+    `{"type":"response.output_item.added","sequence_number":2,"output_index":0,"item":{"id":"${rs}",` +
+      `"type":"reasoning","status":"in_progress","summary":[],"content":[],"encrypted_content":null}}`,
+    `{"type":"response.content_part.added","sequence_number":3,"item_id":"${rs}","output_index":0,"content_index":0,` +
+      `"part":{"type":"reasoning_text","text":""}}`,
+    `{"type":"response.reasoning_text.delta","sequence_number":4,"item_id":"${rs}","output_index":0,` +
+      `"content_index":0,"delta":"Hi"}`,
+    `{"type":"response.reasoning_text.done","sequence_number":5,"item_id":"${rs}","output_index":0,` +
+      `"content_index":0,"text":"Hi"}`,
+    `{"type":"response.content_part.done","sequence_number":6,"item_id":"${rs}","output_index":0,"content_index":0,` +
+      `"part":{"type":"reasoning_text","text":"Hi"}}`,
+    `{"type":"response.output_item.done","sequence_number":7,"output_index":0,"item":{"id":"${rs}",` +
+      `"type":"reasoning","status":"completed","summary":[],"content":[{"type":"reasoning_text","text":"Hi"}],` +
+      `"encrypted_content":null}}`,
+    `{"type":"response.output_item.added","sequence_number":8,"output_index":1,"item":{"id":"${msg}",` +
+      `"type":"message","role":"assistant","status":"in_progress","content":[]}}`,
+    `{"type":"response.content_part.added","sequence_number":9,"item_id":"${msg}","output_index":1,` +
+      `"content_index":0,"part":{"type":"output_text","text":"","annotations":[],"logprobs":[]}}`,
+    `{"type":"response.output_text.delta","sequence_number":10,"item_id":"${msg}","output_index":1,` +
+      `"content_index":0,"delta":"ok","logprobs":[]}`,
+    `{"type":"response.output_text.delta","sequence_number":11,"item_id":"${msg}","output_index":1,` +
+      `"content_index":0,"delta":" Paris","logprobs":[]}`,
+    `{"type":"response.output_text.done","sequence_number":12,"item_id":"${msg}","output_index":1,"content_index":0,` +
+      `"text":"ok Paris","logprobs":[]}`,
+    `{"type":"response.content_part.done","sequence_number":13,"item_id":"${msg}","output_index":1,` +
+      `"content_index":0,"part":{"type":"output_text","text":"ok Paris","annotations":[],"logprobs":[]}}`,
+    `{"type":"response.output_item.done","sequence_number":14,"output_index":1,"item":{"id":"${msg}",` +
+      `"type":"message","role":"assistant","status":"completed","content":[{"type":"output_text","text":"ok Paris",` +
+      `"annotations":[],"logprobs":[]}]}}`,
   ].map((data) => `event: ${JSON.parse(data).type}\ndata: ${data}`);
   t.same(
     frames.filter((_, i) => !lifecycle.includes(i)),
@@ -68,7 +83,8 @@ t.test("exact frames of a reasoning model's stream", async (t) => {
   t.match(created, { status: 'in_progress', output: [], usage: null, completed_at: null });
   t.equal(
     frames[0],
-    `event: response.created\ndata: {"type":"response.created","sequence_number":0,"response":${JSON.stringify(created)}}`,
+    `event: response.created\ndata: {"type":"response.created","sequence_number":0,` +
+      `"response":${JSON.stringify(created)}}`,
   );
   const done = all.at(-1)!.response as Record<string, any>;
   t.equal(done.status, 'completed');

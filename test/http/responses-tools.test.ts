@@ -128,19 +128,30 @@ t.test('streamed: text up to the trigger, then the call with OpenAI’s events, 
   const callId = /"call_id":"(call_[0-9a-f]{24})"/.exec(res.body)![1];
   const frames = res.body.split('\n\n').slice(0, -1);
   const item = (status: string, args: string) =>
-    `{"id":"${fc}","type":"function_call","status":"${status}","call_id":"${callId}","name":"get_weather","arguments":${JSON.stringify(args)}}`;
+    `{"id":"${fc}","type":"function_call","status":"${status}","call_id":"${callId}","name":"get_weather",` +
+    `"arguments":${JSON.stringify(args)}}`;
   const args = '{"city":"Paris"}';
   const expected = [
-    `{"type":"response.output_item.added","sequence_number":2,"output_index":0,"item":{"id":"${msg}","type":"message","role":"assistant","status":"in_progress","content":[]}}`,
-    `{"type":"response.content_part.added","sequence_number":3,"item_id":"${msg}","output_index":0,"content_index":0,"part":{"type":"output_text","text":"","annotations":[],"logprobs":[]}}`,
-    `{"type":"response.output_text.delta","sequence_number":4,"item_id":"${msg}","output_index":0,"content_index":0,"delta":"Check","logprobs":[]}`,
-    `{"type":"response.output_text.delta","sequence_number":5,"item_id":"${msg}","output_index":0,"content_index":0,"delta":"ing.","logprobs":[]}`,
-    `{"type":"response.output_text.done","sequence_number":6,"item_id":"${msg}","output_index":0,"content_index":0,"text":"Checking.","logprobs":[]}`,
-    `{"type":"response.content_part.done","sequence_number":7,"item_id":"${msg}","output_index":0,"content_index":0,"part":{"type":"output_text","text":"Checking.","annotations":[],"logprobs":[]}}`,
-    `{"type":"response.output_item.done","sequence_number":8,"output_index":0,"item":{"id":"${msg}","type":"message","role":"assistant","status":"completed","content":[{"type":"output_text","text":"Checking.","annotations":[],"logprobs":[]}]}}`,
+    `{"type":"response.output_item.added","sequence_number":2,"output_index":0,"item":{"id":"${msg}",` +
+      `"type":"message","role":"assistant","status":"in_progress","content":[]}}`,
+    `{"type":"response.content_part.added","sequence_number":3,"item_id":"${msg}","output_index":0,` +
+      `"content_index":0,"part":{"type":"output_text","text":"","annotations":[],"logprobs":[]}}`,
+    `{"type":"response.output_text.delta","sequence_number":4,"item_id":"${msg}","output_index":0,"content_index":0,` +
+      `"delta":"Check","logprobs":[]}`,
+    `{"type":"response.output_text.delta","sequence_number":5,"item_id":"${msg}","output_index":0,"content_index":0,` +
+      `"delta":"ing.","logprobs":[]}`,
+    `{"type":"response.output_text.done","sequence_number":6,"item_id":"${msg}","output_index":0,"content_index":0,` +
+      `"text":"Checking.","logprobs":[]}`,
+    `{"type":"response.content_part.done","sequence_number":7,"item_id":"${msg}","output_index":0,"content_index":0,` +
+      `"part":{"type":"output_text","text":"Checking.","annotations":[],"logprobs":[]}}`,
+    `{"type":"response.output_item.done","sequence_number":8,"output_index":0,"item":{"id":"${msg}",` +
+      `"type":"message","role":"assistant","status":"completed","content":[{"type":"output_text","text":"Checking.",` +
+      `"annotations":[],"logprobs":[]}]}}`,
     `{"type":"response.output_item.added","sequence_number":9,"output_index":1,"item":${item('in_progress', '')}}`,
-    `{"type":"response.function_call_arguments.delta","sequence_number":10,"item_id":"${fc}","output_index":1,"delta":${JSON.stringify(args)}}`,
-    `{"type":"response.function_call_arguments.done","sequence_number":11,"item_id":"${fc}","output_index":1,"name":"get_weather","arguments":${JSON.stringify(args)}}`,
+    `{"type":"response.function_call_arguments.delta","sequence_number":10,"item_id":"${fc}","output_index":1,` +
+      `"delta":${JSON.stringify(args)}}`,
+    `{"type":"response.function_call_arguments.done","sequence_number":11,"item_id":"${fc}","output_index":1,` +
+      `"name":"get_weather","arguments":${JSON.stringify(args)}}`,
     `{"type":"response.output_item.done","sequence_number":12,"output_index":1,"item":${item('completed', args)}}`,
   ].map((data) => `event: ${JSON.parse(data).type}\ndata: ${data}`);
   t.same(frames.slice(2, -1), expected);

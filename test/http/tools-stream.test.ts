@@ -68,8 +68,10 @@ t.test('content up to the trigger, then the call as tool-call deltas', async (t)
     text('Let'),
     text(' me'),
     text(' check.'),
-    `"choices":[{"index":0,"delta":{"tool_calls":[{"index":0,"id":"${id}","type":"function","function":{"name":"get_weather","arguments":""}}]},"logprobs":null,"finish_reason":null}]}`,
-    '"choices":[{"index":0,"delta":{"tool_calls":[{"index":0,"function":{"arguments":"{\\"city\\":\\"Paris\\"}"}}]},"logprobs":null,"finish_reason":null}]}',
+    `"choices":[{"index":0,"delta":{"tool_calls":[{"index":0,"id":"${id}","type":"function",` +
+      `"function":{"name":"get_weather","arguments":""}}]},"logprobs":null,"finish_reason":null}]}`,
+    '"choices":[{"index":0,"delta":{"tool_calls":[{"index":0,"function":{"arguments":"{\\"city\\":\\"Paris\\"}"}}]},' +
+      '"logprobs":null,"finish_reason":null}]}',
     '"choices":[{"index":0,"delta":{},"logprobs":null,"finish_reason":"tool_calls"}]}',
   ]);
 });

@@ -122,7 +122,9 @@ t.test('streamed calls: the frames, byte for byte, and the openai SDK reassemble
     choices: Array<{ delta: Record<string, unknown>; finish_reason: string | null }>;
   }>;
   const id = /"id":"call_([0-9a-f]{24})"/.exec(res.body)![1];
-  const head = `{"id":"${chunks[0].id}","object":"chat.completion.chunk","created":${chunks[0].created},"model":"tiny","system_fingerprint":`;
+  const head =
+    `{"id":"${chunks[0].id}","object":"chat.completion.chunk","created":${chunks[0].created},` +
+    `"model":"tiny","system_fingerprint":`;
   const bodies = res.body
     .split('\n\n')
     .filter((f) => f.startsWith('data: {'))
@@ -131,8 +133,10 @@ t.test('streamed calls: the frames, byte for byte, and the openai SDK reassemble
   t.same(bodies, [
     '"choices":[{"index":0,"delta":{"role":"assistant","content":""},"logprobs":null,"finish_reason":null}]}',
     '"choices":[{"index":0,"delta":{"content":"Let me check."},"logprobs":null,"finish_reason":null}]}',
-    `"choices":[{"index":0,"delta":{"tool_calls":[{"index":0,"id":"call_${id}","type":"function","function":{"name":"get_weather","arguments":""}}]},"logprobs":null,"finish_reason":null}]}`,
-    '"choices":[{"index":0,"delta":{"tool_calls":[{"index":0,"function":{"arguments":"{\\"city\\":\\"Paris\\"}"}}]},"logprobs":null,"finish_reason":null}]}',
+    `"choices":[{"index":0,"delta":{"tool_calls":[{"index":0,"id":"call_${id}","type":"function",` +
+      `"function":{"name":"get_weather","arguments":""}}]},"logprobs":null,"finish_reason":null}]}`,
+    '"choices":[{"index":0,"delta":{"tool_calls":[{"index":0,"function":{"arguments":"{\\"city\\":\\"Paris\\"}"}}]},' +
+      '"logprobs":null,"finish_reason":null}]}',
     '"choices":[{"index":0,"delta":{},"logprobs":null,"finish_reason":"tool_calls"}]}',
   ]);
 

@@ -12,8 +12,9 @@ const SCHEMA = { type: 'object', properties: { n: { type: 'integer', minimum: 0,
 
 /** A chat stream with text, then one call in OpenAI's order: name first, arguments in pieces. */
 function callStream(model: string): string {
+  const base = { id: 'chatcmpl-1', object: 'chat.completion.chunk', created: 1, model };
   const chunk = (choice: Record<string, unknown>, extra: Record<string, unknown> = {}) =>
-    `data: ${JSON.stringify({ id: 'chatcmpl-1', object: 'chat.completion.chunk', created: 1, model, choices: [choice], ...extra })}\n\n`;
+    `data: ${JSON.stringify({ ...base, choices: [choice], ...extra })}\n\n`;
   const delta = (d: Record<string, unknown>, finish: string | null = null) =>
     chunk({ index: 0, delta: d, logprobs: null, finish_reason: finish });
   const usage = {
@@ -31,7 +32,7 @@ function callStream(model: string): string {
     delta({ tool_calls: [{ index: 0, function: { arguments: '{"city":' } }] }),
     delta({ tool_calls: [{ index: 0, function: { arguments: '"Paris","days":[1,2]}' } }] }),
     delta({}, 'tool_calls'),
-    `data: ${JSON.stringify({ id: 'chatcmpl-1', object: 'chat.completion.chunk', created: 1, model, choices: [], usage })}\n\n`,
+    `data: ${JSON.stringify({ ...base, choices: [], usage })}\n\n`,
     'data: [DONE]\n\n',
   ].join('');
 }

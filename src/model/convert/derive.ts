@@ -168,7 +168,9 @@ async function fromSplitExport(
 
 /** A short name for a quantization setting: q4, q8-b128, q4-zp-a0 and the like. */
 export function quantizeTag(q: QuantizeSpec): string {
-  return `q${q.bits}${q.blockSize === 32 ? '' : `-b${q.blockSize}`}${q.zeroPoints ? '-zp' : ''}${q.accuracyLevel === 4 ? '' : `-a${q.accuracyLevel}`}`;
+  const block = q.blockSize === 32 ? '' : `-b${q.blockSize}`;
+  const accuracy = q.accuracyLevel === 4 ? '' : `-a${q.accuracyLevel}`;
+  return `q${q.bits}${block}${q.zeroPoints ? '-zp' : ''}${accuracy}`;
 }
 
 /** The plain derived decoder, then its quantized variant in a folder (or file names) of its own. */

@@ -29,7 +29,8 @@ function partText(part: ContentPart, param: string): string {
     default:
       throw new SelarError(
         'invalid_request',
-        `Invalid value for '${param}': this server serves a text-only model; only text content is accepted (got "${part.type}")`,
+        `Invalid value for '${param}': this server serves a text-only model; ` +
+          `only text content is accepted (got "${part.type}")`,
         param,
       );
   }

@@ -53,7 +53,8 @@ function render(
   ctx: ServingContext,
   tools: ResolvedTools,
 ): { text: string; ids: number[] } {
-  // reasoning.effort "none"/"minimal" asks for no thinking section: templates with a switch take it from enable_thinking.
+  // reasoning.effort "none"/"minimal" asks for no thinking section: templates with a switch take it from
+  // enable_thinking.
   const kwargs = thinkingTemplateKwargs(effortOf(req), {}, ctx);
   const messages = toMessages(req.instructions ?? null, items);
   const text = renderChatPrompt({ messages, chat_template_kwargs: kwargs }, ctx, tools);

@@ -38,7 +38,8 @@ function chatChoice(req: ResponseCreateRequest, tools: FunctionTool[]): ToolChoi
   if (choice.type !== 'function') {
     throw new SelarError(
       'invalid_request',
-      `tool_choice of type '${choice.type}' names a tool this server does not provide; use "none", "auto", "required" or {"type": "function", "name"}`,
+      `tool_choice of type '${choice.type}' names a tool this server does not provide; ` +
+        'use "none", "auto", "required" or {"type": "function", "name"}',
       'tool_choice',
     );
   }

@@ -75,11 +75,12 @@ export const SwirRequest = Type.Object(
       Type.Integer({
         minimum: 0,
         description:
-          'C: from the C-th switch to explicit the end-of-thinking tag is injected; past 2C, the tag and answer_prefix; null: no limit',
+          'C: from the C-th switch to explicit the end-of-thinking string (think_end) is injected; ' +
+          'past 2C, that string and answer_prefix; null: no limit',
       }),
     ),
     answer_prefix: Type.Optional(
-      Type.String({ maxLength: 256, description: 'injected after the end tag once switches to explicit exceed 2C' }),
+      Type.String({ maxLength: 256, description: 'injected after the end string once switches to explicit exceed 2C' }),
     ),
     answer_tokens: Type.Optional(
       Type.Integer({

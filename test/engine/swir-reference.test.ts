@@ -55,7 +55,8 @@ t.test('greedy swir trajectories, soft decisions and switch points equal the PyT
     const events = (await runAll(rt, [req])).get(req.id)!;
     const ours = tokens(events);
     const finish = events.find((e): e is FinishEvent => e.type === 'finish')!;
-    const label = `W=${c.window_size} α=${c.alpha} β=${c.beta} C=${c.max_switch_count} ${c.discrete_tokens}, prompt ${i % golden.prompts.length}`;
+    const knobs = `W=${c.window_size} α=${c.alpha} β=${c.beta} C=${c.max_switch_count} ${c.discrete_tokens}`;
+    const label = `${knobs}, prompt ${i % golden.prompts.length}`;
     t.same(
       ours.map((e) => [e.id, e.soft, e.switch]),
       (r.token_ids as number[]).map((id, j) => [id, r.trace[j].soft, r.trace[j].switch]),

@@ -133,9 +133,10 @@ t.test('input items: instructions, roles, text parts, reasoning before an assist
   });
   t.equal(res.statusCode, 200, res.body);
   // The tiny template shows role and content only (no reasoning); developer is rendered as system.
+  // Text parts are joined with a newline, which the tiny vocabulary can only spell as <unk>.
   t.equal(
     tinyTokenizer().decode(engine.requests[0].promptIds, false),
-    '<s><|system|>ok<|user|>Hi<|assistant|>Hello<|system|>Hi there<|assistant|>',
+    '<s><|system|>ok<|user|>Hi<|assistant|>Hello<|system|>Hi<unk> there<|assistant|>',
   );
 });
 

@@ -125,7 +125,7 @@ t.test('selar convert CLI', async (t) => {
   out = '';
   // Without a model_q4.onnx, --dtype q4 quantizes the fp32 export (MatMuls whose K fits a block).
   t.equal(await runConvert([gen.dir, '--dtype', 'q4', '--out', cacheDir], io), 0, 'q4 from the fp32 export');
-  t.match(out, /source: .*onnx\/model\.onnx\n[^]*quantized: 4-bit MatMulNBits/);
+  t.match(out, /source: .*onnx\/model\.onnx\n[\s\S]*quantized: 4-bit MatMulNBits/);
   t.equal(await runConvert([gen.dir, '--dtype', 'int8', '--out', cacheDir], io), 1, 'missing variant exits 1');
   t.match(err, /no decoder for dtype int8 .*found model\.onnx, model_fp16\.onnx/);
   t.equal(await runConvert([], io), 2, 'usage error exits 2');

@@ -17,10 +17,10 @@ t.test('each endpoint hands the engine its budget and the end tag', async (t) =>
   t.same(
     engine.requests.map((r) => r.thinking),
     [
-      { budget: 1024, endIds: [ID['</think>']] },
-      { budget: 9, endIds: [ID['</think>']] },
-      { budget: null, endIds: [ID['</think>']] },
-      { budget: 0, endIds: [ID['</think>']] },
+      { budget: 1024, endIds: [ID['</think>']], startsInside: false },
+      { budget: 9, endIds: [ID['</think>']], startsInside: false },
+      { budget: null, endIds: [ID['</think>']], startsInside: false },
+      { budget: 0, endIds: [ID['</think>']], startsInside: false },
     ],
   );
   t.same(engine.requests[3].promptIds.slice(-2), [ID['<think>'], ID['</think>']], 'minimal: rendered without thinking');

@@ -118,7 +118,7 @@ t.test('bad_words are encoded as vLLM does; allowed_token_ids are checked', asyn
 t.test('reasoning_effort and max_thinking_tokens resolve to a budget on reasoning models only', async (t) => {
   const think = { thinkTokenIds: { open: ID['<think>'], close: ID['</think>'] } };
   const budget = (body: Record<string, unknown>, model = think) => chatPlan(body, model).sequences[0].thinking;
-  t.same(budget({}), { budget: null, endIds: [ID['</think>']] });
+  t.same(budget({}), { budget: null, endIds: [ID['</think>']], startsInside: false });
   t.same(
     ['none', 'minimal', 'low', 'medium', 'high'].map((e) => budget({ reasoning_effort: e }).budget),
     [0, 0, 1024, 4096, null],
@@ -127,7 +127,7 @@ t.test('reasoning_effort and max_thinking_tokens resolve to a budget on reasonin
   t.equal(completionPlan({ max_thinking_tokens: 3 }, think).sequences[0].thinking.budget, 3);
   t.same(
     chatPlan({ reasoning_effort: 'low' }).sequences[0].thinking,
-    { budget: null, endIds: [] },
+    { budget: null, endIds: [], startsInside: false },
     'no think tags: no effect',
   );
   t.match(

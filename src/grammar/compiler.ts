@@ -71,6 +71,12 @@ export class GrammarCache {
     return job;
   }
 
+  /** Drops the compiled grammar of this source (a compile that ran over its time limit). */
+  forget(key: string): void {
+    this.compiled.get(key)?.dispose();
+    this.compiled.delete(key);
+  }
+
   /** A fresh matcher; `stopTokenIds` (the request's eos ids) end the finished grammar. */
   async matcher(spec: GrammarSpec, stopTokenIds: number[]): Promise<GrammarMatcher> {
     return this.xg.GrammarMatcher.createGrammarMatcher(await this.get(spec), stopTokenIds);

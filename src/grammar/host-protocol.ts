@@ -9,8 +9,19 @@ export interface HostInit {
 }
 
 export type ToHost =
-  /** Compiles (or takes from the cache) and opens matcher `matcher`, replaying `tokens`; replies with its mask. */
-  | { op: 'open'; seq: number; matcher: number; spec: GrammarSpec; stopIds: number[]; tokens: number[] }
+  /**
+   * Compiles (or takes from the cache) and opens matcher `matcher`, replaying `tokens`; replies with its mask.
+   * `limitMs` (0: none): a compile that took longer is refused (`timedOut`) and not cached.
+   */
+  | {
+      op: 'open';
+      seq: number;
+      matcher: number;
+      spec: GrammarSpec;
+      stopIds: number[];
+      tokens: number[];
+      limitMs: number;
+    }
   /** Accepts `token`; `mask`: reply with the next step's mask too. */
   | { op: 'accept'; seq: number; matcher: number; token: number; mask: boolean }
   | { op: 'close'; matcher: number };
@@ -19,4 +30,4 @@ export type FromHost =
   | { type: 'ready' }
   /** A compile that missed the cache begins now (the time limit counts from here). */
   | { type: 'compiling'; seq: number }
-  | { type: 'done'; seq: number; ok: boolean; mask: Int32Array | null; error?: string };
+  | { type: 'done'; seq: number; ok: boolean; mask: Int32Array | null; error?: string; timedOut?: boolean };

@@ -31,8 +31,20 @@ async function handle(cache: GrammarCache, msg: ToHost): Promise<void> {
     return;
   }
   try {
-    if (!cache.has(grammarKey(msg.spec))) send({ type: 'compiling', seq: msg.seq });
+    const key = grammarKey(msg.spec);
+    const compiling = !cache.has(key);
+    if (compiling) send({ type: 'compiling', seq: msg.seq });
+    const start = performance.now();
     const m = await cache.matcher(msg.spec, msg.stopIds);
+    // The host's timer ends a compile that never finishes, but it runs on the decode worker's
+    // clock: a busy worker can see 'compiling' and 'done' together. The limit is judged here too,
+    // on the compile's own duration, so over the limit is refused however the threads were scheduled.
+    if (compiling && msg.limitMs > 0 && performance.now() - start > msg.limitMs) {
+      m.dispose();
+      cache.forget(key);
+      send({ type: 'done', seq: msg.seq, ok: false, mask: null, timedOut: true });
+      return;
+    }
     for (const token of msg.tokens) m.acceptToken(token);
     matchers.set(msg.matcher, m);
     const mask = await nextMask(m);

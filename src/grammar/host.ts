@@ -94,7 +94,8 @@ export class GrammarHost implements MatcherHost {
   async open(spec: GrammarSpec, stopIds: number[], thinkOpen: number | null): Promise<GrammarConstraint> {
     await this.ready;
     const matcher = this.nextMatcher++;
-    const done = await this.request({ op: 'open', seq: 0, matcher, spec, stopIds, tokens: [] });
+    const done = await this.request({ op: 'open', seq: 0, matcher, spec, stopIds, tokens: [], limitMs: this.limitMs });
+    if (done.timedOut) throw new GrammarTimeoutError(this.limitMs);
     if (!done.ok) throw new GrammarError(done.error ?? 'the grammar could not be compiled');
     this.live.set(matcher, { spec, stopIds, tokens: [] });
     return new GrammarConstraint(this, matcher, done.mask!, stopIds, thinkOpen);
@@ -203,7 +204,9 @@ export class GrammarHost implements MatcherHost {
     }
     const waiting = [...this.pending.values()];
     for (const [matcher, l] of this.live) {
-      const rebuild: Request = { op: 'open', seq: 0, matcher, spec: l.spec, stopIds: l.stopIds, tokens: [...l.tokens] };
+      // limitMs 0: a grammar that compiled once is not refused for a slow second compile (the timer still applies).
+      const { spec, stopIds } = l;
+      const rebuild: Request = { op: 'open', seq: 0, matcher, spec, stopIds, tokens: [...l.tokens], limitMs: 0 };
       this.request(rebuild, true).then(
         (done) => {
           if (!done.ok) this.drop(matcher, done.error ?? 'the grammar could not be rebuilt');

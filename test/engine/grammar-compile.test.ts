@@ -8,17 +8,7 @@ import { request } from '../support/requests.js';
 import { inProcess } from '../support/runtime.js';
 import { Scheduler } from '../../src/worker/scheduler.js';
 import type { GenerationEvent } from '../../src/engine/types.js';
-import type { GrammarSpec } from '../../src/grammar/spec.js';
-
-/** An enum this long takes XGrammar seconds to compile, whatever the vocabulary. */
-const SLOW: GrammarSpec = {
-  type: 'json_schema',
-  schema: JSON.stringify({
-    type: 'object',
-    properties: { a: { enum: Array.from({ length: 2000 }, (_, i) => `value-${i}-${'x'.repeat(i % 17)}`) } },
-    required: ['a'],
-  }),
-};
+import { SLOW_SPEC as SLOW } from '../support/slow-grammar.js';
 
 t.test('other sequences keep decoding while a grammar compiles, and it times out alone', async (t) => {
   const { rt } = await inProcess(await llamaModel());

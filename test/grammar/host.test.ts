@@ -15,6 +15,7 @@ import { TextTokenizer } from '../../src/model/tokenizer.js';
 import { writeTokenizer } from '../../src/modelgen/tokenizer.js';
 import { checkGrammar, type GrammarRequest } from '../../src/serving/structured-output.js';
 import { SelarError } from '../../src/errors.js';
+import { SLOW_SPEC as SLOW } from '../support/slow-grammar.js';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'grammar-host-'));
 t.teardown(() => fs.rmSync(dir, { recursive: true, force: true }));
@@ -24,13 +25,12 @@ const tokenizer = TextTokenizer.load(dir);
 const EOS = tok.eosTokenId;
 const VOCAB = tok.size + 3;
 
-/** An enum this long takes XGrammar seconds to compile, whatever the vocabulary. */
-export const SLOW: GrammarSpec = {
+/** An enum that compiles in a fraction of a second (still well over a 1 ms limit). */
+const MEDIUM: GrammarSpec = {
   type: 'json_schema',
   schema: JSON.stringify({
     type: 'object',
-    properties: { a: { enum: Array.from({ length: 2000 }, (_, i) => `value-${i}-${'x'.repeat(i % 17)}`) } },
-    required: ['a'],
+    properties: { a: { enum: Array.from({ length: 500 }, (_, i) => `v${i}`) } },
   }),
 };
 const PAIR: GrammarSpec = { type: 'regex', pattern: '(ab|cd)[0-9]{3}' };
@@ -102,6 +102,23 @@ t.test('a compile over the limit fails alone; a new thread takes over the runnin
   t.same(allowedIds(await fresh.allowed()), expected[0], 'the new thread compiles again');
   fresh.dispose();
   running.dispose();
+});
+
+t.test('a compile over the limit is refused even when the worker only sees it after it finished', async (t) => {
+  const host = await GrammarHost.create({ tokenizerJson, vocabSize: VOCAB }, 0);
+  t.teardown(() => host.terminate());
+  host.limitMs = 1;
+  const opening = host.open(MEDIUM, [EOS], null);
+  await new Promise((resolve) => setImmediate(resolve)); // the request is posted
+  // Block this thread (the decode worker's role) past the end of the compile, so its timer
+  // cannot fire first: 'compiling' and the answer arrive together, as on a starved worker.
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 3000);
+  await t.rejects(opening, GrammarTimeoutError, 'judged on the duration of the compile itself');
+  host.limitMs = 0;
+  const compiles = host.compiles;
+  const again = await host.open(MEDIUM, [EOS], null);
+  t.equal(host.compiles, compiles + 1, 'the refused grammar was not cached');
+  again.dispose();
 });
 
 /** A schema nested this deep overflows XGrammar's WebAssembly stack ("memory access out of bounds"). */

@@ -5,14 +5,8 @@ import { buildApp } from '../../src/app.js';
 import { engineOptions, loadConfig } from '../../src/config.js';
 import { createEngine } from '../../src/engine/create-engine.js';
 import { llamaModel } from '../support/models.js';
+import { slowSchema } from '../support/slow-grammar.js';
 import { post } from './helpers.js';
-
-/** An enum this long takes XGrammar seconds to compile, whatever the vocabulary. */
-const slowSchema = {
-  type: 'object',
-  properties: { a: { enum: Array.from({ length: 2000 }, (_, i) => `value-${i}-${'x'.repeat(i % 17)}`) } },
-  required: ['a'],
-};
 
 t.test('a compile over the limit is a 400 naming the param', async (t) => {
   const modelDir = await llamaModel();

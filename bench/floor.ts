@@ -10,6 +10,7 @@
 import * as ort from 'onnxruntime-node';
 import { createSession, type DerivedDecoder } from '../src/model/convert/index.js';
 import { sessionOptions } from '../src/worker/session-options.js';
+import { intTensor } from '../src/worker/decoder-session.js';
 import { concatAlong } from '../src/worker/tensor-ops.js';
 import type { SequenceTiming } from './stats.js';
 
@@ -49,7 +50,7 @@ export class FloorDecoder {
   static async open(derived: DerivedDecoder, settings: SessionSettings): Promise<FloorDecoder> {
     // The engine's worker opens its session with exactly these options (src/worker/session-options.ts).
     const session = await createSession(derived, { ...sessionOptions(settings.threads), ...settings.extra });
-    const known = new Set([derived.embedsInputName, 'attention_mask', 'position_ids']);
+    const known = new Set([derived.embedsInputName, 'attention_mask', 'position_ids', derived.logitsToKeepInput]);
     for (const name of session.inputNames) {
       if (!known.has(name) && !name.startsWith('past')) throw new Error(`floor: unexpected decoder input ${name}`);
     }
@@ -77,6 +78,9 @@ export class FloorDecoder {
     const seqAxis = (s: PastSlot) => s.dims.indexOf(-2);
     const hasMask = this.session.inputNames.includes('attention_mask');
     const hasPositions = this.session.inputNames.includes('position_ids');
+    // The last position's logits only, as the engine asks for a decode step.
+    const keep = this.session.inputMetadata.find((m) => m.name === this.derived.logitsToKeepInput);
+    if (keep?.isTensor) feeds[keep.name] = intTensor(keep.type, [1], keep.shape.length ? [1] : []);
 
     const startMs = performance.now();
     let total = 0;

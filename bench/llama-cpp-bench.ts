@@ -24,6 +24,7 @@ import {
   NodeLlamaCpp,
   type LlamaRun,
 } from './llama-cpp.js';
+import { renderStepSplits, selarStepSplits, type StepSplit } from './llama-cpp-profile.js';
 import { loadSnapshot, machineFacts, type LoadSnapshot } from './machine.js';
 import { MODELS_DIR, padTokenizer, prepareModel, type BenchModel } from './models.js';
 import { roundOrder } from './plan.js';
@@ -38,6 +39,9 @@ export const LLAMA_SYSTEMS = ['llama.cpp', 'node-llama-cpp', 'selar'] as const;
 export type LlamaSystem = (typeof LLAMA_SYSTEMS)[number];
 const SELAR_DTYPES = ['fp32', 'q8', 'q4'] as const;
 type SelarDtype = (typeof SELAR_DTYPES)[number];
+/** selar-server rows decode plainly (`off`) and with SeLaR's gate (`selar`): the issue asks the second within 5 %. */
+export const LLAMA_SELAR_MODES = ['off', 'selar'] as const;
+export type LlamaSelarMode = (typeof LLAMA_SELAR_MODES)[number];
 
 /** The issue's smaller generated Llama: hidden 512, 8 layers, 32k vocabulary, ~57M parameters. */
 const SMALL_SHAPE = {
@@ -55,6 +59,8 @@ export interface LlamaBenchOptions {
   models: LlamaBenchModel[];
   systems: LlamaSystem[];
   weights: GgufWeights[];
+  /** SeLaR modes of the selar-server rows. */
+  modes: LlamaSelarMode[];
   threads: number[];
   concurrency: number[];
   tokens: number | null;
@@ -66,7 +72,7 @@ export interface LlamaBenchOptions {
 
 export const LLAMA_USAGE =
   `usage: npm run bench -- --llama-cpp [--models demo,small,large] [--systems ${LLAMA_SYSTEMS.join(',')}]\n` +
-  '       [--weights F32,Q8_0,Q4_0] [--threads 1,all] [--concurrency 1,4] [--tokens N] [--repeats N] ' +
+  '       [--weights F32,Q8_0,Q4_0] [--modes off,selar] [--threads 1,all] [--concurrency 1,4] [--tokens N] [--repeats N] ' +
   '[--agree N] [--out DIR]';
 
 function list(value: string | undefined, fallback: string[]): string[] {
@@ -100,6 +106,7 @@ export function parseLlamaBenchArgs(argv: readonly string[], cpus = os.available
       models: { type: 'string' },
       systems: { type: 'string' },
       weights: { type: 'string' },
+      modes: { type: 'string' },
       threads: { type: 'string' },
       concurrency: { type: 'string' },
       tokens: { type: 'string' },
@@ -113,6 +120,7 @@ export function parseLlamaBenchArgs(argv: readonly string[], cpus = os.available
     models: oneOf(list(values.models, ['demo', 'small']), LLAMA_MODELS, 'models'),
     systems: oneOf(list(values.systems, [...LLAMA_SYSTEMS]), LLAMA_SYSTEMS, 'systems'),
     weights: oneOf(list(values.weights, [...GGUF_WEIGHTS]), GGUF_WEIGHTS, 'weights'),
+    modes: oneOf(list(values.modes, [...LLAMA_SELAR_MODES]), LLAMA_SELAR_MODES, 'modes'),
     threads: [...new Set(threads)].sort((a, b) => a - b),
     concurrency: [...new Set(list(values.concurrency, ['1', '4']).map((c) => positiveInt(c, 'concurrency')))].sort(
       (a, b) => a - b,
@@ -129,6 +137,8 @@ export interface LlamaConfig {
   system: LlamaSystem;
   /** GGUF type for llama.cpp rows, selar-server dtype for selar rows. */
   weights: GgufWeights | SelarDtype;
+  /** selar-server rows: the SeLaR mode (random weights make every gated step soft: the worst case). */
+  mode?: LlamaSelarMode;
   threads: number;
   concurrency: number;
 }
@@ -138,8 +148,10 @@ export function llamaConfigs(opts: LlamaBenchOptions, selarDtypes: readonly Sela
   for (const concurrency of opts.concurrency)
     for (const threads of opts.threads)
       for (const system of opts.systems)
-        for (const weights of system === 'selar' ? selarDtypes : opts.weights)
-          out.push({ system, weights, threads, concurrency });
+        if (system !== 'selar') for (const weights of opts.weights) out.push({ system, weights, threads, concurrency });
+        else
+          for (const weights of selarDtypes)
+            for (const mode of opts.modes) out.push({ system, weights, mode, threads, concurrency });
   return out;
 }
 
@@ -253,6 +265,8 @@ export interface LlamaModelResult {
   /** Weight bytes a decode step reads, per precision (GGUF files; fp32 ONNX = F32). */
   bytesPerToken: Record<string, number>;
   rows: LlamaRow[];
+  /** Where selar-server's step goes, per precision and thread count (bench/llama-cpp-profile.ts). */
+  profiles: StepSplit[];
   skipped: Array<{ config: string; reason: string }>;
   load: { start: LoadSnapshot; end: LoadSnapshot };
   startedAt: string;
@@ -273,7 +287,8 @@ export interface LlamaBenchResults {
 export const configLabel = (c: LlamaConfig): string => {
   const system =
     c.system === 'llama.cpp' ? 'llama.cpp C loop' : c.system === 'selar' ? 'selar-server HTTP' : 'node-llama-cpp API';
-  return `${system} ${c.weights} t=${c.threads} c=${c.concurrency}`;
+  const weights = c.mode === 'selar' ? `${c.weights} selar` : c.weights;
+  return `${system} ${weights} t=${c.threads} c=${c.concurrency}`;
 };
 
 async function benchModel(role: LlamaBenchModel, opts: LlamaBenchOptions, exe: string): Promise<LlamaModelResult> {
@@ -346,7 +361,7 @@ async function benchModel(role: LlamaBenchModel, opts: LlamaBenchOptions, exe: s
     const run = async (c: LlamaConfig, n: number): Promise<SequenceTiming[]> => {
       const ps = Array.from({ length: c.concurrency }, (_, i) => prompts[i % prompts.length]);
       if (c.system === 'selar')
-        return runHttp(selar.get(`${c.weights}/${c.threads}`)!.http, ps, c.concurrency, n, 'off');
+        return runHttp(selar.get(`${c.weights}/${c.threads}`)!.http, ps, c.concurrency, n, c.mode ?? 'off');
       const r: LlamaRun =
         c.system === 'llama.cpp'
           ? await loops.get(c.weights as GgufWeights)!.run(ps, n, c.threads)
@@ -373,6 +388,25 @@ async function benchModel(role: LlamaBenchModel, opts: LlamaBenchOptions, exe: s
               `aggregate ${m.aggregateTps.toFixed(1).padStart(7)} tok/s  load ${os.loadavg()[0].toFixed(1)}`,
           );
         }
+    const rows = configs.map((c) => ({
+      ...c,
+      tokens,
+      summary: summarise(runs.get(c)!, c.concurrency),
+      runs: runs.get(c)!,
+    }));
+    const httpStep = (dtype: string, threads: number): number => {
+      const row = rows.find(
+        (r) =>
+          r.system === 'selar' &&
+          r.mode === 'off' &&
+          r.weights === dtype &&
+          r.threads === threads &&
+          r.concurrency === 1,
+      );
+      return row ? 1000 / row.summary.decodeTps : Number.NaN;
+    };
+    log('  profiling selar-server steps (ORT profiler)');
+    const profiles = await selarStepSplits(model.dir, selarDtypes, opts.threads, prompts[0].length, tokens, httpStep);
     return {
       name: model.name,
       origin: model.origin,
@@ -380,7 +414,8 @@ async function benchModel(role: LlamaBenchModel, opts: LlamaBenchOptions, exe: s
       promptTokens: prompts.map((p) => p.length),
       agreement,
       bytesPerToken,
-      rows: configs.map((c) => ({ ...c, tokens, summary: summarise(runs.get(c)!, c.concurrency), runs: runs.get(c)! })),
+      rows,
+      profiles,
       skipped,
       load: { start: loadStart, end: loadSnapshot() },
       startedAt,
@@ -429,7 +464,7 @@ export function renderLlamaMarkdown(r: LlamaBenchResults): string {
     );
     for (const row of m.rows)
       out.push(
-        `| ${configLabel(row).split(` ${row.weights} `)[0]} | ${row.weights} | ${row.threads} | ${row.concurrency} | ` +
+        `| ${configLabel(row).split(` ${row.weights}`)[0]} | ${row.weights}${row.mode === 'selar' ? ', SeLaR on' : ''} | ${row.threads} | ${row.concurrency} | ` +
           `${fmt(row.summary.decodeTps)} | ${fmt(row.summary.aggregateTps)} | ${fmt(row.summary.ttftMs)} | ` +
           `${fmt(row.summary.spread * 100, 0)}% | ${row.summary.runs} |`,
       );
@@ -441,6 +476,7 @@ export function renderLlamaMarkdown(r: LlamaBenchResults): string {
           .map(([w, b]) => `${w} ${fmt((gbs * 1e9) / b, 0)}`)
           .join(', ')} | | | | |`,
       );
+    out.push('', ...renderStepSplits(m.profiles ?? []));
     for (const s of m.skipped) out.push('', `Not measured: ${s.config} — ${s.reason}.`);
     out.push(
       '',

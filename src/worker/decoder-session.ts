@@ -160,7 +160,7 @@ function emptyTensor(type: 'float32' | 'float16', dims: number[]): ort.Tensor {
     : new ort.Tensor('float16', new Uint16Array(0), dims);
 }
 
-function intTensor(type: ort.Tensor.Type, values: ArrayLike<number>, dims: number[]): ort.Tensor {
+export function intTensor(type: ort.Tensor.Type, values: ArrayLike<number>, dims: number[]): ort.Tensor {
   if (type === 'int64') return new ort.Tensor('int64', BigInt64Array.from(Array.from(values, (v) => BigInt(v))), dims);
   if (type === 'int32') return new ort.Tensor('int32', Int32Array.from(values), dims);
   throw new Error(`unsupported integer input type ${type}`);

@@ -1,6 +1,6 @@
 import t from 'tap';
 import { agreedPrefix, llamaConfigs, parseLlamaBenchArgs } from '../../bench/llama-cpp-bench.js';
-import { renderStepSplits } from '../../bench/llama-cpp-profile.js';
+import { renderStepSplits, weightMatMulMs } from '../../bench/llama-cpp-profile.js';
 
 t.test('--llama-cpp options: defaults, "all" threads, bad values named', async (t) => {
   const d = parseLlamaBenchArgs(['--llama-cpp'], 8);
@@ -48,24 +48,28 @@ t.test('configurations: GGUF types for llama.cpp rows, the dtypes selar-server h
   t.equal(agreedPrefix([1, 2], [1, 2, 3]), 2);
 });
 
-t.test('the step split: parts of the HTTP step, a dash where no HTTP row ran', async (t) => {
-  const ort = {
-    batch: 1,
-    nodesPerStep: 300,
-    wallMs: 4,
-    modelRunMs: 3.5,
-    kernelMs: 3,
-    byOp: [
-      { op: 'MatMulNBits', ms: 2.5, nodes: 50 },
-      { op: 'Mul', ms: 0.2, nodes: 40 },
-    ],
-  };
-  const md = renderStepSplits([
-    { dtype: 'q4', threads: 1, stepMs: 5, floorMs: 4, ort },
-    { dtype: 'q8', threads: 2, stepMs: Number.NaN, floorMs: 3.5, ort },
-  ]);
-  t.match(md[4], /^\| q4 \| 1 \| 5\.00 \| 4\.00 \| 3\.00 \(60 %\) \| 1\.00 \(20 %\) \| 1\.00 \(20 %\) \| 300 \|/);
-  t.match(md[4], /MatMulNBits 2\.50, Mul 0\.20 \|$/);
-  t.match(md[5], /^\| q8 \| 2 \| – \| 3\.50 \| 3\.00 \| 0\.50 \| – \|/);
-  t.same(renderStepSplits([]), []);
-});
+t.test(
+  'the step split: weight products, the rest of session.run, the loop; a dash where no HTTP row ran',
+  async (t) => {
+    const ort = {
+      batch: 1,
+      nodesPerStep: 300,
+      wallMs: 4,
+      modelRunMs: 3.5,
+      kernelMs: 3,
+      byOp: [
+        { op: 'MatMulNBits', ms: 2.5, nodes: 50 },
+        { op: 'Mul', ms: 0.2, nodes: 40 },
+      ],
+    };
+    const md = renderStepSplits([
+      { dtype: 'q4', threads: 1, stepMs: 5, floorMs: 4, ort },
+      { dtype: 'q8', threads: 2, stepMs: Number.NaN, floorMs: 3.5, ort },
+    ]);
+    t.match(md[4], /^\| q4 \| 1 \| 5\.00 \| 4\.00 \| 2\.50 \(50 %\) \| 1\.50 \(30 %\) \| 1\.00 \(20 %\) \| 300 \|/);
+    t.match(md[4], /MatMulNBits 2\.50, Mul 0\.20 \|$/);
+    t.match(md[5], /^\| q8 \| 2 \| – \| 3\.50 \| 2\.50 \| 1\.00 \| – \|/);
+    t.equal(weightMatMulMs(ort), 2.5, 'only the weight products: Mul is not one');
+    t.same(renderStepSplits([]), []);
+  },
+);

@@ -380,6 +380,11 @@ async function benchModel(role: LlamaBenchModel, opts: LlamaBenchOptions, exe: s
           round,
         )) {
           (globalThis as { gc?: () => void }).gc?.();
+          // A short untimed run of the same configuration first: the timed one then never pays
+          // for the caches the previous system filled. Without it, a row that follows another
+          // configuration of the same engine (SeLaR on after off) is measured warm and the
+          // others cold, which on models that fit in cache favoured it by up to 2× in TTFT.
+          await run(c, Math.min(4, tokens));
           const m = runMetrics(await run(c, tokens));
           runs.get(c)!.push(m);
           log(

@@ -34,7 +34,7 @@ function selarDefaults(ctx: ServingContext): SelarDefaults {
         min_p: d.softThinking.afterThinking.minP,
       },
     },
-    swir: swirDefaults(ctx.config),
+    swir: swirDefaults(ctx.config, ctx.model.selarDefaults.swir),
   };
 }
 

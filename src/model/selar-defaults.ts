@@ -12,7 +12,7 @@ const p = SelarRequest.properties;
 /** The request fields that make sense as a model's default (not trace, not the ablation-only ones). */
 export const ModelSelarDefaults = Type.Object(
   {
-    mode: Type.Optional(StringEnum(['selar', 'soft', 'off', 'soft_thinking'] as const)),
+    mode: Type.Optional(StringEnum(['selar', 'soft', 'off', 'soft_thinking', 'swir'] as const)),
     top_k: p.top_k,
     entropy_threshold: p.entropy_threshold,
     contrastive_weight: p.contrastive_weight,
@@ -25,6 +25,7 @@ export const ModelSelarDefaults = Type.Object(
     noise_temperature: p.noise_temperature,
     noise_alpha: p.noise_alpha,
     soft_thinking: p.soft_thinking,
+    swir: p.swir,
   },
   { additionalProperties: false },
 );

@@ -136,16 +136,25 @@ export function resolveSelar(req: Fields['selar'], ctx: ServingContext): SelarPa
 
 type SwirFields = NonNullable<NonNullable<Fields['selar']>['swir']>;
 
-/** What each omitted selar.swir knob takes: its --selar-swir-* flag, in the request's terms. */
-export function swirDefaults(c: ServingContext['config']): Required<SwirFields> {
+/**
+ * What each omitted selar.swir knob takes: the model's generation_config.json value, else
+ * its --selar-swir-* flag, in the request's terms.
+ */
+export function swirDefaults(c: ServingContext['config'], m: SwirFields = {}): Required<SwirFields> {
   return {
-    window_size: c.selarSwirWindowSize,
-    alpha: c.selarSwirAlpha,
-    beta: c.selarSwirBeta,
-    max_switch_count: c.selarSwirMaxSwitchCount < 0 ? null : c.selarSwirMaxSwitchCount,
+    window_size: m.window_size ?? c.selarSwirWindowSize,
+    alpha: m.alpha ?? c.selarSwirAlpha,
+    beta: m.beta ?? c.selarSwirBeta,
+    // null (no limit) is a value of its own, so only an absent field falls through.
+    max_switch_count:
+      m.max_switch_count !== undefined
+        ? m.max_switch_count
+        : c.selarSwirMaxSwitchCount < 0
+          ? null
+          : c.selarSwirMaxSwitchCount,
     // The flag spells a newline as \n (its shipped value has two).
-    answer_prefix: c.selarSwirAnswerPrefix.replaceAll('\\n', '\n'),
-    answer_tokens: c.selarSwirAnswerTokens,
+    answer_prefix: m.answer_prefix ?? c.selarSwirAnswerPrefix.replaceAll('\\n', '\n'),
+    answer_tokens: m.answer_tokens ?? c.selarSwirAnswerTokens,
   };
 }
 
@@ -156,7 +165,7 @@ export function swirDefaults(c: ServingContext['config']): Required<SwirFields> 
  * and the vocabulary entry spelled `\n`.
  */
 export function resolveSwir(s: SwirFields, thinkEnd: string | null, ctx: ServingContext): SwirParams {
-  const d = swirDefaults(ctx.config);
+  const d = swirDefaults(ctx.config, ctx.model.selarDefaults.swir);
   const limit = s.max_switch_count === undefined ? d.max_switch_count : s.max_switch_count;
   const prefix = s.answer_prefix ?? d.answer_prefix;
   const endIds = thinkEndIds(thinkEnd, ctx);

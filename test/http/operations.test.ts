@@ -54,7 +54,7 @@ t.test('metrics in Prometheus text format', async (t) => {
 
 t.test("models report the SeLaR defaults in effect: the model's where it sets them, else the flags", async (t) => {
   const { app } = await testApp(t, {
-    engine: { model: { selarDefaults: { entropy_threshold: 0.3, scope: 'thinking' } } },
+    engine: { model: { selarDefaults: { entropy_threshold: 0.3, scope: 'thinking', swir: { beta: 0.5 } } } },
     argv: ['--selar-top-k', '4', '--selar-swir-window-size', '64'],
   });
   const [m] = (await app.inject({ url: '/v1/models' })).json().data;
@@ -81,7 +81,7 @@ t.test("models report the SeLaR defaults in effect: the model's where it sets th
     swir: {
       window_size: 64,
       alpha: 1,
-      beta: 0.7,
+      beta: 0.5,
       max_switch_count: null,
       answer_prefix: '\n\nThe final answer is',
       answer_tokens: 32,

@@ -33,6 +33,8 @@ t.test('a valid selar object reaches the layout; none means no defaults', async 
   t.same(detectLayout(folder(t, { do_sample: false, selar })).selarDefaults, selar);
   t.same(detectLayout(folder(t, { do_sample: false })).selarDefaults, {});
   t.same(parseSelarDefaults(null, 'f'), {});
+  const swir = { mode: 'swir', swir: { window_size: 64, max_switch_count: null, answer_prefix: 'So' } };
+  t.same(parseSelarDefaults(swir, 'f'), swir, 'mode swir and its knobs (null: no switch limit)');
 });
 
 t.test('a bad value stops the load, naming the file and the field', async (t) => {
@@ -50,6 +52,11 @@ t.test('a bad value stops the load, naming the file and the field', async (t) =>
     'ablation modes are per request',
   );
   t.match(loadError(() => parseSelarDefaults({ scope: 'everywhere' }, 'g')).message, /selar\.scope/);
+  t.match(
+    loadError(() => parseSelarDefaults({ mode: 'swir', swir: { alpha: 2 } }, 'g')).message,
+    /selar\.swir\.alpha: .*\(got 2\)/,
+  );
+  t.match(loadError(() => parseSelarDefaults({ swir: { windowsize: 8 } }, 'g')).message, /selar\.swir/);
 });
 
 t.test('unknown, per-request-only and misspelled fields are refused by name', async (t) => {

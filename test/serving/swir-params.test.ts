@@ -1,5 +1,6 @@
-// selar.swir → the engine's SwirParams: each knob from the request, else its
-// --selar-swir-* flag; the token ids it needs; and a 400 naming every bad knob.
+// selar.swir → the engine's SwirParams: each knob from the request, else the model's
+// generation_config.json, else its --selar-swir-* flag; the token ids it needs; and a 400
+// naming every bad knob.
 import t from 'tap';
 import { loadConfig } from '../../src/config.js';
 import type { ModelInfo } from '../../src/engine/types.js';
@@ -42,6 +43,22 @@ t.test("the shipped defaults are the official code's, and only mode swir carries
     newlineId: null,
   });
   t.equal(plan({ selar: { mode: 'selar' } }).sequences[0].selar.swir, undefined);
+});
+
+t.test("the model's generation_config.json knobs sit between the request and the flags", async (t) => {
+  const argv = ['--selar-swir-window-size', '64', '--selar-swir-max-switch-count', '3'];
+  const model = {
+    thinkTokenIds: THINK,
+    selarDefaults: { mode: 'swir' as const, swir: { alpha: 0.5, max_switch_count: null } },
+  };
+  const fromModel = plan({}, { argv, model }).sequences[0].selar;
+  t.equal(fromModel.mode, 'swir', "the model's mode");
+  t.match(fromModel.swir, { alpha: 0.5, windowSize: 64, beta: 0.7 }, 'the flags fill what the model leaves out');
+  t.equal(fromModel.swir?.maxSwitchCount, null, "the model's null (no limit) wins over the flag's 3");
+  const fromRequest = plan({ selar: { swir: { alpha: 0.25, max_switch_count: 2 } } }, { argv, model }).sequences[0]
+    .selar;
+  t.match(fromRequest.swir, { alpha: 0.25, maxSwitchCount: 2, windowSize: 64 }, 'the request wins over the model');
+  t.equal(plan({ selar: { mode: 'selar' } }, { argv, model }).sequences[0].selar.swir, undefined, 'other modes: none');
 });
 
 t.test('request knobs win over the flags, field by field', async (t) => {

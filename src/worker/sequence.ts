@@ -161,8 +161,8 @@ export class Sequence {
     this.generated++;
     if (redraw !== null) this.hotTokens++;
 
-    const { isTag, reasoning } = this.trackThinking(token);
-    const methodEnds = this.latent.observe(d, token, forced !== null);
+    const { isTag, reasoning, completesEnd } = this.trackThinking(token);
+    const methodEnds = this.latent.observe(d, token, forced !== null, completesEnd);
     const visible = this.visibleText(token, isTag, positions, grammar?.terminated ?? false);
     const { text, cutByStopString } = visible;
     // A method's own end (mode swir's answer budget) is a length limit.
@@ -204,20 +204,24 @@ export class Sequence {
     return endIds[this.injecting++];
   }
 
-  /** Follows the thinking section: whether the token is a tag, and whether it counts as reasoning. */
-  private trackThinking(token: number): { isTag: boolean; reasoning: boolean } {
+  /**
+   * Follows the thinking section: whether the token is a tag, whether it counts as reasoning,
+   * and whether it completes the end-of-thinking string.
+   */
+  private trackThinking(token: number): { isTag: boolean; reasoning: boolean; completesEnd: boolean } {
     const think = this.ctx.thinkIds;
     const isTag = think !== null && (token === think.open || token === think.close);
     if (this.inThink && !isTag) this.thinkingTokens++;
     const reasoning = this.inThink || isTag;
     if (think && token === think.open) this.inThink = true;
-    if (this.endsWithThinkEnd(token) && this.inThink) {
+    const completesEnd = this.endsWithThinkEnd(token);
+    if (completesEnd && this.inThink) {
       this.inThink = false;
       this.thinkingEnd = this.injectedFor ?? 'model';
       this.injectedFor = null;
     }
     if (reasoning) this.reasoningTokens++;
-    return { isTag, reasoning };
+    return { isTag, reasoning, completesEnd };
   }
 
   /** Whether the generated ids, with this one, end with the end-of-thinking string's ids. */

@@ -107,37 +107,41 @@ t.test('swir rows in a continuous batch compute bitwise what each computes alone
   t.ok(shared > 40, `${shared} steps ran in passes shared with other rows`);
 });
 
-t.test('locked needs the whole end string generated; the mix lists the heaviest of π', async (t) => {
-  const swir: SwirParams = {
-    windowSize: 512,
-    alpha: 1,
-    beta: 0.7,
-    maxSwitchCount: null,
-    answerTokens: 32,
-    endIds: [5, 6],
-    answerIds: [5, 6],
-    thinkIds: { open: 1, close: 6 },
-    newlineId: null,
-  };
-  const selar = { ...request([1]).selar, ...SELAR_EXTRAS, mode: 'swir' as const, swir };
-  const method = () =>
-    swirMethod({ params: selar, dim: 2, seed: 0, vocabSize: 8, maxTokens: 16, noise: null as never });
-  const d = { logits: new Float32Array(8) } as never;
-  const alone = method();
-  alone.observe?.(d, 6, false);
-  t.equal(alone.wantsSoft(d), true, 'the last id alone does not lock');
-  const whole = method();
-  whole.observe?.(d, 5, false);
-  whole.observe?.(d, 6, false);
-  t.equal(whole.wantsSoft(d), false, 'the whole string locks');
-  const forced = method();
-  forced.observe?.(d, 5, true);
-  forced.observe?.(d, 6, true);
-  t.equal(forced.wantsSoft(d), true, 'an injected end never locks');
+t.test(
+  'locked once the model completes the end string, never when injected; the mix lists the heaviest of π',
+  async (t) => {
+    const swir: SwirParams = {
+      windowSize: 512,
+      alpha: 1,
+      beta: 0.7,
+      maxSwitchCount: null,
+      answerTokens: 32,
+      endIds: [5, 6],
+      answerIds: [5, 6],
+      thinkIds: { open: 1, close: 6 },
+      newlineId: null,
+    };
+    const selar = { ...request([1]).selar, ...SELAR_EXTRAS, mode: 'swir' as const, swir };
+    const method = () =>
+      swirMethod({ params: selar, dim: 2, seed: 0, vocabSize: 8, maxTokens: 16, noise: null as never });
+    const d = { logits: new Float32Array(8) } as never;
+    // The sequence says whether the token completes the whole string (its last id alone does not).
+    const alone = method();
+    alone.observe?.(d, 6, false, false);
+    t.equal(alone.wantsSoft(d), true, 'the last id alone does not lock');
+    const whole = method();
+    whole.observe?.(d, 5, false, false);
+    whole.observe?.(d, 6, false, true);
+    t.equal(whole.wantsSoft(d), false, 'the whole string locks');
+    const forced = method();
+    forced.observe?.(d, 5, true, false);
+    forced.observe?.(d, 6, true, true);
+    t.equal(forced.wantsSoft(d), true, 'an injected end never locks');
 
-  const pi = Float64Array.from([0.1, 0.4, 0, 0.3, 0.2]);
-  const mix = swirMix(pi, 3, 0.5, 7);
-  t.same(mix.ids, [1, 3, 4, 7]);
-  t.same(mix.weights, [0.2, 0.15, 0.1, 0.5]);
-  t.same(swirMix(pi, 8, 1, null).ids, [1, 3, 4, 0], 'every id with π > 0 when top_k allows');
-});
+    const pi = Float64Array.from([0.1, 0.4, 0, 0.3, 0.2]);
+    const mix = swirMix(pi, 3, 0.5, 7);
+    t.same(mix.ids, [1, 3, 4, 7]);
+    t.same(mix.weights, [0.2, 0.15, 0.1, 0.5]);
+    t.same(swirMix(pi, 8, 1, null).ids, [1, 3, 4, 0], 'every id with π > 0 when top_k allows');
+  },
+);

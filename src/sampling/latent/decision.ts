@@ -82,8 +82,8 @@ export class LatentDecision {
   }
 
   /** After the visible token, at every step: the method's bookkeeping, then whether it ends the sequence here. */
-  observe(d: StepDistribution, token: number, injected: boolean): boolean {
-    this.method.observe?.(d, token, injected);
+  observe(d: StepDistribution, token: number, injected: boolean, completesEnd: boolean): boolean {
+    this.method.observe?.(d, token, injected, completesEnd);
     return this.method.endsHere?.() ?? false;
   }
 

@@ -63,9 +63,10 @@ export interface LatentMethod {
   /**
    * After the visible token, at every step (the last one too), before the end is judged:
    * the method follows the sequence (mode swir's switches). `injected`: the token was
-   * forced, not sampled.
+   * forced, not sampled. `completesEnd`: with this token the generated ids end with the
+   * whole end-of-thinking string (the sequence alone follows it, src/worker/sequence.ts).
    */
-  observe?(d: StepDistribution, token: number, injected: boolean): void;
+  observe?(d: StepDistribution, token: number, injected: boolean, completesEnd: boolean): void;
   /** After observe: whether the method ends the sequence with this token (finish_reason "length"). */
   endsHere?(): boolean;
   /**

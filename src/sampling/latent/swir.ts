@@ -111,9 +111,6 @@ export function swirMethod({ params, dim, maxTokens }: MethodContext): LatentMet
   /** Tokens still allowed after the answer prefix was queued; null: no answer budget running. */
   let answerLeft: number | null = null;
   let endsNow = false;
-  /** The last generated ids, as many as the end string has (locked needs all of it, not only its last id). */
-  const recent: number[] = [];
-  const endsWithEnd = () => recent.length === k.endIds.length && recent.every((id, i) => id === k.endIds[i]);
 
   /** The annealed weight w_t = w_0 + (1 − w_0)·t/T. */
   const annealed = (w0: number) => w0 + ((1 - w0) * step) / maxTokens;
@@ -132,14 +129,13 @@ export function swirMethod({ params, dim, maxTokens }: MethodContext): LatentMet
   return {
     forcedToken: () => (queue.length > 0 ? queue.shift()! : null),
 
-    observe(d: StepDistribution, token: number, injected: boolean): void {
+    observe(d: StepDistribution, _token: number, injected: boolean, completesEnd: boolean): void {
       if (pi.length !== d.logits.length) pi = new Float64Array(d.logits.length);
       const entropy = fullSoftmax(d.logits, pi);
       step++;
       switched = null;
-      recent.push(token);
-      if (recent.length > k.endIds.length) recent.shift();
-      if (think && !injected && token === think.close && endsWithEnd()) locked = true;
+      // Locked once the model itself completes the whole end string (not its last id alone).
+      if (think && !injected && completesEnd) locked = true;
       if (step === 0) {
         reference = entropy;
       } else {

@@ -39,7 +39,13 @@ function post(url: string, body: string): Promise<http.IncomingMessage> {
       },
       resolve,
     );
-    req.on('error', reject);
+    req.on('error', (err: NodeJS.ErrnoException) => {
+      // A kept-alive socket the server closed after its idle timeout (a slow model leaves a
+      // server idle for minutes between its rows): the request never reached it, so it is
+      // sent again on a fresh socket, as Node's documentation advises.
+      if (req.reusedSocket && err.code === 'ECONNRESET') post(url, body).then(resolve, reject);
+      else reject(err);
+    });
     req.end(body);
   });
 }

@@ -26,6 +26,7 @@ import {
 } from './llama-cpp.js';
 import { renderStepSplits, selarStepSplits, type StepSplit } from './llama-cpp-profile.js';
 import { loadSnapshot, machineFacts, type LoadSnapshot } from './machine.js';
+import { renderSelarCosts, selarCosts, type SelarCost } from './selar-cost.js';
 import { MODELS_DIR, padTokenizer, prepareModel, type BenchModel } from './models.js';
 import { roundOrder } from './plan.js';
 import { promptIds } from './prompts.js';
@@ -267,6 +268,8 @@ export interface LlamaModelResult {
   rows: LlamaRow[];
   /** Where selar-server's step goes, per precision and thread count (bench/llama-cpp-profile.ts). */
   profiles: StepSplit[];
+  /** SeLaR on against off, the engine alone, per precision at one thread (bench/selar-cost.ts). */
+  selarCosts: SelarCost[];
   skipped: Array<{ config: string; reason: string }>;
   load: { start: LoadSnapshot; end: LoadSnapshot };
   startedAt: string;
@@ -412,6 +415,8 @@ async function benchModel(role: LlamaBenchModel, opts: LlamaBenchOptions, exe: s
     };
     log('  profiling selar-server steps (ORT profiler)');
     const profiles = await selarStepSplits(model.dir, selarDtypes, opts.threads, prompts[0].length, tokens, httpStep);
+    log("  SeLaR's cost: the engine alone, off and on alternating");
+    const costs = opts.modes.length > 1 ? await selarCosts(model.dir, selarDtypes, 1, prompts[0], tokens) : [];
     return {
       name: model.name,
       origin: model.origin,
@@ -421,6 +426,7 @@ async function benchModel(role: LlamaBenchModel, opts: LlamaBenchOptions, exe: s
       bytesPerToken,
       rows,
       profiles,
+      selarCosts: costs,
       skipped,
       load: { start: loadStart, end: loadSnapshot() },
       startedAt,
@@ -481,7 +487,7 @@ export function renderLlamaMarkdown(r: LlamaBenchResults): string {
           .map(([w, b]) => `${w} ${fmt((gbs * 1e9) / b, 0)}`)
           .join(', ')} | | | | |`,
       );
-    out.push('', ...renderStepSplits(m.profiles ?? []));
+    out.push('', ...renderStepSplits(m.profiles ?? []), ...renderSelarCosts(m.selarCosts ?? []));
     for (const s of m.skipped) out.push('', `Not measured: ${s.config} — ${s.reason}.`);
     out.push(
       '',

@@ -1,6 +1,7 @@
 import t from 'tap';
 import { agreedPrefix, llamaConfigs, parseLlamaBenchArgs } from '../../bench/llama-cpp-bench.js';
 import { renderStepSplits, weightMatMulMs } from '../../bench/llama-cpp-profile.js';
+import { renderSelarCosts } from '../../bench/selar-cost.js';
 
 t.test('--llama-cpp options: defaults, "all" threads, bad values named', async (t) => {
   const d = parseLlamaBenchArgs(['--llama-cpp'], 8);
@@ -73,3 +74,10 @@ t.test(
     t.same(renderStepSplits([]), []);
   },
 );
+
+t.test("SeLaR's cost rows: the ratio and the soft share", async (t) => {
+  const md = renderSelarCosts([{ dtype: 'q4', threads: 1, off: 300, selar: 291, softFraction: 0.992, rounds: 8 }]);
+  t.match(md[0], /medians of 8 rounds/);
+  t.equal(md[4], '| q4 | 1 | 300.0 | 291.0 | 0.970 | 99 % |');
+  t.same(renderSelarCosts([]), []);
+});

@@ -88,7 +88,8 @@ export const ConfigSchema = Type.Object(
       minimum: 16,
       maximum: 4096,
       default: QUANTIZE_DEFAULTS.blockSize,
-      description: 'with --quantize: weights per quantization block along K (a power of two)',
+      description:
+        'with --quantize: weights per quantization block along K (a power of two; a MatMul whose K it does not divide takes the largest smaller one that does)',
     }),
     quantizeAccuracyLevel: Type.Integer({
       minimum: 0,

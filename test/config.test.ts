@@ -98,7 +98,7 @@ t.test('--quantize reaches the engine as a quantization spec; its block size mus
   t.equal(engineOptions(loadConfig(['--model', 'm'], {})).quantize, undefined, 'none by default');
   t.same(engineOptions(loadConfig(['--model', 'm', '--quantize', 'q4'], {})).quantize, {
     bits: 4,
-    blockSize: 32,
+    blockSize: 128,
     accuracyLevel: 4,
     zeroPoints: false,
   });

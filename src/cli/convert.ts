@@ -47,7 +47,11 @@ function describe(d: DerivedDecoder): string {
             `quantized: ${d.quantization.bits}-bit MatMulNBits, block ${d.quantization.blockSize}, ` +
               `accuracy_level ${d.quantization.accuracyLevel}, ` +
               `${d.quantization.zeroPoints ? 'zero points' : 'symmetric'}; ` +
-              `${d.quantization.matmulsQuantized} MatMuls quantized, ${d.quantization.matmulsKept} kept; ` +
+              `${d.quantization.matmulsQuantized} MatMuls quantized` +
+              (d.quantization.matmulsSmallerBlock
+                ? ` (${d.quantization.matmulsSmallerBlock} with a smaller block that divides their K)`
+                : '') +
+              `, ${d.quantization.matmulsKept} kept; ` +
               `embedding table ${d.quantization.embedding}`,
           ]
         : []),

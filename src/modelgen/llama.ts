@@ -110,7 +110,9 @@ export async function writeLlamaModel(dir: string, opts: LlamaGenOptions): Promi
   );
   for (const level of opts.quantizedVariants ?? []) {
     const suffix = level === 'q4' ? '_q4' : '_quantized';
-    writeQuantizedExport(paths.modelPath, paths.modelPath.replace(/\.onnx$/, `${suffix}.onnx`), quantizeSpec(level));
+    // Block 32, as the Hub's exports are commonly quantized (and small test models' K allows).
+    const spec = quantizeSpec(level, { blockSize: 32 });
+    writeQuantizedExport(paths.modelPath, paths.modelPath.replace(/\.onnx$/, `${suffix}.onnx`), spec);
   }
   return { dir, modelPath: paths.modelPath, dataPath: external ? paths.dataPath : null, config, tokenizer };
 }

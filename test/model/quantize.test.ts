@@ -17,7 +17,7 @@ import {
   type QuantizeSpec,
 } from '../../src/model/convert/index.js';
 import { quantizeSpec } from '../../src/model/quantize/index.js';
-import { dequantizeRow, quantizeRows, type Bits } from '../../src/model/quantize/blockwise.js';
+import { blockFor, dequantizeRow, quantizeRows, type Bits } from '../../src/model/quantize/blockwise.js';
 import { writeQuantizedExport } from '../../src/model/quantize/export.js';
 import { runConvert } from '../../src/cli/convert.js';
 import { initializer } from '../../src/model/convert/graph.js';
@@ -111,7 +111,7 @@ t.test('onnxruntime reads our MatMulNBits and GatherBlockQuantized bytes as the 
   for (const level of ['q4', 'q8'] as const)
     for (const zeroPoints of [false, true]) {
       // accuracy_level 0: fp32 compute, so the product is the exact dequantized one up to fp32 rounding.
-      const spec = quantizeSpec(level, { accuracyLevel: 0, zeroPoints });
+      const spec = quantizeSpec(level, { blockSize: 32, accuracyLevel: 0, zeroPoints });
       const out = path.join(tmp, `probe-${level}-${zeroPoints}.onnx`);
       const done = writeQuantizedExport(src, out, spec);
       t.same([done.matmulsQuantized, done.gathersQuantized], [1, 1]);
@@ -147,6 +147,9 @@ t.test('onnxruntime reads our MatMulNBits and GatherBlockQuantized bytes as the 
       t.same(Array.from(rows), expected, `${level}: GatherBlockQuantized rows are bitwise the dequantized rows`);
     }
 });
+
+/** The tests below that compare against block-32 references ask for it (the default is 128). */
+const BLOCK32 = { blockSize: 32 } as const;
 
 const llama: LlamaGenOptions = {
   hidden: 64,
@@ -209,7 +212,7 @@ t.test(
     ];
     const rel: Record<string, number> = {};
     for (const level of ['q8', 'q4'] as const) {
-      const q = await deriveEmbedsDecoder(gen.modelPath, { cacheDir, quantize: quantizeSpec(level) });
+      const q = await deriveEmbedsDecoder(gen.modelPath, { cacheDir, quantize: quantizeSpec(level, BLOCK32) });
       t.equal(q.quantization?.matmulsQuantized, 15, `${level}: 7 projections × 2 layers + the LM head`);
       t.equal(q.embedding.kind, 'model', `${level}: the tied table is read through GatherBlockQuantized`);
       const s = await createSession(q);
@@ -254,7 +257,7 @@ t.test(
       const n = 16;
       let agree = 0;
       const ref = await greedy(gen.dir, undefined, prompts, n);
-      const got = await greedy(gen.dir, quantizeSpec(level), prompts, n);
+      const got = await greedy(gen.dir, quantizeSpec(level, BLOCK32), prompts, n);
       for (const [i, a] of ref.entries()) {
         const first = a.findIndex((id, j) => id !== got[i][j]);
         agree += first < 0 ? n : first;
@@ -280,7 +283,7 @@ t.test(
       externalData: true,
     });
     const base = await deriveEmbedsDecoder(gen.modelPath, { cacheDir });
-    const q = await deriveEmbedsDecoder(gen.modelPath, { cacheDir, quantize: quantizeSpec('q8') });
+    const q = await deriveEmbedsDecoder(gen.modelPath, { cacheDir, quantize: quantizeSpec('q8', BLOCK32) });
     t.equal(q.embedding.kind, 'table', 'an untied table is kept as exported');
     t.equal(
       q.externalDataDir,
@@ -312,7 +315,7 @@ t.test(
 
 t.test('soft embeddings on a q4 model are mixes of the dequantized rows the model sees', async (t) => {
   const gen = await writeLlamaModel(path.join(tmp, 'llama-soft'), { ...llama, seed: 22, weightScale: 0.02 });
-  const spec = quantizeSpec('q4');
+  const spec = quantizeSpec('q4', BLOCK32);
   const { rt, loaded } = await inProcess(gen.dir, { quantize: spec });
   t.equal(loaded.derived.embedding.kind, 'model');
   // The rows the model works with: the tied table (= LM head rows) quantized to q4 and dequantized.
@@ -400,6 +403,35 @@ t.test('an Optimum-style model_q4.onnx (MatMulNBits, GatherBlockQuantized) conve
   t.equal(events.length, 8);
 });
 
+t.test(
+  'the block: the requested size where it divides K, else the largest smaller power of two that does',
+  async (t) => {
+    t.equal(blockFor(512, 128), 128);
+    t.equal(blockFor(704, 128), 64, "the demo model's MLP: 704 = 11 × 64");
+    t.equal(blockFor(96, 128), 32);
+    t.equal(blockFor(64, 32), 32, 'never larger than asked');
+    t.equal(blockFor(40, 128), null, 'no power of two >= 16 divides 40: kept');
+    // The default (128) on a model of hidden 64: every projection quantized, each with its own block,
+    // and the tied table's lookup with the LM head's.
+    const gen = await writeLlamaModel(path.join(tmp, 'llama-blocks'), { ...llama, seed: 26 });
+    const q = await deriveEmbedsDecoder(gen.modelPath, { cacheDir, quantize: quantizeSpec('q4') });
+    t.equal(q.quantization?.blockSize, 128);
+    t.same([q.quantization?.matmulsQuantized, q.quantization?.matmulsSmallerBlock], [15, 13]);
+    const attr = (n: { attribute?: Array<{ name?: string | null; i?: unknown }> | null }, name: string) =>
+      Number(n.attribute?.find((a) => a.name === name)?.i);
+    const nodes = readModel(q.decoderPath).graph.node.filter((n) => n.opType === 'MatMulNBits');
+    t.equal(nodes.length, 15);
+    for (const n of nodes) t.equal(attr(n, 'block_size'), blockFor(attr(n, 'K'), 128), `${n.name}: K ${attr(n, 'K')}`);
+    t.equal(q.embedding.kind, 'model');
+    const lookup = readModel((q.embedding as { modelPath: string }).modelPath).graph.node[0];
+    t.equal(attr(lookup, 'block_size'), 64, "the table's lookup uses the LM head's block");
+    const s = await createSession(q);
+    const out = await runStep(s, await embedsFor(q, [[5, 17, 42]]), null, 0);
+    t.ok((out.logits.data as Float32Array).every(Number.isFinite), 'it decodes');
+    await s.release();
+  },
+);
+
 t.test('selar convert --quantize / --dtype q4|q8: options, output and usage errors', async (t) => {
   const gen = await writeLlamaModel(path.join(tmp, 'llama-cli'), { ...llama, seed: 24 });
   let out = '';
@@ -415,7 +447,12 @@ t.test('selar convert --quantize / --dtype q4|q8: options, output and usage erro
   const run = (...args: string[]) => runConvert([gen.dir, '--out', cacheDir, ...args], io);
   t.equal(await run('--dtype', 'q8'), 0, '--dtype q8 without a variant quantizes the fp32 export');
   t.match(out, /source: .*onnx\/model\.onnx/);
-  t.match(out, /quantized: 8-bit MatMulNBits, block 32, accuracy_level 4, symmetric; 15 MatMuls quantized, 4 kept/);
+  // The default block 128: hidden 64 takes blocks of 64 (the q/k/v/o, gate and up projections and
+  // the LM head, 13 of them); the down projections' K of 128 takes 128.
+  t.match(
+    out,
+    /quantized: 8-bit MatMulNBits, block 128, accuracy_level 4, symmetric; 15 MatMuls quantized \(13 with a smaller block that divides their K\), 4 kept/,
+  );
   t.match(out, /embedding table quantized \(tied to the LM head\)/);
   out = '';
   t.equal(await run('--quantize', 'q4', '--block-size', '64', '--accuracy-level', '0', '--zero-points'), 0);

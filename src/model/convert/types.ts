@@ -62,8 +62,10 @@ export interface QuantizationInfo {
   accuracyLevel: number;
   zeroPoints: boolean;
   matmulsQuantized: number;
-  /** MatMuls left in full precision (weight not constant, or K not a multiple of the block size). */
+  /** MatMuls left in full precision (weight not constant, or K not a multiple of 16). */
   matmulsKept: number;
+  /** Of the quantized ones, those whose K needed a smaller block than blockSize (the largest that divides it). */
+  matmulsSmallerBlock?: number;
   embedding: string;
 }
 

@@ -39,6 +39,16 @@ export function checkBlockwise(k: number, opts: BlockwiseOptions): string | unde
 }
 
 /**
+ * The block a weight of depth K gets: the requested size where it divides K, else the largest
+ * smaller power of two (at least 16) that does, so a model whose K is not a multiple of a
+ * large block (an MLP of 704) still has every projection quantized; null where none does.
+ */
+export function blockFor(k: number, requested: number): number | null {
+  for (let b = requested; b >= 16; b /= 2) if (k % b === 0) return b;
+  return null;
+}
+
+/**
  * Quantizes `rows` (N rows of K values, i.e. W transposed). `roundScale` lets an fp16
  * model round each scale to fp16 before the codes are computed, so codes and the
  * scales the runtime reads agree.

@@ -10,7 +10,7 @@ import { attrInt, initializer, intAttr, removeDeadCode } from '../convert/graph.
 import { dimsOf, hasExternalData } from '../convert/tensor-data.js';
 import { writeFileAtomic } from '../convert/cache.js';
 import type { QuantizeSpec } from '../convert/types.js';
-import { checkBlockwise } from './blockwise.js';
+import { blockFor } from './blockwise.js';
 import { quantizeMatMuls, quantizedTensors, type Quantized } from './quantize-decoder.js';
 import { DataFileWriter, relocateWeights, tensorFloats } from './weights.js';
 
@@ -35,7 +35,8 @@ export function writeQuantizedExport(srcFile: string, outFile: string, spec: Qua
     const t = initializer(graph, n.input[0]);
     if (!t || (t.dataType !== DataType.FLOAT && t.dataType !== DataType.FLOAT16)) continue;
     const [rows, dim] = dimsOf(t);
-    if (dimsOf(t).length !== 2 || checkBlockwise(dim, spec)) continue;
+    const block = blockFor(dim, spec.blockSize);
+    if (dimsOf(t).length !== 2 || block === null) continue;
     let q: Quantized | undefined = done.get(t);
     if (!q || q.weight.n !== rows) {
       const w = { tensor: t, rowsFirst: true, k: dim, n: rows };
@@ -43,7 +44,7 @@ export function writeQuantizedExport(srcFile: string, outFile: string, spec: Qua
         `${t.name}_gather`,
         w,
         tensorFloats(t, dataDir, srcFile),
-        spec,
+        { ...spec, blockSize: block },
         t.dataType === DataType.FLOAT16,
       );
       graph.initializer.push(q.scales, ...(q.zeroPoints ? [q.zeroPoints] : []));
@@ -61,7 +62,7 @@ export function writeQuantizedExport(srcFile: string, outFile: string, spec: Qua
     n.attribute = [
       intAttr('gather_axis', 0),
       intAttr('quantize_axis', 1),
-      intAttr('block_size', spec.blockSize),
+      intAttr('block_size', dim / q.weight.kBlocks),
       intAttr('bits', spec.bits),
     ];
     gathers++;

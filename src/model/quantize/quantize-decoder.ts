@@ -16,7 +16,7 @@ import { writeFileAtomic } from '../convert/cache.js';
 import { IDS, ROWS, embeddingModelProto, probeEmbeddingModel } from '../convert/embedding-submodel.js';
 import { readEmbeddingRows } from '../convert/embedding-rows.js';
 import type { DerivedDecoder, EmbeddingModelRef, QuantizationInfo, QuantizeSpec } from '../convert/types.js';
-import { checkBlockwise, quantizeRows, type BlockwiseWeight } from './blockwise.js';
+import { blockFor, quantizeRows, type BlockwiseWeight } from './blockwise.js';
 import { DataFileWriter, pointAt, relocateWeights, tensorFloats, type Placed } from './weights.js';
 import { fromHalf, toHalf } from '../../util/half.js';
 
@@ -132,6 +132,8 @@ async function writeTiedEmbedding(
   file: string,
 ): Promise<EmbeddingModelRef> {
   const { n, k } = q.weight;
+  // The LM head's own block (smaller than the requested one where the hidden size needs it).
+  const block = k / q.weight.kBlocks;
   const data: TensorProto = {
     name: 'embed_tokens_quantized',
     dims: [n, (k * opts.bits) / 8],
@@ -153,12 +155,7 @@ async function writeTiedEmbedding(
     inputs,
     [ROWS],
     '/model/embed_tokens/GatherBlockQuantized',
-    [
-      intAttr('gather_axis', 0),
-      intAttr('quantize_axis', 1),
-      intAttr('block_size', opts.blockSize),
-      intAttr('bits', opts.bits),
-    ],
+    [intAttr('gather_axis', 0), intAttr('quantize_axis', 1), intAttr('block_size', block), intAttr('bits', opts.bits)],
     MS,
   );
   const sub = embeddingModelProto(model, [gather], inits, DataType.INT64);
@@ -182,11 +179,14 @@ export interface MatMulQuantization {
   done: Map<TensorProto, Quantized>;
   quantized: number;
   kept: number;
+  /** Quantized with a smaller block than asked, because K is not a multiple of it. */
+  smallerBlock: number;
 }
 
 /**
  * Rewrites, in place, every MatMul (in subgraphs too) whose weight is a constant 2-D
- * fp32/fp16 tensor with K a multiple of the block size into MatMulNBits; the new
+ * fp32/fp16 tensor into MatMulNBits, with the block size asked for or the largest smaller
+ * one that divides its K (blockFor; kept where K is not a multiple of 16); the new
  * initializers carry their bytes inline (rawData). The old weights are left for
  * removeDeadCode.
  */
@@ -199,21 +199,24 @@ export function quantizeMatMuls(
   const done = new Map<TensorProto, Quantized>();
   let quantized = 0;
   let kept = 0;
+  let smallerBlock = 0;
   const visit = (g: GraphProto, scope: GraphProto[]): void => {
     const inner = [g, ...scope];
     for (const n of g.node) {
       for (const s of subgraphs(n)) visit(s, inner);
       if (n.opType !== 'MatMul' || (n.domain && n.domain !== 'ai.onnx')) continue;
       const w = constantWeight(g, inner, n.input[1]);
-      if (!w || checkBlockwise(w.k, opts)) {
+      const block = w ? blockFor(w.k, opts.blockSize) : null;
+      if (!w || block === null) {
         kept++;
         continue;
       }
+      if (block !== opts.blockSize) smallerBlock++;
       let q = done.get(w.tensor);
       if (!q) {
         const values = tensorFloats(w.tensor, dataDir, sourceFile);
         const half = w.tensor.dataType === DataType.FLOAT16;
-        q = quantizedTensors(`${w.tensor.name}`, w, rowsOf(w, values), opts, half);
+        q = quantizedTensors(`${w.tensor.name}`, w, rowsOf(w, values), { ...opts, blockSize: block }, half);
         done.set(w.tensor, q);
         // Added to the outermost graph: visible to every subgraph.
         model.graph.initializer.push(q.data, q.scales, ...(q.zeroPoints ? [q.zeroPoints] : []));
@@ -226,7 +229,7 @@ export function quantizeMatMuls(
         intAttr('K', w.k),
         intAttr('N', w.n),
         intAttr('bits', opts.bits),
-        intAttr('block_size', opts.blockSize),
+        intAttr('block_size', block),
         ...(opts.accuracyLevel ? [intAttr('accuracy_level', opts.accuracyLevel)] : []),
       ];
     }
@@ -234,12 +237,12 @@ export function quantizeMatMuls(
   visit(model.graph, []);
   if (quantized === 0)
     throw new ModelLoadError(
-      `no MatMul with a constant weight whose K is a multiple of the block size ${opts.blockSize}; nothing to quantize`,
+      'no MatMul with a constant weight whose K is a multiple of 16; nothing to quantize',
       sourceFile,
     );
   model.opsetImport ??= [];
   if (!model.opsetImport.some((o) => o.domain === MS)) model.opsetImport.push({ domain: MS, version: 1 });
-  return { done, quantized, kept };
+  return { done, quantized, kept, smallerBlock };
 }
 
 export async function quantizeDecoder(
@@ -252,7 +255,7 @@ export async function quantizeDecoder(
   const dataDir = derived.externalDataDir ?? path.dirname(derived.decoderPath);
   const table = derived.embedding.kind === 'table' ? derived.embedding : null;
   let tableRows: Float32Array | undefined;
-  const { done, quantized, kept } = quantizeMatMuls(model, dataDir, opts, sourceFile);
+  const { done, quantized, kept, smallerBlock } = quantizeMatMuls(model, dataDir, opts, sourceFile);
   let tied: Quantized | undefined;
 
   // Tied: the LM head's rows are exactly the embedding table's rows.
@@ -304,6 +307,7 @@ export async function quantizeDecoder(
     zeroPoints: opts.zeroPoints,
     matmulsQuantized: quantized,
     matmulsKept: kept,
+    matmulsSmallerBlock: smallerBlock,
     embedding: tied ? 'quantized (tied to the LM head)' : 'kept in full precision (not tied)',
   };
   return {

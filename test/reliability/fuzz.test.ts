@@ -129,6 +129,9 @@ async function fuzz(
       numRuns: runs,
       interruptAfterTimeLimit: seconds * 1000,
       markInterruptAsFailure: false,
+      // fast-check 4 leaves the property's error out of the report unless asked: without it a
+      // failure names the body but not what was wrong with the answer.
+      includeErrorInReport: true,
       ...(process.env.FUZZ_SEED ? { seed: Number(process.env.FUZZ_SEED) } : {}),
     },
   );

@@ -7,7 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 
 /** Bump when derived graphs change shape or meaning; old cache folders are then ignored. */
-export const CONVERTER_VERSION = 5;
+export const CONVERTER_VERSION = 6;
 
 export function defaultCacheRoot(env: NodeJS.ProcessEnv = process.env): string {
   if (env.SELAR_CACHE_DIR) return env.SELAR_CACHE_DIR;

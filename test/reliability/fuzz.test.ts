@@ -72,8 +72,14 @@ function streamProblem(body: string): string | null {
 
 async function sendWithin(app: FastifyInstance, sent: Sent, ms: number): Promise<Reply> {
   let timer: NodeJS.Timeout | undefined;
+  // A request past the limit is aborted, as a client that gives up disconnects: left running,
+  // it would hold a decode slot and make the bodies after it time out too.
+  const abort = new AbortController();
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
+    timer = setTimeout(() => {
+      abort.abort();
+      reject(new Error(`no answer within ${ms} ms`));
+    }, ms);
   });
   try {
     return await Promise.race([
@@ -82,6 +88,7 @@ async function sendWithin(app: FastifyInstance, sent: Sent, ms: number): Promise
         url: sent.url,
         payload: sent.payload as InjectOptions['payload'],
         headers: JSON_HEADERS,
+        signal: abort.signal,
       }),
       timeout,
     ]);

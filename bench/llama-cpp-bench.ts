@@ -8,8 +8,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { createEngine, type LoadedEngine } from '../src/engine/create-engine.js';
-import { quantizeSpec } from '../src/model/quantize/index.js';
+import type { LoadedEngine } from '../src/engine/create-engine.js';
 import { writeLlamaModel } from '../src/modelgen/llama.js';
 import { GGUF_WEIGHTS, type GgufWeights } from './gguf-llama.js';
 import { runHttp, startHttp, type HttpServer } from './http-bench.js';
@@ -26,7 +25,7 @@ import {
 } from './llama-cpp.js';
 import { renderStepSplits, selarStepSplits, type StepSplit } from './llama-cpp-profile.js';
 import { loadSnapshot, machineFacts, type LoadSnapshot } from './machine.js';
-import { renderSelarCosts, selarCosts, type SelarCost } from './selar-cost.js';
+import { openBenchEngine, renderSelarCosts, selarCosts, type SelarCost } from './selar-cost.js';
 import { MODELS_DIR, padTokenizer, prepareModel, type BenchModel } from './models.js';
 import { roundOrder } from './plan.js';
 import { promptIds } from './prompts.js';
@@ -205,33 +204,13 @@ async function openSelar(
   threads: number,
   maxSequences: number,
 ): Promise<SelarSystem> {
-  const engine = await createEngine({
-    batching: 'exact',
-    modelDir: model.dir,
-    workers: 1,
-    threadsPerWorker: threads,
-    maxSequencesPerWorker: maxSequences,
-    queueSize: 256,
-    device: 'cpu',
-    dtype: 'fp32',
-    // q8/q4: the fp32 export quantized at load (MatMulNBits, the server's --quantize defaults).
-    quantize: dtype === 'fp32' ? undefined : quantizeSpec(dtype),
-  });
+  const engine = await openBenchEngine(model.dir, dtype, threads, maxSequences, 256);
   return { engine, http: await startHttp(model.dir, engine.engine, engine.tokenizer, 1) };
 }
 
 /** Greedy ids of selar-server's engine (fp32 ONNX) for one prompt. */
 async function onnxGreedy(model: BenchModel, prompt: number[], tokens: number): Promise<number[]> {
-  const loaded = await createEngine({
-    batching: 'exact',
-    modelDir: model.dir,
-    workers: 1,
-    threadsPerWorker: 1,
-    maxSequencesPerWorker: 1,
-    queueSize: 4,
-    device: 'cpu',
-    dtype: 'fp32',
-  });
+  const loaded = await openBenchEngine(model.dir, 'fp32', 1, 1, 4);
   try {
     const { benchRequest } = await import('./requests.js');
     const ids: number[] = [];

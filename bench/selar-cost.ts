@@ -2,7 +2,7 @@
 // engine alone (no HTTP, whose run-to-run noise on a 2-core machine is larger than the
 // effect), the same prompt decoded with SeLaR off and on in alternating order, medians.
 // On random weights nearly every step goes soft, the gate's worst case.
-import { createEngine } from '../src/engine/create-engine.js';
+import { createEngine, type LoadedEngine } from '../src/engine/create-engine.js';
 import type { SelarMode } from '../src/engine/types.js';
 import { quantizeSpec } from '../src/model/quantize/index.js';
 import { benchRequest } from './requests.js';
@@ -21,6 +21,30 @@ export interface SelarCost {
   rounds: number;
 }
 
+/**
+ * selar-server's engine as the llama.cpp bench runs it: one worker, exact batching, the fp32
+ * export, quantized at load for q8/q4 (MatMulNBits, the server's --quantize defaults).
+ */
+export function openBenchEngine(
+  modelDir: string,
+  dtype: CostDtype,
+  threads: number,
+  maxSequences: number,
+  queueSize: number,
+): Promise<LoadedEngine> {
+  return createEngine({
+    batching: 'exact',
+    modelDir,
+    workers: 1,
+    threadsPerWorker: threads,
+    maxSequencesPerWorker: maxSequences,
+    queueSize,
+    device: 'cpu',
+    dtype: 'fp32',
+    quantize: dtype === 'fp32' ? undefined : quantizeSpec(dtype),
+  });
+}
+
 /** Rounds alternate which mode goes first; the first round warms both up and is not counted. */
 export async function selarCosts(
   modelDir: string,
@@ -32,17 +56,7 @@ export async function selarCosts(
 ): Promise<SelarCost[]> {
   const out: SelarCost[] = [];
   for (const dtype of dtypes) {
-    const { engine } = await createEngine({
-      batching: 'exact',
-      modelDir,
-      workers: 1,
-      threadsPerWorker: threads,
-      maxSequencesPerWorker: 1,
-      queueSize: 4,
-      device: 'cpu',
-      dtype: 'fp32',
-      quantize: dtype === 'fp32' ? undefined : quantizeSpec(dtype),
-    });
+    const { engine } = await openBenchEngine(modelDir, dtype, threads, 1, 4);
     const tps: Record<'off' | 'selar', number[]> = { off: [], selar: [] };
     let soft = 0;
     let softOf = 0;
@@ -66,7 +80,7 @@ export async function selarCosts(
 }
 
 async function decode(
-  engine: Awaited<ReturnType<typeof createEngine>>['engine'],
+  engine: LoadedEngine['engine'],
   prompt: number[],
   tokens: number,
   mode: SelarMode,

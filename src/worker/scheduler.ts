@@ -112,11 +112,13 @@ export class Scheduler {
         this.dropCancelled();
         // Requests that arrive while a prefill runs are prefilled in the same round, so
         // sequences that start together reach the same length and share a cohort.
-        while (this.waiting.some((s) => this.prepared.has(s))) await this.prefillWaiting();
+        while (this.anyPrepared()) await this.prefillWaiting();
         for (const cohort of this.passing()) await this.decode(cohort);
         this.mergeEqual();
         // Nothing to decode: wait for a grammar to compile (or a newcomer, or a cancellation).
-        if (this.cohorts.length === 0 && this.size > 0 && this.cancelled.size === 0)
+        // A newcomer prepared during the pass that just finished the last cohort woke no
+        // one (the loop was not waiting yet): it is prefilled now, not slept on.
+        if (this.cohorts.length === 0 && this.size > 0 && this.cancelled.size === 0 && !this.anyPrepared())
           await new Promise<void>((resolve) => {
             this.wake = resolve;
           });
@@ -127,6 +129,10 @@ export class Scheduler {
       this.running = false;
       this.cancelled.clear();
     }
+  }
+
+  private anyPrepared(): boolean {
+    return this.waiting.some((s) => this.prepared.has(s));
   }
 
   private dropCancelled(): void {

@@ -5,6 +5,9 @@ usage (from tools/demo-model; PY="env -u OPENBLAS_CORETYPE nice -n 15 /usr/bin/p
     $PY train2.py --tokenizer TOK_DIR --ckpt ../../models/selar-demo-train/latest.pt --grow-from gen1.pt
   every later run continues where the checkpoint stopped (weights, optimizer moments, step, schedule):
     $PY train2.py --tokenizer TOK_DIR --ckpt ../../models/selar-demo-train/latest.pt
+  a run may grow the model first (widen.py: same function, more capacity), e.g. hidden 288, MLP 768,
+  6 heads, 3 kv heads, 6 layers; the optimizer starts afresh and the LR warms up again over --warmup:
+    $PY train2.py --tokenizer TOK_DIR --ckpt ... --grow-to 288,768,6,3,6
 The checkpoint holds fp32 weights and the AdamW moments in bfloat16 (about 2x the weights, ~18 MB).
 It is written every --save-every steps and when the process gets SIGTERM or SIGINT, atomically.
 Each run draws its data from seed + 7919 * start step, so a run is replayed exactly from its
@@ -27,6 +30,7 @@ from evaluate import extract_answer
 from greedy import greedy_generate
 from llama_model import ModelConfig, TinyLlama
 from train import batches, lr_at
+from widen import parse_shape, widen
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 EVAL_DIR = os.path.join(HERE, "../../data/eval")
@@ -115,6 +119,7 @@ def main():
     ap.add_argument("--ckpt", required=True, help="resumed from when it exists, written every --save-every steps")
     ap.add_argument("--curve", default=None, help="JSON-lines log of the curves (default: next to --ckpt)")
     ap.add_argument("--grow-from", default=None, help="first run only: first-generation checkpoint to grow")
+    ap.add_argument("--grow-to", default=None, help="hidden,intermediate,heads,kv_heads,layers: grow on resume")
     ap.add_argument("--seed", type=int, default=2000)
     ap.add_argument("--batch", type=int, default=32)
     ap.add_argument("--lr", type=float, default=1.5e-3)
@@ -143,14 +148,22 @@ def main():
     else:
         raise SystemExit(f"{a.ckpt} does not exist: pass --grow-from for the first run")
     assert model.config.vocab_size == tok.vocab_size, "tokenizer and checkpoint disagree"
+    # Where the model last grew: the LR warms up again from there (a fresh optimizer at the peak
+    # LR would throw away what the old weights know before the moments settle).
+    grown_at = ck.get("meta", {}).get("grown_at") if resumed else None
+    grew = False
+    if a.grow_to and {k: getattr(model.config, k) for k in parse_shape(a.grow_to)} != parse_shape(a.grow_to):
+        before = sum(p.numel() for p in model.parameters())
+        model, grown_at, grew = widen(model, parse_shape(a.grow_to), seed=a.seed + step), step, True
+        print(f"grew at step {step}: {before} -> {sum(p.numel() for p in model.parameters())} params", flush=True)
     model.to(a.device)
     opt = make_optimizer(model, a.lr)
-    if resumed and "opt" in ck:
+    if resumed and "opt" in ck and not grew:
         load_opt(opt, ck["opt"])
     torch.manual_seed(a.seed + step)
     data_seed = a.seed + 7919 * step
     meta = {"seed": a.seed, "lr": a.lr, "warmup": a.warmup, "decay_start": a.decay_start,
-            "decay_steps": a.decay_steps, "batch": a.batch}
+            "decay_steps": a.decay_steps, "batch": a.batch, "grown_at": grown_at}
     print(f"{'resumed' if resumed else 'grown'} at step {step}, data seed {data_seed}, "
           f"params {sum(p.numel() for p in model.parameters())}", json.dumps(meta), flush=True)
     held_out = held_out_questions(EVAL_DIR)
@@ -170,6 +183,8 @@ def main():
     while step < end and not stop["now"]:
         ids, weight = (t.to(a.device) for t in next(data))
         lr = lr_at(step, a.lr, a.warmup, a.decay_start, a.decay_steps)
+        if grown_at is not None and step - grown_at < a.warmup:
+            lr = min(lr, a.lr * (step - grown_at + 1) / a.warmup)
         for g in opt.param_groups:
             g["lr"] = lr
         mask = torch.ones_like(ids)

@@ -14,6 +14,7 @@ import random
 import re
 from collections import Counter
 
+import everyday
 import plain_arith
 import stories
 from dataset import DEPTHS, EVAL_FILES, eval_set, record, sample_stream
@@ -93,7 +94,7 @@ def main():
     missing = [k for k, v in notations.items() if v == 0]
     if missing:
         fail(f"notations never generated: {missing}")
-    if set(kinds) != {"plain", *stories.KINDS, "sharing"} or set(depths) != set(DEPTHS):
+    if set(kinds) != {"plain", *stories.KINDS, "sharing", *everyday.GENERATORS} or set(depths) != set(DEPTHS):
         fail(f"kinds {dict(kinds)} depths {dict(depths)}")
     rng = random.Random(3)
     st = stories.make_story(rng, 3, "train", kind="shopping")

@@ -16,12 +16,14 @@ import random
 from collections import Counter
 from dataclasses import dataclass
 
+from everyday import make_everyday
 from lexicon import PEOPLE
 from plain_arith import GOAL, make_plain
 from stories import make_story
 from traces import render_trace
 
 PLAIN_SHARE = 0.35
+EVERYDAY_SHARE = 0.25  # of the training stream: first-person and past-tense stories (everyday.py)
 DEPTHS, DEPTH_WEIGHTS = (1, 2, 3), (3, 3, 2)
 EVAL_SEED_BASE = 910000  # eval sets; training seeds are small (1000+), the tokenizer corpus uses 2
 EVAL_FILES = {"plain": "heldout-plain.jsonl", "stories": "heldout-stories.jsonl"}
@@ -40,12 +42,15 @@ class Sample:
 
 
 def make_sample(rng, depth, split="train", plain=None, vary=True):
-    plain = rng.random() < PLAIN_SHARE if plain is None else plain
+    everyday = False
+    if plain is None:  # the training stream; the eval sets say which kind they want
+        r = rng.random()
+        plain, everyday = r < PLAIN_SHARE, PLAIN_SHARE <= r < PLAIN_SHARE + EVERYDAY_SHARE
     if plain:
         q, ch = make_plain(rng, depth, split)
         lines = render_trace(ch.steps, rng, goal=GOAL, closing=["So the result is {r}."], vary=vary)
         return Sample(q, lines, ch.steps[-1].r, depth, "plain")
-    st = make_story(rng, depth, split)
+    st = make_everyday(rng, depth) if everyday else make_story(rng, depth, split)
     q = st.text(rng, PEOPLE)
     lines = render_trace(st.chain.steps, rng, goal=st.goal, closing=st.closing, vary=vary)
     return Sample(q, lines, st.chain.steps[-1].r, depth, st.kind)

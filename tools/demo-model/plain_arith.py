@@ -16,28 +16,39 @@ FRAMES = [
     ("Please solve {e}", False), ("what is {e}", False), ("Can you calculate {e}?", False),
     ("What does {e} equal?", True), ("Quick question: {e}?", True), ("I need the value of {e}.", True),
     ("Tell me {e}, please.", True),
+    ("What is the answer to {e}?", False), ("Solve: {e}", False), ("{e} equals?", False), ("Help me work out {e}.", False),
+    ("What's the result of {e}?", False), ("Find the value of {e}.", False), ("Calculate: {e}", False), ("{e}?", False),
+    ("Can you work out {e}?", False), ("Please calculate {e}.", False), ("what's {e}", False), ("{e} is?", False),
 ]
 # word forms of one operation; "Q:" marks a complete question that needs no frame
 WORDS = {
     "+": [("{a} plus {b}", False), ("the sum of {a} and {b}", False), ("Q:Add {a} and {b}.", False),
           ("Q:Add {a} to {b}.", False), ("Q:What do you get if you add {a} and {b}?", False),
           ("the total of {a} and {b}", False), ("Q:What is {a} added to {b}?", False),
-          ("Q:What is {a} and {b} together?", True), ("Q:Increase {a} by {b}.", True)],
+          ("Q:What is {a} and {b} together?", True), ("Q:Increase {a} by {b}.", True),
+          ("Q:What is the sum of {a} and {b}?", False), ("Q:Add together {a} and {b}.", False),
+          ("Q:If I add {a} to {b}, what do I get?", False), ("{a} added to {b}", False)],
     "-": [("{a} minus {b}", False), ("Q:Subtract {b} from {a}.", False), ("{a} take away {b}", False),
           ("the difference between {a} and {b}", False), ("Q:Take {b} away from {a}.", False),
           ("Q:What do you get if you subtract {b} from {a}?", False), ("Q:What is {a} less {b}?", False),
-          ("Q:What is {b} less than {a}?", True), ("Q:Decrease {a} by {b}.", True)],
+          ("Q:What is {b} less than {a}?", True), ("Q:Decrease {a} by {b}.", True),
+          ("Q:If I take {b} from {a}, what is left?", False), ("Q:How much more is {a} than {b}?", False),
+          ("Q:What is the difference between {a} and {b}?", False), ("Q:What is {a} take away {b}?", False)],
     "*": [("{a} times {b}", False), ("the product of {a} and {b}", False), ("Q:Multiply {a} by {b}.", False),
           ("{a} multiplied by {b}", False), ("Q:What do you get if you multiply {a} and {b}?", False),
           ("Q:Multiply {a} and {b}.", False), ("Q:What is {a} lots of {b}?", True),
-          ("Q:How much are {a} groups of {b}?", True)],
+          ("Q:How much are {a} groups of {b}?", True),
+          ("Q:What is {a} multiplied by {b}?", False), ("Q:Find the product of {a} and {b}.", False),
+          ("Q:What is {a} times {b}?", False)],
     "/": [("{a} divided by {b}", False), ("Q:Divide {a} by {b}.", False), ("the quotient of {a} and {b}", False),
           ("Q:How many times does {b} go into {a}?", False), ("Q:What do you get if you divide {a} by {b}?", False),
           ("Q:Split {a} into {b} equal parts. How big is each part?", False),
-          ("Q:What is {a} shared equally by {b}?", True), ("Q:How many {b}s make {a}?", True)],
+          ("Q:What is {a} shared equally by {b}?", True), ("Q:How many {b}s make {a}?", True),
+          ("Q:What is {a} divided by {b}?", False), ("Q:How many times does {b} fit into {a}?", False)],
 }
 WORD_FRAMES = [("What is {w}?", False), ("{W}?", False), ("Compute {w}.", False), ("What's {w}?", False),
-               ("Find {w}.", False), ("Tell me {w}.", True), ("I would like to know {w}.", True)]
+               ("Find {w}.", False), ("Tell me {w}.", True), ("I would like to know {w}.", True),
+               ("Can you find {w}?", False), ("Please work out {w}.", False), ("What do you get for {w}?", False)]
 SYMBOLS = {"+": ["+"], "-": ["-"], "*": ["×", "*", "x"], "/": ["÷", "/"]}
 PREC = {"+": 1, "-": 1, "*": 2, "/": 2}
 

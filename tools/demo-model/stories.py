@@ -45,24 +45,33 @@ def fmt(t, who, **kw):
 # ---- collections: a count that grows and shrinks -------------------------------------------
 START = [("{N} {has} {x} {things}.", False), ("{N} had {x} {things}.", False),
          ("{N} starts with {x} {things}.", False), ("There are {x} {things} in {n}'s room.", False),
-         ("{N} owns {x} {things}.", True)]
+         ("{N} owns {x} {things}.", True), ("{N} had a collection of {x} {things}.", False),
+         ("At first, {n} {has} {x} {things}.", False), ("{N} keeps {x} {things} in a drawer.", False)]
 START_GROUPS = [("{N} {has} {k} {boxes} with {m} {things} in each.", False),
                 ("{N} {has} {k} {boxes} of {m} {things}.", False),
                 ("{N} buys {k} {boxes}, and each {box} holds {m} {things}.", False),
                 ("There are {m} {things} in each of {n}'s {k} {boxes}.", True)]
 GAIN = [("{P} buys {x} more.", False), ("{P} finds {x} more {things}.", False),
         ("{Other} gives {o} {x} {things}.", False), ("Then {p} gets {x} more {things} from {other}.", False),
-        ("{P} picks up another {x}.", False), ("Later, {x} more {things} are added to {poss} pile.", True)]
+        ("{P} picks up another {x}.", False), ("Later, {x} more {things} are added to {poss} pile.", True),
+        ("{P} bought {x} more {things}.", False), ("{Other} gave {o} {x} more.", False),
+        ("The next day {p} gets {x} more.", False), ("{P} wins {x} {things} in a game.", False)]
 LOSE = [("{P} gives {x} to {other}.", False), ("{P} loses {x} of them.", False), ("{P} sells {x} {things}.", False),
-        ("{Other} takes {x} of {poss} {things}.", False), ("Sadly, {x} of the {things} get lost.", True)]
+        ("{Other} takes {x} of {poss} {things}.", False), ("Sadly, {x} of the {things} get lost.", True),
+        ("{P} gave away {x} of them.", False), ("{P} lost {x} {things}.", False),
+        ("{P} uses {x} of them for a project.", False), ("{P} trades away {x} {things}.", False)]
 Q_COUNT = [("How many {things} {does} {n} have now?", False), ("How many {things} does {n} have at the end?", False),
-           ("What is the number of {things} {n} {has} now?", False), ("How many {things} {is_} there now?", False),
-           ("How many {things} {does} {n} end up with?", True), ("Find how many {things} {n} {has} in the end.", True)]
+           ("What is the number of {things} {n} {has} now?", False), ("How many {things} are there now?", False),
+           ("How many {things} {does} {n} end up with?", True), ("Find how many {things} {n} {has} in the end.", True),
+           ("How many {things} {does} {p} have now?", False), ("How many {things} are left?", False),
+           ("How many {things} did {n} have after that?", False), ("How many {things} are there in total now?", False)]
 SHARE = [("{P} shares them equally among {k} {friends}. How many {things} does each get?", False),
          ("{P} puts them into {boxes} of {k}. How many {boxes} {does} {p} fill?", False),
          ("{P} splits them equally into {k} {boxes}. How many {things} go in each {box}?", False),
          ("If {p} divides them evenly between {k} {friends}, how many {things} does each one receive?", True),
-         ("{P} packs them {k} to a {box}. How many {boxes} {does} {p} need?", True)]
+         ("{P} packs them {k} to a {box}. How many {boxes} {does} {p} need?", True),
+         ("{P} gives the same number to each of {k} {friends}. How many {things} does each friend get?", False),
+         ("Then {p} shares them out equally to {k} {friends}. How many {things} does each one get?", False)]
 
 
 def collection_ops(rng, ch, who, things, total, left, split, sentences):
@@ -120,20 +129,27 @@ def gen_collection(rng, depth, split):
 BUY_MANY = [("{N} buys {q} {items} at {price} each.", False), ("{N} buys {q} {items} for {price} each.", False),
             ("Each {item} costs {price}. {N} buys {q} of them.", False),
             ("{N} gets {q} {items}, and each one costs {price}.", False),
-            ("{N} picks up {q} {items} priced at {price} apiece.", True)]
+            ("{N} picks up {q} {items} priced at {price} apiece.", True),
+            ("{N} bought {q} {items} that cost {price} each.", False), ("{N} orders {q} {items} at {price} per item.", False),
+            ("{N} needs {q} {items}, and they cost {price} each.", False)]
 BUY_MORE = [("{P} also buys {q} {items} at {price} each.", False), ("Then {p} buys {q} {items} for {price} each.", False),
-            ("{P} adds {q} {items} costing {price} each.", True)]
+            ("{P} adds {q} {items} costing {price} each.", True),
+            ("{P} also bought {q} {items} for {price} each.", False), ("{P} also picks {q} {items} at {price} each.", False)]
 BUY_ONE = [("{P} also buys {single} for {price}.", False), ("Then {p} gets {single} that costs {price}.", False),
-           ("{Single} for {price} goes into the basket too.", True)]
+           ("{Single} for {price} goes into the basket too.", True),
+           ("{P} also bought {single} for {price}.", False), ("On the way out {p} buys {single} for {price}.", False)]
 COUPON = [("{P} {has} a coupon for {x} off.", False), ("The shop gives {o} a discount of {x}.", False),
           ("{x} is taken off the bill at the till.", True)]
 Q_SPEND = [("How much does {n} spend?", False), ("How much money {does} {n} spend in total?", False),
            ("What is the total cost?", False), ("How much {does} {n} pay altogether?", False),
-           ("What {does} {n} pay for everything?", True), ("What is the bill in the end?", True)]
+           ("What {does} {n} pay for everything?", True), ("What is the bill in the end?", True),
+           ("How much did {n} spend?", False), ("How much {does} {n} spend altogether?", False),
+           ("How much money did {n} spend in all?", False), ("What is the total?", False)]
 Q_CHANGE = [("{P} pays with a {note_word} note. How much change {does} {p} get?", False),
             ("{N} hands over {note}. How much change should {p} receive?", False),
             ("If {p} pays with {note}, what is the change?", False),
-            ("{P} gives the cashier {note}. How much money comes back?", True)]
+            ("{P} gives the cashier {note}. How much money comes back?", True),
+            ("{P} paid with {note}. What change did {p} get?", False)]
 Q_SPLIT = [("{N} and {k1} friends split the cost equally. How much does each person pay?", False),
            ("The cost is shared equally by {k} people. How much does each pay?", False),
            ("If {k} people share the bill equally, what is each share?", True)]

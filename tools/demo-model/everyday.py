@@ -1,6 +1,6 @@
 """Everyday word problems as people write them: first person ("I had 14 books"), "we", past-tense
 stories, money left after spending, units everyone knows (weeks, dozens, hours), equal groups,
-sharing, and ages relative to "me". Training only: every template here is a training template,
+sharing, ages relative to "me", and measures (temperature, pages read, points scored, lengths cut). Training only: every template here is a training template,
 none rewords a held-out one (stories.py and plain_arith.py flag those), and the committed eval
 sets do not draw from this file, so they stay what dataset.py wrote.
 
@@ -296,8 +296,102 @@ def gen_age(rng, depth):
     return Story("age", sentences, q, ch, ["We need both ages in the future."], ["So the answer is {r}."])
 
 
+# ---- measures: temperature, reading, scores, lengths ---------------------------------------------
+def gen_temperature(rng, depth):
+    ch, t = Chain(), rng.randint(2, 30)
+    place = rng.choice(["In the morning it was", "At noon the temperature was", "The water was", "Yesterday it was"])
+    sentences = [f"{place} {t} degrees."]
+    for _ in range(depth):
+        dep = (ch.last(),) if ch.steps else ()
+        if rng.random() < 0.5 or t < 3:
+            x = rng.randint(1, 15)
+            sentences.append(rng.choice([f"It rose by {x} degrees.", f"Then it got {x} degrees warmer.",
+                                         f"It went up {x} degrees."]))
+            t = ch.op(t, "+", x, label="temperature", deps=dep)
+        else:
+            x = rng.randint(1, t - 1)
+            sentences.append(rng.choice([f"It fell by {x} degrees.", f"Then it got {x} degrees colder.",
+                                         f"It dropped {x} degrees."]))
+            t = ch.op(t, "-", x, label="temperature", deps=dep)
+    q = rng.choice(["What is the temperature now?", "How warm is it now?", "What was the temperature then?"])
+    return Story("measures", sentences, q, ch, ["We follow the temperature."], ["So it is {r} degrees."])
+
+
+def gen_reading(rng, depth):
+    who, ch = subject(rng), Chain()
+    per, days = rng.randint(3, 30), rng.randint(2, 9)
+    sentences = [say(rng.choice(["{S} read {x} pages every day for {d} days.",
+                                 "For {d} days, {s} read {x} pages a day."]), who, x=per, d=days)]
+    read = ch.op(per, "*", days, label="pages read")
+    if depth == 1:
+        return Story("measures", sentences, say("How many pages did {s} read?", who), ch, [],
+                     ["So that is {r} pages."])
+    book = read + rng.randint(5, 200)
+    if depth == 2:
+        q = say(rng.choice(["The book has {b} pages. How many pages are left?",
+                            "{Sposs} book has {b} pages. How many pages {do} {s} still have to read?"]), who, b=book)
+        ch.op(book, "-", read, label="pages left", deps=(0,))
+        return Story("measures", sentences, q, ch, ["First the pages read."], ["So {r} pages are left."])
+    extra = rng.randint(2, 40)
+    sentences.append(say("Then {p} read {e} more pages in one evening.", who, e=extra))
+    done = ch.op(read, "+", extra, label="pages read", deps=(0,))
+    if done >= book:
+        raise Retry
+    ch.op(book, "-", done, label="pages left", deps=(1,))
+    q = say("The book has {b} pages. How many pages are left to read?", who, b=book)
+    return Story("measures", sentences, q, ch, ["First all the pages read."], ["So {r} pages are left."])
+
+
+def gen_scores(rng, depth):
+    who, ch = subject(rng), Chain()
+    pts, games = rng.randint(2, 25), rng.randint(2, 9)
+    sentences = [say(rng.choice(["{S} scored {x} points in each of {g} games.",
+                                 "In each of {g} games, {s} scored {x} points."]), who, x=pts, g=games)]
+    total = ch.op(pts, "*", games, label="points")
+    extras = rng.sample(["In the last game {p} scored {b} more.", "{P} also got {b} bonus points."], 2)
+    for t in extras[:depth - 1]:
+        sentences.append(say(t, who, b=(bonus := rng.randint(2, 30))))
+        total = ch.op(total, "+", bonus, label="points in all", deps=(ch.last(),))
+    q = say(rng.choice(["How many points did {s} score in total?", "How many points {do} {s} have altogether?"]), who)
+    return Story("measures", sentences, q, ch, ["We need all the points."], ["So that is {r} points."])
+
+
+def gen_lengths(rng, depth):
+    who, ch = subject(rng), Chain()
+    k, piece = rng.randint(2, 9), rng.randint(2, 20)
+    length = k * piece
+    thing = rng.choice(["ribbon", "rope", "piece of string", "plank"])
+    if depth == 1:
+        ch.op(length, "/", k, label="each piece")
+        q = say(rng.choice(["{S} cut a {t} {L} cm long into {k} equal pieces. How long is each piece?",
+                            "A {t} is {L} cm long. {S} cut it into {k} equal parts. How long is each part?"]),
+                who, t=thing, L=length, k=k)
+        return Story("measures", [], q, ch, [], ["So each piece is {r} cm."])
+    used = rng.randint(1, length - 1)
+    if (length - used) % k:
+        raise Retry
+    sentences = [say("{S} had a {t} {L} cm long and used {u} cm of it.", who, t=thing, L=length, u=used)]
+    left = ch.op(length, "-", used, label="length left")
+    if depth == 2:
+        q = say("{P} cut the rest into {k} equal pieces. How long is each piece?", who, k=k)
+        ch.op(left, "/", k, label="each piece", deps=(0,))
+        return Story("measures", sentences, q, ch, ["First what is left."], ["So each piece is {r} cm."])
+    more = rng.randint(2, 40)
+    if (left + more) % k:
+        raise Retry
+    sentences.append(say("Then {p} tied on another {m} cm.", who, m=more))
+    ch.op(left, "+", more, label="length now", deps=(0,))
+    ch.op(left + more, "/", k, label="each piece", deps=(1,))
+    q = say("{P} cut it all into {k} equal pieces. How long is each piece?", who, k=k)
+    return Story("measures", sentences, q, ch, ["We need the length, then each piece."], ["So each piece is {r} cm."])
+
+
+def gen_measures(rng, depth):
+    return rng.choice([gen_temperature, gen_reading, gen_scores, gen_lengths])(rng, depth)
+
+
 GENERATORS = {"money": gen_money, "collect": gen_collect, "units": gen_units, "groups": gen_groups,
-              "share": gen_share, "age": gen_age}
+              "share": gen_share, "age": gen_age, "measures": gen_measures}
 
 
 def make_everyday(rng, depth):
